@@ -1,0 +1,33 @@
+# kneepoint: a table of contents. Every target is one line that calls the CLI; `make help` lists them.
+SHELL := /bin/bash
+KNEEPOINT := npx --no-install tsx src/cli/main.ts
+NODE_MODULES := node_modules/.package-lock.json
+
+.DEFAULT_GOAL := help
+.PHONY: help demo test sim sweep bench-sim bench-engine install
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(NODE_MODULES): package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+install: $(NODE_MODULES) ## install dependencies (npm ci)
+
+demo: $(NODE_MODULES) ## run the default sweep against the embedded simulator and print the table
+	$(KNEEPOINT) demo
+
+test: $(NODE_MODULES) ## type-check and run every test
+	npm test
+
+sim: $(NODE_MODULES) ## start the vLLM-compatible simulator on :8000 (PROFILE=h100-8b)
+	$(KNEEPOINT) sim --port 8000 --profile $(or $(PROFILE),h100-8b)
+
+sweep: $(NODE_MODULES) ## run the concurrency sweep against BASE_URL (default http://127.0.0.1:8000)
+	$(KNEEPOINT) sweep
+
+bench-sim: $(NODE_MODULES) ## benchmark the simulator itself (tokens/s and streams on one core)
+	npm run bench:sim
+
+bench-engine: $(NODE_MODULES) ## benchmark the native load engine's own overhead
+	npm run bench:engine

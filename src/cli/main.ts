@@ -1,0 +1,66 @@
+/**
+ * kneepoint's entry point: builds the command tree and owns the one top-level error handler.
+ * Only src/cli prints or sets the exit code; everything below it throws typed errors (src/errors.ts).
+ */
+import { Command, CommanderError } from "commander";
+import { exitCodeFor, KneepointError, EXIT_CODES } from "../errors.ts";
+import { registerSimCommand } from "./commands/sim.ts";
+import { registerSweepCommand } from "./commands/sweep.ts";
+import { HARNESS_VERSION } from "../version.ts";
+
+export function buildProgram(): Command {
+  const program = new Command("kneepoint")
+    .description(
+      "Benchmark LLM inference servers (vLLM, or any OpenAI-compatible /v1 API) and explain the numbers.\n" +
+        "Runs against a built-in vLLM-compatible simulator when no server is at hand.",
+    )
+    .version(HARNESS_VERSION, "-V, --version", "print kneepoint's version")
+    .option("--debug", "print stack traces on errors")
+    .showHelpAfterError("(run with --help for usage)")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 ok, 1 bug, 2 usage/config error, 3 environment (target, Prometheus or cluster unreachable),\n" +
+        "4 thresholds failed, 130 interrupted (partial results saved).\n\n" +
+        "Examples:\n" +
+        "  kneepoint sim --port 8000                 # a vLLM-compatible simulator on your laptop\n" +
+        "  kneepoint sweep --base-url http://127.0.0.1:8000   # the closed-loop concurrency sweep",
+    );
+  program.exitOverride();
+  registerSimCommand(program);
+  registerSweepCommand(program);
+  return program;
+}
+
+export function formatError(err: unknown, debug: boolean): string {
+  if (err instanceof KneepointError) {
+    const lines = [`kneepoint: ${err.message}`];
+    if (err.hint) lines.push(`  hint: ${err.hint}`);
+    if (debug && err.stack) lines.push(err.stack);
+    return lines.join("\n");
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  const lines = [`kneepoint: internal error: ${e.message}`, "  hint: this is a bug in kneepoint; rerun with --debug and report the stack trace"];
+  if (debug && e.stack) lines.push(e.stack);
+  return lines.join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const debug = argv.includes("--debug");
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return typeof process.exitCode === "number" ? process.exitCode : EXIT_CODES.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit through here with code 0; parse errors were already printed by commander.
+      return err.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
+    }
+    process.stderr.write(formatError(err, debug) + "\n");
+    return exitCodeFor(err);
+  }
+}
+
+const isEntry = process.argv[1] !== undefined && /src[\\/]cli[\\/]main\.ts$/.test(process.argv[1]);
+if (isEntry) {
+  process.exitCode = await main(process.argv.slice(2));
+}
