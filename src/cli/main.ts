@@ -6,6 +6,8 @@ import { Command, CommanderError } from "commander";
 import { exitCodeFor, KneepointError, EXIT_CODES } from "../errors.ts";
 import { registerSimCommand } from "./commands/sim.ts";
 import { registerSweepCommand } from "./commands/sweep.ts";
+import { registerDemoCommand } from "./commands/demo.ts";
+import { registerReportCommand } from "./commands/report.ts";
 import { HARNESS_VERSION } from "../version.ts";
 
 export function buildProgram(): Command {
@@ -28,6 +30,8 @@ export function buildProgram(): Command {
   program.exitOverride();
   registerSimCommand(program);
   registerSweepCommand(program);
+  registerDemoCommand(program);
+  registerReportCommand(program);
   return program;
 }
 

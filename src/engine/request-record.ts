@@ -9,6 +9,7 @@ export type ErrorReason =
   | "disconnect" // the connection closed mid-stream, before [DONE]
   | "malformed-chunk" // an SSE data line that is not valid JSON or lacks `choices`
   | "empty-stream" // HTTP 200 but no token-bearing chunk arrived
+  | "stream-error" // the server sent an error object inside the stream
   | "connection" // could not connect / socket error before a response
   | "aborted"; // the run was stopped (Ctrl-C) while the request was in flight
 

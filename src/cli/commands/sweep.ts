@@ -1,4 +1,108 @@
-import type { Command } from "commander";
+/** `kneepoint sweep`: flags → config layers → runSweepCommand. */
+import { Command, InvalidArgumentError } from "commander";
+import type { SweepConfigInput } from "../../config/sweep-config.ts";
+import { configFromEnv, readConfigFile, resolveSweepConfig } from "../../config/read-sweep-config.ts";
+import { runSweepCommand, type CliIo } from "../run-sweep.ts";
 
-/** Registers `kneepoint sweep` (the closed-loop concurrency sweep). */
-export function registerSweepCommand(_program: Command): void {}
+export function parseIntFlag(value: string): number {
+  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError("must be a whole number");
+  return Number(value);
+}
+
+export function parseNumberFlag(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n)) throw new InvalidArgumentError("must be a number");
+  return n;
+}
+
+export function parseIntList(value: string): number[] {
+  const parts = value.split(",").map((s) => s.trim()).filter(Boolean);
+  if (parts.length === 0 || parts.some((p) => !/^\d+$/.test(p))) throw new InvalidArgumentError("must be a comma-separated list of whole numbers, e.g. 1,2,4,8");
+  return parts.map(Number);
+}
+
+export function parseNumberList(value: string): number[] {
+  const parts = value.split(",").map((s) => s.trim()).filter(Boolean);
+  const nums = parts.map(Number);
+  if (parts.length === 0 || nums.some((n) => !Number.isFinite(n))) throw new InvalidArgumentError("must be a comma-separated list of numbers, e.g. 50,90,99");
+  return nums;
+}
+
+/** `--header 'X-Team: a'` or `--header X-Team=a`, repeatable. */
+export function collectHeader(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const m = /^([^:=\s]+)\s*[:=]\s*(.*)$/.exec(value);
+  if (!m) throw new InvalidArgumentError("must look like 'Name: value' or Name=value");
+  return { ...previous, [m[1]!]: m[2]! };
+}
+
+export function io(): CliIo {
+  const isTty = Boolean(process.stderr.isTTY);
+  return { stdout: process.stdout, stderr: process.stderr, isTty, color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR, env: process.env };
+}
+
+/** Adds the sweep's flags (shared by `sweep` and `demo`). */
+export function addSweepFlags(cmd: Command, opts: { withTarget: boolean }): Command {
+  if (opts.withTarget) {
+    cmd
+      .option("--base-url <url>", "server root, without /v1 (env BASE_URL; default http://127.0.0.1:8000)")
+      .option("--model <name>", "model name to send (env BENCH_MODEL; default: first of GET /v1/models)")
+      .option("--endpoint <path>", "/v1/completions or /v1/chat/completions (env ENDPOINT; default /v1/completions)")
+      .option("--api-key <key>", "bearer token (env OPENAI_API_KEY); never written to results or logs")
+      .option("--header <header>", "extra HTTP header 'Name: value', repeatable", collectHeader);
+  }
+  return cmd
+    .option("-c, --config <file>", "YAML file whose keys are these flag names (e.g. `concurrency: [1, 2, 4]`)")
+    .option("--tokenizer <spec>", "tokenizer.json path or Hugging Face model id for exact prompt lengths (env TOKENIZER; default: the server's /tokenize)")
+    .option("--concurrency <list>", "concurrency levels (default 1,2,4,8,16,32)", parseIntList)
+    .option("--input-len <n>", "prompt tokens per request (default 256)", parseIntFlag)
+    .option("--output-len <n>", "output tokens per request (default 128)", parseIntFlag)
+    .option("--num-prompts <n>", "measured requests per step, the same at every level", parseIntFlag)
+    .option("--prompts-per-step <k>", "requests per step per unit of concurrency: max(32, k × c) (default 8)", parseIntFlag)
+    .option("--warmup <n>", "unmeasured requests sent before each step (default 0)", parseIntFlag)
+    .option("--seed <n>", "seed of the prompts (default 42)", parseIntFlag)
+    .option("--timeout <seconds>", "per-request timeout (default 600)", parseNumberFlag)
+    .option("--percentiles <list>", "percentiles to report (default 50,90,95,99)", parseNumberList)
+    .option("--no-ignore-eos", "let the server stop early (default: exactly --output-len tokens)")
+    .option("--out <dir>", "results directory (default results/)")
+    .option("--dry-run", "print the plan and send nothing");
+}
+
+/** Maps parsed commander options onto config keys. */
+export function flagsToConfig(o: Record<string, unknown>): Partial<SweepConfigInput> {
+  const out: Record<string, unknown> = {};
+  const copy = ["baseUrl", "model", "endpoint", "apiKey", "tokenizer", "concurrency", "inputLen", "outputLen", "numPrompts", "promptsPerStep", "warmup", "seed", "percentiles", "out", "dryRun"];
+  for (const k of copy) if (o[k] !== undefined) out[k] = o[k];
+  if (o.header !== undefined) out.headers = o.header;
+  if (o.timeout !== undefined) out.timeoutS = o.timeout;
+  if (o.ignoreEos === false) out.ignoreEos = false;
+  return out as Partial<SweepConfigInput>;
+}
+
+export async function configLayers(o: Record<string, unknown>): Promise<Array<Partial<SweepConfigInput>>> {
+  const file = typeof o.config === "string" ? await readConfigFile(o.config) : {};
+  return [configFromEnv(process.env), file, flagsToConfig(o)];
+}
+
+export function registerSweepCommand(program: Command): void {
+  const cmd = new Command("sweep")
+    .description(
+      "Closed-loop concurrency sweep against an OpenAI-compatible server: at each concurrency N, N workers each send\n" +
+        "their next request as soon as the last one finished. Prints TTFT, ITL, E2EL and throughput per step and writes\n" +
+        "results/<runId>/ (per-step JSON with vllm bench serve's keys, raw samples, summary).",
+    )
+    .addHelpText(
+      "after",
+      "\nPrecedence: flags > --config file > environment (BASE_URL, BENCH_MODEL, TOKENIZER, ENDPOINT, OPENAI_API_KEY) > defaults.\n" +
+        "Ctrl-C stops sending, lets in-flight requests finish (5 s), saves what was measured and exits 130.\n\n" +
+        "Examples:\n" +
+        "  kneepoint sweep --base-url http://127.0.0.1:8000\n" +
+        "  kneepoint sweep --base-url http://litellm:4000 --model llama-8b --endpoint /v1/chat/completions --concurrency 1,4,16\n" +
+        "  kneepoint sweep --dry-run",
+    );
+  addSweepFlags(cmd, { withTarget: true });
+  cmd.action(async (o: Record<string, unknown>) => {
+    const { config, warnings } = resolveSweepConfig(await configLayers(o));
+    await runSweepCommand(config, warnings, io());
+  });
+  program.addCommand(cmd);
+}

@@ -1,0 +1,136 @@
+/**
+ * `kneepoint sweep` from a validated config to a printed table: plan, target check, prompts, the native
+ * engine's closed loop per step, results written step by step (so Ctrl-C loses nothing measured), the table.
+ */
+import type { SweepConfig } from "../config/sweep-config.ts";
+import { buildSweepPlan, describePlan } from "../workload/sweep-plan.ts";
+import { readTargetInfo } from "../engine/target-info.ts";
+import { resolveTokenizer } from "../tokenizer/resolve-tokenizer.ts";
+import { runSweep, type StepOutcome } from "../engine/sweep-runner.ts";
+import { buildRequestHeaders } from "../engine/openai-stream-client.ts";
+import { createResultsWriter, newRunId, stepFileName } from "../report/results-writer.ts";
+import { redactConfig, scrubSecrets } from "../report/redact.ts";
+import { renderSweepTable } from "../report/sweep-table.ts";
+import { EnvironmentError, InterruptedError } from "../errors.ts";
+import { HARNESS_VERSION } from "../version.ts";
+import { installInterrupt } from "./interrupt.ts";
+import { createProgress } from "./progress.ts";
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  isTty: boolean;
+  color: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface SweepRunReport {
+  dir: string | null;
+  steps: StepOutcome[];
+  partial: boolean;
+}
+
+function errorBreakdown(o: StepOutcome): string {
+  const byReason = o.result.errors_by_reason as Record<string, number>;
+  return Object.entries(byReason)
+    .map(([reason, n]) => `${n} ${reason}`)
+    .join(", ");
+}
+
+export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: CliIo): Promise<SweepRunReport> {
+  const secrets = [cfg.apiKey, ...Object.values(cfg.headers)];
+  const say = (s: string) => io.stderr.write(scrubSecrets(s, secrets) + "\n");
+  for (const w of warnings) say(`warning: ${w}`);
+  const plan = buildSweepPlan(cfg);
+  if (cfg.dryRun) {
+    io.stdout.write(describePlan(plan) + "\n(dry run: nothing was sent)\n");
+    return { dir: null, steps: [], partial: false };
+  }
+
+  const authHeaders = buildRequestHeaders({ headers: cfg.headers, ...(cfg.apiKey ? { apiKey: cfg.apiKey } : {}) });
+  const target = await readTargetInfo(cfg.baseUrl, authHeaders, cfg.model);
+  const tokenizer = await resolveTokenizer({ tokenizer: cfg.tokenizer, baseUrl: cfg.baseUrl, model: target.model, headers: authHeaders, env: io.env });
+  if (tokenizer.warning) say(`warning: ${tokenizer.warning}`);
+  plan.target.model = target.model;
+
+  const runId = newRunId(Date.now(), Math.random());
+  const writer = await createResultsWriter(cfg.out, runId);
+  await writer.writeJson("config.json", redactConfig(cfg));
+  await writer.writeJson("plan.json", plan);
+  await writer.writeJson("target.json", { ...target, tokenizer: tokenizer.port.source, exactInputLengths: tokenizer.exact, harnessVersion: HARNESS_VERSION });
+  say(`kneepoint ${HARNESS_VERSION}: sweeping ${cfg.baseUrl}${cfg.endpoint} (model ${target.model}${target.serverVersion ? `, server ${target.serverVersion}` : ""})`);
+  say(`prompts: ${cfg.inputLen} tokens via ${tokenizer.port.source}; output ${cfg.outputLen} tokens; results in ${writer.dir}`);
+
+  const progress = createProgress(io.stderr, io.isTty);
+  const interrupt = installInterrupt({
+    graceMs: 5000,
+    onStop: () => progress.note("stopping: no new requests; waiting up to 5 s for in-flight ones (Ctrl-C again to cancel them)"),
+    onAbort: () => progress.note("cancelling in-flight requests"),
+  });
+  const startedAt = new Date().toISOString();
+  let result;
+  try {
+    result = await runSweep({
+      plan,
+      config: cfg,
+      model: target.model,
+      tokenizer: tokenizer.port,
+      stop: interrupt.stop,
+      abort: interrupt.abort,
+      events: {
+        onStepStart: (step) => progress.stepStart(`c=${step.concurrency}`, step.numPrompts),
+        onRecord: (_step, _rec, done, errors) => progress.update(done, errors),
+        onStepEnd: async (o) => {
+          await writer.writeJson(stepFileName(o.step.concurrency, "step"), o.result);
+          await writer.writeRecords(stepFileName(o.step.concurrency, "samples"), o.records);
+          const r = o.result;
+          const errs = r.failed ? `, ${r.failed} failed (${errorBreakdown(o)})` : "";
+          progress.stepEnd(`${r.completed} ok${errs} in ${r.duration.toFixed(1)} s: ${r.request_throughput.toFixed(2)} req/s, ${r.output_throughput.toFixed(0)} tok/s${o.partial ? " (partial)" : ""}`);
+        },
+      },
+    });
+  } finally {
+    interrupt.dispose();
+  }
+
+  const status = result.partial ? "partial" : "complete";
+  await writer.writeJson("summary.json", {
+    runId,
+    status,
+    startedAt,
+    endedAt: new Date().toISOString(),
+    harnessVersion: HARNESS_VERSION,
+    target: { baseUrl: cfg.baseUrl, endpoint: cfg.endpoint, model: target.model, serverVersion: target.serverVersion },
+    tokenizer: tokenizer.port.source,
+    warnings: [...warnings, ...(tokenizer.warning ? [tokenizer.warning] : [])],
+    steps: result.steps.map((o) => ({
+      concurrency: o.step.concurrency,
+      partial: o.partial,
+      file: stepFileName(o.step.concurrency, "step"),
+      completed: o.result.completed,
+      failed: o.result.failed,
+      errors_by_reason: o.result.errors_by_reason,
+      prompt_length_mismatches: o.promptLengthMismatches,
+    })),
+  });
+
+  if (result.steps.length > 0) {
+    io.stdout.write(
+      "\n" + renderSweepTable(result.steps.map((o) => ({ concurrency: o.step.concurrency, result: o.result, partial: o.partial })), { color: io.color }) + "\n",
+    );
+  }
+  io.stdout.write(`results: ${writer.dir} (${status})\n`);
+
+  if (interrupt.stop.aborted) {
+    throw new InterruptedError(`run stopped by Ctrl-C after ${result.steps.length} of ${plan.steps.length} steps`, `partial results are in ${writer.dir}`);
+  }
+  const anyOk = result.steps.some((o) => o.result.completed > 0);
+  if (!anyOk) {
+    const first = result.steps.flatMap((o) => o.records).find((r) => r.error)?.error;
+    throw new EnvironmentError(
+      `every request failed${first ? `; first error: ${first.reason}: ${scrubSecrets(first.message, secrets)}` : ""}`,
+      `check that ${cfg.baseUrl}${cfg.endpoint} serves model '${target.model}'; details in ${writer.dir}`,
+    );
+  }
+  return { dir: writer.dir, steps: result.steps, partial: result.partial };
+}

@@ -1,0 +1,74 @@
+/**
+ * The sweep's configuration: one zod schema, the single source of defaults (CONVENTIONS.md, habit 1).
+ * Keys are camelCase here; YAML files and flags use the kebab-case flag names (see read-sweep-config.ts).
+ */
+import { z } from "zod";
+
+export const DEFAULT_CONCURRENCY = [1, 2, 4, 8, 16, 32] as const;
+
+const positiveInt = z.number().int().positive();
+
+export const sweepConfigSchema = z
+  .strictObject({
+    baseUrl: z.url({ message: "must be a URL such as http://127.0.0.1:8000" }).default("http://127.0.0.1:8000"),
+    model: z.string().min(1).optional(),
+    endpoint: z
+      .string()
+      .refine((e) => e.startsWith("/") && e.endsWith("completions"), {
+        message: "must be a path ending in completions, such as /v1/completions or /v1/chat/completions",
+      })
+      .default("/v1/completions"),
+    tokenizer: z.string().min(1).optional(),
+    concurrency: z
+      .array(positiveInt)
+      .min(1, { message: "needs at least one level, such as 1,2,4" })
+      .default([...DEFAULT_CONCURRENCY]),
+    inputLen: positiveInt.default(256),
+    outputLen: positiveInt.default(128),
+    /** Requests per step, the same at every level (as vllm bench serve's --num-prompts per invocation). */
+    numPrompts: positiveInt.optional(),
+    /** Requests per step per unit of concurrency: a step at concurrency N sends max(minPrompts, K·N). */
+    promptsPerStep: positiveInt.default(8),
+    /** Floor of the per-step request count when it is derived from promptsPerStep. */
+    minPrompts: positiveInt.default(32),
+    /** Unmeasured requests sent at the step's concurrency before each measured step. */
+    warmup: z.number().int().nonnegative().default(0),
+    seed: z.number().int().nonnegative().default(42),
+    ignoreEos: z.boolean().default(true),
+    apiKey: z.string().min(1).optional(),
+    headers: z.record(z.string(), z.string()).default({}),
+    /** Per-request timeout, seconds. */
+    timeoutS: z.number().positive().default(600),
+    out: z.string().min(1).default("results"),
+    percentiles: z.array(z.number().gt(0).lt(100)).default([50, 90, 95, 99]),
+    dryRun: z.boolean().default(false),
+  })
+  .superRefine((cfg, ctx) => {
+    const sorted = [...cfg.concurrency].sort((a, b) => a - b);
+    if (new Set(sorted).size !== sorted.length) {
+      ctx.addIssue({ code: "custom", path: ["concurrency"], message: "levels must be distinct" });
+    }
+    if (cfg.numPrompts !== undefined) {
+      const tooSmall = cfg.concurrency.filter((c) => c > cfg.numPrompts!);
+      if (tooSmall.length > 0) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["numPrompts"],
+          message: `${cfg.numPrompts} requests cannot keep ${tooSmall.join(",")} in flight; use at least ${Math.max(...tooSmall)}`,
+        });
+      }
+    }
+  });
+
+export type SweepConfigInput = z.input<typeof sweepConfigSchema>;
+export type SweepConfig = z.infer<typeof sweepConfigSchema>;
+
+/** Requests sent in the measured part of a step at this concurrency. */
+export function promptsForStep(cfg: Pick<SweepConfig, "numPrompts" | "promptsPerStep" | "minPrompts">, concurrency: number): number {
+  return cfg.numPrompts ?? Math.max(cfg.minPrompts, cfg.promptsPerStep * concurrency);
+}
+
+/** The API type implied by the endpoint path. */
+export function apiKindOf(endpoint: string): "chat" | "completion" {
+  return endpoint.endsWith("chat/completions") ? "chat" : "completion";
+}

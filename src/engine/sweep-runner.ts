@@ -1,0 +1,128 @@
+/**
+ * Runs a sweep plan with the native engine: per step, seeded prompts of exact length, an optional unmeasured
+ * warmup, then the measured closed loop on a fresh keep-alive pool sized to the step's concurrency.
+ * Emits events for progress and persistence; on `stop` it finishes the step in progress with what was
+ * measured, marks it partial and runs no further step.
+ */
+import type { SweepConfig } from "../config/sweep-config.ts";
+import type { PlannedStep, SweepPlan } from "../workload/sweep-plan.ts";
+import type { TokenizerPort } from "../tokenizer/tokenizer-port.ts";
+import { buildPrompts } from "../workload/prompts.ts";
+import { buildRequestBody } from "../workload/request-body.ts";
+import { createStreamClient, type PreparedRequest } from "./openai-stream-client.ts";
+import { runClosedLoop } from "./closed-loop.ts";
+import type { RequestRecord } from "./request-record.ts";
+import { summarizeStep, type StepResult } from "../metrics/summarize-step.ts";
+
+export interface StepOutcome {
+  step: PlannedStep;
+  result: StepResult;
+  records: RequestRecord[];
+  /** True when the run was stopped during this step. */
+  partial: boolean;
+  /** Prompts whose text did not encode to the exact target length. */
+  promptLengthMismatches: number;
+}
+
+export interface SweepEvents {
+  onStepStart?(step: PlannedStep): void;
+  onRecord?(step: PlannedStep, rec: RequestRecord, done: number, errors: number): void;
+  onStepEnd?(outcome: StepOutcome): void | Promise<void>;
+}
+
+export interface SweepRunOptions {
+  plan: SweepPlan;
+  config: SweepConfig;
+  model: string;
+  tokenizer: TokenizerPort;
+  /** Ends dispatching; in-flight requests finish. */
+  stop: AbortSignal;
+  /** Cancels in-flight requests (after the grace period). */
+  abort: AbortSignal;
+  events?: SweepEvents;
+}
+
+export interface SweepRunResult {
+  steps: StepOutcome[];
+  partial: boolean;
+}
+
+async function prepareRequests(opts: SweepRunOptions, step: PlannedStep): Promise<{ requests: PreparedRequest[]; mismatched: number }> {
+  const { config, plan } = opts;
+  const set = await buildPrompts(opts.tokenizer, { count: step.numPrompts + step.warmup, inputLen: config.inputLen, seed: step.promptSeed });
+  const bodyOpts = { apiKind: plan.target.apiKind, model: opts.model, outputLen: config.outputLen, ignoreEos: config.ignoreEos };
+  const requests = set.prompts.map((p, index) => ({
+    index,
+    body: buildRequestBody(p.text, bodyOpts),
+    plannedPromptTokens: p.expectedPromptTokens,
+  }));
+  return { requests, mismatched: set.mismatched };
+}
+
+async function runStep(opts: SweepRunOptions, step: PlannedStep): Promise<StepOutcome> {
+  const { config, plan } = opts;
+  const { requests, mismatched } = await prepareRequests(opts, step);
+  const client = createStreamClient({
+    baseUrl: config.baseUrl,
+    endpoint: config.endpoint,
+    headers: config.headers,
+    ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+    connections: step.concurrency,
+    timeoutMs: config.timeoutS * 1000,
+  });
+  const now = () => performance.now();
+  try {
+    if (step.warmup > 0) {
+      await runClosedLoop({ concurrency: step.concurrency, requests: requests.slice(0, step.warmup), send: client.send, stop: opts.stop, abort: opts.abort, now });
+    }
+    const measured = requests.slice(step.warmup).map((r, index) => ({ ...r, index }));
+    let done = 0;
+    let errors = 0;
+    const startedAtMs = Date.now();
+    const loop = await runClosedLoop({
+      concurrency: step.concurrency,
+      requests: measured,
+      send: client.send,
+      stop: opts.stop,
+      abort: opts.abort,
+      now,
+      onRecord: (rec) => {
+        done++;
+        if (rec.error) errors++;
+        opts.events?.onRecord?.(step, rec, done, errors);
+      },
+    });
+    const endedAtMs = Date.now();
+    const result = summarizeStep(loop.records, {
+      durationMs: loop.endMs - loop.startMs,
+      startedAtMs,
+      endedAtMs,
+      backend: "kneepoint-native",
+      endpointType: plan.target.apiKind === "chat" ? "openai-chat" : "openai",
+      label: `c${step.concurrency}`,
+      modelId: opts.model,
+      tokenizerId: opts.tokenizer.source,
+      numPrompts: step.numPrompts,
+      requestRate: "inf",
+      burstiness: 1,
+      maxConcurrency: step.concurrency,
+      percentiles: config.percentiles,
+    });
+    return { step, result, records: loop.records, partial: loop.unsent > 0 || opts.stop.aborted, promptLengthMismatches: mismatched };
+  } finally {
+    await client.close();
+  }
+}
+
+export async function runSweep(opts: SweepRunOptions): Promise<SweepRunResult> {
+  const steps: StepOutcome[] = [];
+  for (const step of opts.plan.steps) {
+    if (opts.stop.aborted) break;
+    opts.events?.onStepStart?.(step);
+    const outcome = await runStep(opts, step);
+    steps.push(outcome);
+    await opts.events?.onStepEnd?.(outcome);
+    if (outcome.partial) break;
+  }
+  return { steps, partial: opts.stop.aborted || steps.length < opts.plan.steps.length };
+}

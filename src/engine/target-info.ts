@@ -1,0 +1,65 @@
+/**
+ * What the harness learns about the target before sending load: that it answers, which model it serves
+ * (`GET /v1/models`, as vllm bench serve does when --model is not given), and its version (`GET /version`,
+ * vLLM only). Unreachable targets become EnvironmentErrors that say what to run next.
+ */
+import { EnvironmentError, UsageError } from "../errors.ts";
+
+export interface TargetInfo {
+  model: string;
+  /** `data[0].root` of /v1/models when present (the model path; a tokenizer id for vLLM). */
+  modelRoot: string | null;
+  /** `/version`'s `version`, or null when the endpoint is absent (LiteLLM, KServe). */
+  serverVersion: string | null;
+  servedModels: string[];
+}
+
+async function getJson(url: string, headers: Record<string, string>): Promise<{ status: number; json: unknown }> {
+  const res = await fetch(url, { headers, signal: AbortSignal.timeout(15_000) });
+  const text = await res.text();
+  try {
+    return { status: res.status, json: JSON.parse(text) as unknown };
+  } catch {
+    return { status: res.status, json: null };
+  }
+}
+
+export async function readTargetInfo(baseUrl: string, headers: Record<string, string>, model: string | undefined): Promise<TargetInfo> {
+  let models: { status: number; json: unknown };
+  try {
+    models = await getJson(`${baseUrl}/v1/models`, headers);
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    throw new EnvironmentError(
+      `cannot reach the target at ${baseUrl} (${cause})`,
+      "check --base-url / BASE_URL, or start a local simulator with `kneepoint sim --port 8000`",
+      { cause: err },
+    );
+  }
+  if (models.status === 401 || models.status === 403) {
+    throw new EnvironmentError(`${baseUrl}/v1/models answered ${models.status}: the target wants credentials`, "pass --api-key or set OPENAI_API_KEY");
+  }
+  const data = (models.json as { data?: Array<{ id?: unknown; root?: unknown }> } | null)?.data;
+  const served = Array.isArray(data) ? data.map((m) => m.id).filter((id): id is string => typeof id === "string") : [];
+  const first = Array.isArray(data) ? data[0] : undefined;
+  if (!model && served.length === 0) {
+    throw new UsageError(
+      `no --model given and ${baseUrl}/v1/models listed no model (HTTP ${models.status})`,
+      "pass --model (or BENCH_MODEL) with the served model name",
+    );
+  }
+  const chosen = model ?? served[0]!;
+  if (served.length > 0 && !served.includes(chosen)) {
+    throw new UsageError(`model '${chosen}' is not served by ${baseUrl}; it serves: ${served.join(", ")}`, "pass one of those with --model");
+  }
+  const root = first && chosen === first.id && typeof first.root === "string" ? first.root : null;
+  let serverVersion: string | null = null;
+  try {
+    const v = await getJson(`${baseUrl}/version`, headers);
+    const version = (v.json as { version?: unknown } | null)?.version;
+    if (v.status === 200 && typeof version === "string") serverVersion = version;
+  } catch {
+    // /version is vLLM-only; its absence is normal behind LiteLLM or KServe.
+  }
+  return { model: chosen, modelRoot: root, serverVersion, servedModels: served };
+}

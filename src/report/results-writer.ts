@@ -1,0 +1,46 @@
+/**
+ * The one writer of `results/<runId>/`. Every file is written atomically (temp file + rename), so a crash or
+ * Ctrl-C never leaves a half-written JSON. Layout:
+ *   config.json        the effective configuration (secrets redacted)
+ *   plan.json          the sweep plan
+ *   target.json        what was learned about the target (model, version, tokenizer source)
+ *   step-c<N>.json     per-step results with vLLM's key names (+ kneepoint's window and error keys)
+ *   samples-c<N>.jsonl raw request records, one per line, so any report can be rebuilt (`kneepoint report DIR`)
+ *   summary.json       status (complete | partial), steps, warnings
+ */
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { RequestRecord } from "../engine/request-record.ts";
+
+export interface ResultsWriter {
+  readonly dir: string;
+  writeJson(name: string, value: unknown): Promise<void>;
+  writeRecords(name: string, records: RequestRecord[]): Promise<void>;
+}
+
+async function writeAtomic(path: string, text: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, path);
+}
+
+/** A sortable, unique-enough run id: UTC time plus 4 random hex digits (e.g. 20261123-201502-a3f9). */
+export function newRunId(nowMs: number, rand: number): string {
+  const iso = new Date(nowMs).toISOString();
+  const stamp = iso.slice(0, 10).replace(/-/g, "") + "-" + iso.slice(11, 19).replace(/:/g, "");
+  return `${stamp}-${Math.floor(rand * 0x10000).toString(16).padStart(4, "0")}`;
+}
+
+export async function createResultsWriter(outDir: string, runId: string): Promise<ResultsWriter> {
+  const dir = join(outDir, runId);
+  await mkdir(dir, { recursive: true });
+  return {
+    dir,
+    writeJson: (name, value) => writeAtomic(join(dir, name), JSON.stringify(value, null, 2) + "\n"),
+    writeRecords: (name, records) => writeAtomic(join(dir, name), records.map((r) => JSON.stringify(r)).join("\n") + (records.length ? "\n" : "")),
+  };
+}
+
+export function stepFileName(concurrency: number, kind: "step" | "samples"): string {
+  return kind === "step" ? `step-c${concurrency}.json` : `samples-c${concurrency}.jsonl`;
+}

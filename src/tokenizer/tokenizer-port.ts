@@ -1,0 +1,15 @@
+/**
+ * What prompt generation needs from a tokenizer. Implementations: the target server's /tokenize and
+ * /detokenize (server-tokenizer.ts), or none (approximate lengths, see workload/prompts.ts).
+ */
+export interface TokenizerPort {
+  /** Where the counts come from, for reports: e.g. "server /tokenize". */
+  readonly source: string;
+  /** Token ids of `text` without special tokens. */
+  encode(text: string): Promise<number[]>;
+  decode(ids: number[]): Promise<string>;
+  /** How many special tokens (e.g. BOS) the server adds to a completion prompt. */
+  specialTokenCount(): Promise<number>;
+  /** The id range [lo, hi) random prompt tokens are drawn from: ordinary tokens of this vocabulary. */
+  readonly idRange: readonly [number, number];
+}
