@@ -1,0 +1,126 @@
+/**
+ * The streaming client against a hand-written server on port 0 that misbehaves in every way the client
+ * must classify. Timings here are coarse on purpose; measurement accuracy is checked in test/fidelity.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServer, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createStreamClient, type StreamClient } from "./openai-stream-client.ts";
+
+const chunk = (text: string) => `data: ${JSON.stringify({ choices: [{ index: 0, text, finish_reason: null }] })}\n\n`;
+const usage = (p: number, c: number) => `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: p, completion_tokens: c, total_tokens: p + c } })}\n\n`;
+
+const routes: Record<string, (res: ServerResponse) => void> = {
+  "/ok": (res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.write(chunk("a"));
+    setTimeout(() => res.end(chunk("b") + chunk("") + usage(7, 3) + "data: [DONE]\n\n"), 20);
+  },
+  "/chat-ok": (res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    const c = (delta: object) => `data: ${JSON.stringify({ object: "chat.completion.chunk", choices: [{ index: 0, delta }] })}\n\n`;
+    res.end(c({ role: "assistant", content: "" }) + c({ content: "x" }) + c({ content: "y" }) + "data: [DONE]\n\n");
+  },
+  "/http500": (res) => void res.writeHead(500, { "content-type": "application/json" }).end('{"error":{"message":"engine dead"}}'),
+  "/disconnect": (res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.write(chunk("a"));
+    setTimeout(() => res.socket?.destroy(), 10);
+  },
+  "/malformed": (res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.end(chunk("a") + "data: {not json\n\n" + "data: [DONE]\n\n");
+  },
+  "/empty": (res) => void res.writeHead(200, { "content-type": "text/event-stream" }).end(usage(7, 0) + "data: [DONE]\n\n"),
+  "/stream-error": (res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.end(chunk("a") + `data: {"error":{"message":"out of memory"}}\n\n`);
+  },
+  "/stall": (res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.write(chunk("a"));
+  },
+};
+
+let server: Server;
+let base = "";
+const seenHeaders: Record<string, string | string[] | undefined>[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    seenHeaders.push(req.headers);
+    req.resume();
+    req.on("end", () => (routes[req.url ?? ""] ?? ((r: ServerResponse) => r.writeHead(404).end()))(res));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((r) => server.close(() => r()));
+});
+
+function client(endpoint: string, timeoutMs = 5000): StreamClient {
+  return createStreamClient({ baseUrl: base, endpoint, headers: { "x-team": "infra" }, apiKey: "sk-test", connections: 2, timeoutMs });
+}
+
+async function sendOnce(endpoint: string, timeoutMs?: number, signal = new AbortController().signal) {
+  const c = client(endpoint, timeoutMs);
+  try {
+    return await c.send({ index: 0, body: "{}", plannedPromptTokens: 7 }, signal);
+  } finally {
+    await c.close();
+  }
+}
+
+describe("streaming client", () => {
+  it("records every token-bearing chunk, text chunks, usage, and sends auth and extra headers", async () => {
+    const rec = await sendOnce("/ok");
+    expect(rec.error).toBeNull();
+    expect(rec.chunkTimesMs).toHaveLength(3);
+    expect(rec.textChunks).toBe(2); // the empty-text chunk is timed but not counted as text
+    expect(rec.promptTokens).toBe(7);
+    expect(rec.completionTokens).toBe(3);
+    expect(rec.chunkTimesMs[0]! - rec.sendMs).toBeGreaterThanOrEqual(0);
+    expect(rec.chunkTimesMs[1]! - rec.chunkTimesMs[0]!).toBeGreaterThanOrEqual(15);
+    const h = seenHeaders.at(-1)!;
+    expect(h.authorization).toBe("Bearer sk-test");
+    expect(h["x-team"]).toBe("infra");
+  });
+
+  it("times chat from the role-only opening chunk, as vllm bench serve does, but counts only content as text", async () => {
+    const rec = await sendOnce("/chat-ok");
+    expect(rec.error).toBeNull();
+    expect(rec.chunkTimesMs).toHaveLength(3);
+    expect(rec.textChunks).toBe(2);
+  });
+
+  it.each([
+    ["/http500", "http", /HTTP 500: .*engine dead/],
+    ["/disconnect", "disconnect", /./],
+    ["/malformed", "malformed-chunk", /not JSON: \{not json/],
+    ["/empty", "empty-stream", /no token-bearing chunk/],
+    ["/stream-error", "stream-error", /out of memory/],
+    ["/missing", "http", /HTTP 404/],
+  ])("classifies %s as %s", async (path, reason, message) => {
+    const rec = await sendOnce(path);
+    expect(rec.error?.reason).toBe(reason);
+    expect(rec.error?.message).toMatch(message);
+    if (reason === "http") expect(rec.error?.status).toBeGreaterThanOrEqual(400);
+  });
+
+  it("times out a stalled stream, and calls a run-stop cancellation 'aborted'", async () => {
+    expect((await sendOnce("/stall", 200)).error?.reason).toBe("timeout");
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 100);
+    expect((await sendOnce("/stall", 5000, stop.signal)).error?.reason).toBe("aborted");
+  });
+
+  it("calls a refused connection 'connection'", async () => {
+    const c = createStreamClient({ baseUrl: "http://127.0.0.1:1", endpoint: "/v1/completions", headers: {}, connections: 1, timeoutMs: 2000 });
+    const rec = await c.send({ index: 0, body: "{}", plannedPromptTokens: 1 }, new AbortController().signal);
+    await c.close();
+    expect(rec.error?.reason).toBe("connection");
+    expect(rec.error?.message).toMatch(/ECONNREFUSED/);
+  });
+});
