@@ -1,0 +1,48 @@
+/**
+ * The sweep's analysis: the knee over all steps, then the verdict read at the most loaded step.
+ * Pure: takes step results and peaks, returns what the report prints.
+ */
+import type { StepResult } from "../metrics/summarize-step.ts";
+import type { StepPeaks } from "../server-metrics/step-peaks.ts";
+import { ABSENT_PEAKS } from "../server-metrics/step-peaks.ts";
+import { DEFAULT_KNEE_THRESHOLDS, findKnee, type Knee, type KneeThresholds } from "./knee.ts";
+import { decideVerdict, DEFAULT_VERDICT_THRESHOLDS, type Verdict, type VerdictThresholds } from "./verdict.ts";
+
+export interface AnalyzedStep {
+  concurrency: number;
+  result: StepResult;
+  peaks: StepPeaks | null;
+}
+
+export interface SweepAnalysis {
+  knee: Knee;
+  verdict: Verdict | null;
+}
+
+export function analyzeSweep(
+  steps: readonly AnalyzedStep[],
+  opts: { maxNumSeqs: number | null; knee?: KneeThresholds; verdict?: VerdictThresholds },
+): SweepAnalysis {
+  const usable = steps.filter((s) => s.result.completed > 0).sort((a, b) => a.concurrency - b.concurrency);
+  const kneeThresholds = opts.knee ?? DEFAULT_KNEE_THRESHOLDS;
+  const knee = findKnee(
+    usable.map((s) => ({ concurrency: s.concurrency, outputThroughput: s.result.output_throughput, latencyMs: s.result.median_e2el_ms })),
+    kneeThresholds,
+  );
+  const last = usable.at(-1);
+  if (!last) return { knee, verdict: null };
+  const lastGain = knee.gains.at(-1)?.gainPerDoubling ?? null;
+  const saturated = knee.concurrency !== null || (lastGain !== null && lastGain < kneeThresholds.minGainPerDoubling);
+  const verdict = decideVerdict(
+    {
+      concurrency: last.concurrency,
+      achievedConcurrency: last.result.max_concurrent_requests,
+      saturated,
+      lastGainPerDoubling: lastGain,
+      peaks: last.peaks ?? ABSENT_PEAKS,
+      maxNumSeqs: opts.maxNumSeqs,
+    },
+    opts.verdict ?? DEFAULT_VERDICT_THRESHOLDS,
+  );
+  return { knee, verdict };
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { decideVerdict, VERDICT_RULES, type VerdictInput, type VerdictKind } from "./verdict.ts";
+import { ABSENT_PEAKS, type StepPeaks } from "../server-metrics/step-peaks.ts";
+
+const fullPeaks: StepPeaks = {
+  gpuUtilPctMax: 100,
+  gpuMemUsedPctMax: 90,
+  dramActiveMax: 0.3,
+  tensorActiveMax: 0.3,
+  powerWMax: 500,
+  kvCachePctMax: 20,
+  runningMax: 32,
+  waitingMax: 0,
+  preemptions: 0,
+  samples: 10,
+  underSampled: false,
+};
+
+function input(peaks: Partial<StepPeaks>, over: Partial<VerdictInput> = {}): VerdictInput {
+  return { concurrency: 32, achievedConcurrency: 32, saturated: true, lastGainPerDoubling: 0.02, peaks: { ...fullPeaks, ...peaks }, maxNumSeqs: 256, ...over };
+}
+
+describe("verdict rules (each rule with a case that fires it)", () => {
+  const cases: Array<[VerdictKind, VerdictInput, RegExp]> = [
+    ["client-bound", input({}, { achievedConcurrency: 20 }), /only 20 of 32 requests were in flight/],
+    ["not-saturated", input({ kvCachePctMax: 3 }, { saturated: false, lastGainPerDoubling: 0.68 }), /not saturated: throughput still \+68% per doubling at c=32; GPU util 100%/],
+    ["kv-capacity-bound", input({ kvCachePctMax: 97, waitingMax: 14, preemptions: 3 }), /^memory-bound \(KV-cache capacity\): KV 97% peak, waiting 14, 3 preemptions at c=32$/],
+    ["batch-limit-bound", input({ runningMax: 256, waitingMax: 40, kvCachePctMax: 50 }, { concurrency: 512, achievedConcurrency: 512 }), /running 256 = max_num_seqs 256, waiting 40/],
+    ["compute-bound", input({ tensorActiveMax: 0.72, dramActiveMax: 0.35 }), /^compute-bound: GPU util 100%, tensor 0.72, DRAM 0.35, KV 20%, running 32, waiting 0 at c=32$/],
+    ["memory-bandwidth-bound", input({ tensorActiveMax: 0.1, dramActiveMax: 0.78 }), /^memory-bandwidth-bound: .*DRAM 0.78/],
+    ["gpu-bound", input({ tensorActiveMax: null, dramActiveMax: null }), /cannot be told apart/],
+    ["saturated-unclear", input({ gpuUtilPctMax: 40, tensorActiveMax: 0.1, dramActiveMax: 0.2 }), /binding resource unclear/],
+  ];
+  it("covers every rule in the table", () => {
+    expect(cases.map((c) => c[0]).sort()).toEqual(VERDICT_RULES.map((r) => r.kind).sort());
+  });
+  it.each(cases)("%s", (kind, inp, headline) => {
+    const v = decideVerdict(inp);
+    expect(v.kind).toBe(kind);
+    expect(v.headline).toMatch(headline);
+  });
+});
+
+describe("verdict confidence", () => {
+  it("is high with every input present", () => {
+    expect(decideVerdict(input({ kvCachePctMax: 97, waitingMax: 14, preemptions: 3 })).confidence).toBe("high");
+  });
+
+  it("drops and says why when DCGM profiling fields are absent", () => {
+    const v = decideVerdict(input({ tensorActiveMax: null, dramActiveMax: null }));
+    expect(v.confidence).toBe("medium");
+    expect(v.missing.join()).toMatch(/DCGM profiling fields/);
+  });
+
+  it("never treats absent as zero: KV-capacity cannot fire without KV data, and nothing is claimed with no data", () => {
+    const v = decideVerdict(input({ ...ABSENT_PEAKS }));
+    expect(v.kind).toBe("saturated-unclear");
+    expect(v.confidence).toBe("low");
+    expect(v.headline).toContain("GPU util absent");
+    expect(v.missing).toHaveLength(4);
+  });
+
+  it("drops one level when the window is under-sampled", () => {
+    expect(decideVerdict(input({ kvCachePctMax: 97, waitingMax: 14, underSampled: true, samples: 1 })).confidence).toBe("medium");
+  });
+});

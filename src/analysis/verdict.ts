@@ -1,0 +1,150 @@
+/**
+ * The verdict: which resource binds the server, with its evidence and a confidence (DESIGN.md §4; rules start
+ * from research/peers-and-dcgm.md §3d). One ordered rules table; the first rule whose condition holds wins.
+ * Thresholds are ours, not vendor-specified, and live in one object so they can be calibrated on a GPU box.
+ * Absent series never count as 0: a rule whose inputs are absent cannot fire, and the verdict says what was
+ * missing. Pure.
+ */
+import type { StepPeaks } from "../server-metrics/step-peaks.ts";
+
+export type VerdictKind =
+  | "client-bound"
+  | "not-saturated"
+  | "kv-capacity-bound"
+  | "batch-limit-bound"
+  | "compute-bound"
+  | "memory-bandwidth-bound"
+  | "gpu-bound"
+  | "saturated-unclear";
+
+export interface VerdictThresholds {
+  /** KV-cache usage at or above this (%) counts as full. */
+  kvFullPct: number;
+  /** GPU util at or above this (%) counts as busy. */
+  gpuBusyPct: number;
+  /** Tensor-pipe activity at or above this ratio counts as compute-heavy. */
+  tensorHigh: number;
+  /** DRAM activity at or above this ratio counts as bandwidth-heavy (practical ceiling ≈ 0.8). */
+  dramHigh: number;
+  /** The client kept fewer than this fraction of the configured requests in flight → client-bound. */
+  clientShortfall: number;
+}
+
+export const DEFAULT_VERDICT_THRESHOLDS: VerdictThresholds = { kvFullPct: 90, gpuBusyPct: 90, tensorHigh: 0.5, dramHigh: 0.6, clientShortfall: 0.9 };
+
+export interface VerdictInput {
+  /** The step the verdict reads: the most loaded one. */
+  concurrency: number;
+  /** max_concurrent_requests the client actually achieved at that step. */
+  achievedConcurrency: number;
+  /** True when the knee was found or throughput gained less than the knee threshold at the last doubling. */
+  saturated: boolean;
+  lastGainPerDoubling: number | null;
+  peaks: StepPeaks;
+  /** The server's max_num_seqs when known (server args, simulator profile). */
+  maxNumSeqs: number | null;
+}
+
+export type Confidence = "high" | "medium" | "low";
+
+export interface Verdict {
+  kind: VerdictKind;
+  /** One line, e.g. "memory-bound (KV-cache capacity): KV 97% peak, waiting 14, 3 preemptions at c=32". */
+  headline: string;
+  confidence: Confidence;
+  /** What could not be checked, e.g. "DCGM profiling fields (DRAM/tensor activity) absent". */
+  missing: string[];
+}
+
+type P = StepPeaks;
+const has = (v: number | null): v is number => v !== null;
+const pct = (v: number | null) => (has(v) ? `${Math.round(v)}%` : "absent");
+const ratio = (v: number | null) => (has(v) ? v.toFixed(2) : "absent");
+const num = (v: number | null) => (has(v) ? String(Math.round(v)) : "absent");
+
+function gpuEvidence(p: P): string {
+  const parts = [`GPU util ${pct(p.gpuUtilPctMax)}`];
+  if (has(p.tensorActiveMax) || has(p.dramActiveMax)) parts.push(`tensor ${ratio(p.tensorActiveMax)}`, `DRAM ${ratio(p.dramActiveMax)}`);
+  return parts.join(", ");
+}
+function queueEvidence(p: P): string {
+  return `KV ${pct(p.kvCachePctMax)}, running ${num(p.runningMax)}, waiting ${num(p.waitingMax)}`;
+}
+
+interface Rule {
+  kind: VerdictKind;
+  when(i: VerdictInput, t: VerdictThresholds): boolean;
+  headline(i: VerdictInput): string;
+}
+
+/** Ordered: the first rule that holds is the verdict. */
+export const VERDICT_RULES: readonly Rule[] = [
+  {
+    kind: "client-bound",
+    when: (i, t) => i.achievedConcurrency < t.clientShortfall * i.concurrency,
+    headline: (i) => `client-bound: only ${i.achievedConcurrency} of ${i.concurrency} requests were in flight at once; the load generator, not the server, is the limit`,
+  },
+  {
+    kind: "not-saturated",
+    when: (i) => !i.saturated,
+    headline: (i) =>
+      `not saturated: throughput still ${i.lastGainPerDoubling === null ? "rising" : `+${Math.round(i.lastGainPerDoubling * 100)}% per doubling`} at c=${i.concurrency}; ` +
+      `${gpuEvidence(i.peaks)}, ${queueEvidence(i.peaks)}`,
+  },
+  {
+    kind: "kv-capacity-bound",
+    when: ({ peaks: p }, t) => has(p.kvCachePctMax) && p.kvCachePctMax >= t.kvFullPct && ((p.waitingMax ?? 0) > 0 || (p.preemptions ?? 0) > 0),
+    headline: ({ peaks: p, concurrency }) =>
+      `memory-bound (KV-cache capacity): KV ${pct(p.kvCachePctMax)} peak, waiting ${num(p.waitingMax)}, ${num(p.preemptions)} preemptions at c=${concurrency}`,
+  },
+  {
+    kind: "batch-limit-bound",
+    when: ({ peaks: p, maxNumSeqs }) => maxNumSeqs !== null && has(p.runningMax) && p.runningMax >= maxNumSeqs && (p.waitingMax ?? 0) > 0,
+    headline: ({ peaks: p, maxNumSeqs, concurrency }) =>
+      `batch-limit-bound: running ${num(p.runningMax)} = max_num_seqs ${maxNumSeqs}, waiting ${num(p.waitingMax)}, KV ${pct(p.kvCachePctMax)} at c=${concurrency}`,
+  },
+  {
+    kind: "compute-bound",
+    when: ({ peaks: p }, t) => has(p.tensorActiveMax) && p.tensorActiveMax >= t.tensorHigh && !(has(p.dramActiveMax) && p.dramActiveMax >= t.dramHigh && p.dramActiveMax > p.tensorActiveMax),
+    headline: ({ peaks: p, concurrency }) => `compute-bound: ${gpuEvidence(p)}, ${queueEvidence(p)} at c=${concurrency}`,
+  },
+  {
+    kind: "memory-bandwidth-bound",
+    when: ({ peaks: p }, t) => has(p.dramActiveMax) && p.dramActiveMax >= t.dramHigh,
+    headline: ({ peaks: p, concurrency }) => `memory-bandwidth-bound: ${gpuEvidence(p)}, ${queueEvidence(p)} at c=${concurrency}`,
+  },
+  {
+    kind: "gpu-bound",
+    when: ({ peaks: p }, t) => has(p.gpuUtilPctMax) && p.gpuUtilPctMax >= t.gpuBusyPct,
+    headline: ({ peaks: p, concurrency }) =>
+      `GPU-bound (compute or memory bandwidth; without DCGM profiling fields the two cannot be told apart): ${gpuEvidence(p)}, ${queueEvidence(p)} at c=${concurrency}`,
+  },
+  {
+    kind: "saturated-unclear",
+    when: () => true,
+    headline: ({ peaks: p, concurrency }) => `saturated, binding resource unclear: ${gpuEvidence(p)}, ${queueEvidence(p)} at c=${concurrency}`,
+  },
+];
+
+function missingInputs(p: P): string[] {
+  const out: string[] = [];
+  if (!has(p.kvCachePctMax) || !has(p.waitingMax) || !has(p.runningMax)) out.push("vLLM scheduler/KV metrics (vllm:kv_cache_usage_perc, vllm:num_requests_*) absent");
+  if (!has(p.gpuUtilPctMax)) out.push("DCGM GPU metrics absent");
+  if (!has(p.dramActiveMax) || !has(p.tensorActiveMax)) out.push("DCGM profiling fields (DCGM_FI_PROF_DRAM_ACTIVE, _PIPE_TENSOR_ACTIVE) absent");
+  if (p.underSampled) out.push(`under-sampled: ${p.samples} scrape(s) in the step's window`);
+  return out;
+}
+
+export function decideVerdict(input: VerdictInput, t: VerdictThresholds = DEFAULT_VERDICT_THRESHOLDS): Verdict {
+  const rule = VERDICT_RULES.find((r) => r.when(input, t))!;
+  const missing = missingInputs(input.peaks);
+  let confidence: Confidence = "high";
+  const p = input.peaks;
+  const vllmMissing = !has(p.kvCachePctMax) || !has(p.waitingMax);
+  const profMissing = !has(p.dramActiveMax) || !has(p.tensorActiveMax);
+  if (rule.kind === "client-bound") confidence = "high";
+  else if (rule.kind === "saturated-unclear" || (vllmMissing && !has(p.gpuUtilPctMax))) confidence = "low";
+  else if (vllmMissing || profMissing || rule.kind === "gpu-bound") confidence = "medium";
+  if (p.underSampled && confidence !== "low") confidence = confidence === "high" ? "medium" : "low";
+  return { kind: rule.kind, headline: rule.headline(input), confidence, missing };
+}
