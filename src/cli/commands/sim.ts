@@ -1,4 +1,153 @@
 import type { Command } from "commander";
+import { UsageError } from "../../errors.ts";
+import { FAULT_HEADER_HELP } from "../../sim/fault-injection.ts";
+import { PROFILES, PROFILE_NAMES, type ProfileName } from "../../sim/profiles.ts";
+import { decodeStepCost, kvCapacityTokens } from "../../sim/roofline.ts";
+import { startSimulator } from "../../sim/server.ts";
+import { parseSimOptions, type SimOptions } from "../../sim/sim-options.ts";
+
+interface SimFlags {
+  port: string;
+  host?: string;
+  profile?: string;
+  servedModelName?: string;
+  speedup?: string;
+  ttftMs?: string;
+  itlMs?: string;
+  legacyMetrics?: boolean;
+  dcgmPort?: string;
+  maxNumSeqs?: string;
+  maxModelLen?: string;
+  faultErrorRate?: string;
+  faultErrorStatus?: string;
+  faultRateLimitRate?: string;
+  faultDisconnectRate?: string;
+  faultStallRate?: string;
+  faultStallMs?: string;
+  faultMalformedRate?: string;
+  seed?: string;
+}
+
+interface NumberRule {
+  integer?: boolean;
+  min: number;
+  max?: number;
+  exclusiveMin?: boolean;
+}
+
+/** Parses one numeric flag, or throws a UsageError naming it. */
+function numberFlag(flag: string, raw: string | undefined, rule: NumberRule): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  const belowMin = rule.exclusiveMin ? value <= rule.min : value < rule.min;
+  if (raw.trim() === "" || !Number.isFinite(value) || (rule.integer && !Number.isInteger(value)) || belowMin || value > (rule.max ?? Infinity)) {
+    const kind = rule.integer ? "an integer" : "a number";
+    const range = `${rule.exclusiveMin ? ">" : "≥"} ${rule.min}${rule.max !== undefined ? ` and ≤ ${rule.max}` : ""}`;
+    throw new UsageError(`${flag} must be ${kind} ${range}, got "${raw}"`, `e.g. ${flag} ${rule.min + (rule.exclusiveMin ? 1 : 0)}`);
+  }
+  return value;
+}
+
+export function simOptionsFromFlags(flags: SimFlags): Partial<SimOptions> {
+  if (flags.profile !== undefined && !(PROFILE_NAMES as string[]).includes(flags.profile)) {
+    throw new UsageError(`--profile must be one of ${PROFILE_NAMES.join(", ")}, got "${flags.profile}"`, "run `kneepoint sim --help` for the list");
+  }
+  if ((flags.ttftMs === undefined) !== (flags.itlMs === undefined)) {
+    throw new UsageError("--ttft-ms and --itl-ms must be given together (deterministic mode)", "e.g. --ttft-ms 50 --itl-ms 10");
+  }
+  if (flags.ttftMs !== undefined && flags.speedup !== undefined) {
+    throw new UsageError("--speedup applies to the performance model; with --ttft-ms/--itl-ms timings are already exact", "drop --speedup");
+  }
+  const rate = (flag: string, raw: string | undefined) => numberFlag(flag, raw, { min: 0, max: 1 });
+  const options: Partial<SimOptions> = {
+    host: flags.host,
+    port: numberFlag("--port", flags.port, { integer: true, min: 0, max: 65535 }),
+    profile: flags.profile as ProfileName | undefined,
+    modelName: flags.servedModelName,
+    speedup: numberFlag("--speedup", flags.speedup, { min: 0, exclusiveMin: true }),
+    ttftMs: numberFlag("--ttft-ms", flags.ttftMs, { min: 0 }),
+    itlMs: numberFlag("--itl-ms", flags.itlMs, { min: 0 }),
+    legacyMetrics: flags.legacyMetrics === true,
+    dcgmPort: numberFlag("--dcgm-port", flags.dcgmPort, { integer: true, min: 0, max: 65535 }),
+    maxNumSeqs: numberFlag("--max-num-seqs", flags.maxNumSeqs, { integer: true, min: 1 }),
+    maxModelLen: numberFlag("--max-model-len", flags.maxModelLen, { integer: true, min: 1 }),
+    faultErrorRate: rate("--fault-error-rate", flags.faultErrorRate),
+    faultErrorStatus: numberFlag("--fault-error-status", flags.faultErrorStatus, { integer: true, min: 400, max: 599 }),
+    faultRateLimitRate: rate("--fault-rate-limit-rate", flags.faultRateLimitRate),
+    faultDisconnectRate: rate("--fault-disconnect-rate", flags.faultDisconnectRate),
+    faultStallRate: rate("--fault-stall-rate", flags.faultStallRate),
+    faultStallMs: numberFlag("--fault-stall-ms", flags.faultStallMs, { min: 0 }),
+    faultMalformedRate: rate("--fault-malformed-rate", flags.faultMalformedRate),
+    seed: numberFlag("--seed", flags.seed, { integer: true, min: -(2 ** 31) }),
+  };
+  // drop unset keys so the schema's defaults apply
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<SimOptions>;
+}
+
+function profilesHelp(): string {
+  return PROFILE_NAMES.map((name) => {
+    const p = PROFILES[name];
+    const kv = kvCapacityTokens(p).toLocaleString("en-US");
+    const decodeMs = decodeStepCost(p, 1, 256).durationMs.toFixed(1);
+    return `  ${name.padEnd(11)} ${p.summary}; KV ${kv} tokens, batch-1 decode ${decodeMs} ms, max_num_seqs ${p.serving.maxNumSeqs}`;
+  }).join("\n");
+}
+
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      resolve(signal);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+}
 
 /** Registers `kneepoint sim` (the vLLM-compatible simulator). */
-export function registerSimCommand(_program: Command): void {}
+export function registerSimCommand(program: Command): void {
+  const defaults = parseSimOptions({}); // the schema is the source of defaults; the CLI only changes the port
+  program
+    .command("sim")
+    .description("run a vLLM-compatible simulator: OpenAI endpoints, vLLM /metrics, DCGM-style GPU metrics, fault injection")
+    .option("--port <n>", "port to listen on (0 picks a free port)", "8000")
+    .option("--host <addr>", `address to bind (default ${defaults.host})`)
+    .option("--profile <name>", `GPU + model profile: ${PROFILE_NAMES.join(", ")} (default ${defaults.profile})`)
+    .option("--served-model-name <name>", "model name clients must send (default: the profile's model id)")
+    .option("--speedup <x>", `run the performance model x times faster than real time (default ${defaults.speedup})`)
+    .option("--ttft-ms <n>", "deterministic mode: first token exactly n ms after the request (needs --itl-ms)")
+    .option("--itl-ms <n>", "deterministic mode: one token every n ms after the first (0 and 0: as fast as possible)")
+    .option("--legacy-metrics", "expose vllm:gpu_cache_usage_perc instead of vllm:kv_cache_usage_perc")
+    .option("--dcgm-port <n>", "also serve DCGM-exporter metrics at /metrics on this port (they are always at /dcgm/metrics)")
+    .option("--max-num-seqs <n>", "continuous-batching limit (default: the profile's)")
+    .option("--max-model-len <n>", "context limit in tokens (default: the profile's)")
+    .option("--fault-error-rate <p>", "fraction of requests answered with --fault-error-status (default 0)")
+    .option("--fault-error-status <code>", `HTTP status of injected errors (default ${defaults.faultErrorStatus})`)
+    .option("--fault-rate-limit-rate <p>", "fraction answered 429 with Retry-After: 1 (default 0)")
+    .option("--fault-disconnect-rate <p>", "fraction whose connection is destroyed mid-stream (default 0)")
+    .option("--fault-stall-rate <p>", "fraction that stall before their first token (default 0)")
+    .option("--fault-stall-ms <n>", `length of an injected stall (default ${defaults.faultStallMs})`)
+    .option("--fault-malformed-rate <p>", "fraction with one SSE data line that is not JSON (default 0)")
+    .option("--seed <n>", `seed for answers, early stops and fault draws (default ${defaults.seed})`)
+    .addHelpText(
+      "after",
+      `\nProfiles:\n${profilesHelp()}\n\n` +
+        `Per-request faults (for tests), as a request header:\n  ${FAULT_HEADER_HELP}\n\n` +
+        "Endpoints: /v1/completions, /v1/chat/completions, /v1/models, /health, /version, /tokenize, /detokenize,\n" +
+        "/metrics (vLLM names), /dcgm/metrics (DCGM exporter names).\n\n" +
+        "Examples:\n" +
+        "  kneepoint sim --port 8000                          # h100-8b in real time\n" +
+        "  kneepoint sim --profile kv-starved --speedup 10    # KV-cache pressure, 10x faster\n" +
+        "  kneepoint sim --port 0 --ttft-ms 50 --itl-ms 10    # exact timings for checking a client",
+    )
+    .action(async (flags: SimFlags) => {
+      const sim = await startSimulator(simOptionsFromFlags(flags));
+      const profile = flags.profile ?? defaults.profile;
+      const dcgm = sim.dcgmUrl ? `, DCGM exporter ${sim.dcgmUrl}` : "";
+      const mode = flags.ttftMs !== undefined ? `deterministic ttft ${flags.ttftMs} ms, itl ${flags.itlMs} ms` : `speedup ${flags.speedup ?? defaults.speedup}`;
+      process.stdout.write(`kneepoint sim listening on ${sim.url} (profile ${profile}, ${mode}${dcgm})\n`);
+      await waitForSignal();
+      await sim.close();
+    });
+}

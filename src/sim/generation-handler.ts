@@ -1,0 +1,133 @@
+/**
+ * POST /v1/completions and /v1/chat/completions: validate, apply request-level faults (status,
+ * 429, stall, disconnect at 0), plan the answer, then feed the request to the engine loop (the
+ * performance model) or to a deterministic stream, with a RequestRun writing the response.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { apiError, isApiError, sendApiError } from "./api-error.ts";
+import { startDeterministicStream } from "./deterministic-stream.ts";
+import { FAULT_HEADER, parseFaultHeader, type FaultPlan } from "./fault-injection.ts";
+import { readJsonBody } from "./http-body.ts";
+import { parseGenerationRequest, type EndpointKind, type GenerationRequest } from "./openai-request.ts";
+import { planOutput, type OutputPlan } from "./output-plan.ts";
+import { createRequestRun, type RequestRun } from "./request-run.ts";
+import type { DeterministicRun, SimContext } from "./sim-context.ts";
+
+export async function handleGeneration(
+  ctx: SimContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  kind: EndpointKind,
+  receivedMs: number,
+): Promise<void> {
+  const body = await readJsonBody(req);
+  if (!body.ok) return sendApiError(res, body.error);
+  const request = parseGenerationRequest(body.value, kind, ctx.config);
+  if (isApiError(request)) return sendApiError(res, request);
+
+  let faults: FaultPlan = {};
+  const header = req.headers[FAULT_HEADER];
+  if (typeof header === "string") {
+    const parsed = parseFaultHeader(header);
+    if ("error" in parsed) return sendApiError(res, apiError(400, parsed.error));
+    faults = parsed;
+  } else if (ctx.drawFaults) {
+    faults = ctx.drawFaults(request.maxTokens);
+  }
+  if (faults.rateLimit) {
+    return sendApiError(res, { ...apiError(429, "kneepoint-sim injected fault: rate limit exceeded"), headers: { "retry-after": "1" } });
+  }
+  if (faults.status !== undefined) {
+    return sendApiError(res, apiError(faults.status, `kneepoint-sim injected fault: HTTP ${faults.status}`));
+  }
+
+  const output = planOutput({ seed: ctx.config.seed, promptKey: request.promptKey, budget: request.maxTokens, ignoreEos: request.ignoreEos });
+  if (request.stream) {
+    res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
+    res.flushHeaders();
+  }
+  if (faults.disconnectAfter === 0) {
+    ctx.metrics.observeAborted();
+    res.socket?.destroy();
+    return;
+  }
+  startRun(ctx, res, request, output, faults, kind, receivedMs);
+}
+
+function startRun(
+  ctx: SimContext,
+  res: ServerResponse,
+  request: GenerationRequest,
+  output: OutputPlan,
+  faults: FaultPlan,
+  kind: EndpointKind,
+  receivedMs: number,
+): void {
+  let stopSource = () => {};
+  let detRun: DeterministicRun | null = null;
+  const shutdown = () => run.abort("shutdown");
+  const run: RequestRun = createRequestRun({
+    res,
+    identity: { kind, id: ctx.nextResponseId(kind), created: Math.floor(Date.now() / 1000), model: ctx.config.modelName },
+    request,
+    output,
+    faults,
+    receivedMs,
+    metrics: ctx.metrics,
+    stopSource: () => stopSource(),
+    onEnd: () => {
+      ctx.shutdownHooks.delete(shutdown);
+      if (detRun) ctx.deterministicRuns.delete(detRun);
+    },
+  });
+  ctx.shutdownHooks.add(shutdown);
+  res.on("close", () => run.abort("client"));
+  if (!res.socket || res.socket.destroyed) return run.abort("client"); // gone while we read the body
+
+  const stallMs = faults.stallMs ?? 0;
+  const { engine } = ctx;
+  if (engine) {
+    const submit = () => {
+      const id = engine.submit(
+        { promptTokens: request.promptTokens, targetOutputTokens: output.tokens, finishReason: output.finishReason },
+        { token: (atMs, _reason, queueMs) => run.token(atMs, queueMs), flush: () => void run.flush() },
+      );
+      stopSource = () => engine.abort(id);
+    };
+    if (stallMs > 0) {
+      const timer = setTimeout(submit, stallMs);
+      stopSource = () => clearTimeout(timer);
+    } else {
+      submit();
+    }
+    return;
+  }
+
+  const det = ctx.config.deterministic!;
+  const tracked: DeterministicRun = { promptTokens: request.promptTokens, emitted: 0 };
+  detRun = tracked;
+  ctx.deterministicRuns.add(tracked);
+  let batchTokens = 0;
+  const stream = startDeterministicStream({
+    startMs: receivedMs + stallMs,
+    ttftMs: det.ttftMs,
+    itlMs: det.itlMs,
+    totalTokens: output.tokens,
+    now: ctx.now,
+    sink: {
+      token(atMs) {
+        run.token(atMs, 0);
+        tracked.emitted++;
+        batchTokens++;
+      },
+      flush() {
+        ctx.recordDeterministicTokens(batchTokens, tracked.promptTokens + tracked.emitted);
+        batchTokens = 0;
+        return run.flush();
+      },
+      onDrain: (resume) => run.onDrain(resume),
+    },
+  });
+  stopSource = () => stream.cancel();
+  if (run.ended) stream.cancel(); // finished or disconnected within the first, synchronous tick
+}

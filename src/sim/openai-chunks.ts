@@ -1,0 +1,86 @@
+/**
+ * vLLM's response shapes, built as strings (per-token hot path: no JSON.stringify of whole objects).
+ *
+ * Streaming, SSE-framed as `data: <json>\n\n`:
+ *   completion: {"id":"cmpl-…","object":"text_completion","created":…,"model":…,
+ *                "choices":[{"index":0,"text":"…","logprobs":null,"finish_reason":null,"stop_reason":null}]}
+ *   chat:       {"id":"chatcmpl-…","object":"chat.completion.chunk","created":…,"model":…,
+ *                "choices":[{"index":0,"delta":{"content":"…"},"logprobs":null,"finish_reason":null}]}
+ *               opened by the role-only delta {"role":"assistant","content":""}
+ *   the last token's chunk carries finish_reason; with include_usage a final chunk has
+ *   "choices":[] and "usage":{prompt_tokens,completion_tokens,total_tokens}; then `data: [DONE]`.
+ */
+import type { EndpointKind } from "./openai-request.ts";
+
+export interface ResponseIdentity {
+  kind: EndpointKind;
+  id: string;
+  created: number;
+  model: string;
+}
+
+export const DONE_EVENT = "data: [DONE]\n\n";
+
+export interface ChunkBuilder {
+  token(jsonText: string, finishReason: string | null): string;
+  /** Chat only: the role-only opening chunk. */
+  role(): string;
+  usage(promptTokens: number, completionTokens: number): string;
+  /** A data line that is not JSON (fault injection). */
+  malformed(): string;
+}
+
+export function createChunkBuilder(r: ResponseIdentity): ChunkBuilder {
+  const head = `{"id":"${r.id}","object":"${r.kind === "chat" ? "chat.completion.chunk" : "text_completion"}","created":${r.created},"model":${JSON.stringify(r.model)},"choices":`;
+  const finish = (reason: string | null) => (reason === null ? "null" : `"${reason}"`);
+  return {
+    token:
+      r.kind === "chat"
+        ? (text, reason) => `data: ${head}[{"index":0,"delta":{"content":${text}},"logprobs":null,"finish_reason":${finish(reason)}}]}\n\n`
+        : (text, reason) =>
+            `data: ${head}[{"index":0,"text":${text},"logprobs":null,"finish_reason":${finish(reason)},"stop_reason":null}]}\n\n`,
+    role: () => `data: ${head}[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}\n\n`,
+    usage: (p, c) => `data: ${head}[],"usage":{"prompt_tokens":${p},"total_tokens":${p + c},"completion_tokens":${c}}}\n\n`,
+    malformed: () => `data: ${head}[{"index":0,\n\n`,
+  };
+}
+
+/** The non-streaming response body. */
+export function completeResponse(
+  r: ResponseIdentity,
+  text: string,
+  finishReason: string,
+  promptTokens: number,
+  completionTokens: number,
+): unknown {
+  const usage = { prompt_tokens: promptTokens, total_tokens: promptTokens + completionTokens, completion_tokens: completionTokens, prompt_tokens_details: null };
+  if (r.kind === "chat") {
+    return {
+      id: r.id,
+      object: "chat.completion",
+      created: r.created,
+      model: r.model,
+      choices: [
+        {
+          index: 0,
+          message: { role: "assistant", content: text, refusal: null, annotations: null, audio: null, function_call: null, tool_calls: [], reasoning_content: null },
+          logprobs: null,
+          finish_reason: finishReason,
+          stop_reason: null,
+        },
+      ],
+      usage,
+      prompt_logprobs: null,
+      kv_transfer_params: null,
+    };
+  }
+  return {
+    id: r.id,
+    object: "text_completion",
+    created: r.created,
+    model: r.model,
+    choices: [{ index: 0, text, logprobs: null, finish_reason: finishReason, stop_reason: null, prompt_logprobs: null }],
+    usage,
+    kv_transfer_params: null,
+  };
+}

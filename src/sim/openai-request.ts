@@ -1,0 +1,106 @@
+/**
+ * Reads a /v1/completions or /v1/chat/completions body into what the simulator needs, with
+ * vLLM's validation rules and statuses: 400 for a missing model, a bad field, `stream_options`
+ * without `stream: true`, or a prompt (+ max_tokens) longer than max_model_len; 404 for an
+ * unknown model. Hand-written rather than zod: it runs on every request and reads a few fields.
+ */
+import { apiError, type ApiError } from "./api-error.ts";
+import { chatPromptTokens, readChatMessage, type ChatMessage } from "./chat-template.ts";
+import { tokenize } from "./tokenizer.ts";
+import { VOCAB_SIZE } from "./vocabulary.ts";
+
+export type EndpointKind = "completion" | "chat";
+
+export interface GenerationRequest {
+  kind: EndpointKind;
+  promptTokens: number;
+  /** Seeds the answer (output-plan.ts): the prompt text or ids. */
+  promptKey: string;
+  maxTokens: number;
+  ignoreEos: boolean;
+  stream: boolean;
+  includeUsage: boolean;
+}
+
+export interface ServedModel {
+  modelName: string;
+  maxModelLen: number;
+}
+
+/** vLLM's default max_tokens for /v1/completions. */
+export const COMPLETIONS_DEFAULT_MAX_TOKENS = 16;
+
+type Fields = Record<string, unknown>;
+
+export function parseGenerationRequest(body: unknown, kind: EndpointKind, served: ServedModel): GenerationRequest | ApiError {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return apiError(400, "the request body must be a JSON object");
+  const f = body as Fields;
+  if (typeof f.model !== "string" || f.model === "") return apiError(400, "`model` is required (a string naming the served model)", "model");
+  if (f.model !== served.modelName) return apiError(404, `The model \`${f.model}\` does not exist.`, "model");
+  if (f.n !== undefined && f.n !== null && f.n !== 1) return apiError(400, "the simulator supports n=1 only", "n");
+
+  const stream = f.stream === true;
+  if (f.stream !== undefined && f.stream !== null && typeof f.stream !== "boolean") return apiError(400, "`stream` must be a boolean", "stream");
+  if (f.stream_options !== undefined && f.stream_options !== null && !stream) {
+    return apiError(400, "Stream options can only be defined when `stream=True`.", "stream_options");
+  }
+  const includeUsage = stream && (f.stream_options as { include_usage?: unknown } | null | undefined)?.include_usage === true;
+  if (f.ignore_eos !== undefined && typeof f.ignore_eos !== "boolean") return apiError(400, "`ignore_eos` must be a boolean", "ignore_eos");
+
+  const prompt = kind === "completion" ? readCompletionPrompt(f.prompt) : readChatPrompt(f.messages);
+  if (typeof prompt === "string") return apiError(400, prompt, kind === "completion" ? "prompt" : "messages");
+
+  const { maxModelLen } = served;
+  if (prompt.tokens > maxModelLen) {
+    return apiError(
+      400,
+      `This model's maximum context length is ${maxModelLen} tokens. However, your request has ${prompt.tokens} input tokens. Please reduce the length of the input messages.`,
+      kind === "completion" ? "prompt" : "messages",
+    );
+  }
+  const maxField = kind === "chat" && f.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens";
+  const rawMax = f[maxField];
+  const defaultMax = kind === "completion" ? COMPLETIONS_DEFAULT_MAX_TOKENS : maxModelLen - prompt.tokens;
+  const maxTokens = rawMax === undefined || rawMax === null ? defaultMax : rawMax;
+  if (typeof maxTokens !== "number" || !Number.isInteger(maxTokens) || maxTokens < 1) {
+    return apiError(400, `\`${maxField}\` must be an integer ≥ 1, got ${JSON.stringify(rawMax)}`, maxField);
+  }
+  if (prompt.tokens + maxTokens > maxModelLen) {
+    return apiError(
+      400,
+      `This model's maximum context length is ${maxModelLen} tokens. However, you requested ${prompt.tokens + maxTokens} tokens (${prompt.tokens} in the messages, ${maxTokens} in the completion). Please reduce the length of the messages or completion.`,
+      maxField,
+    );
+  }
+  return { kind, promptTokens: prompt.tokens, promptKey: prompt.key, maxTokens, ignoreEos: f.ignore_eos === true, stream, includeUsage };
+}
+
+interface Prompt {
+  tokens: number;
+  key: string;
+}
+
+function isTokenIds(value: unknown): value is number[] {
+  return Array.isArray(value) && value.length > 0 && value.every((v) => Number.isInteger(v) && v >= 0 && v < VOCAB_SIZE);
+}
+
+function readCompletionPrompt(value: unknown): Prompt | string {
+  let p = value;
+  if (Array.isArray(p) && p.length === 1 && (typeof p[0] === "string" || Array.isArray(p[0]))) p = p[0];
+  if (typeof p === "string") return { tokens: tokenize(p, true).length, key: p };
+  if (isTokenIds(p)) return { tokens: p.length, key: p.join(",") };
+  if (p === undefined || p === null) return "`prompt` is required";
+  if (Array.isArray(p) && p.length > 1) return "the simulator accepts one prompt per request (a string or a list of token ids)";
+  return `\`prompt\` must be a string or a list of token ids below ${VOCAB_SIZE}`;
+}
+
+function readChatPrompt(value: unknown): Prompt | string {
+  if (!Array.isArray(value) || value.length === 0) return "`messages` must be a non-empty array";
+  const messages: ChatMessage[] = [];
+  for (const [i, m] of value.entries()) {
+    const read = readChatMessage(m, i);
+    if (typeof read === "string") return read;
+    messages.push(read);
+  }
+  return { tokens: chatPromptTokens(messages).length, key: messages.map((m) => `${m.role}\u0000${m.content}`).join("\u0001") };
+}

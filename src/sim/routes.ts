@@ -1,0 +1,145 @@
+/**
+ * The simulator's HTTP routes, shaped like vLLM's OpenAI server:
+ *   GET  /health, /version, /v1/models, /metrics, /dcgm/metrics
+ *   POST /tokenize, /detokenize, /v1/completions, /v1/chat/completions
+ * Unknown paths answer FastAPI's {"detail":"Not Found"} (404) / {"detail":"Method Not Allowed"} (405).
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { HARNESS_VERSION } from "../version.ts";
+import { apiError, sendApiError, sendJson } from "./api-error.ts";
+import { chatPromptTokens, readChatMessage, type ChatMessage } from "./chat-template.ts";
+import { handleGeneration } from "./generation-handler.ts";
+import { readJsonBody } from "./http-body.ts";
+import type { SimContext } from "./sim-context.ts";
+import { detokenize, tokenize } from "./tokenizer.ts";
+import { VOCAB_SIZE } from "./vocabulary.ts";
+
+/** The vLLM version the simulator imitates (metric names and shapes of v0.11). */
+export const SIMULATED_VLLM_VERSION = "0.11.0";
+
+type Handler = (ctx: SimContext, req: IncomingMessage, res: ServerResponse, receivedMs: number) => void | Promise<void>;
+
+const ROUTES: Record<string, { method: "GET" | "POST"; handle: Handler }> = {
+  "/health": { method: "GET", handle: (_c, _q, res) => void res.writeHead(200, { "content-length": 0 }).end() },
+  "/version": {
+    method: "GET",
+    handle: (_c, _q, res) => sendJson(res, 200, { version: SIMULATED_VLLM_VERSION, simulator: `kneepoint-sim ${HARNESS_VERSION}` }),
+  },
+  "/v1/models": { method: "GET", handle: (ctx, _q, res) => sendJson(res, 200, modelList(ctx)) },
+  "/metrics": {
+    method: "GET",
+    handle: async (ctx, _q, res) => {
+      const text = await ctx.metrics.registry.metrics();
+      res.writeHead(200, { "content-type": ctx.metrics.registry.contentType });
+      res.end(text);
+    },
+  },
+  "/dcgm/metrics": { method: "GET", handle: (ctx, _q, res) => sendDcgm(ctx, res) },
+  "/tokenize": { method: "POST", handle: handleTokenize },
+  "/detokenize": { method: "POST", handle: handleDetokenize },
+  "/v1/completions": { method: "POST", handle: (ctx, req, res, t) => handleGeneration(ctx, req, res, "completion", t) },
+  "/v1/chat/completions": { method: "POST", handle: (ctx, req, res, t) => handleGeneration(ctx, req, res, "chat", t) },
+};
+
+export function createRequestHandler(ctx: SimContext): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const receivedMs = ctx.now();
+    const path = (req.url ?? "/").split("?")[0]!;
+    const route = ROUTES[path];
+    if (!route) return sendJson(res, 404, { detail: "Not Found" });
+    if (req.method !== route.method) return sendJson(res, 405, { detail: "Method Not Allowed" });
+    Promise.resolve(route.handle(ctx, req, res, receivedMs)).catch((err: unknown) => {
+      if (!res.headersSent) sendApiError(res, apiError(500, `kneepoint-sim internal error: ${(err as Error).message}`));
+      else res.destroy();
+    });
+  };
+}
+
+export function sendDcgm(ctx: SimContext, res: ServerResponse): void {
+  res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+  res.end(ctx.renderDcgm());
+}
+
+function modelList(ctx: SimContext): unknown {
+  const created = Math.floor(Date.now() / 1000);
+  const { modelName, maxModelLen, profileSpec } = ctx.config;
+  return {
+    object: "list",
+    data: [
+      {
+        id: modelName,
+        object: "model",
+        created,
+        owned_by: "vllm",
+        root: profileSpec.model.hfId,
+        parent: null,
+        max_model_len: maxModelLen,
+        permission: [
+          {
+            id: `modelperm-${modelName.length.toString(16)}${created.toString(16)}`,
+            object: "model_permission",
+            created,
+            allow_create_engine: false,
+            allow_sampling: true,
+            allow_logprobs: true,
+            allow_search_indices: false,
+            allow_view: true,
+            allow_fine_tuning: false,
+            organization: "*",
+            group: null,
+            is_blocking: false,
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** Reads the body as a JSON object and checks the optional `model`; sends the error itself. */
+async function readToolBody(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<Record<string, unknown> | null> {
+  const body = await readJsonBody(req);
+  let error = body.ok ? null : body.error;
+  const f = body.ok ? body.value : null;
+  if (!error && (typeof f !== "object" || f === null || Array.isArray(f))) {
+    error = apiError(400, "the request body must be a JSON object");
+  }
+  const model = (f as { model?: unknown } | null)?.model;
+  if (!error && model !== undefined && model !== null && model !== ctx.config.modelName) {
+    error = apiError(404, `The model \`${String(model)}\` does not exist.`, "model");
+  }
+  if (error) {
+    sendApiError(res, error);
+    return null;
+  }
+  return f as Record<string, unknown>;
+}
+
+async function handleTokenize(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const f = await readToolBody(ctx, req, res);
+  if (!f) return;
+  let tokens: number[];
+  if (Array.isArray(f.messages)) {
+    const messages: ChatMessage[] = [];
+    for (const [i, m] of f.messages.entries()) {
+      const read = readChatMessage(m, i);
+      if (typeof read === "string") return sendApiError(res, apiError(400, read, "messages"));
+      messages.push(read);
+    }
+    tokens = chatPromptTokens(messages, f.add_generation_prompt !== false);
+  } else if (typeof f.prompt === "string") {
+    tokens = tokenize(f.prompt, f.add_special_tokens !== false);
+  } else {
+    return sendApiError(res, apiError(400, "`prompt` (a string) or `messages` is required", "prompt"));
+  }
+  sendJson(res, 200, { count: tokens.length, max_model_len: ctx.config.maxModelLen, tokens, token_strs: null });
+}
+
+async function handleDetokenize(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const f = await readToolBody(ctx, req, res);
+  if (!f) return;
+  const ids = f.tokens;
+  if (!Array.isArray(ids) || !ids.every((t) => Number.isInteger(t) && t >= 0 && t < VOCAB_SIZE)) {
+    return sendApiError(res, apiError(400, `\`tokens\` must be a list of token ids in [0, ${VOCAB_SIZE})`, "tokens"));
+  }
+  sendJson(res, 200, { prompt: detokenize(ids as number[]) });
+}

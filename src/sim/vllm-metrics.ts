@@ -1,0 +1,148 @@
+/**
+ * The simulator's /metrics: vLLM's metric names, help texts, labels (`model_name`, `engine="0"`)
+ * and histogram buckets (vllm/v1/metrics/loggers.py, PrometheusStatLogger, v0.11/0.12), on a
+ * prom-client Registry of its own (never the global one, so several simulators can share a process).
+ */
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/** loggers.py: time_to_first_token buckets. */
+export const TTFT_BUCKETS_S = [
+  0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0,
+];
+/** loggers.py: inter_token_latency (and the old time_per_output_token) buckets. */
+export const ITL_BUCKETS_S = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0];
+/** loggers.py: request_latency_buckets (e2e, queue, inference, prefill, decode). */
+export const REQUEST_LATENCY_BUCKETS_S = [
+  0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0,
+];
+
+/** loggers.py build_1_2_5_buckets: 1, 2, 5, 10, 20, 50, … up to max. */
+export function buckets125(max: number): number[] {
+  const out: number[] = [];
+  for (let p = 1; ; p *= 10) {
+    for (const m of [1, 2, 5]) {
+      if (m * p > max) return out;
+      out.push(m * p);
+    }
+  }
+}
+
+export interface EngineSnapshot {
+  running: number;
+  waiting: number;
+  kvUsage: number;
+}
+
+export interface FinishedRequestStats {
+  reason: "stop" | "length";
+  promptTokens: number;
+  generationTokens: number;
+  maxTokens: number;
+  e2eS: number;
+  queueS: number;
+  prefillS: number;
+  decodeS: number;
+}
+
+export interface VllmMetrics {
+  registry: Registry;
+  observeFirstToken(ttftS: number, promptTokens: number): void;
+  observeInterTokenLatency(seconds: number): void;
+  addGenerationTokens(n: number): void;
+  addPreemptions(n: number): void;
+  observeFinished(stats: FinishedRequestStats): void;
+  /** A request that ended before its last token (client gone, injected disconnect, shutdown). */
+  observeAborted(): void;
+}
+
+export function createVllmMetrics(options: {
+  modelName: string;
+  maxModelLen: number;
+  legacyKvName: boolean;
+  snapshot: () => EngineSnapshot;
+  cacheConfig: Record<string, string>;
+}): VllmMetrics {
+  const registry = new Registry();
+  const labels = { model_name: options.modelName, engine: "0" };
+  const labelNames = ["model_name", "engine"] as const;
+  const registers = [registry];
+
+  const gauge = (name: string, help: string, read: (s: EngineSnapshot) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.set(labels, read(options.snapshot()));
+      },
+    });
+  gauge("vllm:num_requests_running", "Number of requests in model execution batches.", (s) => s.running);
+  gauge("vllm:num_requests_waiting", "Number of requests waiting to be processed.", (s) => s.waiting);
+  if (options.legacyKvName) gauge("vllm:gpu_cache_usage_perc", "GPU KV-cache usage. 1 means 100 percent usage.", (s) => s.kvUsage);
+  else gauge("vllm:kv_cache_usage_perc", "KV-cache usage. 1 means 100 percent usage.", (s) => s.kvUsage);
+
+  const counter = (name: string, help: string) => {
+    const c = new Counter({ name, help, labelNames, registers });
+    c.inc(labels, 0);
+    return c;
+  };
+  const preemptions = counter("vllm:num_preemptions_total", "Cumulative number of preemption from the engine.");
+  const promptTokens = counter("vllm:prompt_tokens_total", "Number of prefill tokens processed.");
+  const generationTokens = counter("vllm:generation_tokens_total", "Number of generation tokens processed.");
+  const success = new Counter({
+    name: "vllm:request_success_total",
+    help: "Count of successfully processed requests.",
+    labelNames: [...labelNames, "finished_reason"],
+    registers,
+  });
+  for (const reason of ["stop", "length", "abort"]) success.inc({ ...labels, finished_reason: reason }, 0);
+
+  const histogram = (name: string, help: string, buckets: number[]) => {
+    const h = new Histogram({ name, help, buckets, labelNames, registers });
+    h.zero(labels);
+    return h.labels(labels);
+  };
+  const tokenBuckets = buckets125(options.maxModelLen);
+  const requestPromptTokens = histogram("vllm:request_prompt_tokens", "Number of prefill tokens processed.", tokenBuckets);
+  const requestGenerationTokens = histogram("vllm:request_generation_tokens", "Number of generation tokens processed.", tokenBuckets);
+  const maxTokensParam = histogram("vllm:request_params_max_tokens", "Histogram of the max_tokens request parameter.", tokenBuckets);
+  const ttft = histogram("vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.", TTFT_BUCKETS_S);
+  const itl = histogram("vllm:inter_token_latency_seconds", "Histogram of inter-token latency in seconds.", ITL_BUCKETS_S);
+  const e2e = histogram("vllm:e2e_request_latency_seconds", "Histogram of e2e request latency in seconds.", REQUEST_LATENCY_BUCKETS_S);
+  const queue = histogram("vllm:request_queue_time_seconds", "Histogram of time spent in WAITING phase for request.", REQUEST_LATENCY_BUCKETS_S);
+  const inference = histogram("vllm:request_inference_time_seconds", "Histogram of time spent in RUNNING phase for request.", REQUEST_LATENCY_BUCKETS_S);
+  const prefill = histogram("vllm:request_prefill_time_seconds", "Histogram of time spent in PREFILL phase for request.", REQUEST_LATENCY_BUCKETS_S);
+  const decode = histogram("vllm:request_decode_time_seconds", "Histogram of time spent in DECODE phase for request.", REQUEST_LATENCY_BUCKETS_S);
+
+  // vllm:cache_config_info: an info-style gauge = 1 with CacheConfig fields and `engine`, no model_name.
+  new Gauge({
+    name: "vllm:cache_config_info",
+    help: "Information of the LLMEngine CacheConfig",
+    labelNames: [...Object.keys(options.cacheConfig), "engine"],
+    registers,
+  }).set({ ...options.cacheConfig, engine: "0" }, 1);
+
+  return {
+    registry,
+    observeFirstToken(ttftS, prompt) {
+      ttft.observe(ttftS);
+      promptTokens.inc(labels, prompt);
+    },
+    observeInterTokenLatency: (s) => itl.observe(s),
+    addGenerationTokens: (n) => generationTokens.inc(labels, n),
+    addPreemptions: (n) => preemptions.inc(labels, n),
+    observeFinished(s) {
+      success.inc({ ...labels, finished_reason: s.reason });
+      e2e.observe(s.e2eS);
+      queue.observe(s.queueS);
+      inference.observe(s.prefillS + s.decodeS);
+      prefill.observe(s.prefillS);
+      decode.observe(s.decodeS);
+      requestPromptTokens.observe(s.promptTokens);
+      requestGenerationTokens.observe(s.generationTokens);
+      maxTokensParam.observe(s.maxTokens);
+    },
+    observeAborted: () => success.inc({ ...labels, finished_reason: "abort" }),
+  };
+}
