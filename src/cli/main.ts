@@ -32,6 +32,8 @@ export function buildProgram(): Command {
   registerSweepCommand(program);
   registerDemoCommand(program);
   registerReportCommand(program);
+  // Subcommands do not inherit these: without them a bad flag would call process.exit(1) from inside commander.
+  for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError("(run with --help for usage)");
   return program;
 }
 
@@ -48,7 +50,17 @@ export function formatError(err: unknown, debug: boolean): string {
   return lines.join("\n");
 }
 
+/** `kneepoint … | head` closes stdout early: that is not an error worth a stack trace. */
+function ignoreBrokenPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") throw err;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  ignoreBrokenPipes();
   const program = buildProgram();
   const debug = argv.includes("--debug");
   try {

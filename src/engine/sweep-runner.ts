@@ -25,6 +25,7 @@ export interface StepOutcome {
 }
 
 export interface SweepEvents {
+  /** Called when the step's prompts are ready and its requests are about to be sent. */
   onStepStart?(step: PlannedStep): void;
   onRecord?(step: PlannedStep, rec: RequestRecord, done: number, errors: number): void;
   onStepEnd?(outcome: StepOutcome): void | Promise<void>;
@@ -62,6 +63,7 @@ async function prepareRequests(opts: SweepRunOptions, step: PlannedStep): Promis
 async function runStep(opts: SweepRunOptions, step: PlannedStep): Promise<StepOutcome> {
   const { config, plan } = opts;
   const { requests, mismatched } = await prepareRequests(opts, step);
+  opts.events?.onStepStart?.(step);
   const client = createStreamClient({
     baseUrl: config.baseUrl,
     endpoint: config.endpoint,
@@ -118,7 +120,6 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepRunResult> {
   const steps: StepOutcome[] = [];
   for (const step of opts.plan.steps) {
     if (opts.stop.aborted) break;
-    opts.events?.onStepStart?.(step);
     const outcome = await runStep(opts, step);
     steps.push(outcome);
     await opts.events?.onStepEnd?.(outcome);

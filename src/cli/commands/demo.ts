@@ -11,6 +11,7 @@ export const DEMO_DEFAULTS = { promptsPerStep: 4, minPrompts: 16 } as const;
 
 export function registerDemoCommand(program: Command): void {
   const cmd = new Command("demo")
+    .summary("start the simulator, run the default sweep against it, print the table (no GPU needed)")
     .description(
       "Start the built-in simulator (profile h100-8b: Llama-3.1-8B on one H100-80GB, modelled) on a free port,\n" +
         "run the default concurrency sweep against it (fewer requests per step than `sweep`: max(16, 4 × c)),\n" +

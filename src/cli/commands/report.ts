@@ -7,6 +7,7 @@ import { io, parseNumberList } from "./sweep.ts";
 export function registerReportCommand(program: Command): void {
   program
     .command("report")
+    .summary("rebuild a run's table from its raw samples")
     .description("Rebuild a run's results table from the raw samples in results/<runId>/ (formulas re-applied, nothing re-measured).")
     .argument("<dir>", "a run directory written by `kneepoint sweep` or `kneepoint demo`")
     .option("--percentiles <list>", "percentiles to compute (default 50,90,95,99)", parseNumberList)

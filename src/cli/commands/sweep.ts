@@ -85,6 +85,7 @@ export async function configLayers(o: Record<string, unknown>): Promise<Array<Pa
 
 export function registerSweepCommand(program: Command): void {
   const cmd = new Command("sweep")
+    .summary("closed-loop concurrency sweep against an OpenAI-compatible server; prints and saves the table")
     .description(
       "Closed-loop concurrency sweep against an OpenAI-compatible server: at each concurrency N, N workers each send\n" +
         "their next request as soon as the last one finished. Prints TTFT, ITL, E2EL and throughput per step and writes\n" +
