@@ -11,6 +11,8 @@ export interface TargetInfo {
   modelRoot: string | null;
   /** `/version`'s `version`, or null when the endpoint is absent (LiteLLM, KServe). */
   serverVersion: string | null;
+  /** `/version`'s `simulator` field: set only by kneepoint's own simulator, so simulated runs are labelled. */
+  simulator: string | null;
   servedModels: string[];
 }
 
@@ -54,12 +56,14 @@ export async function readTargetInfo(baseUrl: string, headers: Record<string, st
   }
   const root = first && chosen === first.id && typeof first.root === "string" ? first.root : null;
   let serverVersion: string | null = null;
+  let simulator: string | null = null;
   try {
     const v = await getJson(`${baseUrl}/version`, headers);
-    const version = (v.json as { version?: unknown } | null)?.version;
-    if (v.status === 200 && typeof version === "string") serverVersion = version;
+    const body = v.json as { version?: unknown; simulator?: unknown } | null;
+    if (v.status === 200 && typeof body?.version === "string") serverVersion = body.version;
+    if (v.status === 200 && typeof body?.simulator === "string") simulator = body.simulator;
   } catch {
     // /version is vLLM-only; its absence is normal behind LiteLLM or KServe.
   }
-  return { model: chosen, modelRoot: root, serverVersion, servedModels: served };
+  return { model: chosen, modelRoot: root, serverVersion, simulator, servedModels: served };
 }

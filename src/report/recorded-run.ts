@@ -1,0 +1,70 @@
+/**
+ * The machine-readable summary of a run embedded in its benchmarks.md section (an HTML comment, invisible
+ * when rendered), so later runs can find their baseline without parsing tables. Pure.
+ */
+import type { StepRow } from "./step-rows.ts";
+
+export interface RecordedStep {
+  c: number;
+  reqPerS: number;
+  outTokPerS: number;
+  ttftP50Ms: number;
+  ttftP99Ms: number | null;
+  itlP50Ms: number;
+  e2elP50Ms: number;
+  e2elP99Ms: number | null;
+  failed: number;
+}
+
+export interface RecordedRun {
+  runId: string;
+  recordedAt: string;
+  model: string;
+  /** Request shape key: runs compare only with the same one, e.g. "256/128 /v1/completions". */
+  shape: string;
+  /** Simulated runs compare only with simulated runs of the same GPU string, never with real GPUs. */
+  simulated: boolean;
+  gpu: string;
+  knee: number | null;
+  steps: RecordedStep[];
+}
+
+const MARK = "kneepoint-run";
+
+export function recordedSteps(rows: StepRow[]): RecordedStep[] {
+  const pick = (r: StepRow["result"], key: string): number | null => {
+    const v = (r as unknown as Record<string, unknown>)[key];
+    return typeof v === "number" ? v : null;
+  };
+  return rows.map(({ concurrency, result: r }) => ({
+    c: concurrency,
+    reqPerS: r.request_throughput,
+    outTokPerS: r.output_throughput,
+    ttftP50Ms: r.median_ttft_ms,
+    ttftP99Ms: pick(r, "p99_ttft_ms"),
+    itlP50Ms: r.median_itl_ms,
+    e2elP50Ms: r.median_e2el_ms,
+    e2elP99Ms: pick(r, "p99_e2el_ms"),
+    failed: r.failed,
+  }));
+}
+
+export function recordComment(run: RecordedRun): string {
+  // "--" may not appear inside an HTML comment; JSON of our fields cannot contain it except in strings.
+  return `<!-- ${MARK} ${JSON.stringify(run).replace(/--/g, "-\\u002d")} -->`;
+}
+
+/** Every run recorded in a benchmarks.md text, oldest first; malformed comments are skipped. */
+export function parseRecordedRuns(markdown: string): RecordedRun[] {
+  const out: RecordedRun[] = [];
+  const re = new RegExp(`<!-- ${MARK} (\\{.*?\\}) -->`, "g");
+  for (const m of markdown.matchAll(re)) {
+    try {
+      const run = JSON.parse(m[1]!) as RecordedRun;
+      if (typeof run.runId === "string" && Array.isArray(run.steps)) out.push(run);
+    } catch {
+      // a hand-edited or truncated comment is not a baseline
+    }
+  }
+  return out;
+}
