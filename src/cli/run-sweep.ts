@@ -116,7 +116,7 @@ export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: 
 
   if (result.steps.length > 0) {
     io.stdout.write(
-      "\n" + renderSweepTable(result.steps.map((o) => ({ concurrency: o.step.concurrency, result: o.result, partial: o.partial })), { color: io.color }) + "\n",
+      "\n" + renderSweepTable(result.steps.map((o) => ({ concurrency: o.step.concurrency, result: o.result, partial: o.partial, peaks: null })), { color: io.color }) + "\n",
     );
   }
   io.stdout.write(`results: ${writer.dir} (${status})\n`);

@@ -14,7 +14,7 @@ export function registerReportCommand(program: Command): void {
     .action(async (dir: string, o: { percentiles?: number[] }) => {
       const run = await rebuildRun(dir, o.percentiles);
       const out = io();
-      out.stdout.write(renderSweepTable(run.steps, { color: out.color }) + "\n");
+      out.stdout.write(renderSweepTable(run.steps.map((s) => ({ ...s, peaks: null })), { color: out.color }) + "\n");
       out.stdout.write(`run: ${run.dir} (${run.status})\n`);
     });
 }
