@@ -13,6 +13,10 @@ export interface TargetInfo {
   serverVersion: string | null;
   /** `/version`'s `simulator` field: set only by kneepoint's own simulator, so simulated runs are labelled. */
   simulator: string | null;
+  /** The simulator's profile (`/version`'s `profile`), e.g. "h100-8b". */
+  simulatorProfile: string | null;
+  /** max_num_seqs when the server states it (the simulator's /version does; vLLM's does not). */
+  maxNumSeqs: number | null;
   servedModels: string[];
 }
 
@@ -57,13 +61,17 @@ export async function readTargetInfo(baseUrl: string, headers: Record<string, st
   const root = first && chosen === first.id && typeof first.root === "string" ? first.root : null;
   let serverVersion: string | null = null;
   let simulator: string | null = null;
+  let simulatorProfile: string | null = null;
+  let maxNumSeqs: number | null = null;
   try {
     const v = await getJson(`${baseUrl}/version`, headers);
-    const body = v.json as { version?: unknown; simulator?: unknown } | null;
+    const body = v.json as { version?: unknown; simulator?: unknown; profile?: unknown; max_num_seqs?: unknown } | null;
     if (v.status === 200 && typeof body?.version === "string") serverVersion = body.version;
     if (v.status === 200 && typeof body?.simulator === "string") simulator = body.simulator;
+    if (v.status === 200 && typeof body?.profile === "string") simulatorProfile = body.profile;
+    if (v.status === 200 && typeof body?.max_num_seqs === "number") maxNumSeqs = body.max_num_seqs;
   } catch {
     // /version is vLLM-only; its absence is normal behind LiteLLM or KServe.
   }
-  return { model: chosen, modelRoot: root, serverVersion, simulator, servedModels: served };
+  return { model: chosen, modelRoot: root, serverVersion, simulator, simulatorProfile, maxNumSeqs, servedModels: served };
 }

@@ -180,8 +180,8 @@ export function summarizeStep(records: readonly RequestRecord[], ctx: StepContex
 
 /** `YYYYMMDD-HHMMSS` of an epoch-ms instant in UTC (vLLM's strftime("%Y%m%d-%H%M%S"), but local time there). */
 export function formatResultDate(epochMs: number): string {
-  const parsed = new Date(epochMs);
-  const d = Number.isNaN(parsed.getTime()) ? new Date(0) : parsed; // beyond ±8.64e15 ms: no such date
+  // Clamped to years 1970–9999, the only ones a YYYYMMDD field can hold (real windows are recent epoch ms).
+  const d = new Date(Math.min(Math.max(Number.isFinite(epochMs) ? epochMs : 0, 0), 253402300799999));
   const two = (n: number): string => String(n).padStart(2, "0");
   const day = `${String(d.getUTCFullYear()).padStart(4, "0")}${two(d.getUTCMonth() + 1)}${two(d.getUTCDate())}`;
   return `${day}-${two(d.getUTCHours())}${two(d.getUTCMinutes())}${two(d.getUTCSeconds())}`;

@@ -10,6 +10,7 @@
  * (on a real server too) it says nothing about KV-cache pressure; read vllm:kv_cache_usage_perc.
  */
 import type { GpuSpec } from "./profiles.ts";
+import { DCGM } from "../server-metrics/metric-names.ts";
 import type { ActivitySample } from "./gpu-activity.ts";
 
 export interface DcgmIdentity {
@@ -39,15 +40,15 @@ export function dcgmFields(id: DcgmIdentity, s: ActivitySample): Field[] {
     { name: "DCGM_FI_DEV_SM_CLOCK", help: "SM clock frequency (in MHz).", value: g.smClockMHz, integer: true },
     { name: "DCGM_FI_DEV_MEM_CLOCK", help: "Memory clock frequency (in MHz).", value: g.memClockMHz, integer: true },
     { name: "DCGM_FI_DEV_GPU_TEMP", help: "GPU temperature (in C).", value: Math.round(32 + 40 * activity), integer: true },
-    { name: "DCGM_FI_DEV_POWER_USAGE", help: "Power draw (in W).", value: g.idleW + (g.tdpW - g.idleW) * activity, integer: false },
-    { name: "DCGM_FI_DEV_GPU_UTIL", help: "GPU utilization (in %).", value: Math.round(100 * s.busy), integer: true },
-    { name: "DCGM_FI_DEV_MEM_COPY_UTIL", help: "Memory utilization (in %).", value: Math.round(100 * dram), integer: true },
-    { name: "DCGM_FI_DEV_FB_FREE", help: "Framebuffer memory free (in MiB).", value: g.memoryMiB - fbUsedMiB, integer: true },
-    { name: "DCGM_FI_DEV_FB_USED", help: "Framebuffer memory used (in MiB).", value: fbUsedMiB, integer: true },
-    { name: "DCGM_FI_PROF_GR_ENGINE_ACTIVE", help: "Ratio of time the graphics engine is active.", value: s.busy, integer: false },
-    { name: "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE", help: "Ratio of cycles the tensor (HMMA) pipe is active.", value: tensor, integer: false },
+    { name: DCGM.powerUsage.name, help: "Power draw (in W).", value: g.idleW + (g.tdpW - g.idleW) * activity, integer: false },
+    { name: DCGM.gpuUtil.name, help: "GPU utilization (in %).", value: Math.round(100 * s.busy), integer: true },
+    { name: DCGM.memCopyUtil.name, help: "Memory utilization (in %).", value: Math.round(100 * dram), integer: true },
+    { name: DCGM.fbFree.name, help: "Framebuffer memory free (in MiB).", value: g.memoryMiB - fbUsedMiB, integer: true },
+    { name: DCGM.fbUsed.name, help: "Framebuffer memory used (in MiB).", value: fbUsedMiB, integer: true },
+    { name: DCGM.grEngineActive.name, help: "Ratio of time the graphics engine is active.", value: s.busy, integer: false },
+    { name: DCGM.tensorActive.name, help: "Ratio of cycles the tensor (HMMA) pipe is active.", value: tensor, integer: false },
     {
-      name: "DCGM_FI_PROF_DRAM_ACTIVE",
+      name: DCGM.dramActive.name,
       help: "Ratio of cycles the device memory interface is active sending or receiving data.",
       value: dram,
       integer: false,

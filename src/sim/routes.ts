@@ -23,7 +23,15 @@ const ROUTES: Record<string, { method: "GET" | "POST"; handle: Handler }> = {
   "/health": { method: "GET", handle: (_c, _q, res) => void res.writeHead(200, { "content-length": 0 }).end() },
   "/version": {
     method: "GET",
-    handle: (_c, _q, res) => sendJson(res, 200, { version: SIMULATED_VLLM_VERSION, simulator: `kneepoint-sim ${HARNESS_VERSION}` }),
+    // vLLM answers {version}; the simulator adds who it is and the serving limits a real server states in its
+    // args, so the harness can label runs as simulated and check the batch limit.
+    handle: (ctx, _q, res) =>
+      sendJson(res, 200, {
+        version: SIMULATED_VLLM_VERSION,
+        simulator: `kneepoint-sim ${HARNESS_VERSION}`,
+        profile: ctx.config.profile,
+        max_num_seqs: ctx.config.maxNumSeqs,
+      }),
   },
   "/v1/models": { method: "GET", handle: (ctx, _q, res) => sendJson(res, 200, modelList(ctx)) },
   "/metrics": {

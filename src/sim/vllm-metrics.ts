@@ -4,6 +4,7 @@
  * prom-client Registry of its own (never the global one, so several simulators can share a process).
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { VLLM } from "../server-metrics/metric-names.ts";
 
 /** loggers.py: time_to_first_token buckets. */
 export const TTFT_BUCKETS_S = [
@@ -77,21 +78,21 @@ export function createVllmMetrics(options: {
         this.set(labels, read(options.snapshot()));
       },
     });
-  gauge("vllm:num_requests_running", "Number of requests in model execution batches.", (s) => s.running);
-  gauge("vllm:num_requests_waiting", "Number of requests waiting to be processed.", (s) => s.waiting);
-  if (options.legacyKvName) gauge("vllm:gpu_cache_usage_perc", "GPU KV-cache usage. 1 means 100 percent usage.", (s) => s.kvUsage);
-  else gauge("vllm:kv_cache_usage_perc", "KV-cache usage. 1 means 100 percent usage.", (s) => s.kvUsage);
+  gauge(VLLM.running.name, "Number of requests in model execution batches.", (s) => s.running);
+  gauge(VLLM.waiting.name, "Number of requests waiting to be processed.", (s) => s.waiting);
+  if (options.legacyKvName) gauge(VLLM.kvCacheUsage.legacyName, "GPU KV-cache usage. 1 means 100 percent usage.", (s) => s.kvUsage);
+  else gauge(VLLM.kvCacheUsage.name, "KV-cache usage. 1 means 100 percent usage.", (s) => s.kvUsage);
 
   const counter = (name: string, help: string) => {
     const c = new Counter({ name, help, labelNames, registers });
     c.inc(labels, 0);
     return c;
   };
-  const preemptions = counter("vllm:num_preemptions_total", "Cumulative number of preemption from the engine.");
-  const promptTokens = counter("vllm:prompt_tokens_total", "Number of prefill tokens processed.");
-  const generationTokens = counter("vllm:generation_tokens_total", "Number of generation tokens processed.");
+  const preemptions = counter(VLLM.preemptions.name, "Cumulative number of preemption from the engine.");
+  const promptTokens = counter(VLLM.promptTokens.name, "Number of prefill tokens processed.");
+  const generationTokens = counter(VLLM.generationTokens.name, "Number of generation tokens processed.");
   const success = new Counter({
-    name: "vllm:request_success_total",
+    name: VLLM.requestSuccess.name,
     help: "Count of successfully processed requests.",
     labelNames: [...labelNames, "finished_reason"],
     registers,
@@ -107,17 +108,17 @@ export function createVllmMetrics(options: {
   const requestPromptTokens = histogram("vllm:request_prompt_tokens", "Number of prefill tokens processed.", tokenBuckets);
   const requestGenerationTokens = histogram("vllm:request_generation_tokens", "Number of generation tokens processed.", tokenBuckets);
   const maxTokensParam = histogram("vllm:request_params_max_tokens", "Histogram of the max_tokens request parameter.", tokenBuckets);
-  const ttft = histogram("vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.", TTFT_BUCKETS_S);
-  const itl = histogram("vllm:inter_token_latency_seconds", "Histogram of inter-token latency in seconds.", ITL_BUCKETS_S);
-  const e2e = histogram("vllm:e2e_request_latency_seconds", "Histogram of e2e request latency in seconds.", REQUEST_LATENCY_BUCKETS_S);
-  const queue = histogram("vllm:request_queue_time_seconds", "Histogram of time spent in WAITING phase for request.", REQUEST_LATENCY_BUCKETS_S);
+  const ttft = histogram(VLLM.timeToFirstToken.name, "Histogram of time to first token in seconds.", TTFT_BUCKETS_S);
+  const itl = histogram(VLLM.interTokenLatency.name, "Histogram of inter-token latency in seconds.", ITL_BUCKETS_S);
+  const e2e = histogram(VLLM.e2eRequestLatency.name, "Histogram of e2e request latency in seconds.", REQUEST_LATENCY_BUCKETS_S);
+  const queue = histogram(VLLM.requestQueueTime.name, "Histogram of time spent in WAITING phase for request.", REQUEST_LATENCY_BUCKETS_S);
   const inference = histogram("vllm:request_inference_time_seconds", "Histogram of time spent in RUNNING phase for request.", REQUEST_LATENCY_BUCKETS_S);
   const prefill = histogram("vllm:request_prefill_time_seconds", "Histogram of time spent in PREFILL phase for request.", REQUEST_LATENCY_BUCKETS_S);
   const decode = histogram("vllm:request_decode_time_seconds", "Histogram of time spent in DECODE phase for request.", REQUEST_LATENCY_BUCKETS_S);
 
   // vllm:cache_config_info: an info-style gauge = 1 with CacheConfig fields and `engine`, no model_name.
   new Gauge({
-    name: "vllm:cache_config_info",
+    name: VLLM.cacheConfigInfo.name,
     help: "Information of the LLMEngine CacheConfig",
     labelNames: [...Object.keys(options.cacheConfig), "engine"],
     registers,

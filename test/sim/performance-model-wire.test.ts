@@ -34,8 +34,10 @@ describe("the performance model on the wire", () => {
       const prefillMs = stepCost(p, sequenceWork(0, 256)).durationMs; // 11.4 ms
       const decodeMs = decodeStepCost(p, 1, 270).durationMs; // 7.0 ms
       expect(ttft).toBeGreaterThanOrEqual(prefillMs - 0.5);
-      expect(ttft).toBeLessThan(prefillMs + 4);
-      expect(Math.abs(itl - decodeMs)).toBeLessThan(1.5);
+      // Client and simulator share this process and a 2-core machine with other test files: allow event-loop
+      // delay on top of the modelled step (still far below the next thing it could be confused with).
+      expect(ttft).toBeLessThan(prefillMs + 8);
+      expect(Math.abs(itl - decodeMs)).toBeLessThan(2);
     } finally {
       await sim.close();
     }
