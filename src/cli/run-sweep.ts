@@ -10,7 +10,7 @@ import { runSweep, type StepOutcome } from "../engine/sweep-runner.ts";
 import { buildRequestHeaders } from "../engine/openai-stream-client.ts";
 import { createResultsWriter, newRunId, stepFileName } from "../report/results-writer.ts";
 import { redactConfig, scrubSecrets } from "../report/redact.ts";
-import { renderSweepTable } from "../report/sweep-table.ts";
+import { reportRun } from "./report-run.ts";
 import { EnvironmentError, InterruptedError } from "../errors.ts";
 import { HARNESS_VERSION } from "../version.ts";
 import { installInterrupt } from "./interrupt.ts";
@@ -37,7 +37,13 @@ function errorBreakdown(o: StepOutcome): string {
     .join(", ");
 }
 
-export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: CliIo): Promise<SweepRunReport> {
+export interface SweepCommandOptions {
+  /** benchmarks.md to append the run to, or null. */
+  record: string | null;
+}
+
+export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: CliIo, opts: SweepCommandOptions = { record: null }): Promise<SweepRunReport> {
+  const record = opts.record;
   const secrets = [cfg.apiKey, ...Object.values(cfg.headers)];
   const say = (s: string) => io.stderr.write(scrubSecrets(s, secrets) + "\n");
   for (const w of warnings) say(`warning: ${w}`);
@@ -115,9 +121,19 @@ export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: 
   });
 
   if (result.steps.length > 0) {
-    io.stdout.write(
-      "\n" + renderSweepTable(result.steps.map((o) => ({ concurrency: o.step.concurrency, result: o.result, partial: o.partial, peaks: null })), { color: io.color }) + "\n",
-    );
+    await reportRun({
+      runId,
+      config: cfg,
+      target,
+      steps: result.steps,
+      peaks: null,
+      gpu: null,
+      writer,
+      record: result.partial ? null : record,
+      perStep: cfg.numPrompts !== undefined ? String(cfg.numPrompts) : `max(${cfg.minPrompts}, ${cfg.promptsPerStep}×c)`,
+      io,
+    });
+    if (result.partial && record) say(`not recorded in ${record}: the run is partial`);
   }
   io.stdout.write(`results: ${writer.dir} (${status})\n`);
 

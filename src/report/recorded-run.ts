@@ -31,19 +31,22 @@ export interface RecordedRun {
 
 const MARK = "kneepoint-run";
 
+/** Three decimals are far below any meaningful difference and keep the comment readable. */
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
 export function recordedSteps(rows: StepRow[]): RecordedStep[] {
   const pick = (r: StepRow["result"], key: string): number | null => {
     const v = (r as unknown as Record<string, unknown>)[key];
-    return typeof v === "number" ? v : null;
+    return typeof v === "number" ? round3(v) : null;
   };
   return rows.map(({ concurrency, result: r }) => ({
     c: concurrency,
-    reqPerS: r.request_throughput,
-    outTokPerS: r.output_throughput,
-    ttftP50Ms: r.median_ttft_ms,
+    reqPerS: round3(r.request_throughput),
+    outTokPerS: round3(r.output_throughput),
+    ttftP50Ms: round3(r.median_ttft_ms),
     ttftP99Ms: pick(r, "p99_ttft_ms"),
-    itlP50Ms: r.median_itl_ms,
-    e2elP50Ms: r.median_e2el_ms,
+    itlP50Ms: round3(r.median_itl_ms),
+    e2elP50Ms: round3(r.median_e2el_ms),
     e2elP99Ms: pick(r, "p99_e2el_ms"),
     failed: r.failed,
   }));

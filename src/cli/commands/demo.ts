@@ -3,7 +3,7 @@ import { Command } from "commander";
 import { resolveSweepConfig } from "../../config/read-sweep-config.ts";
 import { runSweepCommand } from "../run-sweep.ts";
 import { startSimProcess } from "../start-sim-process.ts";
-import { addSweepFlags, flagsToConfig, io, parseNumberFlag } from "./sweep.ts";
+import { addSweepFlags, flagsToConfig, io, parseNumberFlag, recordPath } from "./sweep.ts";
 import { readConfigFile } from "../../config/read-sweep-config.ts";
 
 /** The demo keeps the sweep's shape but sends fewer requests per step, so it ends in about a minute. */
@@ -28,7 +28,7 @@ export function registerDemoCommand(program: Command): void {
     try {
       out.stderr.write(`simulator: profile ${String(o.profile)} at ${sim.url}${speedup !== 1 ? `, ${speedup}× faster than the modelled GPU (latencies ÷ ${speedup}, throughput × ${speedup})` : ""}\n`);
       const { config, warnings } = resolveSweepConfig([DEMO_DEFAULTS, file, flagsToConfig(o), { baseUrl: sim.url }]);
-      await runSweepCommand(config, warnings, out);
+      await runSweepCommand(config, warnings, out, { record: recordPath(o.record) });
     } finally {
       await sim.stop();
     }

@@ -64,7 +64,8 @@ export function addSweepFlags(cmd: Command, opts: { withTarget: boolean }): Comm
     .option("--percentiles <list>", "percentiles to report (default 50,90,95,99)", parseNumberList)
     .option("--no-ignore-eos", "let the server stop early (default: exactly --output-len tokens)")
     .option("--out <dir>", "results directory (default results/)")
-    .option("--dry-run", "print the plan and send nothing");
+    .option("--dry-run", "print the plan and send nothing")
+    .option("--record [file]", "append the run (table, verdict, run context, baseline comparison) to benchmarks.md or FILE");
 }
 
 /** Maps parsed commander options onto config keys. */
@@ -76,6 +77,12 @@ export function flagsToConfig(o: Record<string, unknown>): Partial<SweepConfigIn
   if (o.timeout !== undefined) out.timeoutS = o.timeout;
   if (o.ignoreEos === false) out.ignoreEos = false;
   return out as Partial<SweepConfigInput>;
+}
+
+/** `--record` alone means ./benchmarks.md. */
+export function recordPath(flag: unknown): string | null {
+  if (flag === true) return "benchmarks.md";
+  return typeof flag === "string" ? flag : null;
 }
 
 export async function configLayers(o: Record<string, unknown>): Promise<Array<Partial<SweepConfigInput>>> {
@@ -103,7 +110,7 @@ export function registerSweepCommand(program: Command): void {
   addSweepFlags(cmd, { withTarget: true });
   cmd.action(async (o: Record<string, unknown>) => {
     const { config, warnings } = resolveSweepConfig(await configLayers(o));
-    await runSweepCommand(config, warnings, io());
+    await runSweepCommand(config, warnings, io(), { record: recordPath(o.record) });
   });
   program.addCommand(cmd);
 }

@@ -1,0 +1,91 @@
+/**
+ * After the last step: peaks joined to the steps, the knee and the verdict, the table printed, analysis and
+ * charts written to the run directory, and (with --record) the run appended to benchmarks.md with its
+ * context and the comparison against its baseline.
+ */
+import type { SweepConfig } from "../config/sweep-config.ts";
+import type { TargetInfo } from "../engine/target-info.ts";
+import type { StepOutcome } from "../engine/sweep-runner.ts";
+import type { StepPeaks } from "../server-metrics/step-peaks.ts";
+import { analyzeSweep, type SweepAnalysis } from "../analysis/analyze-sweep.ts";
+import { renderSweepTable } from "../report/sweep-table.ts";
+import type { StepRow } from "../report/step-rows.ts";
+import type { ResultsWriter } from "../report/results-writer.ts";
+import { appendBenchmarksSection } from "../report/append-benchmarks.ts";
+import { buildBenchmarksSection } from "../report/benchmarks-section.ts";
+import { diffAgainstBaseline, findBaseline, type BaselineDiff } from "../report/baseline-diff.ts";
+import { recordedSteps, type RecordedRun } from "../report/recorded-run.ts";
+import { collectRunContext, type GpuFacts } from "./collect-run-context.ts";
+import type { CliIo } from "./run-sweep.ts";
+
+export interface ReportInput {
+  runId: string;
+  config: SweepConfig;
+  target: TargetInfo;
+  steps: StepOutcome[];
+  peaks: Map<number, StepPeaks> | null;
+  gpu: GpuFacts | null;
+  writer: ResultsWriter;
+  /** benchmarks.md path to append to, or null. */
+  record: string | null;
+  perStep: string;
+  io: CliIo;
+}
+
+export function stepRows(steps: StepOutcome[], peaks: Map<number, StepPeaks> | null): StepRow[] {
+  return steps.map((o) => ({ concurrency: o.step.concurrency, result: o.result, partial: o.partial, peaks: peaks?.get(o.step.concurrency) ?? null }));
+}
+
+export function describeAnalysis(a: SweepAnalysis): string[] {
+  const lines: string[] = [];
+  const k = a.knee.concurrency;
+  const after = a.knee.gains.find((g) => g.from === k);
+  lines.push(
+    k === null
+      ? "knee: not reached (throughput still rising at the last step; sweep higher to find it)"
+      : `knee: c=${k} (beyond it throughput gains ${after?.gainPerDoubling === null || after === undefined ? "little" : `${Math.round(after.gainPerDoubling * 100)}% per doubling`} while latency grows)`,
+  );
+  if (a.verdict) {
+    lines.push(`verdict: ${a.verdict.headline} (confidence: ${a.verdict.confidence})`);
+    if (a.verdict.missing.length) lines.push(`  not checked: ${a.verdict.missing.join("; ")}`);
+  }
+  return lines;
+}
+
+function recordOf(input: ReportInput, analysis: SweepAnalysis, gpu: string): RecordedRun {
+  const c = input.config;
+  const now = new Date().toISOString();
+  return {
+    runId: input.runId,
+    recordedAt: `${now.slice(0, 10)} ${now.slice(11, 16)} UTC`,
+    model: input.target.model,
+    shape: `${c.inputLen}/${c.outputLen} ${c.endpoint}`,
+    simulated: input.target.simulator !== null,
+    gpu: input.target.simulator !== null ? `kneepoint-sim ${input.target.simulatorProfile ?? "unknown profile"}` : gpu,
+    knee: analysis.knee.concurrency,
+    steps: recordedSteps(stepRows(input.steps, input.peaks)),
+  };
+}
+
+export async function reportRun(input: ReportInput): Promise<{ analysis: SweepAnalysis; diff: BaselineDiff | null }> {
+  const rows = stepRows(input.steps, input.peaks);
+  const analysis = analyzeSweep(rows, { maxNumSeqs: input.target.maxNumSeqs });
+  await input.writer.writeJson("analysis.json", { knee: analysis.knee, verdict: analysis.verdict, peaks: Object.fromEntries(input.peaks ?? []) });
+  input.io.stdout.write("\n" + renderSweepTable(rows, { color: input.io.color, kneeConcurrency: analysis.knee.concurrency }) + "\n");
+  input.io.stdout.write(describeAnalysis(analysis).join("\n") + "\n");
+
+  let diff: BaselineDiff | null = null;
+  if (input.record) {
+    const context = await collectRunContext({ config: input.config, target: input.target, gpu: input.gpu, perStep: input.perStep, cwd: process.cwd() });
+    const record = recordOf(input, analysis, context.gpu);
+    await appendBenchmarksSection(input.record, (previous) => {
+      const baseline = findBaseline(record, previous);
+      diff = baseline ? diffAgainstBaseline(record, baseline) : null;
+      return buildBenchmarksSection({ record, rows, analysis, context, diff });
+    });
+    const d = diff as BaselineDiff | null;
+    input.io.stdout.write(`recorded in ${input.record}` + (d ? `; compared with run ${d.baseline.runId}` : " (first run of this model and shape: the baseline)") + "\n");
+    if (d && d.regressions.length) input.io.stdout.write(`regressions: ${d.regressions.join("; ")}\n`);
+  }
+  return { analysis, diff };
+}
