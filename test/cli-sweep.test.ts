@@ -48,15 +48,21 @@ describe("kneepoint sweep (process)", () => {
   it("prints the table, writes the results directory with vLLM keys, and never writes the API key", async () => {
     const out = mkdtempSync(join(tmpdir(), "kp-sweep-"));
     const run = await kneepoint(
-      ["sweep", "--base-url", sim.url, "--concurrency", "1,4", "--num-prompts", "8", "--input-len", "32", "--output-len", "8", "--out", out, "--header", "X-Api-Key: hdr-secret-1"],
+      ["sweep", "--base-url", sim.url, "--concurrency", "1,4", "--num-prompts", "8", "--input-len", "32", "--output-len", "8", "--out", out, "--header", "X-Api-Key: hdr-secret-1", "--record", join(out, "bench.md")],
       { env: { OPENAI_API_KEY: "sk-secret-value-1" } },
     );
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/│\s+conc\s+│\s+req\/s/);
     expect(run.stdout).toMatch(/│\s+4 │/);
-    const [runId] = readdirSync(out);
+    const [runId] = readdirSync(out).filter((f) => f !== "bench.md");
+    expect(run.stdout).toMatch(/^knee: /m);
+    expect(run.stdout).toMatch(/^verdict: /m);
+    const bench = readFileSync(join(out, "bench.md"), "utf8");
+    expect(bench).toContain(`"runId":"${runId}"`);
+    expect(bench).toContain("simulated (kneepoint-sim h100-8b)");
+    expect(bench).not.toContain("sk-secret-value-1");
     const files = readdirSync(join(out, runId!)).sort();
-    expect(files).toEqual(["config.json", "plan.json", "samples-c1.jsonl", "samples-c4.jsonl", "step-c1.json", "step-c4.json", "summary.json", "target.json"]);
+    expect(files).toEqual(["analysis.json", "config.json", "plan.json", "samples-c1.jsonl", "samples-c4.jsonl", "step-c1.json", "step-c4.json", "summary.json", "target.json"]);
     const step = JSON.parse(readFileSync(join(out, runId!, "step-c4.json"), "utf8")) as Record<string, unknown>;
     expect(step).toMatchObject({ completed: 8, failed: 0, max_concurrency: 4, total_output_tokens: 64, total_input_tokens: 256 });
     expect(Object.keys(step)).toContain("p99_itl_ms");
