@@ -23,7 +23,7 @@ function input(peaks: Partial<StepPeaks>, over: Partial<VerdictInput> = {}): Ver
 describe("verdict rules (each rule with a case that fires it)", () => {
   const cases: Array<[VerdictKind, VerdictInput, RegExp]> = [
     ["client-bound", input({}, { achievedConcurrency: 20 }), /only 20 of 32 requests were in flight/],
-    ["not-saturated", input({ kvCachePctMax: 3 }, { saturated: false, lastGainPerDoubling: 0.68 }), /not saturated: throughput still \+68% per doubling at c=32; GPU util 100%/],
+    ["not-saturated", input({ kvCachePctMax: 3 }, { saturated: false, lastGainPerDoubling: 0.68 }), /not saturated: throughput still \+68% per doubling at c=32; GPU util 100%, tensor 0.30, DRAM 0.30, KV 3%, running 32, waiting 0$/],
     ["kv-capacity-bound", input({ kvCachePctMax: 97, waitingMax: 14, preemptions: 3 }), /^memory-bound \(KV-cache capacity\): KV 97% peak, waiting 14, 3 preemptions at c=32$/],
     ["batch-limit-bound", input({ runningMax: 256, waitingMax: 40, kvCachePctMax: 50 }, { concurrency: 512, achievedConcurrency: 512 }), /running 256 = max_num_seqs 256, waiting 40/],
     ["compute-bound", input({ tensorActiveMax: 0.72, dramActiveMax: 0.35 }), /^compute-bound: GPU util 100%, tensor 0.72, DRAM 0.35, KV 20%, running 32, waiting 0 at c=32$/],
@@ -46,6 +46,12 @@ describe("verdict confidence", () => {
     expect(decideVerdict(input({ kvCachePctMax: 97, waitingMax: 14, preemptions: 3 })).confidence).toBe("high");
   });
 
+  it("shows only measured evidence: an absent series is named in `missing`, not printed as a value", () => {
+    const v = decideVerdict(input({ tensorActiveMax: null, dramActiveMax: null, kvCachePctMax: null }));
+    expect(v.headline).not.toMatch(/tensor|DRAM|KV/);
+    expect(v.missing.join()).toMatch(/vllm:kv_cache_usage_perc/);
+  });
+
   it("drops and says why when DCGM profiling fields are absent", () => {
     const v = decideVerdict(input({ tensorActiveMax: null, dramActiveMax: null }));
     expect(v.confidence).toBe("medium");
@@ -56,8 +62,8 @@ describe("verdict confidence", () => {
     const v = decideVerdict(input({ ...ABSENT_PEAKS }));
     expect(v.kind).toBe("saturated-unclear");
     expect(v.confidence).toBe("low");
-    expect(v.headline).toContain("GPU util absent");
-    expect(v.missing).toHaveLength(4);
+    expect(v.headline).toContain("no server metrics");
+    expect(v.missing).toEqual([expect.stringMatching(/server metrics were not read/)]);
   });
 
   it("drops one level when the window is under-sampled", () => {

@@ -62,13 +62,22 @@ const pct = (v: number | null) => (has(v) ? `${Math.round(v)}%` : "absent");
 const ratio = (v: number | null) => (has(v) ? v.toFixed(2) : "absent");
 const num = (v: number | null) => (has(v) ? String(Math.round(v)) : "absent");
 
+/** Evidence lists only what was measured; absent series are named in `missing`, never shown as 0. */
+function evidence(p: P, parts: Array<[string, number | null, (v: number | null) => string]>): string {
+  const shown = parts.filter(([, v]) => has(v)).map(([label, v, f]) => `${label} ${f(v)}`);
+  return shown.length ? shown.join(", ") : "no server metrics";
+}
 function gpuEvidence(p: P): string {
-  const parts = [`GPU util ${pct(p.gpuUtilPctMax)}`];
-  if (has(p.tensorActiveMax) || has(p.dramActiveMax)) parts.push(`tensor ${ratio(p.tensorActiveMax)}`, `DRAM ${ratio(p.dramActiveMax)}`);
-  return parts.join(", ");
+  return evidence(p, [["GPU util", p.gpuUtilPctMax, pct], ["tensor", p.tensorActiveMax, ratio], ["DRAM", p.dramActiveMax, ratio]]);
 }
 function queueEvidence(p: P): string {
-  return `KV ${pct(p.kvCachePctMax)}, running ${num(p.runningMax)}, waiting ${num(p.waitingMax)}`;
+  return evidence(p, [["KV", p.kvCachePctMax, pct], ["running", p.runningMax, num], ["waiting", p.waitingMax, num]]);
+}
+function allEvidence(p: P): string {
+  const g = gpuEvidence(p);
+  const q = queueEvidence(p);
+  if (g === q) return g; // both "no server metrics"
+  return [g, q].filter((x) => x !== "no server metrics").join(", ");
 }
 
 interface Rule {
@@ -89,7 +98,7 @@ export const VERDICT_RULES: readonly Rule[] = [
     when: (i) => !i.saturated,
     headline: (i) =>
       `not saturated: throughput still ${i.lastGainPerDoubling === null ? "rising" : `+${Math.round(i.lastGainPerDoubling * 100)}% per doubling`} at c=${i.concurrency}; ` +
-      `${gpuEvidence(i.peaks)}, ${queueEvidence(i.peaks)}`,
+      allEvidence(i.peaks),
   },
   {
     kind: "kv-capacity-bound",
@@ -106,28 +115,30 @@ export const VERDICT_RULES: readonly Rule[] = [
   {
     kind: "compute-bound",
     when: ({ peaks: p }, t) => has(p.tensorActiveMax) && p.tensorActiveMax >= t.tensorHigh && !(has(p.dramActiveMax) && p.dramActiveMax >= t.dramHigh && p.dramActiveMax > p.tensorActiveMax),
-    headline: ({ peaks: p, concurrency }) => `compute-bound: ${gpuEvidence(p)}, ${queueEvidence(p)} at c=${concurrency}`,
+    headline: ({ peaks: p, concurrency }) => `compute-bound: ${allEvidence(p)} at c=${concurrency}`,
   },
   {
     kind: "memory-bandwidth-bound",
     when: ({ peaks: p }, t) => has(p.dramActiveMax) && p.dramActiveMax >= t.dramHigh,
-    headline: ({ peaks: p, concurrency }) => `memory-bandwidth-bound: ${gpuEvidence(p)}, ${queueEvidence(p)} at c=${concurrency}`,
+    headline: ({ peaks: p, concurrency }) => `memory-bandwidth-bound: ${allEvidence(p)} at c=${concurrency}`,
   },
   {
     kind: "gpu-bound",
     when: ({ peaks: p }, t) => has(p.gpuUtilPctMax) && p.gpuUtilPctMax >= t.gpuBusyPct,
     headline: ({ peaks: p, concurrency }) =>
-      `GPU-bound (compute or memory bandwidth; without DCGM profiling fields the two cannot be told apart): ${gpuEvidence(p)}, ${queueEvidence(p)} at c=${concurrency}`,
+      `GPU-bound (compute or memory bandwidth; without DCGM profiling fields the two cannot be told apart): ${allEvidence(p)} at c=${concurrency}`,
   },
   {
     kind: "saturated-unclear",
     when: () => true,
-    headline: ({ peaks: p, concurrency }) => `saturated, binding resource unclear: ${gpuEvidence(p)}, ${queueEvidence(p)} at c=${concurrency}`,
+    headline: ({ peaks: p, concurrency }) => `saturated, binding resource unclear: ${allEvidence(p)} at c=${concurrency}`,
   },
 ];
 
 function missingInputs(p: P): string[] {
   const out: string[] = [];
+  const values = [p.gpuUtilPctMax, p.gpuMemUsedPctMax, p.dramActiveMax, p.tensorActiveMax, p.powerWMax, p.kvCachePctMax, p.runningMax, p.waitingMax, p.preemptions];
+  if (p.samples === 0 && values.every((v) => v === null)) return ["server metrics were not read (give --prometheus-url, or let kneepoint scrape the target's /metrics)"];
   if (!has(p.kvCachePctMax) || !has(p.waitingMax) || !has(p.runningMax)) out.push("vLLM scheduler/KV metrics (vllm:kv_cache_usage_perc, vllm:num_requests_*) absent");
   if (!has(p.gpuUtilPctMax)) out.push("DCGM GPU metrics absent");
   if (!has(p.dramActiveMax) || !has(p.tensorActiveMax)) out.push("DCGM profiling fields (DCGM_FI_PROF_DRAM_ACTIVE, _PIPE_TENSOR_ACTIVE) absent");

@@ -7,11 +7,14 @@ import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import type { RequestRecord } from "../engine/request-record.ts";
 import { summarizeStep, type StepResult } from "../metrics/summarize-step.ts";
+import type { StepPeaks } from "../server-metrics/step-peaks.ts";
 
 export interface RebuiltStep {
   concurrency: number;
   result: StepResult;
   partial: boolean;
+  /** The server-metric peaks saved with the run (analysis.json), or null. */
+  peaks: StepPeaks | null;
 }
 
 export interface RebuiltRun {
@@ -35,30 +38,34 @@ export async function rebuildRun(dir: string, percentiles?: number[]): Promise<R
     if (files.length === 0) throw new UsageError(`${dir} holds no kneepoint results`, "pass a directory written by `kneepoint sweep` (results/<runId>)");
     return { status: "partial", steps: files.map((f) => ({ concurrency: Number(/\d+/.exec(f)![0]), partial: true })) };
   });
+  const saved = await readFile(join(dir, "analysis.json"), "utf8").then(
+    (t) => (JSON.parse(t) as { peaks?: Record<string, StepPeaks> }).peaks ?? {},
+    () => ({}) as Record<string, StepPeaks>,
+  );
   const steps: RebuiltStep[] = [];
   for (const s of [...summary.steps].sort((a, b) => a.concurrency - b.concurrency)) {
-    const saved = await readJson<StepResult>(join(dir, `step-c${s.concurrency}.json`));
+    const step = await readJson<StepResult>(join(dir, `step-c${s.concurrency}.json`));
     const text = await readFile(join(dir, `samples-c${s.concurrency}.jsonl`), "utf8").catch(() => "");
     const records = text
       .split("\n")
       .filter(Boolean)
       .map((line) => JSON.parse(line) as RequestRecord);
     const result = summarizeStep(records, {
-      durationMs: saved.duration * 1000,
-      startedAtMs: saved.started_at_ms,
-      endedAtMs: saved.ended_at_ms,
-      backend: saved.backend,
-      endpointType: saved.endpoint_type,
-      label: saved.label,
-      modelId: saved.model_id,
-      tokenizerId: saved.tokenizer_id,
-      numPrompts: saved.num_prompts,
-      requestRate: saved.request_rate,
-      burstiness: saved.burstiness,
-      maxConcurrency: saved.max_concurrency,
+      durationMs: step.duration * 1000,
+      startedAtMs: step.started_at_ms,
+      endedAtMs: step.ended_at_ms,
+      backend: step.backend,
+      endpointType: step.endpoint_type,
+      label: step.label,
+      modelId: step.model_id,
+      tokenizerId: step.tokenizer_id,
+      numPrompts: step.num_prompts,
+      requestRate: step.request_rate,
+      burstiness: step.burstiness,
+      maxConcurrency: step.max_concurrency,
       ...(percentiles ? { percentiles } : {}),
     });
-    steps.push({ concurrency: s.concurrency, result, partial: s.partial });
+    steps.push({ concurrency: s.concurrency, result, partial: s.partial, peaks: saved[String(s.concurrency)] ?? null });
   }
   return { dir, status: summary.status, steps };
 }
