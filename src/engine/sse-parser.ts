@@ -5,8 +5,11 @@
  * after the colon) of one event are joined with "\n"; comment lines (starting with ':') and other fields
  * (event, id, retry) are ignored; CRLF and LF line endings both work. A lone CR as line terminator (allowed by
  * the spec, never sent by vLLM or any OpenAI-compatible server we know) is not supported.
- * UTF-8 sequences split across chunks are reassembled by a streaming TextDecoder.
+ * UTF-8 sequences split across chunks are reassembled by node's StringDecoder (TextDecoder does the same but
+ * costs ~8× more per event on Node 20: 333 ns vs 40 ns for a 240-byte event, measured by bench/engine-bench).
  */
+import { StringDecoder } from "node:string_decoder";
+
 export interface SseParser {
   /** Feeds one network chunk; returns the data payloads of the events it completed (often none or one). */
   push(chunk: Uint8Array): string[];
@@ -36,11 +39,11 @@ function dataOf(event: string): string | null {
 }
 
 export function createSseParser(): SseParser {
-  const decoder = new TextDecoder("utf-8");
+  const decoder = new StringDecoder("utf8");
   let buffer = "";
   return {
     push(chunk) {
-      buffer += decoder.decode(chunk, { stream: true });
+      buffer += decoder.write(chunk as Buffer);
       if (buffer.includes("\r")) buffer = buffer.replace(/\r\n/g, "\n");
       const out: string[] = [];
       let from = 0;

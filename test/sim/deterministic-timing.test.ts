@@ -6,7 +6,8 @@ const MODEL = "meta-llama/Llama-3.1-8B-Instruct";
 const TTFT_MS = 50;
 const ITL_MS = 10;
 /** Tolerance on medians; the simulator aims at ±0.5 ms, the rest is slack for a loaded 2-core box. */
-const TOLERANCE_MS = 3;
+// The reader and the simulator share one process on a 2-core machine that also runs other test files.
+const TOLERANCE_MS = 5;
 
 let sim: RunningSimulator;
 beforeAll(async () => {
