@@ -3,6 +3,7 @@
  * each a list of step results (vLLM keys) and its knee. Pure helpers that read the steps; a value that is
  * absent or not finite is left out of the chart, never drawn as 0.
  */
+import { UsageError } from "../../errors.ts";
 import type { StepResult } from "../../metrics/summarize-step.ts";
 import { percentileKey, type LatencyMetric } from "../../metrics/step-result-keys.ts";
 
@@ -12,6 +13,11 @@ export interface ChartRun {
   steps: readonly StepResult[];
   /** The knee's concurrency (analysis/knee.ts), or null when throughput was still rising. */
   kneeConcurrency: number | null;
+}
+
+export interface ChartOptions {
+  /** A line under the title, e.g. the model and run id. */
+  subtitle?: string;
 }
 
 /** A step with a concurrency (closed-loop steps; rate-based steps have max_concurrency null). */
@@ -47,11 +53,13 @@ export function drawableKnee(run: ChartRun): number | null {
   return stepsByConcurrency(run).some((s) => s.max_concurrency === knee) ? knee : null;
 }
 
-/** Throws on duplicate names: two runs with one name would merge into one line. */
+/** UsageError on duplicate names: two runs with one name would merge into one line. */
 export function assertDistinctRunNames(runs: readonly ChartRun[]): void {
   const seen = new Set<string>();
   for (const run of runs) {
-    if (seen.has(run.name)) throw new Error(`two runs are both named "${run.name}": give each compared run a distinct name`);
+    if (seen.has(run.name)) {
+      throw new UsageError(`charts: two runs are both named "${run.name}"`, "give each compared run a distinct name (e.g. its run id)");
+    }
     seen.add(run.name);
   }
 }

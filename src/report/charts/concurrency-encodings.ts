@@ -4,25 +4,28 @@
  * Pure.
  */
 import type { ChartRun } from "./chart-run.ts";
-import { drawableKnee } from "./chart-run.ts";
+import { drawableKnee, sweptConcurrencies } from "./chart-run.ts";
 import { FONT_SIZE, KNEE_COLOR, RUN_COLORS, SINGLE_RUN_COLOR, type LayerChild } from "./chart-theme.ts";
 
 type UnitChild = Extract<LayerChild, { mark: unknown }>;
 type Encoding = NonNullable<UnitChild["encoding"]>;
 export type XEncoding = NonNullable<Encoding["x"]>;
+export type YEncoding = NonNullable<Encoding["y"]>;
 export type ColorEncoding = NonNullable<Encoding["color"]>;
 
 export const CONCURRENCY_TITLE = "Concurrency (requests in flight, log₂ scale)";
+/** For narrow small multiples. */
+export const SHORT_CONCURRENCY_TITLE = "Concurrency (log₂ scale)";
 
 /** x = `concurrency` on a log2 scale whose ticks are exactly the swept values. */
-export function concurrencyX(ticks: readonly number[]): XEncoding {
+export function concurrencyX(ticks: readonly number[], title: string = CONCURRENCY_TITLE): XEncoding {
   const lo = ticks[0] ?? 1;
   const hi = ticks[ticks.length - 1] ?? lo;
   const domain = lo === hi ? [lo / 2, hi * 2] : [lo, hi];
   return {
     field: "concurrency",
     type: "quantitative",
-    title: CONCURRENCY_TITLE,
+    title,
     scale: { type: "log", base: 2, domain, nice: false, padding: 14 },
     axis: { values: [...ticks], format: "d", labelOverlap: false },
   };
@@ -51,24 +54,29 @@ export interface KneeMark {
   run: string;
   concurrency: number;
   label: string;
-  /** Pixels from the top of the plot, so several runs' labels stack instead of overlapping. */
+  /** Pixels from the top of the plot (negative: above it, where no data is), stacked one line per run. */
   labelY: number;
+  /** The knee is the last swept value: the label goes left of the rule so it stays inside the chart. */
+  alignRight: boolean;
 }
 
 export function kneeMarks(runs: readonly ChartRun[]): KneeMark[] {
+  const lastSwept = Math.max(...sweptConcurrencies(runs));
   const marks: KneeMark[] = [];
   for (const run of runs) {
     const knee = drawableKnee(run);
     if (knee === null) continue;
-    const label = isComparison(runs) ? `knee c=${knee} (${run.name})` : `knee c=${knee}`;
-    marks.push({ run: run.name, concurrency: knee, label, labelY: 4 + marks.length * (FONT_SIZE.mark + 4) });
+    marks.push({ run: run.name, concurrency: knee, label: `knee c=${knee}`, labelY: 0, alignRight: knee === lastSwept });
   }
+  // Bottom-up, so the first run's label sits lowest, just above the plot.
+  marks.forEach((m, i) => (m.labelY = -4 - i * (FONT_SIZE.mark + 3)));
   return marks;
 }
 
 /**
- * A dashed vertical rule at each run's knee with a "knee c=N" label at the top of the plot; no layers at
- * all when no run has a knee. `labels: false` for the panels after the first of a row of small multiples.
+ * A dashed vertical rule at each run's knee with a "knee c=N" label just above the plot (coloured by run
+ * in a comparison); no layers at all when no run has a knee. `labels: false` for the panels after the
+ * first of a row of small multiples.
  */
 export function kneeLayers(runs: readonly ChartRun[], opts: { labels?: boolean } = {}): LayerChild[] {
   const marks = kneeMarks(runs);
@@ -81,10 +89,17 @@ export function kneeLayers(runs: readonly ChartRun[], opts: { labels?: boolean }
     encoding: { x, color },
   };
   if (opts.labels === false) return [rule];
-  const label: LayerChild = {
-    data: { values: marks },
-    mark: { type: "text", align: "left", baseline: "top", dx: 5, fontWeight: "bold", fontSize: FONT_SIZE.mark },
+  const label = (alignRight: boolean): LayerChild => ({
+    data: { values: marks.filter((m) => m.alignRight === alignRight) },
+    mark: {
+      type: "text",
+      align: alignRight ? "right" : "left",
+      baseline: "bottom",
+      dx: alignRight ? 4 : -4,
+      fontWeight: "bold",
+      fontSize: FONT_SIZE.mark,
+    },
     encoding: { x, y: { field: "labelY", type: "quantitative", scale: null }, text: { field: "label" }, color },
-  };
-  return [rule, label];
+  });
+  return [rule, ...[false, true].filter((r) => marks.some((m) => m.alignRight === r)).map(label)];
 }

@@ -3,7 +3,14 @@
  * y axis, so several runs stay readable), concurrency on a log2 axis, the knee marked. Pure.
  */
 import type { TopLevelSpec } from "vega-lite";
-import { assertDistinctRunNames, finiteOrNull, stepsByConcurrency, sweptConcurrencies, type ChartRun } from "./chart-run.ts";
+import {
+  assertDistinctRunNames,
+  finiteOrNull,
+  stepsByConcurrency,
+  sweptConcurrencies,
+  type ChartOptions,
+  type ChartRun,
+} from "./chart-run.ts";
 import { CHART_CONFIG, CHART_SIZE, type ConcatChild } from "./chart-theme.ts";
 import { concurrencyX, isComparison, kneeLayers, runColor } from "./concurrency-encodings.ts";
 
@@ -12,11 +19,6 @@ export interface ThroughputRow {
   concurrency: number;
   outputTokensPerS: number | null;
   requestsPerS: number | null;
-}
-
-export interface ChartOptions {
-  /** Under the title, e.g. the model and run id. */
-  subtitle?: string;
 }
 
 export function throughputRows(runs: readonly ChartRun[]): ThroughputRow[] {
@@ -34,17 +36,16 @@ export function throughputVsConcurrencyChart(runs: readonly ChartRun[], opts: Ch
   assertDistinctRunNames(runs);
   const rows = throughputRows(runs);
   const ticks = sweptConcurrencies(runs);
-  const panel = (field: keyof ThroughputRow, heading: string, yTitle: string, first: boolean): ConcatChild => ({
+  const panel = (field: keyof ThroughputRow, yTitle: string, first: boolean): ConcatChild => ({
     width: CHART_SIZE.halfWidth,
     height: CHART_SIZE.height,
-    title: { text: heading, fontSize: 14 },
     layer: [
       {
         transform: [{ filter: `isValid(datum.${field})` }],
         mark: { type: "line", point: true },
         encoding: {
           x: concurrencyX(ticks),
-          y: { field, type: "quantitative", title: yTitle, scale: { zero: true }, axis: { format: "~s" } },
+          y: { field, type: "quantitative", title: yTitle, scale: { zero: true }, axis: { format: ",~f" } },
           color: runColor(runs),
           detail: { field: "run" },
         },
@@ -60,8 +61,8 @@ export function throughputVsConcurrencyChart(runs: readonly ChartRun[], opts: Ch
     },
     data: { values: rows },
     hconcat: [
-      panel("outputTokensPerS", "Output tokens", "Output throughput (tokens/s)", true),
-      panel("requestsPerS", "Completed requests", "Request throughput (req/s)", false),
+      panel("outputTokensPerS", "Output throughput (tokens/s)", true),
+      panel("requestsPerS", "Request throughput (req/s)", false),
     ],
     config: CHART_CONFIG,
   };
