@@ -17,6 +17,7 @@ import { diffAgainstBaseline, findBaseline, type BaselineDiff } from "../report/
 import { recordedSteps, type RecordedRun } from "../report/recorded-run.ts";
 import { collectRunContext, type GpuFacts } from "./collect-run-context.ts";
 import type { CliIo } from "./run-sweep.ts";
+import type { TimeSeries } from "../server-metrics/time-series.ts";
 
 export interface ReportInput {
   runId: string;
@@ -30,6 +31,10 @@ export interface ReportInput {
   record: string | null;
   perStep: string;
   io: CliIo;
+  /** KV %, running and waiting over time, when server metrics were read. */
+  series: TimeSeries[];
+  /** Skip chart rendering (--no-charts). */
+  charts: boolean;
 }
 
 export function stepRows(steps: StepOutcome[], peaks: Map<number, StepPeaks> | null): StepRow[] {
@@ -67,12 +72,31 @@ function recordOf(input: ReportInput, analysis: SweepAnalysis, gpu: string): Rec
   };
 }
 
+/** Charts are rendered in-process; vega is imported only here (it costs ~1.5 s to load). */
+async function writeCharts(input: ReportInput, analysis: SweepAnalysis): Promise<void> {
+  const { sweepCharts } = await import("../report/charts/sweep-charts.ts");
+  const { writeChartFiles } = await import("../report/charts/write-chart-files.ts");
+  const { stepWindows } = await import("../report/charts/server-timeline-chart.ts");
+  const results = input.steps.map((o) => o.result);
+  const find = (key: TimeSeries["key"]) => input.series.find((s) => s.key === key) ?? null;
+  const charts = sweepCharts({
+    runs: [{ name: input.runId, steps: results, kneeConcurrency: analysis.knee.concurrency }],
+    ...(input.series.length ? { timeline: { steps: stepWindows(results), kvCachePct: find("kvCachePct"), waiting: find("waiting"), running: find("running") } } : {}),
+    subtitle: `${input.target.model} · run ${input.runId}${input.target.simulator ? " · simulated" : ""}`,
+    percentiles: input.config.percentiles,
+  });
+  const written = await writeChartFiles(charts, input.writer.dir);
+  input.io.stdout.write(`charts: ${written.map((w) => w.pngPath).join(", ")}\n`);
+}
+
 export async function reportRun(input: ReportInput): Promise<{ analysis: SweepAnalysis; diff: BaselineDiff | null }> {
   const rows = stepRows(input.steps, input.peaks);
   const analysis = analyzeSweep(rows, { maxNumSeqs: input.target.maxNumSeqs });
   await input.writer.writeJson("analysis.json", { knee: analysis.knee, verdict: analysis.verdict, peaks: Object.fromEntries(input.peaks ?? []) });
   input.io.stdout.write("\n" + renderSweepTable(rows, { color: input.io.color, kneeConcurrency: analysis.knee.concurrency }) + "\n");
   input.io.stdout.write(describeAnalysis(analysis).join("\n") + "\n");
+
+  if (input.charts) await writeCharts(input, analysis);
 
   let diff: BaselineDiff | null = null;
   if (input.record) {

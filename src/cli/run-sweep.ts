@@ -40,9 +40,11 @@ function errorBreakdown(o: StepOutcome): string {
 export interface SweepCommandOptions {
   /** benchmarks.md to append the run to, or null. */
   record: string | null;
+  /** Render charts into the run directory. */
+  charts: boolean;
 }
 
-export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: CliIo, opts: SweepCommandOptions = { record: null }): Promise<SweepRunReport> {
+export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: CliIo, opts: SweepCommandOptions = { record: null, charts: true }): Promise<SweepRunReport> {
   const record = opts.record;
   const secrets = [cfg.apiKey, ...Object.values(cfg.headers)];
   const say = (s: string) => io.stderr.write(scrubSecrets(s, secrets) + "\n");
@@ -130,6 +132,8 @@ export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: 
       gpu: null,
       writer,
       record: result.partial ? null : record,
+      series: [],
+      charts: opts.charts,
       perStep: cfg.numPrompts !== undefined ? String(cfg.numPrompts) : `max(${cfg.minPrompts}, ${cfg.promptsPerStep}×c)`,
       io,
     });

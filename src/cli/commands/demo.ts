@@ -28,7 +28,7 @@ export function registerDemoCommand(program: Command): void {
     try {
       out.stderr.write(`simulator: profile ${String(o.profile)} at ${sim.url}${speedup !== 1 ? `, ${speedup}× faster than the modelled GPU (latencies ÷ ${speedup}, throughput × ${speedup})` : ""}\n`);
       const { config, warnings } = resolveSweepConfig([DEMO_DEFAULTS, file, flagsToConfig(o), { baseUrl: sim.url }]);
-      await runSweepCommand(config, warnings, out, { record: recordPath(o.record) });
+      await runSweepCommand(config, warnings, out, { record: recordPath(o.record), charts: o.charts !== false });
     } finally {
       await sim.stop();
     }

@@ -65,6 +65,7 @@ export function addSweepFlags(cmd: Command, opts: { withTarget: boolean }): Comm
     .option("--no-ignore-eos", "let the server stop early (default: exactly --output-len tokens)")
     .option("--out <dir>", "results directory (default results/)")
     .option("--dry-run", "print the plan and send nothing")
+    .option("--no-charts", "do not render the SVG/PNG charts into the results directory")
     .option("--record [file]", "append the run (table, verdict, run context, baseline comparison) to benchmarks.md or FILE");
 }
 
@@ -110,7 +111,7 @@ export function registerSweepCommand(program: Command): void {
   addSweepFlags(cmd, { withTarget: true });
   cmd.action(async (o: Record<string, unknown>) => {
     const { config, warnings } = resolveSweepConfig(await configLayers(o));
-    await runSweepCommand(config, warnings, io(), { record: recordPath(o.record) });
+    await runSweepCommand(config, warnings, io(), { record: recordPath(o.record), charts: o.charts !== false });
   });
   program.addCommand(cmd);
 }
