@@ -22,6 +22,14 @@ export interface StepPeaks {
   waitingMax: number | null;
   /** increase(vllm:num_preemptions_total) over the window. */
   preemptions: number | null;
+  /** vllm:num_requests_swapped (vLLM V0 only; absent on V1), max (summed over engines). */
+  swappedMax?: number | null;
+  /** p90 over the window (Prometheus `quantile_over_time(0.9, …)`, linear interpolation), where a max alone may be a spike. */
+  gpuUtilPctP90?: number | null;
+  dramActiveP90?: number | null;
+  tensorActiveP90?: number | null;
+  kvCachePctP90?: number | null;
+  waitingP90?: number | null;
   /** Scrapes that fell inside the window (fewer than 2 → under-sampled). */
   samples: number;
   underSampled: boolean;

@@ -1,0 +1,115 @@
+/**
+ * Direct scrape mode (no Prometheus): GET the target's /metrics, and optionally a DCGM exporter's /metrics,
+ * every `intervalMs` (1 s) between start() and stop(), parse the text and keep the samples of the metrics in
+ * metric-names.ts (gauges and counters; histogram lines are dropped to bound memory over a long sweep).
+ * A failed scrape is counted and reported as a warning, never fatal: missing metrics become null peaks.
+ * The clock and sleep are injectable for tests; a scrape is stamped when it is sent, as Prometheus does.
+ */
+import { parseExposition } from "./exposition-parser.ts";
+import { DCGM, VLLM, type MetricDef } from "./metric-names.ts";
+import type { Scrape } from "./scraped-peaks.ts";
+
+export interface DirectScraperOptions {
+  /** The target's metrics URL, e.g. http://vllm:8000/metrics. */
+  metricsUrl: string;
+  /** A DCGM exporter's metrics URL, e.g. http://node:9400/metrics or the simulator's /dcgm/metrics. */
+  dcgmUrl?: string;
+  intervalMs?: number;
+  timeoutMs?: number;
+  headers?: Record<string, string>;
+  fetchFn?: typeof fetch;
+  nowMs?: () => number;
+  /** Resolves after `ms`, or early when `signal` aborts. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+export interface DirectScraper {
+  /** Starts polling now (no-op while running). */
+  start(): void;
+  /** Stops polling; resolves once the scrape in flight, if any, has been recorded. */
+  stop(): Promise<void>;
+  scrapes(): readonly Scrape[];
+  /** One line per URL that failed at least once. */
+  warnings(): string[];
+}
+
+const KEPT_NAMES: ReadonlySet<string> = new Set(
+  ([...Object.values(VLLM), ...Object.values(DCGM)] as MetricDef[])
+    .filter((d) => d.type === "gauge" || d.type === "counter")
+    .flatMap((d) => (d.legacyName ? [d.name, d.legacyName] : [d.name])),
+);
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}
+
+export function createDirectScraper(options: DirectScraperOptions): DirectScraper {
+  const intervalMs = options.intervalMs ?? 1000;
+  const timeoutMs = options.timeoutMs ?? Math.max(intervalMs, 2000);
+  const fetchFn = options.fetchFn ?? fetch;
+  const nowMs = options.nowMs ?? Date.now;
+  const sleep = options.sleep ?? abortableSleep;
+  const sources: Array<{ source: Scrape["source"]; url: string }> = [{ source: "vllm", url: options.metricsUrl }];
+  if (options.dcgmUrl) sources.push({ source: "dcgm", url: options.dcgmUrl });
+
+  const scrapes: Scrape[] = [];
+  const stats = new Map<string, { attempts: number; failures: number; lastError: string }>();
+  let running: { controller: AbortController; loop: Promise<void> } | null = null;
+
+  async function scrapeOne(source: Scrape["source"], url: string, tMs: number): Promise<void> {
+    const stat = stats.get(url) ?? { attempts: 0, failures: 0, lastError: "" };
+    stats.set(url, stat);
+    stat.attempts++;
+    try {
+      const res = await fetchFn(url, { headers: options.headers ?? {}, signal: AbortSignal.timeout(timeoutMs) });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const samples = parseExposition(text).samples.filter((s) => KEPT_NAMES.has(s.name));
+      scrapes.push({ source, tMs, samples });
+    } catch (err) {
+      stat.failures++;
+      const e = err as { name?: string; message?: string; cause?: { code?: string } };
+      stat.lastError = e.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : (e.cause?.code ?? e.message ?? String(err));
+    }
+  }
+
+  async function loop(signal: AbortSignal): Promise<void> {
+    let nextMs = nowMs();
+    while (!signal.aborted) {
+      const tMs = nowMs();
+      await Promise.all(sources.map((s) => scrapeOne(s.source, s.url, tMs)));
+      nextMs += intervalMs;
+      if (nextMs < nowMs()) nextMs = nowMs(); // a slow scrape: skip the missed ticks rather than burst
+      await sleep(nextMs - nowMs(), signal);
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      const controller = new AbortController();
+      running = { controller, loop: loop(controller.signal) };
+    },
+    async stop() {
+      const r = running;
+      running = null;
+      if (!r) return;
+      r.controller.abort();
+      await r.loop;
+    },
+    scrapes: () => scrapes,
+    warnings: () =>
+      [...stats.entries()]
+        .filter(([, s]) => s.failures > 0)
+        .map(([url, s]) => `direct scrape of ${url} failed ${s.failures} of ${s.attempts} times (last: ${s.lastError})`),
+  };
+}
