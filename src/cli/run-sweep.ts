@@ -11,7 +11,8 @@ import { buildRequestHeaders } from "../engine/openai-stream-client.ts";
 import { createResultsWriter, newRunId, stepFileName } from "../report/results-writer.ts";
 import { redactConfig, scrubSecrets } from "../report/redact.ts";
 import { reportRun } from "./report-run.ts";
-import { EnvironmentError, InterruptedError } from "../errors.ts";
+import { EnvironmentError, InterruptedError, KneepointError } from "../errors.ts";
+import { openMetricsSession, readGpuFacts } from "./server-metrics-session.ts";
 import { HARNESS_VERSION } from "../version.ts";
 import { installInterrupt } from "./interrupt.ts";
 import { createProgress } from "./progress.ts";
@@ -68,6 +69,8 @@ export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: 
   await writer.writeJson("target.json", { ...target, tokenizer: tokenizer.port.source, exactInputLengths: tokenizer.exact, harnessVersion: HARNESS_VERSION });
   say(`kneepoint ${HARNESS_VERSION}: sweeping ${cfg.baseUrl}${cfg.endpoint} (model ${target.model}${target.serverVersion ? `, server ${target.serverVersion}` : ""})`);
   say(`prompts: ${cfg.inputLen} tokens via ${tokenizer.port.source}; output ${cfg.outputLen} tokens; results in ${writer.dir}`);
+  const metrics = openMetricsSession(cfg, target, authHeaders, io.env);
+  say(`server metrics: ${metrics.description}`);
 
   const progress = createProgress(io.stderr, io.isTty);
   const interrupt = installInterrupt({
@@ -86,9 +89,13 @@ export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: 
       stop: interrupt.stop,
       abort: interrupt.abort,
       events: {
-        onStepStart: (step) => progress.stepStart(`c=${step.concurrency}`, step.numPrompts),
+        onStepStart: (step) => {
+          metrics.source?.beginStep(step.concurrency);
+          progress.stepStart(`c=${step.concurrency}`, step.numPrompts);
+        },
         onRecord: (_step, _rec, done, errors) => progress.update(done, errors),
         onStepEnd: async (o) => {
+          await metrics.source?.endStep(o.step.concurrency, o.result.started_at_ms, o.result.ended_at_ms);
           await writer.writeJson(stepFileName(o.step.concurrency, "step"), o.result);
           await writer.writeRecords(stepFileName(o.step.concurrency, "samples"), o.records);
           const r = o.result;
@@ -100,6 +107,21 @@ export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: 
   } finally {
     interrupt.dispose();
   }
+
+  let peaks = null;
+  let series: Awaited<ReturnType<NonNullable<typeof metrics.source>["series"]>> = [];
+  if (metrics.source && result.steps.length > 0) {
+    if (metrics.source.kind === "prometheus") say(`waiting ${cfg.scrapeIntervalS + 1} s for Prometheus' last scrape of the sweep`);
+    try {
+      peaks = await metrics.source.peaks();
+      series = await metrics.source.series();
+    } catch (err) {
+      say(`warning: server metrics could not be read: ${(err as Error).message}${err instanceof KneepointError && err.hint ? ` (${err.hint})` : ""}`);
+    }
+    for (const w of metrics.source.warnings()) say(`warning: ${w}`);
+  }
+  await metrics.source?.close();
+  const gpu = await readGpuFacts(metrics.dcgmUrl);
 
   const status = result.partial ? "partial" : "complete";
   await writer.writeJson("summary.json", {
@@ -128,11 +150,11 @@ export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: 
       config: cfg,
       target,
       steps: result.steps,
-      peaks: null,
-      gpu: null,
+      peaks,
+      gpu,
       writer,
       record: result.partial ? null : record,
-      series: [],
+      series,
       charts: opts.charts,
       perStep: cfg.numPrompts !== undefined ? String(cfg.numPrompts) : `max(${cfg.minPrompts}, ${cfg.promptsPerStep}×c)`,
       io,

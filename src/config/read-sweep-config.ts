@@ -16,6 +16,7 @@ export const ENV_KEYS = {
   TOKENIZER: "tokenizer",
   ENDPOINT: "endpoint",
   OPENAI_API_KEY: "apiKey",
+  PROMETHEUS_URL: "prometheusUrl",
 } as const satisfies Record<string, keyof SweepConfigInput>;
 
 export function configFromEnv(env: NodeJS.ProcessEnv): Partial<SweepConfigInput> {

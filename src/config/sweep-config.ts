@@ -41,6 +41,18 @@ export const sweepConfigSchema = z
     timeoutS: z.number().positive().default(600),
     out: z.string().min(1).default("results"),
     percentiles: z.array(z.number().gt(0).lt(100)).default([50, 90, 95, 99]),
+    /** Read resource peaks per step (Prometheus, or a direct scrape of the target's /metrics). */
+    serverMetrics: z.boolean().default(true),
+    /** A Prometheus that scrapes the target (and dcgm-exporter); without it the target is scraped directly. */
+    prometheusUrl: z.url({ message: "must be a URL such as http://prometheus:9090" }).optional(),
+    /** Prometheus' scrape interval, seconds: sets the subquery resolution and how long to wait for the last scrape. */
+    scrapeIntervalS: z.number().positive().default(15),
+    /** RE2 regex of the target's pod (matched against pod and exported_pod) when Prometheus scrapes a cluster. */
+    pod: z.string().min(1).optional(),
+    /** RE2 regex of the GPU node (DCGM's Hostname/hostname label). */
+    gpuHost: z.string().min(1).optional(),
+    /** A DCGM exporter's /metrics for direct-scrape mode (the simulator's /dcgm/metrics is found automatically). */
+    dcgmUrl: z.url({ message: "must be a URL such as http://node:9400/metrics" }).optional(),
     dryRun: z.boolean().default(false),
   })
   .superRefine((cfg, ctx) => {

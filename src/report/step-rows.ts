@@ -50,14 +50,16 @@ export function stepCells(row: StepRow, opts: { withPeaks: boolean; kneeConcurre
   ];
   if (!opts.withPeaks) return cells;
   const p = row.peaks;
-  const pct = (v: number | null | undefined) => (v === null || v === undefined ? ABSENT : `${Math.round(v)}%`);
+  const pct = (v: number | null | undefined) => (v === null || v === undefined ? ABSENT : `${v < 10 && v > 0 ? v.toFixed(1) : Math.round(v)}%`);
   const count = (v: number | null | undefined) => (v === null || v === undefined ? ABSENT : String(Math.round(v)));
-  return [...cells, pct(p?.gpuUtilPctMax), pct(p?.kvCachePctMax), `${count(p?.runningMax)}/${count(p?.waitingMax)}`];
+  const thin = p?.underSampled ? "~" : "";
+  return [...cells, thin + pct(p?.gpuUtilPctMax), thin + pct(p?.kvCachePctMax), `${thin}${count(p?.runningMax)}/${count(p?.waitingMax)}`];
 }
 
 export function tableNotes(rows: StepRow[], withPeaks: boolean): string[] {
   const notes = ["latencies in ms, as vllm bench serve defines them"];
   if (withPeaks) notes.push(`GPU util, KV %, running/waiting: peaks over each step's window (${ABSENT} = series absent)`);
+  if (rows.some((r) => r.peaks?.underSampled)) notes.push("~ fewer than 2 metric samples in the step's window: peaks unreliable (run longer steps)");
   if (rows.some((r) => r.partial)) notes.push("* step stopped early (partial)");
   return notes;
 }

@@ -65,6 +65,12 @@ export function addSweepFlags(cmd: Command, opts: { withTarget: boolean }): Comm
     .option("--no-ignore-eos", "let the server stop early (default: exactly --output-len tokens)")
     .option("--out <dir>", "results directory (default results/)")
     .option("--dry-run", "print the plan and send nothing")
+    .option("--prometheus-url <url>", "read peaks from this Prometheus (env PROMETHEUS_URL; bearer token from PROMETHEUS_TOKEN)")
+    .option("--scrape-interval <seconds>", "that Prometheus' scrape interval (default 15)", parseNumberFlag)
+    .option("--pod <regex>", "with --prometheus-url: the target's pod(s), matched against pod and exported_pod")
+    .option("--gpu-host <regex>", "with --prometheus-url: the GPU node (DCGM Hostname/hostname label)")
+    .option("--dcgm-url <url>", "without Prometheus: a DCGM exporter's /metrics to scrape (the simulator's is found by itself)")
+    .option("--no-server-metrics", "do not read server metrics (no peaks, verdict from throughput only)")
     .option("--no-charts", "do not render the SVG/PNG charts into the results directory")
     .option("--record [file]", "append the run (table, verdict, run context, baseline comparison) to benchmarks.md or FILE");
 }
@@ -72,11 +78,13 @@ export function addSweepFlags(cmd: Command, opts: { withTarget: boolean }): Comm
 /** Maps parsed commander options onto config keys. */
 export function flagsToConfig(o: Record<string, unknown>): Partial<SweepConfigInput> {
   const out: Record<string, unknown> = {};
-  const copy = ["baseUrl", "model", "endpoint", "apiKey", "tokenizer", "concurrency", "inputLen", "outputLen", "numPrompts", "promptsPerStep", "warmup", "seed", "percentiles", "out", "dryRun"];
+  const copy = ["baseUrl", "model", "endpoint", "apiKey", "tokenizer", "concurrency", "inputLen", "outputLen", "numPrompts", "promptsPerStep", "warmup", "seed", "percentiles", "out", "dryRun", "prometheusUrl", "pod", "gpuHost", "dcgmUrl"];
   for (const k of copy) if (o[k] !== undefined) out[k] = o[k];
   if (o.header !== undefined) out.headers = o.header;
   if (o.timeout !== undefined) out.timeoutS = o.timeout;
   if (o.ignoreEos === false) out.ignoreEos = false;
+  if (o.serverMetrics === false) out.serverMetrics = false;
+  if (o.scrapeInterval !== undefined) out.scrapeIntervalS = o.scrapeInterval;
   return out as Partial<SweepConfigInput>;
 }
 
