@@ -62,7 +62,7 @@ describe("kneepoint sweep (process)", () => {
     expect(bench).toContain("simulated (kneepoint-sim h100-8b)");
     expect(bench).not.toContain("sk-secret-value-1");
     const all = readdirSync(join(out, runId!)).sort();
-    expect(all.filter((f) => f.endsWith(".png"))).toEqual(["latency-vs-concurrency.png", "latency-vs-throughput.png", "throughput-vs-concurrency.png"]);
+    expect(all.filter((f) => f.endsWith(".png"))).toEqual(["kv-cache-and-queue-over-time.png", "latency-vs-concurrency.png", "latency-vs-throughput.png", "throughput-vs-concurrency.png"]);
     const files = all.filter((f) => !/\.(png|svg)$/.test(f));
     expect(files).toEqual(["analysis.json", "config.json", "plan.json", "samples-c1.jsonl", "samples-c4.jsonl", "step-c1.json", "step-c4.json", "summary.json", "target.json"]);
     const step = JSON.parse(readFileSync(join(out, runId!, "step-c4.json"), "utf8")) as Record<string, unknown>;
