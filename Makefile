@@ -4,7 +4,7 @@ KNEEPOINT := npx --no-install tsx src/cli/main.ts
 NODE_MODULES := node_modules/.package-lock.json
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test sim sweep bench-sim bench-engine install
+.PHONY: help demo test sim sweep bench-sim bench-engine install dashboard
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -31,3 +31,6 @@ bench-sim: $(NODE_MODULES) ## benchmark the simulator itself (tokens/s and strea
 
 bench-engine: $(NODE_MODULES) ## benchmark the native load engine's own overhead
 	npm run bench:engine
+
+dashboard: $(NODE_MODULES) ## regenerate dashboards/vllm-serving-dashboard.json from the metric table
+	npx --no-install tsx src/dashboard/write-dashboard.ts
