@@ -29,10 +29,15 @@ describe("verdict rules (each rule with a case that fires it)", () => {
     ["compute-bound", input({ tensorActiveMax: 0.72, dramActiveMax: 0.35 }), /^compute-bound: GPU util 100%, tensor 0.72, DRAM 0.35, KV 20%, running 32, waiting 0 at c=32$/],
     ["memory-bandwidth-bound", input({ tensorActiveMax: 0.1, dramActiveMax: 0.78 }), /^memory-bandwidth-bound: .*DRAM 0.78/],
     ["gpu-bound", input({ tensorActiveMax: null, dramActiveMax: null }), /cannot be told apart/],
+    ["gpu-bound", input({ tensorActiveMax: 0.2, dramActiveMax: 0.3 }), /neither the tensor pipe nor DRAM is near its ceiling/],
+    // Roofline: 0.41 of a 0.5 tensor ceiling (82%) beats 0.11 of a 0.8 DRAM ceiling (14%).
+    ["compute-bound", input({ tensorActiveMax: 0.41, dramActiveMax: 0.11 }), /^compute-bound: GPU util 100%, tensor 0.41, DRAM 0.11/],
+    // Both high: 0.70/0.8 = 88% of the DRAM ceiling beats 0.36/0.5 = 72% of the tensor ceiling.
+    ["memory-bandwidth-bound", input({ tensorActiveMax: 0.36, dramActiveMax: 0.7 }), /^memory-bandwidth-bound/],
     ["saturated-unclear", input({ gpuUtilPctMax: 40, tensorActiveMax: 0.1, dramActiveMax: 0.2 }), /binding resource unclear/],
   ];
   it("covers every rule in the table", () => {
-    expect(cases.map((c) => c[0]).sort()).toEqual(VERDICT_RULES.map((r) => r.kind).sort());
+    expect([...new Set(cases.map((c) => c[0]))].sort()).toEqual(VERDICT_RULES.map((r) => r.kind).sort());
   });
   it.each(cases)("%s", (kind, inp, headline) => {
     const v = decideVerdict(inp);

@@ -24,13 +24,31 @@ export interface VerdictThresholds {
   gpuBusyPct: number;
   /** Tensor-pipe activity at or above this ratio counts as compute-heavy. */
   tensorHigh: number;
-  /** DRAM activity at or above this ratio counts as bandwidth-heavy (practical ceiling ≈ 0.8). */
+  /** The tensor pipe's practical ceiling in LLM serving (large GEMMs reach roughly half of the nominal 1.0). */
+  tensorCeiling: number;
+  /** DRAM activity at or above this ratio counts as bandwidth-heavy. */
   dramHigh: number;
+  /** DRAM activity's practical ceiling (NVIDIA: "in practice a peak of ~0.8 is the maximum achievable"). */
+  dramCeiling: number;
   /** The client kept fewer than this fraction of the configured requests in flight → client-bound. */
   clientShortfall: number;
 }
 
-export const DEFAULT_VERDICT_THRESHOLDS: VerdictThresholds = { kvFullPct: 90, gpuBusyPct: 90, tensorHigh: 0.5, dramHigh: 0.6, clientShortfall: 0.9 };
+export const DEFAULT_VERDICT_THRESHOLDS: VerdictThresholds = {
+  kvFullPct: 90,
+  gpuBusyPct: 90,
+  tensorHigh: 0.35,
+  tensorCeiling: 0.5,
+  dramHigh: 0.6,
+  dramCeiling: 0.8,
+  clientShortfall: 0.9,
+};
+
+/** Which of the two roofline ceilings the GPU is closer to: activity as a share of each practical ceiling. */
+function closerCeiling(p: StepPeaks, t: VerdictThresholds): "compute" | "bandwidth" | null {
+  if (p.tensorActiveMax === null || p.dramActiveMax === null) return null;
+  return p.tensorActiveMax / t.tensorCeiling >= p.dramActiveMax / t.dramCeiling ? "compute" : "bandwidth";
+}
 
 export interface VerdictInput {
   /** The step the verdict reads: the most loaded one. */
@@ -86,19 +104,16 @@ interface Rule {
   headline(i: VerdictInput): string;
 }
 
-/** Ordered: the first rule that holds is the verdict. */
+/**
+ * Ordered: the first rule that holds is the verdict. Queueing evidence (a full KV cache or a full batch, with
+ * requests waiting or preempted) comes before the throughput trend: a server that queues is at capacity for
+ * this workload even if batching still buys a little throughput.
+ */
 export const VERDICT_RULES: readonly Rule[] = [
   {
     kind: "client-bound",
     when: (i, t) => i.achievedConcurrency < t.clientShortfall * i.concurrency,
     headline: (i) => `client-bound: only ${i.achievedConcurrency} of ${i.concurrency} requests were in flight at once; the load generator, not the server, is the limit`,
-  },
-  {
-    kind: "not-saturated",
-    when: (i) => !i.saturated,
-    headline: (i) =>
-      `not saturated: throughput still ${i.lastGainPerDoubling === null ? "rising" : `+${Math.round(i.lastGainPerDoubling * 100)}% per doubling`} at c=${i.concurrency}; ` +
-      allEvidence(i.peaks),
   },
   {
     kind: "kv-capacity-bound",
@@ -113,20 +128,29 @@ export const VERDICT_RULES: readonly Rule[] = [
       `batch-limit-bound: running ${num(p.runningMax)} = max_num_seqs ${maxNumSeqs}, waiting ${num(p.waitingMax)}, KV ${pct(p.kvCachePctMax)} at c=${concurrency}`,
   },
   {
+    kind: "not-saturated",
+    when: (i) => !i.saturated,
+    headline: (i) =>
+      `not saturated: throughput still ${i.lastGainPerDoubling === null ? "rising" : `+${Math.round(i.lastGainPerDoubling * 100)}% per doubling`} at c=${i.concurrency}; ` +
+      allEvidence(i.peaks),
+  },
+  {
     kind: "compute-bound",
-    when: ({ peaks: p }, t) => has(p.tensorActiveMax) && p.tensorActiveMax >= t.tensorHigh && !(has(p.dramActiveMax) && p.dramActiveMax >= t.dramHigh && p.dramActiveMax > p.tensorActiveMax),
+    when: ({ peaks: p }, t) => has(p.tensorActiveMax) && p.tensorActiveMax >= t.tensorHigh && closerCeiling(p, t) !== "bandwidth",
     headline: ({ peaks: p, concurrency }) => `compute-bound: ${allEvidence(p)} at c=${concurrency}`,
   },
   {
     kind: "memory-bandwidth-bound",
-    when: ({ peaks: p }, t) => has(p.dramActiveMax) && p.dramActiveMax >= t.dramHigh,
+    when: ({ peaks: p }, t) => has(p.dramActiveMax) && p.dramActiveMax >= t.dramHigh && closerCeiling(p, t) !== "compute",
     headline: ({ peaks: p, concurrency }) => `memory-bandwidth-bound: ${allEvidence(p)} at c=${concurrency}`,
   },
   {
     kind: "gpu-bound",
     when: ({ peaks: p }, t) => has(p.gpuUtilPctMax) && p.gpuUtilPctMax >= t.gpuBusyPct,
     headline: ({ peaks: p, concurrency }) =>
-      `GPU-bound (compute or memory bandwidth; without DCGM profiling fields the two cannot be told apart): ${allEvidence(p)} at c=${concurrency}`,
+      has(p.tensorActiveMax) && has(p.dramActiveMax)
+        ? `GPU-bound (busy, but neither the tensor pipe nor DRAM is near its ceiling: kernel launch, sampling or attention overheads?): ${allEvidence(p)} at c=${concurrency}`
+        : `GPU-bound (compute or memory bandwidth; without DCGM profiling fields the two cannot be told apart): ${allEvidence(p)} at c=${concurrency}`,
   },
   {
     kind: "saturated-unclear",
