@@ -127,3 +127,68 @@ describe("streaming client", () => {
     expect(rec.error?.message).toMatch(/ECONNREFUSED/);
   });
 });
+
+describe("streaming client, servers that end badly or not at all", () => {
+  let odd: Server;
+  let oddBase = "";
+  beforeAll(async () => {
+    odd = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        if (req.url === "/done-no-close") {
+          res.writeHead(200, { "content-type": "text/event-stream" });
+          res.write(chunk("a") + usage(3, 1) + "data: [DONE]\n\n"); // and never ends the response
+        } else if (req.url === "/done-single-newline") {
+          res.writeHead(200, { "content-type": "text/event-stream" });
+          res.end(chunk("a") + "data: [DONE]\n");
+        } else if (req.url === "/json-200") {
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end('{"choices":[{"text":"not streamed"}]}');
+        } else if (req.url === "/echo-key") {
+          res.writeHead(401, { "content-type": "application/json" });
+          res.end(`{"error":"Invalid API key provided: ${req.headers.authorization}"}`);
+        } else res.writeHead(404).end();
+      });
+    });
+    await new Promise<void>((r) => odd.listen(0, "127.0.0.1", r));
+    oddBase = `http://127.0.0.1:${(odd.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    odd.closeAllConnections();
+    await new Promise<void>((r) => odd.close(() => r()));
+  });
+
+  async function sendTo(endpoint: string) {
+    const c = createStreamClient({ baseUrl: oddBase, endpoint, headers: {}, apiKey: "sk-live-SECRET123", connections: 1, timeoutMs: 3000 });
+    try {
+      return await c.send({ index: 0, body: "{}", plannedPromptTokens: 3 }, new AbortController().signal);
+    } finally {
+      await c.close();
+    }
+  }
+
+  it("ends the request at [DONE] even when the server keeps the response open", async () => {
+    const t0 = performance.now();
+    const rec = await sendTo("/done-no-close");
+    expect(rec.error).toBeNull();
+    expect(rec.completionTokens).toBe(1);
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+
+  it("accepts [DONE] followed by a single newline at the end of the body", async () => {
+    expect((await sendTo("/done-single-newline")).error).toBeNull();
+  });
+
+  it("says when a 200 is not an event stream (stream:true ignored, or a proxy's page)", async () => {
+    const rec = await sendTo("/json-200");
+    expect(rec.error?.reason).toBe("not-a-stream");
+    expect(rec.error?.message).toMatch(/content-type "application\/json", not text\/event-stream/);
+  });
+
+  it("never keeps the API key in an error message, even when the server echoes it", async () => {
+    const rec = await sendTo("/echo-key");
+    expect(rec.error?.status).toBe(401);
+    expect(rec.error?.message).toContain("[redacted]");
+    expect(JSON.stringify(rec)).not.toContain("sk-live-SECRET123");
+  });
+});

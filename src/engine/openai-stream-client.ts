@@ -57,6 +57,15 @@ function excerpt(s: string): string {
   return flat.length > EXCERPT ? flat.slice(0, EXCERPT) + "…" : flat;
 }
 
+/** A server or proxy may echo the credentials it rejected: error text never keeps them. */
+function scrubber(secrets: Array<string | undefined>): (text: string) => string {
+  const values = secrets.filter((v): v is string => typeof v === "string" && v.length >= 4);
+  return (text) => values.reduce((t, v) => t.split(v).join("[redacted]"), text);
+}
+
+/** An SSE event larger than this is not a token chunk: the body is not a stream we can read. */
+const MAX_PENDING_BYTES = 1 << 20;
+
 export function buildRequestHeaders(opts: Pick<StreamClientOptions, "headers" | "apiKey">): Record<string, string> {
   const h: Record<string, string> = { "content-type": "application/json", accept: "text/event-stream", ...opts.headers };
   if (opts.apiKey) h.authorization = `Bearer ${opts.apiKey}`;
@@ -70,7 +79,6 @@ interface InFlight {
 
 /** Applies one SSE data payload to the record; returns an error that ends the request, or null. */
 function applyEvent(data: string, rec: RequestRecord, t: number): RequestError | null {
-  if (data === "[DONE]") return null;
   let json: ChunkJson;
   try {
     json = JSON.parse(data) as ChunkJson;
@@ -102,6 +110,7 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
   const path = url.pathname.replace(/\/+$/, "") + opts.endpoint;
   const baseHeaders = buildRequestHeaders(opts);
   const inFlight = new Set<InFlight>();
+  const scrub = scrubber([opts.apiKey, ...Object.values(opts.headers)]);
   const watchedSignals = new WeakSet<AbortSignal>();
 
   const timer = setInterval(() => {
@@ -146,6 +155,7 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
         if (settled) return;
         settled = true;
         inFlight.delete(entry);
+        if (error) error.message = scrub(error.message);
         rec.error = error ?? (rec.chunkTimesMs.length === 0 ? { reason: "empty-stream", message: "HTTP 200 but no token-bearing chunk arrived" } : null);
         resolve(rec);
       };
@@ -167,11 +177,32 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
             res.on("error", () => finish({ reason: "http", status: res.statusCode ?? 0, message: excerpt(`HTTP ${res.statusCode}: ${body}`) }));
             return;
           }
+          const contentType = String(res.headers["content-type"] ?? "");
+          if (!contentType.includes("text/event-stream")) {
+            // A server that ignored stream:true (JSON), or an auth proxy's login page: say so, don't buffer it.
+            let body = "";
+            res.setEncoding("utf8");
+            res.on("data", (d: string) => {
+              body += d;
+              if (body.length >= 4 * EXCERPT) res.destroy();
+            });
+            const notStream = () =>
+              finish({ reason: "not-a-stream", status: 200, message: excerpt(`HTTP 200 with content-type "${contentType || "none"}", not text/event-stream: ${body}`) });
+            res.on("end", notStream);
+            res.on("close", notStream);
+            return;
+          }
           const parser = createSseParser();
           res.on("data", (chunk: Buffer) => {
             if (settled) return;
             const t = performance.now();
             for (const data of parser.push(chunk)) {
+              if (data === "[DONE]") {
+                // The end of the answer, whether or not the server closes the response after it.
+                finish(null);
+                res.destroy();
+                return;
+              }
               const err = applyEvent(data, rec, t);
               if (err) {
                 finish(err);
@@ -179,8 +210,17 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
                 return;
               }
             }
+            if (parser.pending() > MAX_PENDING_BYTES) {
+              finish({ reason: "malformed-chunk", message: `no event boundary in ${MAX_PENDING_BYTES} bytes: not an SSE stream` });
+              res.destroy();
+            }
           });
-          res.on("end", () => finish(parser.pending() > 0 ? { reason: "disconnect", message: "stream ended inside an event" } : null));
+          res.on("end", () => {
+            // "data: [DONE]" followed by a single newline still ends the answer.
+            const tail = parser.push(Buffer.from("\n"));
+            if (tail.includes("[DONE]") || parser.pending() === 0) finish(null);
+            else finish({ reason: "disconnect", message: "stream ended inside an event" });
+          });
           res.on("close", () => {
             if (!res.complete) finish({ reason: "disconnect", message: "connection closed mid-stream" });
           });

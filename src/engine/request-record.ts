@@ -10,6 +10,7 @@ export type ErrorReason =
   | "malformed-chunk" // an SSE data line that is not valid JSON or lacks `choices`
   | "empty-stream" // HTTP 200 but no token-bearing chunk arrived
   | "stream-error" // the server sent an error object inside the stream
+  | "not-a-stream" // HTTP 200 but not text/event-stream (stream:true ignored, or a proxy's page)
   | "connection" // could not connect / socket error before a response
   | "aborted"; // the run was stopped (Ctrl-C) while the request was in flight
 

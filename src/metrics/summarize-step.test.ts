@@ -181,6 +181,7 @@ const ALL_REASONS: Record<ErrorReason, true> = {
   "malformed-chunk": true,
   "empty-stream": true,
   "stream-error": true,
+  "not-a-stream": true,
   connection: true,
   aborted: true,
 };

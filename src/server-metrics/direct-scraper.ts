@@ -16,6 +16,7 @@ export interface DirectScraperOptions {
   dcgmUrl?: string;
   intervalMs?: number;
   timeoutMs?: number;
+  /** Sent to the target's metricsUrl only: a DCGM exporter is another host and never gets the target's credentials. */
   headers?: Record<string, string>;
   fetchFn?: typeof fetch;
   nowMs?: () => number;
@@ -70,7 +71,8 @@ export function createDirectScraper(options: DirectScraperOptions): DirectScrape
     stats.set(url, stat);
     stat.attempts++;
     try {
-      const res = await fetchFn(url, { headers: options.headers ?? {}, signal: AbortSignal.timeout(timeoutMs) });
+      const headers = source === "vllm" ? (options.headers ?? {}) : {};
+      const res = await fetchFn(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
       const text = await res.text();
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const samples = parseExposition(text).samples.filter((s) => KEPT_NAMES.has(s.name));
