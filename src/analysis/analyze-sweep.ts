@@ -19,6 +19,22 @@ export interface SweepAnalysis {
   verdict: Verdict | null;
 }
 
+/** The step with the largest share of failed requests, and its reasons ("http ×54, disconnect ×2"). */
+export function worstFailures(steps: readonly AnalyzedStep[]): { fraction: number; concurrency: number; reasons: string } {
+  let worst = { fraction: 0, concurrency: steps[0]?.concurrency ?? 0, reasons: "" };
+  for (const s of steps) {
+    const total = s.result.completed + s.result.failed;
+    const fraction = total > 0 ? s.result.failed / total : 0;
+    if (fraction > worst.fraction) {
+      const reasons = Object.entries(s.result.errors_by_reason as Record<string, number>)
+        .map(([r, n]) => `${r} ×${n}`)
+        .join(", ");
+      worst = { fraction, concurrency: s.concurrency, reasons };
+    }
+  }
+  return worst;
+}
+
 export function analyzeSweep(
   steps: readonly AnalyzedStep[],
   opts: { maxNumSeqs: number | null; knee?: KneeThresholds; verdict?: VerdictThresholds },
@@ -32,12 +48,13 @@ export function analyzeSweep(
   const last = usable.at(-1);
   if (!last) return { knee, verdict: null };
   const lastGain = knee.gains.at(-1)?.gainPerDoubling ?? null;
-  const saturated = knee.concurrency !== null || (lastGain !== null && lastGain < kneeThresholds.minGainPerDoubling);
+  const saturated = usable.length < 2 ? null : knee.concurrency !== null || (lastGain !== null && lastGain < kneeThresholds.minGainPerDoubling);
   const verdict = decideVerdict(
     {
       concurrency: last.concurrency,
       achievedConcurrency: last.result.max_concurrent_requests,
       saturated,
+      failures: worstFailures(steps),
       lastGainPerDoubling: lastGain,
       peaks: last.peaks ?? ABSENT_PEAKS,
       maxNumSeqs: opts.maxNumSeqs,

@@ -17,11 +17,21 @@ const fullPeaks: StepPeaks = {
 };
 
 function input(peaks: Partial<StepPeaks>, over: Partial<VerdictInput> = {}): VerdictInput {
-  return { concurrency: 32, achievedConcurrency: 32, saturated: true, lastGainPerDoubling: 0.02, peaks: { ...fullPeaks, ...peaks }, maxNumSeqs: 256, ...over };
+  return {
+    concurrency: 32,
+    achievedConcurrency: 32,
+    saturated: true,
+    failures: { fraction: 0, concurrency: 32, reasons: "" },
+    lastGainPerDoubling: 0.02,
+    peaks: { ...fullPeaks, ...peaks },
+    maxNumSeqs: 256,
+    ...over,
+  };
 }
 
 describe("verdict rules (each rule with a case that fires it)", () => {
   const cases: Array<[VerdictKind, VerdictInput, RegExp]> = [
+    ["errors", input({}, { achievedConcurrency: 11, failures: { fraction: 0.85, concurrency: 16, reasons: "http ×54" } }), /^unreliable: 85% of requests failed at c=16 \(http ×54\)/],
     ["client-bound", input({}, { achievedConcurrency: 20 }), /only 20 of 32 requests were in flight/],
     ["not-saturated", input({ kvCachePctMax: 3 }, { saturated: false, lastGainPerDoubling: 0.68 }), /not saturated: throughput still \+68% per doubling at c=32; GPU util 100%, tensor 0.30, DRAM 0.30, KV 3%, running 32, waiting 0$/],
     ["kv-capacity-bound", input({ kvCachePctMax: 97, waitingMax: 14, preemptions: 3 }), /^memory-bound \(KV-cache capacity\): KV 97% peak, waiting 14, 3 preemptions at c=32$/],
@@ -35,6 +45,8 @@ describe("verdict rules (each rule with a case that fires it)", () => {
     // Both high: 0.70/0.8 = 88% of the DRAM ceiling beats 0.36/0.5 = 72% of the tensor ceiling.
     ["memory-bandwidth-bound", input({ tensorActiveMax: 0.36, dramActiveMax: 0.7 }), /^memory-bandwidth-bound/],
     ["saturated-unclear", input({ gpuUtilPctMax: 40, tensorActiveMax: 0.1, dramActiveMax: 0.2 }), /binding resource unclear/],
+    // A single step: no trend, so neither "not saturated" nor a saturation claim.
+    ["saturated-unclear", input({ gpuUtilPctMax: 40, tensorActiveMax: 0.1, dramActiveMax: 0.2 }, { saturated: null, lastGainPerDoubling: null }), /^trend unknown: one step/],
   ];
   it("covers every rule in the table", () => {
     expect([...new Set(cases.map((c) => c[0]))].sort()).toEqual(VERDICT_RULES.map((r) => r.kind).sort());

@@ -8,6 +8,7 @@
 import type { StepPeaks } from "../server-metrics/step-peaks.ts";
 
 export type VerdictKind =
+  | "errors"
   | "client-bound"
   | "not-saturated"
   | "kv-capacity-bound"
@@ -32,6 +33,8 @@ export interface VerdictThresholds {
   dramCeiling: number;
   /** The client kept fewer than this fraction of the configured requests in flight → client-bound. */
   clientShortfall: number;
+  /** More than this fraction of a step's requests failed → the numbers describe the errors, not the server. */
+  maxFailedFraction: number;
 }
 
 export const DEFAULT_VERDICT_THRESHOLDS: VerdictThresholds = {
@@ -42,6 +45,7 @@ export const DEFAULT_VERDICT_THRESHOLDS: VerdictThresholds = {
   dramHigh: 0.6,
   dramCeiling: 0.8,
   clientShortfall: 0.9,
+  maxFailedFraction: 0.05,
 };
 
 /** Which of the two roofline ceilings the GPU is closer to: activity as a share of each practical ceiling. */
@@ -55,8 +59,13 @@ export interface VerdictInput {
   concurrency: number;
   /** max_concurrent_requests the client actually achieved at that step. */
   achievedConcurrency: number;
-  /** True when the knee was found or throughput gained less than the knee threshold at the last doubling. */
-  saturated: boolean;
+  /**
+   * True when the knee was found or throughput gained less than the knee threshold at the last doubling;
+   * null when a single step cannot show a trend.
+   */
+  saturated: boolean | null;
+  /** The worst step's share of failed requests, with that step and its reasons. */
+  failures: { fraction: number; concurrency: number; reasons: string };
   lastGainPerDoubling: number | null;
   peaks: StepPeaks;
   /** The server's max_num_seqs when known (server args, simulator profile). */
@@ -111,6 +120,12 @@ interface Rule {
  */
 export const VERDICT_RULES: readonly Rule[] = [
   {
+    kind: "errors",
+    when: (i, t) => i.failures.fraction > t.maxFailedFraction,
+    headline: ({ failures: f }) =>
+      `unreliable: ${Math.round(f.fraction * 100)}% of requests failed at c=${f.concurrency} (${f.reasons}); these numbers describe the errors, not the server`,
+  },
+  {
     kind: "client-bound",
     when: (i, t) => i.achievedConcurrency < t.clientShortfall * i.concurrency,
     headline: (i) => `client-bound: only ${i.achievedConcurrency} of ${i.concurrency} requests were in flight at once; the load generator, not the server, is the limit`,
@@ -129,7 +144,7 @@ export const VERDICT_RULES: readonly Rule[] = [
   },
   {
     kind: "not-saturated",
-    when: (i) => !i.saturated,
+    when: (i) => i.saturated === false,
     headline: (i) =>
       `not saturated: throughput still ${i.lastGainPerDoubling === null ? "rising" : `+${Math.round(i.lastGainPerDoubling * 100)}% per doubling`} at c=${i.concurrency}; ` +
       allEvidence(i.peaks),
@@ -155,7 +170,10 @@ export const VERDICT_RULES: readonly Rule[] = [
   {
     kind: "saturated-unclear",
     when: () => true,
-    headline: ({ peaks: p, concurrency }) => `saturated, binding resource unclear: ${allEvidence(p)} at c=${concurrency}`,
+    headline: ({ peaks: p, concurrency, saturated }) =>
+      saturated === null
+        ? `trend unknown: one step cannot show whether throughput still rises (sweep several levels); ${allEvidence(p)} at c=${concurrency}`
+        : `saturated, binding resource unclear: ${allEvidence(p)} at c=${concurrency}`,
   },
 ];
 
@@ -177,7 +195,7 @@ export function decideVerdict(input: VerdictInput, t: VerdictThresholds = DEFAUL
   const p = input.peaks;
   const vllmMissing = !has(p.kvCachePctMax) || !has(p.waitingMax);
   const profMissing = !has(p.dramActiveMax) || !has(p.tensorActiveMax);
-  if (rule.kind === "client-bound") confidence = "high";
+  if (rule.kind === "client-bound" || rule.kind === "errors") confidence = "high";
   else if (rule.kind === "saturated-unclear" || (vllmMissing && !has(p.gpuUtilPctMax))) confidence = "low";
   else if (vllmMissing || profMissing || rule.kind === "gpu-bound") confidence = "medium";
   if (p.underSampled && confidence !== "low") confidence = confidence === "high" ? "medium" : "low";

@@ -45,8 +45,13 @@ export function describeAnalysis(a: SweepAnalysis): string[] {
   const lines: string[] = [];
   const k = a.knee.concurrency;
   const after = a.knee.gains.find((g) => g.from === k);
+  const queueing = a.verdict?.kind === "kv-capacity-bound" || a.verdict?.kind === "batch-limit-bound";
   lines.push(
-    k === null
+    k === null && queueing
+      ? "knee: not visible in throughput, but the server already queues at the last step (see the verdict)"
+      : k === null && a.knee.gains.length === 0
+        ? "knee: needs at least two steps"
+        : k === null
       ? "knee: not reached (throughput still rising at the last step; sweep higher to find it)"
       : `knee: c=${k} (beyond it throughput gains ${after?.gainPerDoubling === null || after === undefined ? "little" : `${Math.round(after.gainPerDoubling * 100)}% per doubling`} while latency grows)`,
   );

@@ -3,6 +3,7 @@
  * engine's closed loop per step, results written step by step (so Ctrl-C loses nothing measured), the table.
  */
 import type { SweepConfig } from "../config/sweep-config.ts";
+import type { RequestError } from "../engine/request-record.ts";
 import { buildSweepPlan, describePlan } from "../workload/sweep-plan.ts";
 import { readTargetInfo } from "../engine/target-info.ts";
 import { resolveTokenizer } from "../tokenizer/resolve-tokenizer.ts";
@@ -31,6 +32,28 @@ export interface SweepRunReport {
   partial: boolean;
 }
 
+/** What to check first, from the first failure's reason and status. */
+export function hintFor(first: RequestError | null | undefined, cfg: SweepConfig, model: string): string {
+  if (first?.reason === "http" && (first.status === 401 || first.status === 403)) return "the target rejected the credentials: check --api-key / OPENAI_API_KEY";
+  if (first?.reason === "http" && first.status === 404) return `check --endpoint (${cfg.endpoint}) and --model ('${model}')`;
+  if (first?.reason === "http" && first.status === 429) return "the target is rate-limiting: lower --concurrency or raise the limit (LiteLLM: the key's rpm/tpm)";
+  if (first?.reason === "connection") return `the target at ${cfg.baseUrl} stopped answering`;
+  if (first?.reason === "not-a-stream") return "the target did not stream: check that it supports stream=true, or that no auth proxy answers instead";
+  if (first?.reason === "timeout") return "raise --timeout, or lower --output-len / --concurrency";
+  return `check that ${cfg.baseUrl}${cfg.endpoint} serves model '${model}'`;
+}
+
+/** Things a user must know about a step's numbers. */
+function stepWarnings(o: StepOutcome): string[] {
+  const out: string[] = [];
+  if (o.result.output_tokens_counted > 0) {
+    out.push(`${o.result.output_tokens_counted} responses had no usage.completion_tokens: their output tokens were counted from text chunks`);
+  }
+  if (o.promptLengthMismatches > 0) out.push(`${o.promptLengthMismatches} prompts did not encode to exactly --input-len tokens (see prompt_length_mismatches in summary.json)`);
+  if (o.cancelled > 0) out.push(`${o.cancelled} in-flight requests were cancelled by Ctrl-C and are not counted`);
+  return out;
+}
+
 function errorBreakdown(o: StepOutcome): string {
   const byReason = o.result.errors_by_reason as Record<string, number>;
   return Object.entries(byReason)
@@ -49,6 +72,7 @@ export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: 
   const record = opts.record;
   const secrets = [cfg.apiKey, ...Object.values(cfg.headers)];
   const say = (s: string) => io.stderr.write(scrubSecrets(s, secrets) + "\n");
+  warnings = [...warnings]; // this run's own list: step warnings are added to it
   for (const w of warnings) say(`warning: ${w}`);
   const plan = buildSweepPlan(cfg);
   if (cfg.dryRun) {
@@ -72,6 +96,7 @@ export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: 
   const metrics = openMetricsSession(cfg, target, authHeaders, io.env);
   say(`server metrics: ${metrics.description}`);
 
+  say(`building ${plan.totalRequests} prompts…`);
   const progress = createProgress(io.stderr, io.isTty);
   const interrupt = installInterrupt({
     graceMs: 5000,
@@ -101,6 +126,10 @@ export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: 
           const r = o.result;
           const errs = r.failed ? `, ${r.failed} failed (${errorBreakdown(o)})` : "";
           progress.stepEnd(`${r.completed} ok${errs} in ${r.duration.toFixed(1)} s: ${r.request_throughput.toFixed(2)} req/s, ${r.output_throughput.toFixed(0)} tok/s${o.partial ? " (partial)" : ""}`);
+          for (const w of stepWarnings(o)) {
+            progress.note(`warning: c=${o.step.concurrency}: ${w}`);
+            warnings.push(`c=${o.step.concurrency}: ${w}`);
+          }
         },
       },
     });
@@ -144,6 +173,17 @@ export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: 
     })),
   });
 
+  const anyOk = result.steps.some((o) => o.result.completed > 0);
+  if (!anyOk && !interrupt.stop.aborted && result.steps.length > 0) {
+    // Nothing to report or record: a table of zeros would be a wrong number, and no baseline may come from it.
+    io.stdout.write(`results: ${writer.dir} (${status}, every request failed)\n`);
+    const first = result.steps.flatMap((o) => o.records).find((r) => r.error)?.error;
+    throw new EnvironmentError(
+      `every request failed${first ? `; first error: ${first.reason}${first.status ? ` ${first.status}` : ""}: ${scrubSecrets(first.message, secrets)}` : ""}`,
+      `${hintFor(first, cfg, target.model)}; details in ${writer.dir}`,
+    );
+  }
+
   if (result.steps.length > 0) {
     await reportRun({
       runId,
@@ -165,14 +205,6 @@ export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: 
 
   if (interrupt.stop.aborted) {
     throw new InterruptedError(`run stopped by Ctrl-C after ${result.steps.length} of ${plan.steps.length} steps`, `partial results are in ${writer.dir}`);
-  }
-  const anyOk = result.steps.some((o) => o.result.completed > 0);
-  if (!anyOk) {
-    const first = result.steps.flatMap((o) => o.records).find((r) => r.error)?.error;
-    throw new EnvironmentError(
-      `every request failed${first ? `; first error: ${first.reason}: ${scrubSecrets(first.message, secrets)}` : ""}`,
-      `check that ${cfg.baseUrl}${cfg.endpoint} serves model '${target.model}'; details in ${writer.dir}`,
-    );
   }
   return { dir: writer.dir, steps: result.steps, partial: result.partial };
 }

@@ -65,6 +65,7 @@ function scrubber(secrets: Array<string | undefined>): (text: string) => string 
 
 /** An SSE event larger than this is not a token chunk: the body is not a stream we can read. */
 const MAX_PENDING_BYTES = 1 << 20;
+const DONE_GRACE_MS = 1000;
 
 export function buildRequestHeaders(opts: Pick<StreamClientOptions, "headers" | "apiKey">): Record<string, string> {
   const h: Record<string, string> = { "content-type": "application/json", accept: "text/event-stream", ...opts.headers };
@@ -198,9 +199,12 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
             const t = performance.now();
             for (const data of parser.push(chunk)) {
               if (data === "[DONE]") {
-                // The end of the answer, whether or not the server closes the response after it.
+                // The end of the answer, whether or not the server ends the response after it. The response is
+                // left to end by itself so its keep-alive socket is reused; one that stays open is cut after 1 s.
                 finish(null);
-                res.destroy();
+                setTimeout(() => {
+                  if (!res.complete) res.destroy();
+                }, DONE_GRACE_MS).unref();
                 return;
               }
               const err = applyEvent(data, rec, t);

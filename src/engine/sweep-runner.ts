@@ -13,6 +13,7 @@ import { createStreamClient, type PreparedRequest } from "./openai-stream-client
 import { runClosedLoop } from "./closed-loop.ts";
 import type { RequestRecord } from "./request-record.ts";
 import { summarizeStep, type StepResult } from "../metrics/summarize-step.ts";
+import { EnvironmentError, KneepointError } from "../errors.ts";
 
 export interface StepOutcome {
   step: PlannedStep;
@@ -22,6 +23,8 @@ export interface StepOutcome {
   partial: boolean;
   /** Prompts whose text did not encode to the exact target length. */
   promptLengthMismatches: number;
+  /** In-flight requests cancelled by Ctrl-C: in the samples, not in the result. */
+  cancelled: number;
 }
 
 export interface SweepEvents {
@@ -48,6 +51,8 @@ export interface SweepRunResult {
   partial: boolean;
 }
 
+type PreparedStep = { requests: PreparedRequest[]; mismatched: number };
+
 async function prepareRequests(opts: SweepRunOptions, step: PlannedStep): Promise<{ requests: PreparedRequest[]; mismatched: number }> {
   const { config, plan } = opts;
   const set = await buildPrompts(opts.tokenizer, { count: step.numPrompts + step.warmup, inputLen: config.inputLen, seed: step.promptSeed });
@@ -60,9 +65,9 @@ async function prepareRequests(opts: SweepRunOptions, step: PlannedStep): Promis
   return { requests, mismatched: set.mismatched };
 }
 
-async function runStep(opts: SweepRunOptions, step: PlannedStep): Promise<StepOutcome> {
+async function runStep(opts: SweepRunOptions, step: PlannedStep, prepared: PreparedStep): Promise<StepOutcome> {
   const { config, plan } = opts;
-  const { requests, mismatched } = await prepareRequests(opts, step);
+  const { requests, mismatched } = prepared;
   opts.events?.onStepStart?.(step);
   const client = createStreamClient({
     baseUrl: config.baseUrl,
@@ -95,7 +100,9 @@ async function runStep(opts: SweepRunOptions, step: PlannedStep): Promise<StepOu
       },
     });
     const endedAtMs = Date.now();
-    const result = summarizeStep(loop.records, {
+    // Requests cancelled by Ctrl-C were not allowed to finish: they are kept in the samples, not counted as failures.
+    const finished = loop.records.filter((r) => r.error?.reason !== "aborted");
+    const result = summarizeStep(finished, {
       durationMs: loop.endMs - loop.startMs,
       startedAtMs,
       endedAtMs,
@@ -110,17 +117,41 @@ async function runStep(opts: SweepRunOptions, step: PlannedStep): Promise<StepOu
       maxConcurrency: step.concurrency,
       percentiles: config.percentiles,
     });
-    return { step, result, records: loop.records, partial: loop.unsent > 0 || opts.stop.aborted, promptLengthMismatches: mismatched };
+    return {
+      step,
+      result,
+      records: loop.records,
+      partial: loop.unsent > 0 || opts.stop.aborted,
+      promptLengthMismatches: mismatched,
+      cancelled: loop.records.length - finished.length,
+    };
   } finally {
     await client.close();
   }
 }
 
+/**
+ * Every step's prompts are built before the first request is sent, so a tokenizer failure stops the run before
+ * any load (not between steps, with measured steps unreported).
+ */
 export async function runSweep(opts: SweepRunOptions): Promise<SweepRunResult> {
-  const steps: StepOutcome[] = [];
+  const prepared: PreparedStep[] = [];
   for (const step of opts.plan.steps) {
+    try {
+      prepared.push(await prepareRequests(opts, step));
+    } catch (err) {
+      if (err instanceof KneepointError) throw err;
+      throw new EnvironmentError(
+        `building prompts with ${opts.tokenizer.source} failed: ${(err as Error).message}`,
+        "pass --tokenizer (a tokenizer.json path or Hugging Face id) to build prompts locally",
+        { cause: err },
+      );
+    }
+  }
+  const steps: StepOutcome[] = [];
+  for (const [i, step] of opts.plan.steps.entries()) {
     if (opts.stop.aborted) break;
-    const outcome = await runStep(opts, step);
+    const outcome = await runStep(opts, step, prepared[i]!);
     steps.push(outcome);
     await opts.events?.onStepEnd?.(outcome);
     if (outcome.partial) break;

@@ -1,7 +1,6 @@
 /**
  * The comparison of a run with its baseline: the last recorded run of the same model and request shape, and of
- * the same kind (a simulated run never becomes a GPU baseline, and is compared only with the same simulated
- * GPU). Per common concurrency: throughput and latency deltas; a regression is a throughput drop or a latency
+ * the same kind and GPU (a simulated run never becomes a GPU baseline; an A100 run is not compared with an H100). Per common concurrency: throughput and latency deltas; a regression is a throughput drop or a latency
  * rise beyond the threshold. Pure.
  */
 import type { RecordedRun, RecordedStep } from "./recorded-run.ts";
@@ -29,7 +28,7 @@ export function findBaseline(current: RecordedRun, previous: readonly RecordedRu
     const p = previous[i]!;
     if (p.runId === current.runId) continue;
     if (p.model !== current.model || p.shape !== current.shape || p.simulated !== current.simulated) continue;
-    if (current.simulated && p.gpu !== current.gpu) continue;
+    if (p.gpu !== current.gpu) continue; // an A100 run is not a regression of an H100 baseline
     return p;
   }
   return null;

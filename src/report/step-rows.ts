@@ -17,6 +17,7 @@ export const ABSENT = "–";
 const num = (v: unknown, digits: number): string => (typeof v === "number" && Number.isFinite(v) ? v.toFixed(digits) : ABSENT);
 
 function ms(result: StepResult, key: string): string {
+  if (result.completed === 0) return ABSENT; // no successful request: there is no latency, not a 0 ms one
   const v = (result as unknown as Record<string, unknown>)[key];
   if (typeof v !== "number" || !Number.isFinite(v)) return ABSENT;
   return v >= 100 ? v.toFixed(0) : v.toFixed(1);
