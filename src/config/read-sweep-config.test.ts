@@ -45,6 +45,16 @@ describe("sweep configuration", () => {
     expect(() => resolveSweepConfig([{ numPrompts: 4, concurrency: [1, 8] }])).toThrow(/--num-prompts: 4 requests cannot keep 8 in flight/);
   });
 
+  it("refuses credentials in URLs without echoing them", () => {
+    const bad = () => resolveSweepConfig([{ prometheusUrl: "http://admin:s3cretpw@prom:9090" }]);
+    expect(bad).toThrow(/--prometheus-url: must not contain user:password/);
+    try {
+      bad();
+    } catch (err) {
+      expect(String((err as Error).message) + String((err as UsageError).hint)).not.toContain("s3cretpw");
+    }
+  });
+
   it("rejects unknown keys in a YAML file (a typo is an error, not a silent default)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kp-"));
     const file = join(dir, "c.yaml");

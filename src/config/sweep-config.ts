@@ -8,9 +8,23 @@ export const DEFAULT_CONCURRENCY = [1, 2, 4, 8, 16, 32] as const;
 
 const positiveInt = z.number().int().positive();
 
+/**
+ * URLs with user:password are refused (and never echoed): Node's fetch rejects them anyway, and a password in a
+ * URL would reach logs and config.json. Credentials go in --api-key / OPENAI_API_KEY or PROMETHEUS_TOKEN.
+ */
+const noCredentials = (u: string) => {
+  try {
+    const url = new URL(u);
+    return url.username === "" && url.password === "";
+  } catch {
+    return true; // not a URL: z.url() reports that
+  }
+};
+const CREDENTIALS_MESSAGE = "must not contain user:password; pass credentials with --api-key / OPENAI_API_KEY (target) or PROMETHEUS_TOKEN (Prometheus)";
+
 export const sweepConfigSchema = z
   .strictObject({
-    baseUrl: z.url({ message: "must be a URL such as http://127.0.0.1:8000" }).default("http://127.0.0.1:8000"),
+    baseUrl: z.url({ message: "must be a URL such as http://127.0.0.1:8000" }).refine(noCredentials, CREDENTIALS_MESSAGE).default("http://127.0.0.1:8000"),
     model: z.string().min(1).optional(),
     endpoint: z
       .string()
@@ -44,7 +58,7 @@ export const sweepConfigSchema = z
     /** Read resource peaks per step (Prometheus, or a direct scrape of the target's /metrics). */
     serverMetrics: z.boolean().default(true),
     /** A Prometheus that scrapes the target (and dcgm-exporter); without it the target is scraped directly. */
-    prometheusUrl: z.url({ message: "must be a URL such as http://prometheus:9090" }).optional(),
+    prometheusUrl: z.url({ message: "must be a URL such as http://prometheus:9090" }).refine(noCredentials, CREDENTIALS_MESSAGE).optional(),
     /** Prometheus' scrape interval, seconds: sets the subquery resolution and how long to wait for the last scrape. */
     scrapeIntervalS: z.number().positive().default(15),
     /** RE2 regex of the target's pod (matched against pod and exported_pod) when Prometheus scrapes a cluster. */
@@ -52,7 +66,7 @@ export const sweepConfigSchema = z
     /** RE2 regex of the GPU node (DCGM's Hostname/hostname label). */
     gpuHost: z.string().min(1).optional(),
     /** A DCGM exporter's /metrics for direct-scrape mode (the simulator's /dcgm/metrics is found automatically). */
-    dcgmUrl: z.url({ message: "must be a URL such as http://node:9400/metrics" }).optional(),
+    dcgmUrl: z.url({ message: "must be a URL such as http://node:9400/metrics" }).refine(noCredentials, CREDENTIALS_MESSAGE).optional(),
     dryRun: z.boolean().default(false),
   })
   .superRefine((cfg, ctx) => {

@@ -115,7 +115,7 @@ export function parseVllmResult(json: unknown, ctx: VllmResultContext): ParsedVl
 function deriveFailed(src: VllmResult, warnings: string[]): number | undefined {
   if (src.num_prompts == null || src.num_prompts < src.completed) return undefined;
   const failed = src.num_prompts - src.completed;
-  warnings.push(`\`failed\` absent (vLLM before late 2025): derived as num_prompts − completed = ${failed}`);
+  warnings.push(`\`failed\` absent (legacy benchmark_serving.py, vLLM before 0.13): derived as num_prompts − completed = ${failed}`);
   return failed;
 }
 
