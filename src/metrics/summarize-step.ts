@@ -88,7 +88,8 @@ export function summarizeStep(records: readonly RequestRecord[], ctx: StepContex
   const percentiles = ctx.percentiles ?? DEFAULT_PERCENTILES;
   const backend = ctx.backend ?? DEFAULT_BACKEND;
   const durationS = Math.max(0, finiteOrZero(ctx.durationMs)) / 1000;
-  const perSecond = (count: number): number => (durationS > 0 ? count / durationS : 0);
+  // Below a microsecond a duration is not a measurement (and count / 1e-321 s would be Infinity).
+  const perSecond = (count: number): number => (durationS >= 1e-6 ? count / durationS : 0);
 
   const successes: { rec: RequestRecord; m: RequestMetrics }[] = [];
   const errorsByReason: Partial<Record<ErrorReason, number>> = {};

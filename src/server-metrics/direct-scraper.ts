@@ -30,6 +30,8 @@ export interface DirectScraper {
   /** Stops polling; resolves once the scrape in flight, if any, has been recorded. */
   stop(): Promise<void>;
   scrapes(): readonly Scrape[];
+  /** Forgets the scrapes taken so far (the caller has reduced them), so memory stays bounded over long sweeps. */
+  clear(): void;
   /** One line per URL that failed at least once. */
   warnings(): string[];
 }
@@ -109,6 +111,7 @@ export function createDirectScraper(options: DirectScraperOptions): DirectScrape
       await r.loop;
     },
     scrapes: () => scrapes,
+    clear: () => void scrapes.splice(0, scrapes.length),
     warnings: () =>
       [...stats.entries()]
         .filter(([, s]) => s.failures > 0)

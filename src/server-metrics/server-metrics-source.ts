@@ -102,25 +102,33 @@ function prometheusSource(options: Extract<ServerMetricsSourceOptions, { kind: "
   };
 }
 
+/**
+ * Direct mode reduces each step's scrapes to its peaks and chart series when the step ends and then forgets
+ * them, so a long sweep holds one step's samples at a time (an 8-GPU exporter at 4 Hz is ~300 samples/s).
+ */
 function directSource(options: Extract<ServerMetricsSourceOptions, { kind: "direct" }>): ServerMetricsSource {
   const scraper = createDirectScraper(options);
-  const windows: StepWindow[] = [];
+  const peaksByStep = new Map<number, StepPeaks>();
+  const series = new Map<TimeSeries["key"], TimeSeries>();
   return {
     kind: "direct",
     beginStep: () => scraper.start(),
     async endStep(concurrency, startMs, endMs) {
       await scraper.stop();
-      windows.push({ concurrency, startMs, endMs });
+      const scrapes = scraper.scrapes();
+      peaksByStep.set(concurrency, computeScrapedPeaks(scrapes, { startMs, endMs }, options.model));
+      for (const s of computeScrapedSeries(scrapes, options.model)) {
+        const known = series.get(s.key);
+        if (known) known.points.push(...s.points);
+        else series.set(s.key, { ...s, points: [...s.points] });
+      }
+      scraper.clear();
     },
     async peaks() {
-      const scrapes = scraper.scrapes();
-      return byConcurrency(
-        windows,
-        windows.map((w) => computeScrapedPeaks(scrapes, w, options.model)),
-      );
+      return new Map(peaksByStep);
     },
     async series() {
-      return computeScrapedSeries(scraper.scrapes(), options.model);
+      return [...series.values()];
     },
     warnings: () => scraper.warnings(),
     close: () => scraper.stop(),

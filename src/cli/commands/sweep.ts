@@ -1,5 +1,6 @@
 /** `kneepoint sweep`: flags → config layers → runSweepCommand. */
 import { Command, InvalidArgumentError } from "commander";
+import { UsageError } from "../../errors.ts";
 import type { SweepConfigInput } from "../../config/sweep-config.ts";
 import { configFromEnv, readConfigFile, resolveSweepConfig } from "../../config/read-sweep-config.ts";
 import { runSweepCommand, type CliIo } from "../run-sweep.ts";
@@ -28,11 +29,20 @@ export function parseNumberList(value: string): number[] {
   return nums;
 }
 
-/** `--header 'X-Team: a'` or `--header X-Team=a`, repeatable. */
-export function collectHeader(value: string, previous: Record<string, string> = {}): Record<string, string> {
-  const m = /^([^:=\s]+)\s*[:=]\s*(.*)$/.exec(value);
-  if (!m) throw new InvalidArgumentError("must look like 'Name: value' or Name=value");
-  return { ...previous, [m[1]!]: m[2]! };
+/** `--header 'X-Team: a'` or `--header X-Team=a`, repeatable. Collected raw, parsed by parseHeaders. */
+export function collectHeader(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Header values are often credentials: a malformed one is reported by position, never echoed. */
+export function parseHeaders(raw: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  raw.forEach((value, i) => {
+    const m = /^([^:=\s]+)\s*[:=]\s*(.*)$/.exec(value);
+    if (!m) throw new UsageError(`--header #${i + 1} must look like 'Name: value' or Name=value`, "e.g. --header 'X-Team: infra'");
+    out[m[1]!] = m[2]!;
+  });
+  return out;
 }
 
 export function io(): CliIo {
@@ -80,7 +90,7 @@ export function flagsToConfig(o: Record<string, unknown>): Partial<SweepConfigIn
   const out: Record<string, unknown> = {};
   const copy = ["baseUrl", "model", "endpoint", "apiKey", "tokenizer", "concurrency", "inputLen", "outputLen", "numPrompts", "promptsPerStep", "warmup", "seed", "percentiles", "out", "dryRun", "prometheusUrl", "pod", "gpuHost", "dcgmUrl"];
   for (const k of copy) if (o[k] !== undefined) out[k] = o[k];
-  if (o.header !== undefined) out.headers = o.header;
+  if (o.header !== undefined) out.headers = parseHeaders(o.header as string[]);
   if (o.timeout !== undefined) out.timeoutS = o.timeout;
   if (o.ignoreEos === false) out.ignoreEos = false;
   if (o.serverMetrics === false) out.serverMetrics = false;
