@@ -1,0 +1,135 @@
+/**
+ * Validates a manifest against the real Kubernetes schemas, in three layers, because no one library checks
+ * everything the API server would:
+ * 1. kubernetes-models (generated from the Kubernetes OpenAPI spec, ajv): types, required fields, enums
+ *    (imagePullPolicy, restartPolicy, seccomp type, toleration operator, …) and formats (quantities,
+ *    int-or-string). It does NOT reject unknown fields: its schemas carry no additionalProperties:false.
+ * 2. unknown fields: a walk over @kubernetes/client-node's generated models (attributeTypeMap, OpenAPI
+ *    v1.33), the same check `kubectl apply` does with its default --validate=strict. Without it a typo such as
+ *    `imagePulPolicy` or `backofLimit` passes layer 1 and the API server silently drops the field.
+ * 3. metadata syntax: DNS-1123 object names and label keys/values, which neither library checks.
+ * CRDs (PodMonitor) are not covered here: see pod-monitor-shape.ts.
+ */
+import * as k8s from "@kubernetes/client-node";
+import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { Job } from "kubernetes-models/batch/v1/Job";
+import { ClusterRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole";
+import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
+import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
+import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
+import { Secret } from "kubernetes-models/v1/Secret";
+import { Service } from "kubernetes-models/v1/Service";
+import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
+import type { Manifest } from "../../src/k8s/load-manifests.ts";
+
+interface ModelClass {
+  new (data: never): { validate(): void };
+}
+
+const MODELS: Record<string, ModelClass> = {
+  "apps/v1/Deployment": Deployment as unknown as ModelClass,
+  "batch/v1/Job": Job as unknown as ModelClass,
+  "rbac.authorization.k8s.io/v1/ClusterRole": ClusterRole as unknown as ModelClass,
+  "rbac.authorization.k8s.io/v1/Role": Role as unknown as ModelClass,
+  "rbac.authorization.k8s.io/v1/RoleBinding": RoleBinding as unknown as ModelClass,
+  "v1/ConfigMap": ConfigMap as unknown as ModelClass,
+  "v1/Secret": Secret as unknown as ModelClass,
+  "v1/Service": Service as unknown as ModelClass,
+  "v1/ServiceAccount": ServiceAccount as unknown as ModelClass,
+};
+
+export function isBuiltInKind(m: Pick<Manifest, "apiVersion" | "kind">): boolean {
+  return `${m.apiVersion}/${m.kind}` in MODELS;
+}
+
+/** Layer 1: kubernetes-models' `.validate()`; returns its message, or undefined when valid. */
+export function schemaError(m: Manifest): string | undefined {
+  const Model = MODELS[`${m.apiVersion}/${m.kind}`];
+  if (!Model) return `no kubernetes-models class for ${m.apiVersion} ${m.kind}`;
+  try {
+    new Model(structuredClone(m) as never).validate();
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+interface Attribute {
+  baseName: string;
+  type: string;
+}
+
+function attributesOf(typeName: string): Attribute[] | undefined {
+  const cls = (k8s as unknown as Record<string, { attributeTypeMap?: Attribute[] } | undefined>)[typeName];
+  return cls?.attributeTypeMap;
+}
+
+/** Layer 2: paths of fields that the Kubernetes OpenAPI schema does not define. */
+export function unknownFields(m: Manifest): string[] {
+  const version = m.apiVersion.split("/").pop() ?? m.apiVersion;
+  const rootType = `${version.charAt(0).toUpperCase()}${version.slice(1)}${m.kind}`;
+  if (!attributesOf(rootType)) return [`(no client-node model ${rootType})`];
+  const found: string[] = [];
+  walk(m, rootType, "", found);
+  return found;
+}
+
+function walk(value: unknown, type: string, path: string, found: string[]): void {
+  if (value === null || value === undefined) return;
+  const array = /^Array<(.+)>$/.exec(type);
+  if (array?.[1]) {
+    if (Array.isArray(value)) value.forEach((item, i) => walk(item, array[1]!, `${path}[${i}]`, found));
+    return;
+  }
+  const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
+  if (map?.[1]) {
+    if (typeof value === "object") for (const [k, v] of Object.entries(value)) walk(v, map[1], `${path}.${k}`, found);
+    return;
+  }
+  const attributes = attributesOf(type);
+  if (!attributes || typeof value !== "object" || Array.isArray(value)) return; // string, number, IntOrString, any
+  for (const [key, child] of Object.entries(value)) {
+    const attribute = attributes.find((a) => a.baseName === key);
+    const childPath = path ? `${path}.${key}` : key;
+    if (!attribute) found.push(childPath);
+    else walk(child, attribute.type, childPath, found);
+  }
+}
+
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_NAME = /^(?=.{1,63}$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(?=.{0,63}$)([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+
+function labelErrors(labels: Record<string, unknown> | undefined, where: string): string[] {
+  const errors: string[] = [];
+  for (const [key, value] of Object.entries(labels ?? {})) {
+    const slash = key.lastIndexOf("/");
+    const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+    const name = slash >= 0 ? key.slice(slash + 1) : key;
+    if ((prefix !== undefined && !DNS_SUBDOMAIN.test(prefix)) || !LABEL_NAME.test(name)) errors.push(`${where}: bad label key '${key}'`);
+    if (typeof value !== "string" || !LABEL_VALUE.test(value)) errors.push(`${where}: bad label value '${String(value)}' of ${key}`);
+  }
+  return errors;
+}
+
+/** Layer 3: object name and every label set (object, pod template, selectors) is valid Kubernetes syntax. */
+export function metadataErrors(m: Manifest): string[] {
+  // Services need a DNS label (they become a DNS name); most other objects a DNS subdomain.
+  const nameRule = m.kind === "Service" ? DNS_LABEL : DNS_SUBDOMAIN;
+  const errors = nameRule.test(m.metadata.name) ? [] : [`metadata.name '${m.metadata.name}' is not a valid ${m.kind} name`];
+  errors.push(...labelErrors(m.metadata.labels, "metadata.labels"));
+  const spec = (m as { spec?: { template?: { metadata?: { labels?: Record<string, unknown> } } } }).spec;
+  errors.push(...labelErrors(spec?.template?.metadata?.labels, "spec.template.metadata.labels"));
+  return errors;
+}
+
+/** All three layers; an empty list means the manifest is valid as far as these checks can tell. */
+export function validateManifest(m: Manifest): string[] {
+  const errors: string[] = [];
+  const schema = schemaError(m);
+  if (schema) errors.push(schema);
+  errors.push(...unknownFields(m).map((p) => `unknown field ${p}`));
+  errors.push(...metadataErrors(m));
+  return errors;
+}
