@@ -10,7 +10,7 @@
  */
 import { connect, type Socket } from "node:net";
 import type { PreparedRequest } from "../src/engine/openai-stream-client.ts";
-import type { RequestError, RequestRecord } from "../src/engine/request-record.ts";
+import { newRequestRecord, type RequestError, type RequestRecord } from "../src/engine/request-record.ts";
 
 export interface RawSseClient {
   send(req: PreparedRequest, signal?: AbortSignal): Promise<RequestRecord>;
@@ -236,17 +236,7 @@ export function createRawSseClient(opts: { baseUrl: string; path: string; connec
   }
 
   async function send(req: PreparedRequest): Promise<RequestRecord> {
-    const rec: RequestRecord = {
-      index: req.index,
-      plannedPromptTokens: req.plannedPromptTokens,
-      sendMs: 0,
-      chunkTimesMs: [],
-      promptTokens: null,
-      completionTokens: null,
-      textChunks: 0,
-      sendEpochMs: Date.now(),
-      error: null,
-    };
+    const rec = newRequestRecord(req.index, req.plannedPromptTokens, Date.now());
     const got = acquire();
     const c = got instanceof Promise ? await got : got;
     const bytes = bytesOf(req.body);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { runClosedLoop } from "./closed-loop.ts";
-import type { RequestRecord } from "./request-record.ts";
+import { newRequestRecord, type RequestRecord } from "./request-record.ts";
 import type { PreparedRequest } from "./openai-stream-client.ts";
 
 function requests(n: number): PreparedRequest[] {
@@ -9,7 +9,7 @@ function requests(n: number): PreparedRequest[] {
 }
 
 function record(index: number): RequestRecord {
-  return { index, plannedPromptTokens: 1, sendMs: 0, chunkTimesMs: [1], promptTokens: 1, completionTokens: 1, textChunks: 1, sendEpochMs: 0, error: null };
+  return { ...newRequestRecord(index, 1, 0), chunkTimesMs: [1], promptTokens: 1, completionTokens: 1, textChunks: 1 };
 }
 
 describe("closed loop", () => {

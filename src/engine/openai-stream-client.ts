@@ -18,7 +18,7 @@
  */
 import http from "node:http";
 import https from "node:https";
-import type { RequestError, RequestRecord } from "./request-record.ts";
+import { newRequestRecord, type RequestError, type RequestRecord } from "./request-record.ts";
 import { createSseParser } from "./sse-parser.ts";
 
 export interface PreparedRequest {
@@ -130,17 +130,7 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
 
   function send(req: PreparedRequest, runSignal: AbortSignal): Promise<RequestRecord> {
     watch(runSignal);
-    const rec: RequestRecord = {
-      index: req.index,
-      plannedPromptTokens: req.plannedPromptTokens,
-      sendMs: 0,
-      chunkTimesMs: [],
-      promptTokens: null,
-      completionTokens: null,
-      textChunks: 0,
-      sendEpochMs: Date.now(),
-      error: null,
-    };
+    const rec = newRequestRecord(req.index, req.plannedPromptTokens, Date.now());
     return new Promise<RequestRecord>((resolve) => {
       let settled = false;
       let gotResponse = false;

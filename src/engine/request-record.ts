@@ -46,3 +46,18 @@ export interface RequestRecord {
   /** null when the request succeeded (HTTP 200 and at least one token-bearing chunk). */
   error: RequestError | null;
 }
+
+/** A record before its request is sent: nothing measured yet. The one constructor every client and test uses. */
+export function newRequestRecord(index: number, plannedPromptTokens: number, sendEpochMs: number): RequestRecord {
+  return {
+    index,
+    plannedPromptTokens,
+    sendMs: 0,
+    chunkTimesMs: [],
+    promptTokens: null,
+    completionTokens: null,
+    textChunks: 0,
+    sendEpochMs,
+    error: null,
+  };
+}

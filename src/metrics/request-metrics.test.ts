@@ -1,21 +1,10 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import type { RequestRecord } from "../engine/request-record.ts";
+import { newRequestRecord, type RequestRecord } from "../engine/request-record.ts";
 import { deriveRequestMetrics, isSuccessful } from "./request-metrics.ts";
 
 function record(overrides: Partial<RequestRecord>): RequestRecord {
-  return {
-    index: 0,
-    plannedPromptTokens: 256,
-    sendMs: 0,
-    chunkTimesMs: [],
-    promptTokens: null,
-    completionTokens: null,
-    textChunks: 0,
-    sendEpochMs: 1_700_000_000_000,
-    error: null,
-    ...overrides,
-  };
+  return { ...newRequestRecord(0, 256, 1_700_000_000_000), ...overrides };
 }
 
 describe("deriveRequestMetrics", () => {

@@ -1,24 +1,13 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import type { ErrorReason, RequestRecord } from "../engine/request-record.ts";
+import { newRequestRecord, type ErrorReason, type RequestRecord } from "../engine/request-record.ts";
 import { stepResultKeys } from "./step-result-keys.ts";
 import { formatResultDate, summarizeStep, type StepContext } from "./summarize-step.ts";
 
 const END_MS = Date.UTC(2026, 0, 2, 3, 4, 5); // 2026-01-02 03:04:05 UTC
 
 function record(overrides: Partial<RequestRecord>): RequestRecord {
-  return {
-    index: 0,
-    plannedPromptTokens: 256,
-    sendMs: 0,
-    chunkTimesMs: [],
-    promptTokens: null,
-    completionTokens: null,
-    textChunks: 0,
-    sendEpochMs: END_MS - 2000,
-    error: null,
-    ...overrides,
-  };
+  return { ...newRequestRecord(0, 256, END_MS - 2000), ...overrides };
 }
 
 function context(overrides: Partial<StepContext> = {}): StepContext {
