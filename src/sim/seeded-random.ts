@@ -3,6 +3,7 @@
  * generator (mulberry32). Every random choice the simulator makes (early-stop lengths, output
  * tokens, fault draws, the fake GPU UUID) comes from these, so a seed reproduces a run.
  */
+import { mulberry32 } from "../workload/rng.ts";
 
 /** FNV-1a over the UTF-16 code units of `text`, mixed with `seed`. */
 export function hashString(text: string, seed = 0): number {
@@ -17,16 +18,8 @@ export function hashString(text: string, seed = 0): number {
 /** A generator of uniform numbers in [0, 1) (mulberry32; period 2^32, plenty for a simulator). */
 export type Rng = () => number;
 
-export function createRng(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's mulberry32 (src/workload/rng.ts), as a plain function. */
+export const createRng: (seed: number) => Rng = mulberry32;
 
 /** A standard normal draw (Box–Muller) from a uniform generator. */
 export function normalDraw(rng: Rng): number {

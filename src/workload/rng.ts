@@ -9,15 +9,20 @@ export interface Rng {
   int(lo: number, hi: number): number;
 }
 
-export function createRng(seed: number): Rng {
+/** mulberry32: a uniform float in [0, 1) per call; period 2^32. The one seeded generator of the project. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
-  const next = (): number => {
+  return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+export function createRng(seed: number): Rng {
+  const next = mulberry32(seed);
   return { next, int: (lo, hi) => lo + Math.floor(next() * (hi - lo)) };
 }
 
