@@ -10,7 +10,7 @@ import { resolveTokenizer } from "../tokenizer/resolve-tokenizer.ts";
 import { runSweep, type StepOutcome } from "../engine/sweep-runner.ts";
 import { buildRequestHeaders } from "../engine/openai-stream-client.ts";
 import { createResultsWriter, newRunId, stepFileName } from "../report/results-writer.ts";
-import { redactConfig, scrubSecrets } from "../report/redact.ts";
+import { redactConfig, scrubSecrets } from "../redact.ts";
 import { reportRun } from "./report-run.ts";
 import { EnvironmentError, InterruptedError, KneepointError } from "../errors.ts";
 import { openMetricsSession, readGpuFacts } from "./server-metrics-session.ts";

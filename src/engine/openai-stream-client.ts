@@ -20,6 +20,7 @@ import http from "node:http";
 import https from "node:https";
 import { newRequestRecord, type RequestError, type RequestRecord } from "./request-record.ts";
 import { createSseParser } from "./sse-parser.ts";
+import { scrubSecrets } from "../redact.ts";
 
 export interface PreparedRequest {
   index: number;
@@ -55,12 +56,6 @@ const TIMEOUT_SCAN_MS = 25;
 function excerpt(s: string): string {
   const flat = s.replace(/\s+/g, " ").trim();
   return flat.length > EXCERPT ? flat.slice(0, EXCERPT) + "…" : flat;
-}
-
-/** A server or proxy may echo the credentials it rejected: error text never keeps them. */
-function scrubber(secrets: Array<string | undefined>): (text: string) => string {
-  const values = secrets.filter((v): v is string => typeof v === "string" && v.length >= 4);
-  return (text) => values.reduce((t, v) => t.split(v).join("[redacted]"), text);
 }
 
 /** An SSE event larger than this is not a token chunk: the body is not a stream we can read. */
@@ -111,7 +106,8 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
   const path = url.pathname.replace(/\/+$/, "") + opts.endpoint;
   const baseHeaders = buildRequestHeaders(opts);
   const inFlight = new Set<InFlight>();
-  const scrub = scrubber([opts.apiKey, ...Object.values(opts.headers)]);
+  // A server or proxy may echo the credentials it rejected: error text never keeps them.
+  const secrets = [opts.apiKey, ...Object.values(opts.headers)];
   const watchedSignals = new WeakSet<AbortSignal>();
 
   const timer = setInterval(() => {
@@ -146,7 +142,7 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
         if (settled) return;
         settled = true;
         inFlight.delete(entry);
-        if (error) error.message = scrub(error.message);
+        if (error) error.message = scrubSecrets(error.message, secrets);
         rec.error = error ?? (rec.chunkTimesMs.length === 0 ? { reason: "empty-stream", message: "HTTP 200 but no token-bearing chunk arrived" } : null);
         resolve(rec);
       };
