@@ -106,6 +106,8 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
   const path = url.pathname.replace(/\/+$/, "") + opts.endpoint;
   const baseHeaders = buildRequestHeaders(opts);
   const inFlight = new Set<InFlight>();
+  /** Responses already answered ([DONE]) that the server has not ended yet: cut by the same scan after a grace. */
+  const lingering = new Map<http.IncomingMessage, number>();
   // A server or proxy may echo the credentials it rejected: error text never keeps them.
   const secrets = [opts.apiKey, ...Object.values(opts.headers)];
   const watchedSignals = new WeakSet<AbortSignal>();
@@ -113,6 +115,7 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
   const timer = setInterval(() => {
     const now = performance.now();
     for (const f of inFlight) if (f.deadlineMs <= now) f.cancel({ reason: "timeout", message: `no complete answer within ${opts.timeoutMs} ms (--timeout)` });
+    for (const [res, deadlineMs] of lingering) if (deadlineMs <= now) res.destroy();
   }, TIMEOUT_SCAN_MS);
   timer.unref();
 
@@ -188,9 +191,10 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
                 // The end of the answer, whether or not the server ends the response after it. The response is
                 // left to end by itself so its keep-alive socket is reused; one that stays open is cut after 1 s.
                 finish(null);
-                setTimeout(() => {
-                  if (!res.complete) res.destroy();
-                }, DONE_GRACE_MS).unref();
+                if (!res.complete) {
+                  lingering.set(res, performance.now() + DONE_GRACE_MS);
+                  res.once("close", () => lingering.delete(res));
+                }
                 return;
               }
               const err = applyEvent(data, rec, t);
