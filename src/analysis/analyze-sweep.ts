@@ -2,7 +2,7 @@
  * The sweep's analysis: the knee over all steps, then the verdict read at the most loaded step.
  * Pure: takes step results and peaks, returns what the report prints.
  */
-import type { StepResult } from "../metrics/summarize-step.ts";
+import { describeErrorCounts, type StepResult } from "../metrics/summarize-step.ts";
 import type { StepPeaks } from "../server-metrics/step-peaks.ts";
 import { ABSENT_PEAKS } from "../server-metrics/step-peaks.ts";
 import { DEFAULT_KNEE_THRESHOLDS, findKnee, type Knee, type KneeThresholds } from "./knee.ts";
@@ -26,10 +26,7 @@ export function worstFailures(steps: readonly AnalyzedStep[]): { fraction: numbe
     const total = s.result.completed + s.result.failed;
     const fraction = total > 0 ? s.result.failed / total : 0;
     if (fraction > worst.fraction) {
-      const reasons = Object.entries(s.result.errors_by_reason as Record<string, number>)
-        .map(([r, n]) => `${r} ×${n}`)
-        .join(", ");
-      worst = { fraction, concurrency: s.concurrency, reasons };
+      worst = { fraction, concurrency: s.concurrency, reasons: describeErrorCounts(s.result.errors_by_reason) };
     }
   }
   return worst;

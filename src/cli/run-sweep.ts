@@ -4,6 +4,7 @@
  */
 import type { SweepConfig } from "../config/sweep-config.ts";
 import type { RequestError } from "../engine/request-record.ts";
+import { describeErrorCounts } from "../metrics/summarize-step.ts";
 import { buildSweepPlan, describePlan } from "../workload/sweep-plan.ts";
 import { readTargetInfo } from "../engine/target-info.ts";
 import { resolveTokenizer } from "../tokenizer/resolve-tokenizer.ts";
@@ -52,13 +53,6 @@ function stepWarnings(o: StepOutcome): string[] {
   if (o.promptLengthMismatches > 0) out.push(`${o.promptLengthMismatches} prompts did not encode to exactly --input-len tokens (see prompt_length_mismatches in summary.json)`);
   if (o.cancelled > 0) out.push(`${o.cancelled} in-flight requests were cancelled by Ctrl-C and are not counted`);
   return out;
-}
-
-function errorBreakdown(o: StepOutcome): string {
-  const byReason = o.result.errors_by_reason as Record<string, number>;
-  return Object.entries(byReason)
-    .map(([reason, n]) => `${n} ${reason}`)
-    .join(", ");
 }
 
 export interface SweepCommandOptions {
@@ -124,7 +118,7 @@ export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: 
           await writer.writeJson(stepFileName(o.step.concurrency, "step"), o.result);
           await writer.writeRecords(stepFileName(o.step.concurrency, "samples"), o.records);
           const r = o.result;
-          const errs = r.failed ? `, ${r.failed} failed (${errorBreakdown(o)})` : "";
+          const errs = r.failed ? `, ${r.failed} failed (${describeErrorCounts(o.result.errors_by_reason)})` : "";
           progress.stepEnd(`${r.completed} ok${errs} in ${r.duration.toFixed(1)} s: ${r.request_throughput.toFixed(2)} req/s, ${r.output_throughput.toFixed(0)} tok/s${o.partial ? " (partial)" : ""}`);
           for (const w of stepWarnings(o)) {
             progress.note(`warning: c=${o.step.concurrency}: ${w}`);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { newRequestRecord, type ErrorReason, type RequestRecord } from "../engine/request-record.ts";
 import { stepResultKeys } from "./step-result-keys.ts";
-import { formatResultDate, summarizeStep, type StepContext } from "./summarize-step.ts";
+import { describeErrorCounts, formatResultDate, summarizeStep, type StepContext } from "./summarize-step.ts";
 
 const END_MS = Date.UTC(2026, 0, 2, 3, 4, 5); // 2026-01-02 03:04:05 UTC
 
@@ -152,6 +152,13 @@ describe("summarizeStep", () => {
     expect(summarizeStep([A], context({ goodput: {} })).request_goodput).toBeNull();
     expect(summarizeStep([A], context({ goodput: { e2elMs: 129 } })).request_goodput).toBe(0);
     expect(summarizeStep([A], context({ goodput: { e2elMs: 130 } })).request_goodput).toBe(0.5);
+  });
+});
+
+describe("describeErrorCounts", () => {
+  it("lists reasons with their counts in the order they were first seen", () => {
+    expect(describeErrorCounts({ http: 54, disconnect: 2 })).toBe("http ×54, disconnect ×2");
+    expect(describeErrorCounts({})).toBe("");
   });
 });
 

@@ -179,6 +179,13 @@ export function summarizeStep(records: readonly RequestRecord[], ctx: StepContex
   };
 }
 
+/** A step's failures by reason, as every report prints them: "http ×54, disconnect ×2". */
+export function describeErrorCounts(byReason: Partial<Record<ErrorReason, number>>): string {
+  return Object.entries(byReason)
+    .map(([reason, n]) => `${reason} ×${n}`)
+    .join(", ");
+}
+
 /** `YYYYMMDD-HHMMSS` of an epoch-ms instant in UTC (vLLM's strftime("%Y%m%d-%H%M%S"), but local time there). */
 export function formatResultDate(epochMs: number): string {
   // Clamped to years 1970–9999, the only ones a YYYYMMDD field can hold (real windows are recent epoch ms).
