@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe as group, expect, it } from "vitest";
 import fc from "fast-check";
 import { describe, percentile } from "./stats.ts";
@@ -120,5 +121,24 @@ group("describe (np.mean, np.median, np.std)", () => {
         expect(d.std).toBeGreaterThanOrEqual(0);
       }),
     );
+  });
+});
+
+group("against numpy itself (test/fixtures/numpy-stats.json, made by numpy-stats.py)", () => {
+  const fixture = JSON.parse(readFileSync(new URL("../../test/fixtures/numpy-stats.json", import.meta.url), "utf8")) as {
+    cases: Array<{ values: number[]; mean: number; median: number; std: number; percentiles: Record<string, number> }>;
+  };
+
+  it("gives numpy's percentiles and median to the last bit, and its mean and std to 1e-12", () => {
+    expect(fixture.cases.length).toBeGreaterThan(5);
+    for (const c of fixture.cases) {
+      const ps = Object.keys(c.percentiles).map(Number);
+      const d = describe(c.values, ps);
+      for (const p of ps) expect(d.percentiles.get(p), `n=${c.values.length} p${p}`).toBe(c.percentiles[String(p)]);
+      expect(d.median).toBe(c.median);
+      // numpy sums pairwise, we sum left to right: the last bits of a sum of 1000 terms may differ.
+      expect(Math.abs(d.mean - c.mean)).toBeLessThanOrEqual(1e-12 * Math.abs(c.mean));
+      expect(Math.abs(d.std - c.std)).toBeLessThanOrEqual(1e-12 * Math.max(c.std, 1));
+    }
   });
 });
