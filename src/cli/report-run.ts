@@ -37,7 +37,7 @@ export interface ReportInput {
   charts: boolean;
 }
 
-export function stepRows(steps: StepOutcome[], peaks: Map<number, StepPeaks> | null): StepRow[] {
+function stepRows(steps: StepOutcome[], peaks: Map<number, StepPeaks> | null): StepRow[] {
   return steps.map((o) => ({ concurrency: o.step.concurrency, result: o.result, partial: o.partial, peaks: peaks?.get(o.step.concurrency) ?? null }));
 }
 
@@ -62,7 +62,7 @@ export function describeAnalysis(a: SweepAnalysis): string[] {
   return lines;
 }
 
-function recordOf(input: ReportInput, analysis: SweepAnalysis, gpu: string): RecordedRun {
+function recordOf(input: ReportInput, rows: StepRow[], analysis: SweepAnalysis, gpu: string): RecordedRun {
   const c = input.config;
   const now = new Date().toISOString();
   return {
@@ -73,7 +73,7 @@ function recordOf(input: ReportInput, analysis: SweepAnalysis, gpu: string): Rec
     simulated: input.target.simulator !== null,
     gpu: input.target.simulator !== null ? `kneepoint-sim ${input.target.simulatorProfile ?? "unknown profile"}` : gpu,
     knee: analysis.knee.concurrency,
-    steps: recordedSteps(stepRows(input.steps, input.peaks)),
+    steps: recordedSteps(rows),
   };
 }
 
@@ -106,7 +106,7 @@ export async function reportRun(input: ReportInput): Promise<{ analysis: SweepAn
   let diff: BaselineDiff | null = null;
   if (input.record) {
     const context = await collectRunContext({ config: input.config, target: input.target, gpu: input.gpu, perStep: input.perStep, cwd: process.cwd() });
-    const record = recordOf(input, analysis, context.gpu);
+    const record = recordOf(input, rows, analysis, context.gpu);
     await appendBenchmarksSection(input.record, (previous) => {
       const baseline = findBaseline(record, previous);
       diff = baseline ? diffAgainstBaseline(record, baseline) : null;

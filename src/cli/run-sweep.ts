@@ -15,6 +15,8 @@ import { redactConfig, scrubSecrets } from "../redact.ts";
 import { reportRun } from "./report-run.ts";
 import { EnvironmentError, InterruptedError, KneepointError } from "../errors.ts";
 import { openMetricsSession, readGpuFacts } from "./server-metrics-session.ts";
+import type { StepPeaks } from "../server-metrics/step-peaks.ts";
+import type { TimeSeries } from "../server-metrics/time-series.ts";
 import { HARNESS_VERSION } from "../version.ts";
 import { installInterrupt } from "./interrupt.ts";
 import { createProgress } from "./progress.ts";
@@ -66,8 +68,13 @@ export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: 
   const record = opts.record;
   const secrets = [cfg.apiKey, ...Object.values(cfg.headers)];
   const say = (s: string) => io.stderr.write(scrubSecrets(s, secrets) + "\n");
-  warnings = [...warnings]; // this run's own list: step warnings are added to it
-  for (const w of warnings) say(`warning: ${w}`);
+  // Every warning of the run is printed and kept for summary.json.
+  const runWarnings: string[] = [];
+  const warn = (w: string, print: (line: string) => void = say) => {
+    runWarnings.push(w);
+    print(`warning: ${w}`);
+  };
+  for (const w of warnings) warn(w);
   const plan = buildSweepPlan(cfg);
   if (cfg.dryRun) {
     io.stdout.write(describePlan(plan) + "\n(dry run: nothing was sent)\n");
@@ -77,7 +84,7 @@ export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: 
   const authHeaders = buildRequestHeaders({ headers: cfg.headers, ...(cfg.apiKey ? { apiKey: cfg.apiKey } : {}) });
   const target = await readTargetInfo(cfg.baseUrl, authHeaders, cfg.model);
   const tokenizer = await resolveTokenizer({ tokenizer: cfg.tokenizer, baseUrl: cfg.baseUrl, model: target.model, headers: authHeaders, env: io.env });
-  if (tokenizer.warning) say(`warning: ${tokenizer.warning}`);
+  if (tokenizer.warning) warn(tokenizer.warning);
   plan.target.model = target.model;
 
   const runId = newRunId(Date.now(), Math.random());
@@ -120,10 +127,7 @@ export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: 
           const r = o.result;
           const errs = r.failed ? `, ${r.failed} failed (${describeErrorCounts(o.result.errors_by_reason)})` : "";
           progress.stepEnd(`${r.completed} ok${errs} in ${r.duration.toFixed(1)} s: ${r.request_throughput.toFixed(2)} req/s, ${r.output_throughput.toFixed(0)} tok/s${o.partial ? " (partial)" : ""}`);
-          for (const w of stepWarnings(o)) {
-            progress.note(`warning: c=${o.step.concurrency}: ${w}`);
-            warnings.push(`c=${o.step.concurrency}: ${w}`);
-          }
+          for (const w of stepWarnings(o)) warn(`c=${o.step.concurrency}: ${w}`, (line) => progress.note(line));
         },
       },
     });
@@ -131,17 +135,17 @@ export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: 
     interrupt.dispose();
   }
 
-  let peaks = null;
-  let series: Awaited<ReturnType<NonNullable<typeof metrics.source>["series"]>> = [];
+  let peaks: Map<number, StepPeaks> | null = null;
+  let series: TimeSeries[] = [];
   if (metrics.source && result.steps.length > 0) {
     if (metrics.source.kind === "prometheus") say(`waiting ${cfg.scrapeIntervalS + 1} s for Prometheus' last scrape of the sweep`);
     try {
       peaks = await metrics.source.peaks();
       series = await metrics.source.series();
     } catch (err) {
-      say(`warning: server metrics could not be read: ${(err as Error).message}${err instanceof KneepointError && err.hint ? ` (${err.hint})` : ""}`);
+      warn(`server metrics could not be read: ${(err as Error).message}${err instanceof KneepointError && err.hint ? ` (${err.hint})` : ""}`);
     }
-    for (const w of metrics.source.warnings()) say(`warning: ${w}`);
+    for (const w of metrics.source.warnings()) warn(w);
   }
   await metrics.source?.close();
   const gpu = await readGpuFacts(metrics.dcgmUrl);
@@ -155,7 +159,7 @@ export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: 
     harnessVersion: HARNESS_VERSION,
     target: { baseUrl: cfg.baseUrl, endpoint: cfg.endpoint, model: target.model, serverVersion: target.serverVersion },
     tokenizer: tokenizer.port.source,
-    warnings: [...warnings, ...(tokenizer.warning ? [tokenizer.warning] : [])],
+    warnings: runWarnings,
     steps: result.steps.map((o) => ({
       concurrency: o.step.concurrency,
       partial: o.partial,
