@@ -58,6 +58,15 @@ async function sweepOnce(baseUrl: string, overrides: Partial<SweepConfigInput>):
   return run.steps[0]!;
 }
 
+/** Requests the simulator finished (its vllm:request_success_total over all finish reasons). */
+async function generationRequests(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return text
+    .split("\n")
+    .filter((l) => l.startsWith("vllm:request_success_total{"))
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
+}
+
 describe("fault injection through the native engine", () => {
   it("counts HTTP errors, 429s and mid-stream disconnects exactly, and loses no request", async () => {
     const n = 200;
@@ -80,6 +89,14 @@ describe("fault injection through the native engine", () => {
     expect(statuses).toEqual(new Set([429, 503]));
     // Failed requests never leak into latencies or token totals.
     expect(r.total_output_tokens).toBe(OUTPUT_LEN * r.completed);
+  });
+
+  it("sends the warmup first and leaves it out of the measured step", async () => {
+    const before = await generationRequests(clean.url);
+    const o = await sweepOnce(clean.url, { numPrompts: 8, warmup: 4 });
+    expect(o.result.completed).toBe(8);
+    expect(o.records.map((r) => r.index).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect((await generationRequests(clean.url)) - before).toBe(12);
   });
 
   it("counts malformed chunks and timeouts (per-request fault header) and the run goes on", async () => {

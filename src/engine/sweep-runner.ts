@@ -51,23 +51,28 @@ export interface SweepRunResult {
   partial: boolean;
 }
 
-type PreparedStep = { requests: PreparedRequest[]; mismatched: number };
+/** A step's serialized requests: the unmeasured warmup ones first in the prompt set, then the measured ones. */
+type PreparedStep = { warmup: PreparedRequest[]; measured: PreparedRequest[]; mismatched: number };
 
-async function prepareRequests(opts: SweepRunOptions, step: PlannedStep): Promise<{ requests: PreparedRequest[]; mismatched: number }> {
+async function prepareRequests(opts: SweepRunOptions, step: PlannedStep): Promise<PreparedStep> {
   const { config, plan } = opts;
   const set = await buildPrompts(opts.tokenizer, { count: step.numPrompts + step.warmup, inputLen: config.inputLen, seed: step.promptSeed });
   const bodyOpts = { apiKind: plan.target.apiKind, model: opts.model, outputLen: config.outputLen, ignoreEos: config.ignoreEos };
-  const requests = set.prompts.map((p, index) => ({
+  const toRequest = (p: (typeof set.prompts)[number], index: number): PreparedRequest => ({
     index,
     body: buildRequestBody(p.text, bodyOpts),
     plannedPromptTokens: p.expectedPromptTokens,
-  }));
-  return { requests, mismatched: set.mismatched };
+  });
+  return {
+    warmup: set.prompts.slice(0, step.warmup).map(toRequest),
+    measured: set.prompts.slice(step.warmup).map(toRequest),
+    mismatched: set.mismatched,
+  };
 }
 
 async function runStep(opts: SweepRunOptions, step: PlannedStep, prepared: PreparedStep): Promise<StepOutcome> {
   const { config, plan } = opts;
-  const { requests, mismatched } = prepared;
+  const { warmup, measured, mismatched } = prepared;
   opts.events?.onStepStart?.(step);
   const client = createStreamClient({
     baseUrl: config.baseUrl,
@@ -79,10 +84,9 @@ async function runStep(opts: SweepRunOptions, step: PlannedStep, prepared: Prepa
   });
   const now = () => performance.now();
   try {
-    if (step.warmup > 0) {
-      await runClosedLoop({ concurrency: step.concurrency, requests: requests.slice(0, step.warmup), send: client.send, stop: opts.stop, abort: opts.abort, now });
+    if (warmup.length > 0) {
+      await runClosedLoop({ concurrency: step.concurrency, requests: warmup, send: client.send, stop: opts.stop, abort: opts.abort, now });
     }
-    const measured = requests.slice(step.warmup).map((r, index) => ({ ...r, index }));
     let done = 0;
     let errors = 0;
     const startedAtMs = Date.now();
