@@ -60,3 +60,18 @@ export function analyzeSweep(
   );
   return { knee, verdict };
 }
+
+/** The knee in words, consistent with the verdict: the one sentence every report prints. */
+export function describeKnee(a: SweepAnalysis): string {
+  const k = a.knee.concurrency;
+  if (k !== null) {
+    const gain = a.knee.gains.find((g) => g.from === k)?.gainPerDoubling;
+    const beyond = gain === null || gain === undefined ? "little" : `${Math.round(gain * 100)}% per doubling`;
+    return `c=${k} (beyond it throughput gains ${beyond} while latency grows)`;
+  }
+  if (a.verdict?.kind === "kv-capacity-bound" || a.verdict?.kind === "batch-limit-bound") {
+    return "not visible in throughput, but the server already queues at the last step (see the verdict)";
+  }
+  if (a.knee.gains.length === 0) return "needs at least two steps";
+  return "not reached (throughput still rising at the last step; sweep higher to find it)";
+}

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { findKnee, gainPerDoubling } from "./knee.ts";
+import { findKnee, gainPerDoubling, type Knee } from "./knee.ts";
+import { describeKnee, type SweepAnalysis } from "./analyze-sweep.ts";
+import type { VerdictKind } from "./verdict.ts";
 
 describe("the saturation knee", () => {
   it("normalizes throughput gains per doubling (hand-computed)", () => {
@@ -38,5 +40,20 @@ describe("the saturation knee", () => {
         if (a.concurrency !== null) expect(steps.map((s) => s.concurrency)).toContain(a.concurrency);
       }),
     );
+  });
+});
+
+describe("the knee in words", () => {
+  const analysis = (concurrency: number | null, gains: Knee["gains"], kind: VerdictKind | null): SweepAnalysis => ({
+    knee: { concurrency, gains },
+    verdict: kind ? { kind, headline: "", confidence: "high", missing: [] } : null,
+  });
+  const g = (from: number, to: number, gainPerDoubling: number) => ({ from, to, gainPerDoubling, latencyGrowth: 0.5 });
+
+  it("names the knee with the gain beyond it, or says why there is none", () => {
+    expect(describeKnee(analysis(8, [g(4, 8, 0.4), g(8, 16, 0.07)], "compute-bound"))).toBe("c=8 (beyond it throughput gains 7% per doubling while latency grows)");
+    expect(describeKnee(analysis(null, [g(16, 64, 0.12)], "kv-capacity-bound"))).toMatch(/^not visible in throughput, but the server already queues/);
+    expect(describeKnee(analysis(null, [], null))).toBe("needs at least two steps");
+    expect(describeKnee(analysis(null, [g(16, 32, 0.7)], "not-saturated"))).toMatch(/^not reached/);
   });
 });

@@ -7,7 +7,7 @@ import type { SweepConfig } from "../config/sweep-config.ts";
 import type { TargetInfo } from "../engine/target-info.ts";
 import type { StepOutcome } from "../engine/sweep-runner.ts";
 import type { StepPeaks } from "../server-metrics/step-peaks.ts";
-import { analyzeSweep, type SweepAnalysis } from "../analysis/analyze-sweep.ts";
+import { analyzeSweep, describeKnee, type SweepAnalysis } from "../analysis/analyze-sweep.ts";
 import { renderSweepTable } from "../report/sweep-table.ts";
 import type { StepRow } from "../report/step-rows.ts";
 import type { ResultsWriter } from "../report/results-writer.ts";
@@ -42,19 +42,7 @@ function stepRows(steps: StepOutcome[], peaks: Map<number, StepPeaks> | null): S
 }
 
 export function describeAnalysis(a: SweepAnalysis): string[] {
-  const lines: string[] = [];
-  const k = a.knee.concurrency;
-  const after = a.knee.gains.find((g) => g.from === k);
-  const queueing = a.verdict?.kind === "kv-capacity-bound" || a.verdict?.kind === "batch-limit-bound";
-  lines.push(
-    k === null && queueing
-      ? "knee: not visible in throughput, but the server already queues at the last step (see the verdict)"
-      : k === null && a.knee.gains.length === 0
-        ? "knee: needs at least two steps"
-        : k === null
-      ? "knee: not reached (throughput still rising at the last step; sweep higher to find it)"
-      : `knee: c=${k} (beyond it throughput gains ${after?.gainPerDoubling === null || after === undefined ? "little" : `${Math.round(after.gainPerDoubling * 100)}% per doubling`} while latency grows)`,
-  );
+  const lines = [`knee: ${describeKnee(a)}`];
   if (a.verdict) {
     lines.push(`verdict: ${a.verdict.headline} (confidence: ${a.verdict.confidence})`);
     if (a.verdict.missing.length) lines.push(`  not checked: ${a.verdict.missing.join("; ")}`);

@@ -3,7 +3,7 @@
  * the comparison with the baseline, and the Run context. Also the file's header, generated from the same
  * field table. Pure: returns markdown.
  */
-import type { SweepAnalysis } from "../analysis/analyze-sweep.ts";
+import { describeKnee, type SweepAnalysis } from "../analysis/analyze-sweep.ts";
 import type { BaselineDiff } from "./baseline-diff.ts";
 import { recordComment, type RecordedRun } from "./recorded-run.ts";
 import { RUN_CONTEXT_FIELDS, type RunContext } from "./run-context.ts";
@@ -72,7 +72,7 @@ export function buildBenchmarksSection(s: SectionInput): string {
     "",
     `_${tableNotes(s.rows, withPeaks).join("; ")}._`,
     "",
-    `**Knee:** ${knee === null ? "not reached (throughput still rising at the last step)" : `c=${knee}`}.` +
+    `**Knee:** ${describeKnee(s.analysis)}.` +
       (v ? ` **Verdict:** ${v.headline} (confidence: ${v.confidence}).` : ""),
     ...(v && v.missing.length ? ["", `_Not checked: ${v.missing.join("; ")}._`] : []),
     "",
