@@ -23,6 +23,9 @@ describe("sweep configuration", () => {
   it("reads the bench-target ConfigMap and Secret keys from the environment", () => {
     const env = { BASE_URL: "http://litellm:4000", BENCH_MODEL: "llama", TOKENIZER: "meta-llama/Llama-3.1-8B", ENDPOINT: "/v1/chat/completions", OPENAI_API_KEY: "sk-x" };
     expect(configFromEnv(env)).toEqual({ baseUrl: "http://litellm:4000", model: "llama", tokenizer: "meta-llama/Llama-3.1-8B", endpoint: "/v1/chat/completions", apiKey: "sk-x" });
+    // PROMETHEUS_URL is read here too (its token, PROMETHEUS_TOKEN, only where the client is made: never into config).
+    expect(configFromEnv({ PROMETHEUS_URL: " http://p:9090 ", PROMETHEUS_TOKEN: "t" })).toEqual({ prometheusUrl: "http://p:9090" });
+    expect(configFromEnv({})).toEqual({});
   });
 
   it("lets flags win over the file and the file over the environment", () => {

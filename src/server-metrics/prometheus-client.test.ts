@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EnvironmentError, UsageError } from "../errors.ts";
-import { createPrometheusClient, prometheusOptionsFromEnv } from "./prometheus-client.ts";
+import { createPrometheusClient } from "./prometheus-client.ts";
 import { parseSampleValue } from "./prometheus-response.ts";
 
 interface Seen {
@@ -125,10 +125,8 @@ describe("createPrometheusClient", () => {
     expect(down.hint).toMatch(/PROMETHEUS_URL/);
   });
 
-  it("rejects a malformed URL as a usage error, and reads the environment", () => {
+  it("rejects a malformed URL as a usage error", () => {
     expect(() => createPrometheusClient({ url: "not a url" })).toThrow(UsageError);
-    expect(prometheusOptionsFromEnv({})).toBeNull();
-    expect(prometheusOptionsFromEnv({ PROMETHEUS_URL: "http://p:9090", PROMETHEUS_TOKEN: "t" })).toEqual({ url: "http://p:9090", token: "t" });
   });
 });
 

@@ -27,13 +27,6 @@ export interface PrometheusClient {
 const DEFAULT_TIMEOUT_MS = 30_000;
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
-export function prometheusOptionsFromEnv(env: NodeJS.ProcessEnv): { url: string; token?: string } | null {
-  const url = env.PROMETHEUS_URL?.trim();
-  if (!url) return null;
-  const token = env.PROMETHEUS_TOKEN?.trim();
-  return token ? { url, token } : { url };
-}
-
 export function createPrometheusClient(options: PrometheusClientOptions): PrometheusClient {
   let base: URL;
   try {
