@@ -8,12 +8,11 @@
  * /proc. Zero-latency deterministic mode measures the simulator's ceiling; one realistic row
  * (h100-8b in real time at c=32, the top of the default sweep) shows its cost in normal use.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { connect } from "node:net";
-import { fileURLToPath } from "node:url";
+import { startSimProcess, type SimProcess } from "../src/cli/start-sim-process.ts";
+import { readProcCpuTicks } from "./engine-cell-spec.ts";
 
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const DURATION_S = Number(process.env.SIM_BENCH_SECONDS ?? 5); // per row, ≤ 10
 const CLOCK_TICKS_PER_S = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim() || 100);
 const HAS_TASKSET = spawnSync("taskset", ["--version"]).status === 0;
@@ -21,28 +20,21 @@ const MODEL = "meta-llama/Llama-3.1-8B-Instruct";
 const OUTPUT_TOKENS = 128;
 
 interface Sim {
-  child: ChildProcess;
+  process: SimProcess;
   url: URL;
+  pid: number;
 }
 
+/** `kneepoint sim` as a child (the product's own starter), then pinned to CPU 0 with all its threads. */
 async function startSim(args: string[]): Promise<Sim> {
-  const cmd = [process.execPath, "--import", "tsx", "src/cli/main.ts", "sim", "--port", "0", ...args];
-  const child = HAS_TASKSET ? spawn("taskset", ["-c", "0", ...cmd], { cwd: ROOT }) : spawn(cmd[0]!, cmd.slice(1), { cwd: ROOT });
-  let out = "";
-  child.stderr!.pipe(process.stderr);
-  return new Promise((resolve, reject) => {
-    child.on("exit", (code) => reject(new Error(`kneepoint sim exited with ${code}`)));
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /http:\/\/[^\s)]+/.exec(out);
-      if (m) resolve({ child, url: new URL(m[0]) });
-    });
-  });
+  const process = await startSimProcess(args);
+  const pid = process.child.pid!;
+  if (HAS_TASKSET) spawnSync("taskset", ["-a", "-p", "-c", "0", String(pid)]);
+  return { process, url: new URL(process.url), pid };
 }
 
 function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S; // utime + stime
+  return (readProcCpuTicks(pid) ?? 0) / CLOCK_TICKS_PER_S;
 }
 
 async function post(url: URL, path: string, body: unknown): Promise<string> {
@@ -98,7 +90,7 @@ async function measure(sim: Sim, mode: string, concurrency: number, prompt: stri
   const totals = { events: 0, responses: 0 };
   let peakRunning = 0;
   const t0 = performance.now();
-  const cpu0 = cpuSeconds(sim.child.pid!);
+  const cpu0 = cpuSeconds(sim.pid);
   const deadline = t0 + DURATION_S * 1000;
   const sampler = setInterval(() => {
     void fetch(new URL("/metrics", sim.url))
@@ -112,7 +104,7 @@ async function measure(sim: Sim, mode: string, concurrency: number, prompt: stri
   await Promise.all(Array.from({ length: concurrency }, () => driveConnection(sim.url, request, deadline, totals)));
   clearInterval(sampler);
   const seconds = (performance.now() - t0) / 1000;
-  const cpu = cpuSeconds(sim.child.pid!) - cpu0;
+  const cpu = cpuSeconds(sim.pid) - cpu0;
   return {
     mode,
     concurrency,
@@ -125,10 +117,7 @@ async function measure(sim: Sim, mode: string, concurrency: number, prompt: stri
 }
 
 async function stop(sim: Sim): Promise<void> {
-  sim.child.removeAllListeners("exit");
-  const exited = new Promise((r) => sim.child.on("exit", r));
-  sim.child.kill("SIGTERM");
-  await exited;
+  await sim.process.stop();
 }
 
 function printTable(rows: Row[]): void {
