@@ -10,11 +10,11 @@
  * the usage chunk (`choices: []`) and `[DONE]` are not token events. A request succeeds iff HTTP 200 and at
  * least one token-bearing chunk arrived; every failure is kept with its reason.
  *
- * Transport: node:http(s) with a keep-alive Agent of `connections` sockets. bench/engine-bench measured it
- * against undici: undici waits one event-loop turn before writing a request on a reused socket, which at
- * concurrency 256 added ~8 ms to TTFT; node:http reuses at once (+3.5 ms, the raw-socket reader's level).
- * Per-request timers are avoided too: one interval per client expires overdue requests, and one listener per
- * run signal cancels what is in flight (AbortSignal.timeout + AbortSignal.any cost ~18 µs per request).
+ * Transport: node:http(s) with a keep-alive Agent of `connections` sockets, not undici: undici waits one
+ * event-loop turn before writing a request on a reused socket (client-h1.js), which showed as extra TTFT at
+ * concurrency 256 in one-off profiling during development (not a repo benchmark; `npm run bench:engine` compares
+ * this client with a raw-socket reader). Per-request timers are avoided for the same reason: one interval per
+ * client expires overdue requests, and one listener per run signal cancels what is in flight.
  */
 import http from "node:http";
 import https from "node:https";
