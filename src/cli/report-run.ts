@@ -65,7 +65,7 @@ function recordOf(input: ReportInput, rows: StepRow[], analysis: SweepAnalysis, 
   };
 }
 
-/** Charts are rendered in-process; vega is imported only here (it costs ~1.5 s to load). */
+/** Charts are rendered in-process; vega is imported only here, lazily: loading it takes seconds, a sweep without charts should not pay that. */
 async function writeCharts(input: ReportInput, analysis: SweepAnalysis): Promise<void> {
   const { sweepCharts } = await import("../report/charts/sweep-charts.ts");
   const { writeChartFiles } = await import("../report/charts/write-chart-files.ts");
