@@ -172,7 +172,8 @@ describe("streaming client, servers that end badly or not at all", () => {
     const rec = await sendTo("/done-no-close");
     expect(rec.error).toBeNull();
     expect(rec.completionTokens).toBe(1);
-    expect(performance.now() - t0).toBeLessThan(1000);
+    // Settled by the [DONE] grace (1 s), long before the 3 s request timeout, and as a success.
+    expect(performance.now() - t0).toBeLessThan(2000);
   });
 
   it("accepts [DONE] followed by a single newline at the end of the body", async () => {

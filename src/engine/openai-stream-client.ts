@@ -106,7 +106,7 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
   const path = url.pathname.replace(/\/+$/, "") + opts.endpoint;
   const baseHeaders = buildRequestHeaders(opts);
   const inFlight = new Set<InFlight>();
-  /** Responses already answered ([DONE]) that the server has not ended yet: cut by the same scan after a grace. */
+  /** Responses whose [DONE] arrived but that the server has not ended yet: cut by the same scan after a grace. */
   const lingering = new Map<http.IncomingMessage, number>();
   // A server or proxy may echo the credentials it rejected: error text never keeps them.
   const secrets = [opts.apiKey, ...Object.values(opts.headers)];
@@ -183,18 +183,18 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
             return;
           }
           const parser = createSseParser();
+          let doneSeen = false;
           res.on("data", (chunk: Buffer) => {
-            if (settled) return;
+            if (settled || doneSeen) return;
             const t = performance.now();
             for (const data of parser.push(chunk)) {
               if (data === "[DONE]") {
-                // The end of the answer, whether or not the server ends the response after it. The response is
-                // left to end by itself so its keep-alive socket is reused; one that stays open is cut after 1 s.
-                finish(null);
-                if (!res.complete) {
-                  lingering.set(res, performance.now() + DONE_GRACE_MS);
-                  res.once("close", () => lingering.delete(res));
-                }
+                // The answer is complete. The request settles when the response ends (normally at once, which
+                // frees the keep-alive socket for the next request before it is sent); a server that keeps the
+                // response open after [DONE] is cut by the timeout scan after DONE_GRACE_MS, and the request
+                // still counts as a success.
+                doneSeen = true;
+                lingering.set(res, performance.now() + DONE_GRACE_MS);
                 return;
               }
               const err = applyEvent(data, rec, t);
@@ -211,12 +211,15 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
           });
           res.on("end", () => {
             // "data: [DONE]" followed by a single newline still ends the answer.
-            const tail = parser.push(Buffer.from("\n"));
-            if (tail.includes("[DONE]") || parser.pending() === 0) finish(null);
+            lingering.delete(res);
+            const tail = doneSeen ? [] : parser.push(Buffer.from("\n"));
+            if (doneSeen || tail.includes("[DONE]") || parser.pending() === 0) finish(null);
             else finish({ reason: "disconnect", message: "stream ended inside an event" });
           });
           res.on("close", () => {
-            if (!res.complete) finish({ reason: "disconnect", message: "connection closed mid-stream" });
+            lingering.delete(res);
+            if (doneSeen) finish(null);
+            else if (!res.complete) finish({ reason: "disconnect", message: "connection closed mid-stream" });
           });
           res.on("error", (err: NodeJS.ErrnoException) => finish({ reason: "disconnect", message: excerpt([err.code, err.message].filter(Boolean).join(": ")) }));
         },
