@@ -1,0 +1,65 @@
+/**
+ * The contract between the three parts of a scenario run (inference-perf style configs, issue 6):
+ *   data  (src/scenarios/data)   turns the config's `data` block into a RequestSource,
+ *   load  (src/scenarios/load)   sends them on the stages' schedule and returns one StageRun per stage,
+ *   report (src/scenarios/report) turns StageRuns into inference-perf's report files.
+ * Times follow RequestRecord: monotonic milliseconds (performance.now()) of the sending process,
+ * plus epoch milliseconds where server metrics must be lined up.
+ */
+import type { RequestRecord } from "../engine/request-record.ts";
+
+/** One request ready to send: the JSON body is serialized by the data generator, off the hot path. */
+export interface ScenarioRequest {
+  body: string;
+  /** Prompt length in tokens as the generator planned it (client-side count). */
+  plannedPromptTokens: number;
+  /** `max_tokens` / `max_completion_tokens` in the body, or null when the body sets none. */
+  plannedOutputTokens: number | null;
+  /** Shared-prefix group of the prompt, when the data has groups. */
+  group?: number;
+}
+
+/** The requests of a run, produced lazily so a 1,000 req/s stage does not build its bodies up front. */
+export interface RequestSource {
+  /** The i-th request of the run (0-based, counted across stages). Sources with a finite dataset cycle. */
+  request(i: number): ScenarioRequest;
+  /** Human-readable one-liner for --dry-run and the report header, e.g. "synthetic, input normal(512±128)…". */
+  describe(): string;
+}
+
+/** How one stage sends its requests (inference-perf's stage kinds, after sweep stages are generated). */
+export type StagePlan =
+  | { kind: "constant" | "poisson"; rate: number; durationS: number }
+  | { kind: "concurrent"; concurrency: number; numRequests: number };
+
+/** One measured request of a scenario: the client's record plus when the schedule wanted it sent. */
+export interface ScenarioRecord extends RequestRecord {
+  /** Stage index (0-based; −1 for a sweep's probe stage, which is not reported). */
+  stage: number;
+  /**
+   * Monotonic ms at which the load timer scheduled the request. Schedule delay = sendMs − scheduledMs
+   * (inference-perf's `load_summary.schedule_delay`). For closed-loop stages it is the moment a
+   * concurrency slot became free, so the delay measures only the client.
+   */
+  scheduledMs: number;
+  /** Monotonic ms when the response ended (success or failure); request latency = endMs − sendMs. */
+  endMs: number;
+}
+
+export type StageStatus = "completed" | "failed" | "timed_out" | "interrupted";
+
+export interface StageRun {
+  index: number;
+  plan: StagePlan;
+  status: StageStatus;
+  /** Monotonic ms of the stage's first scheduled send and of its last response's end. */
+  startMs: number;
+  endMs: number;
+  /** Epoch ms of the same two moments, for Prometheus windows. */
+  startEpochMs: number;
+  endEpochMs: number;
+  /** Every request sent in the stage, in completion order. */
+  records: ScenarioRecord[];
+  /** Requests planned but never sent (interrupted or timed out). */
+  unsent: number;
+}
