@@ -2,7 +2,7 @@
  * The sweep's analysis: the knee over all steps, then the verdict read at the most loaded step.
  * Pure: takes step results and peaks, returns what the report prints.
  */
-import { describeErrorCounts, type StepResult } from "../metrics/summarize-step.ts";
+import { describeErrorCounts, type StepSummary } from "../metrics/summarize-step.ts";
 import type { StepPeaks } from "../server-metrics/step-peaks.ts";
 import { ABSENT_PEAKS } from "../server-metrics/step-peaks.ts";
 import { DEFAULT_KNEE_THRESHOLDS, findKnee, type Knee, type KneeThresholds } from "./knee.ts";
@@ -10,7 +10,7 @@ import { decideVerdict, DEFAULT_VERDICT_THRESHOLDS, type Verdict, type VerdictTh
 
 export interface AnalyzedStep {
   concurrency: number;
-  result: StepResult;
+  result: StepSummary;
   peaks: StepPeaks | null;
 }
 
@@ -23,8 +23,9 @@ export interface SweepAnalysis {
 export function worstFailures(steps: readonly AnalyzedStep[]): { fraction: number; concurrency: number; reasons: string } {
   let worst = { fraction: 0, concurrency: steps[0]?.concurrency ?? 0, reasons: "" };
   for (const s of steps) {
-    const total = s.result.completed + s.result.failed;
-    const fraction = total > 0 ? s.result.failed / total : 0;
+    const failed = s.result.failed ?? 0;
+    const total = s.result.completed + failed;
+    const fraction = total > 0 ? failed / total : 0;
     if (fraction > worst.fraction) {
       worst = { fraction, concurrency: s.concurrency, reasons: describeErrorCounts(s.result.errors_by_reason) };
     }
@@ -36,10 +37,13 @@ export function analyzeSweep(
   steps: readonly AnalyzedStep[],
   opts: { maxNumSeqs: number | null; knee?: KneeThresholds; verdict?: VerdictThresholds },
 ): SweepAnalysis {
-  const usable = steps.filter((s) => s.result.completed > 0).sort((a, b) => a.concurrency - b.concurrency);
+  // A step is usable when it has the two numbers the knee needs (a vllm bench serve result may lack one).
+  const usable = steps
+    .filter((s) => s.result.completed > 0 && isNumber(s.result.output_throughput) && isNumber(s.result.median_e2el_ms))
+    .sort((a, b) => a.concurrency - b.concurrency);
   const kneeThresholds = opts.knee ?? DEFAULT_KNEE_THRESHOLDS;
   const knee = findKnee(
-    usable.map((s) => ({ concurrency: s.concurrency, outputThroughput: s.result.output_throughput, latencyMs: s.result.median_e2el_ms })),
+    usable.map((s) => ({ concurrency: s.concurrency, outputThroughput: s.result.output_throughput as number, latencyMs: s.result.median_e2el_ms as number })),
     kneeThresholds,
   );
   const last = usable.at(-1);
@@ -49,7 +53,7 @@ export function analyzeSweep(
   const verdict = decideVerdict(
     {
       concurrency: last.concurrency,
-      achievedConcurrency: last.result.max_concurrent_requests,
+      achievedConcurrency: last.result.max_concurrent_requests ?? null,
       saturated,
       failures: worstFailures(steps),
       lastGainPerDoubling: lastGain,
@@ -74,4 +78,8 @@ export function describeKnee(a: SweepAnalysis): string {
   }
   if (a.knee.gains.length === 0) return "needs at least two steps";
   return "not reached (throughput still rising at the last step; sweep higher to find it)";
+}
+
+function isNumber(v: unknown): v is number {
+  return typeof v === "number" && Number.isFinite(v);
 }

@@ -57,8 +57,8 @@ function closerCeiling(p: StepPeaks, t: VerdictThresholds): "compute" | "bandwid
 export interface VerdictInput {
   /** The step the verdict reads: the most loaded one. */
   concurrency: number;
-  /** max_concurrent_requests the client actually achieved at that step. */
-  achievedConcurrency: number;
+  /** max_concurrent_requests the client actually achieved at that step; null when the engine did not report it (older vLLM). */
+  achievedConcurrency: number | null;
   /**
    * True when the knee was found or throughput gained less than the knee threshold at the last doubling;
    * null when a single step cannot show a trend.
@@ -127,7 +127,7 @@ export const VERDICT_RULES: readonly Rule[] = [
   },
   {
     kind: "client-bound",
-    when: (i, t) => i.achievedConcurrency < t.clientShortfall * i.concurrency,
+    when: (i, t) => i.achievedConcurrency !== null && i.achievedConcurrency < t.clientShortfall * i.concurrency,
     headline: (i) => `client-bound: only ${i.achievedConcurrency} of ${i.concurrency} requests were in flight at once; the load generator, not the server, is the limit`,
   },
   {

@@ -76,6 +76,17 @@ export type StepResult = {
 };
 
 /**
+ * A step's result as any engine reports it. The native engine's StepResult has every key; a `vllm bench serve`
+ * result has what its version wrote (research/vllm-bench.md §1.7), so everything but `duration` and `completed` is
+ * optional, and renderers show an absent key as "–", never as 0.
+ */
+export type StepSummary = Partial<Omit<StepResult, "errors_by_reason">> & {
+  duration: number;
+  completed: number;
+  errors_by_reason: Partial<Record<string, number>>;
+};
+
+/**
  * Summarize one step. Definitions (vLLM calculate_metrics): completed = successful requests;
  * failed = the rest (a record with no error but no token-bearing chunk counts as "empty-stream");
  * totals sum successful requests only; request_throughput = completed / duration;
@@ -180,7 +191,7 @@ export function summarizeStep(records: readonly RequestRecord[], ctx: StepContex
 }
 
 /** A step's failures by reason, as every report prints them: "http ×54, disconnect ×2". */
-export function describeErrorCounts(byReason: Partial<Record<ErrorReason, number>>): string {
+export function describeErrorCounts(byReason: Partial<Record<string, number>>): string {
   return Object.entries(byReason)
     .map(([reason, n]) => `${reason} ×${n}`)
     .join(", ");

@@ -4,16 +4,17 @@
  */
 import type { StepRow } from "./step-rows.ts";
 
+/** A step's headline numbers; null where the engine's result lacked the key (older `vllm bench serve`). */
 export interface RecordedStep {
   c: number;
-  reqPerS: number;
-  outTokPerS: number;
-  ttftP50Ms: number;
+  reqPerS: number | null;
+  outTokPerS: number | null;
+  ttftP50Ms: number | null;
   ttftP99Ms: number | null;
-  itlP50Ms: number;
-  e2elP50Ms: number;
+  itlP50Ms: number | null;
+  e2elP50Ms: number | null;
   e2elP99Ms: number | null;
-  failed: number;
+  failed: number | null;
 }
 
 export interface RecordedRun {
@@ -37,18 +38,18 @@ const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 export function recordedSteps(rows: StepRow[]): RecordedStep[] {
   const pick = (r: StepRow["result"], key: string): number | null => {
     const v = (r as unknown as Record<string, unknown>)[key];
-    return typeof v === "number" ? round3(v) : null;
+    return typeof v === "number" && Number.isFinite(v) ? round3(v) : null;
   };
   return rows.map(({ concurrency, result: r }) => ({
     c: concurrency,
-    reqPerS: round3(r.request_throughput),
-    outTokPerS: round3(r.output_throughput),
-    ttftP50Ms: round3(r.median_ttft_ms),
+    reqPerS: pick(r, "request_throughput"),
+    outTokPerS: pick(r, "output_throughput"),
+    ttftP50Ms: pick(r, "median_ttft_ms"),
     ttftP99Ms: pick(r, "p99_ttft_ms"),
-    itlP50Ms: round3(r.median_itl_ms),
-    e2elP50Ms: round3(r.median_e2el_ms),
+    itlP50Ms: pick(r, "median_itl_ms"),
+    e2elP50Ms: pick(r, "median_e2el_ms"),
     e2elP99Ms: pick(r, "p99_e2el_ms"),
-    failed: r.failed,
+    failed: r.failed ?? null,
   }));
 }
 

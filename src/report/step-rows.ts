@@ -2,12 +2,12 @@
  * The cells of one sweep step as every renderer shows them (terminal table, markdown), so the columns and
  * their formatting exist once. Absent server metrics show as "–" (and renderers say so), never as 0. Pure.
  */
-import type { StepResult } from "../metrics/summarize-step.ts";
+import type { StepSummary } from "../metrics/summarize-step.ts";
 import type { StepPeaks } from "../server-metrics/step-peaks.ts";
 
 export interface StepRow {
   concurrency: number;
-  result: StepResult;
+  result: StepSummary;
   peaks: StepPeaks | null;
   partial: boolean;
 }
@@ -16,7 +16,7 @@ export const ABSENT = "–";
 
 const num = (v: unknown, digits: number): string => (typeof v === "number" && Number.isFinite(v) ? v.toFixed(digits) : ABSENT);
 
-function ms(result: StepResult, key: string): string {
+function ms(result: StepSummary, key: string): string {
   if (result.completed === 0) return ABSENT; // no successful request: there is no latency, not a 0 ms one
   const v = (result as unknown as Record<string, unknown>)[key];
   if (typeof v !== "number" || !Number.isFinite(v)) return ABSENT;
@@ -47,7 +47,7 @@ export function stepCells(row: StepRow, opts: { withPeaks: boolean; kneeConcurre
     num(r.output_throughput, 0),
     ...LATENCY_COLUMNS.map(([, key]) => ms(r, key)),
     String(r.completed),
-    String(r.failed),
+    r.failed === undefined ? ABSENT : String(r.failed),
   ];
   if (!opts.withPeaks) return cells;
   const p = row.peaks;
