@@ -60,8 +60,12 @@ function ignoreBrokenPipes(): void {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  return runProgram(buildProgram(), argv);
+}
+
+/** Parses argv with a program and maps whatever it throws to an exit code (also used by the in-cluster entry). */
+export async function runProgram(program: Command, argv: string[]): Promise<number> {
   ignoreBrokenPipes();
-  const program = buildProgram();
   const debug = argv.includes("--debug");
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -20,6 +20,12 @@ import type { TimeSeries } from "../server-metrics/time-series.ts";
 import { HARNESS_VERSION } from "../version.ts";
 import { installInterrupt } from "./interrupt.ts";
 import { createProgress } from "./progress.ts";
+import { resultMarkerLine } from "../engine/vllm/result-markers.ts";
+
+/** A step's result framed by the markers the Job log's reader (extractMarkedResults) looks for. */
+export function markedResult(concurrency: number, result: object): string {
+  return `\n${resultMarkerLine(concurrency, "begin")}\n${JSON.stringify(result)}\n${resultMarkerLine(concurrency, "end")}\n`;
+}
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -62,6 +68,8 @@ export interface SweepCommandOptions {
   record: string | null;
   /** Render charts into the run directory. */
   charts: boolean;
+  /** Print each step's result between result markers on stdout (the in-cluster Job's channel to the runner). */
+  logResults?: boolean;
 }
 
 export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: CliIo, opts: SweepCommandOptions = { record: null, charts: true }): Promise<SweepRunReport> {
@@ -124,6 +132,7 @@ export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: 
           await metrics.source?.endStep(o.step.concurrency, o.result.started_at_ms, o.result.ended_at_ms);
           await writer.writeJson(stepFileName(o.step.concurrency, "step"), o.result);
           await writer.writeRecords(stepFileName(o.step.concurrency, "samples"), o.records);
+          if (opts.logResults) io.stdout.write(markedResult(o.step.concurrency, o.result));
           const r = o.result;
           const errs = r.failed ? `, ${r.failed} failed (${describeErrorCounts(o.result.errors_by_reason)})` : "";
           progress.stepEnd(`${r.completed} ok${errs} in ${r.duration.toFixed(1)} s: ${r.request_throughput.toFixed(2)} req/s, ${r.output_throughput.toFixed(0)} tok/s${o.partial ? " (partial)" : ""}`);

@@ -127,9 +127,10 @@ export function registerSweepCommand(program: Command): void {
         "  kneepoint sweep --dry-run",
     );
   addSweepFlags(cmd, { withTarget: true });
+  cmd.option("--log-results", "also print each step's result JSON to stdout between `=== kneepoint-result c=N begin/end ===` lines (how the in-cluster Job hands results to `make bench`)");
   cmd.action(async (o: Record<string, unknown>) => {
     const { config, warnings } = resolveSweepConfig(await configLayers(o));
-    await runSweepCommand(config, warnings, io(), { record: recordPath(o.record), charts: o.charts !== false });
+    await runSweepCommand(config, warnings, io(), { record: recordPath(o.record), charts: o.charts !== false, logResults: o.logResults === true });
   });
   program.addCommand(cmd);
 }

@@ -196,3 +196,23 @@ describe("parseVllmResult on hand-written inputs", () => {
     expect(p95).toBeUndefined();
   });
 });
+
+describe("parseVllmResult on the native engine's logged results (ENGINE=native in the cluster)", () => {
+  it("keeps the engine's measured window and error counts instead of deriving them from date and errors", () => {
+    const native = {
+      date: "20261123-120000",
+      duration: 2,
+      completed: 7,
+      failed: 3,
+      num_prompts: 10,
+      max_concurrency: 4,
+      started_at_ms: 1_800_000_000_000,
+      ended_at_ms: 1_800_000_002_000,
+      errors_by_reason: { timeout: 2, http: 1 },
+    };
+    const { result } = parseVllmResult(native, { concurrency: 4 });
+    expect(result.started_at_ms).toBe(1_800_000_000_000);
+    expect(result.ended_at_ms).toBe(1_800_000_002_000);
+    expect(result.errors_by_reason).toEqual({ timeout: 2, http: 1 });
+  });
+});

@@ -103,12 +103,27 @@ export function parseVllmResult(json: unknown, ctx: VllmResultContext): ParsedVl
   }
 
   checkConsistency(src, failed, ctx, warnings);
-  const window = resultWindow(src.date, src.duration, ctx);
+  // kneepoint's native engine (in-cluster, `sweep --log-results`) writes its own measured window and error counts.
+  const own = json as Record<string, unknown>;
+  const window = resultWindow(src.date, src.duration, {
+    ...ctx,
+    startedAtMs: ctx.startedAtMs ?? finiteNumber(own.started_at_ms),
+    endedAtMs: ctx.endedAtMs ?? finiteNumber(own.ended_at_ms),
+  });
   warnings.push(...window.warnings);
   if (window.started_at_ms !== undefined) out.started_at_ms = window.started_at_ms;
   if (window.ended_at_ms !== undefined) out.ended_at_ms = window.ended_at_ms;
-  out.errors_by_reason = errorsByReason(src.errors, failed, warnings);
+  out.errors_by_reason = ownErrorCounts(own.errors_by_reason) ?? errorsByReason(src.errors, failed, warnings);
   return { result: out as VllmStepResult, warnings };
+}
+
+const finiteNumber = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+
+/** The native engine's `errors_by_reason` (reason → count), when the result carries one. */
+function ownErrorCounts(v: unknown): Partial<Record<VllmErrorReason, number>> | null {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return null;
+  const entries = Object.entries(v as Record<string, unknown>);
+  return entries.every(([, n]) => typeof n === "number" && Number.isInteger(n) && n >= 0) ? (Object.fromEntries(entries) as Partial<Record<VllmErrorReason, number>>) : null;
 }
 
 /** Legacy results have no `failed`: every prompt that did not complete failed. */

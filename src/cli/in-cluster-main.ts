@@ -1,0 +1,16 @@
+/**
+ * The entry point of the native engine inside a cluster Job (ENGINE=native): only `kneepoint sweep`, bundled
+ * by esbuild into one file (src/k8s/engine-bundle.ts) that a stock `node` image runs from a ConfigMap. It
+ * leaves out the simulator, the charts and the Kubernetes client, so the bundle stays far below a ConfigMap's
+ * 1 MiB limit. Results reach the runner through the log (`sweep --log-results`).
+ */
+import { Command } from "commander";
+import { registerSweepCommand } from "./commands/sweep.ts";
+import { runProgram } from "./main.ts";
+import { HARNESS_VERSION } from "../version.ts";
+
+const program = new Command("kneepoint").version(HARNESS_VERSION).option("--debug", "print stack traces on errors");
+program.exitOverride();
+registerSweepCommand(program);
+for (const cmd of program.commands) cmd.exitOverride();
+process.exitCode = await runProgram(program, process.argv.slice(2));
