@@ -86,6 +86,7 @@ describe("streaming client", () => {
     // on a loaded machine, two writes 20 ms apart may be read in one go.)
     expect(rec.chunkTimesMs[1]! - rec.chunkTimesMs[0]!).toBeGreaterThanOrEqual(0);
     expect(rec.chunkTimesMs[2]!).toBeGreaterThanOrEqual(rec.chunkTimesMs[1]!);
+    expect(rec.endMs!).toBeGreaterThanOrEqual(rec.chunkTimesMs[2]!); // settled when the response ended
     const h = seenHeaders.at(-1)!;
     expect(h.authorization).toBe("Bearer sk-test");
     expect(h["x-team"]).toBe("infra");
@@ -191,5 +192,96 @@ describe("streaming client, servers that end badly or not at all", () => {
     expect(rec.error?.status).toBe(401);
     expect(rec.error?.message).toContain("[redacted]");
     expect(JSON.stringify(rec)).not.toContain("sk-live-SECRET123");
+  });
+});
+
+describe("non-streamed requests (streaming: false)", () => {
+  let unary: Server;
+  let unaryBase = "";
+  const unaryHeaders: Record<string, string | string[] | undefined>[] = [];
+  const completion = { id: "cmpl-1", object: "text_completion", choices: [{ index: 0, text: "hello world", finish_reason: "length" }], usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } };
+  const chat = { id: "chat-1", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "hi" } }], usage: { prompt_tokens: 9, completion_tokens: 1 } };
+  beforeAll(async () => {
+    unary = createServer((req, res) => {
+      unaryHeaders.push(req.headers);
+      req.resume();
+      req.on("end", () => {
+        const json = (status: number, body: string) => res.writeHead(status, { "content-type": "application/json" }).end(body);
+        if (req.url === "/slow-ok") {
+          // The body arrives in two writes 80 ms apart: the completion time is the second one.
+          res.writeHead(200, { "content-type": "application/json" });
+          const text = JSON.stringify(completion);
+          res.write(text.slice(0, 10));
+          setTimeout(() => res.end(text.slice(10)), 80);
+        } else if (req.url === "/chat") json(200, JSON.stringify(chat));
+        else if (req.url === "/no-usage") json(200, JSON.stringify({ choices: [{ text: "" }] }));
+        else if (req.url === "/error-200") json(200, '{"error":{"message":"model overloaded"}}');
+        else if (req.url === "/no-choices") json(200, '{"choices":[]}');
+        else if (req.url === "/garbage") json(200, "<html>login</html>");
+        else if (req.url === "/http503") json(503, '{"error":{"message":"busy"}}');
+        else if (req.url === "/cut") {
+          res.writeHead(200, { "content-type": "application/json", "content-length": "500" });
+          res.write('{"choices":[');
+          setTimeout(() => res.socket?.destroy(), 10);
+        } else if (req.url === "/never") res.writeHead(200, { "content-type": "application/json" });
+        else res.writeHead(404).end();
+      });
+    });
+    await new Promise<void>((r) => unary.listen(0, "127.0.0.1", r));
+    unaryBase = `http://127.0.0.1:${(unary.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    unary.closeAllConnections();
+    await new Promise<void>((r) => unary.close(() => r()));
+  });
+
+  async function sendUnary(endpoint: string, timeoutMs = 3000) {
+    const c = createStreamClient({ baseUrl: unaryBase, endpoint, headers: {}, connections: 1, timeoutMs, streaming: false });
+    try {
+      return await c.send({ index: 0, body: "{}", plannedPromptTokens: 4 }, new AbortController().signal);
+    } finally {
+      await c.close();
+    }
+  }
+
+  it("records the whole response's arrival as the one token-bearing chunk, and its usage", async () => {
+    const rec = await sendUnary("/slow-ok");
+    expect(rec.error).toBeNull();
+    expect(rec.chunkTimesMs).toHaveLength(1);
+    // The body's last bytes were written 80 ms after its first: the completion time is theirs, not the headers'.
+    expect(rec.chunkTimesMs[0]! - rec.sendMs).toBeGreaterThanOrEqual(75);
+    expect(rec.endMs!).toBeGreaterThanOrEqual(rec.chunkTimesMs[0]!);
+    expect(rec.promptTokens).toBe(5);
+    expect(rec.completionTokens).toBe(2);
+    expect(rec.textChunks).toBe(1);
+    expect(unaryHeaders.at(-1)!.accept).toBe("application/json");
+  });
+
+  it("reads a chat completion's message, and leaves usage null when the server sent none", async () => {
+    const chatRec = await sendUnary("/chat");
+    expect(chatRec.error).toBeNull();
+    expect([chatRec.promptTokens, chatRec.completionTokens, chatRec.textChunks]).toEqual([9, 1, 1]);
+    const bare = await sendUnary("/no-usage");
+    expect(bare.error).toBeNull();
+    expect([bare.promptTokens, bare.completionTokens, bare.textChunks]).toEqual([null, null, 0]);
+  });
+
+  it.each([
+    ["/error-200", "stream-error", /model overloaded/],
+    ["/no-choices", "empty-stream", /no choices/],
+    ["/garbage", "malformed-chunk", /not JSON: <html>login/],
+    ["/http503", "http", /HTTP 503: .*busy/],
+    ["/cut", "disconnect", /closed before the response ended|ECONNRESET|aborted/],
+  ])("classifies %s as %s", async (path, reason, message) => {
+    const rec = await sendUnary(path);
+    expect(rec.error?.reason).toBe(reason);
+    expect(rec.error?.message).toMatch(message);
+    expect(rec.chunkTimesMs).toHaveLength(0);
+  });
+
+  it("times out a response that never ends", async () => {
+    const rec = await sendUnary("/never", 150);
+    expect(rec.error?.reason).toBe("timeout");
+    expect(rec.endMs! - rec.sendMs).toBeGreaterThanOrEqual(140);
   });
 });

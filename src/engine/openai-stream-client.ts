@@ -10,6 +10,15 @@
  * the usage chunk (`choices: []`) and `[DONE]` are not token events. A request succeeds iff HTTP 200 and at
  * least one token-bearing chunk arrived; every failure is kept with its reason.
  *
+ * Non-streamed requests (`streaming: false`, inference-perf's `api.streaming: false`): the whole JSON response is
+ * read and its arrival — the time of the body's last network chunk — is recorded as the request's one
+ * token-bearing chunk, so E2EL is measured and TTFT = E2EL, and `usage` is taken from the response. inference-perf
+ * itself reports no TTFT/ITL/TPOT for such requests (its UnaryResponseMetrics carry no token times; research
+ * inference-perf.md §2.2): a report that wants its keys leaves those latencies out when streaming is off, and a
+ * report that shows TTFT shows the only first-token time a non-streamed client can know: the whole answer's.
+ * Errors are classified as for streams: non-200 → "http"; a body that is not JSON → "malformed-chunk"; an
+ * `error` object → "stream-error"; no `choices` → "empty-stream".
+ *
  * Transport: node:http(s) with a keep-alive Agent of `connections` sockets, not undici: undici waits one
  * event-loop turn before writing a request on a reused socket (client-h1.js), which showed as extra TTFT at
  * concurrency 256 in one-off profiling during development (not a repo benchmark; `npm run bench:engine` compares
@@ -42,10 +51,13 @@ export interface StreamClientOptions {
   /** Keep-alive connections; size it to the concurrency. */
   connections: number;
   timeoutMs: number;
+  /** false: the body asks for `stream: false` and the answer is one JSON document (default true). */
+  streaming?: boolean;
 }
 
+/** The fields read from a chunk or from a whole non-streamed response (same shape, `choices[0].text`/`message`). */
 interface ChunkJson {
-  choices?: Array<{ text?: string | null; delta?: { content?: string | null } }>;
+  choices?: Array<{ text?: string | null; delta?: { content?: string | null }; message?: { content?: string | null } }>;
   usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
   error?: { message?: string } | string;
 }
@@ -61,9 +73,12 @@ function excerpt(s: string): string {
 /** An SSE event larger than this is not a token chunk: the body is not a stream we can read. */
 const MAX_PENDING_BYTES = 1 << 20;
 const DONE_GRACE_MS = 1000;
+/** A non-streamed answer larger than this is not a completion we can summarize. */
+const MAX_JSON_BYTES = 64 << 20;
 
-export function buildRequestHeaders(opts: Pick<StreamClientOptions, "headers" | "apiKey">): Record<string, string> {
-  const h: Record<string, string> = { "content-type": "application/json", accept: "text/event-stream", ...opts.headers };
+export function buildRequestHeaders(opts: Pick<StreamClientOptions, "headers" | "apiKey" | "streaming">): Record<string, string> {
+  const accept = opts.streaming === false ? "application/json" : "text/event-stream";
+  const h: Record<string, string> = { "content-type": "application/json", accept, ...opts.headers };
   if (opts.apiKey) h.authorization = `Bearer ${opts.apiKey}`;
   return h;
 }
@@ -98,6 +113,33 @@ function applyEvent(data: string, rec: RequestRecord, t: number): RequestError |
   return null;
 }
 
+/** Applies a whole non-streamed response body to the record, as if it were one final chunk arriving at `t`. */
+function applyJsonResponse(body: string, rec: RequestRecord, t: number): RequestError | null {
+  let json: ChunkJson;
+  try {
+    json = JSON.parse(body) as ChunkJson;
+  } catch {
+    return { reason: "malformed-chunk", message: excerpt(`response body is not JSON: ${body}`) };
+  }
+  if (json === null || typeof json !== "object") return { reason: "malformed-chunk", message: excerpt(`response body is not a JSON object: ${body}`) };
+  if (json.usage) {
+    if (typeof json.usage.prompt_tokens === "number") rec.promptTokens = json.usage.prompt_tokens;
+    if (typeof json.usage.completion_tokens === "number") rec.completionTokens = json.usage.completion_tokens;
+  }
+  if (json.error !== undefined && json.error !== null) {
+    const msg = typeof json.error === "string" ? json.error : (json.error.message ?? JSON.stringify(json.error));
+    return { reason: "stream-error", message: excerpt(msg) };
+  }
+  const choices = json.choices;
+  if (!Array.isArray(choices) || choices.length === 0) {
+    return { reason: "empty-stream", message: excerpt(`HTTP 200 but the response has no choices: ${body}`) };
+  }
+  rec.chunkTimesMs.push(t);
+  const c = choices[0]!;
+  if (c.text ?? c.message?.content) rec.textChunks = 1;
+  return null;
+}
+
 export function createStreamClient(opts: StreamClientOptions): StreamClient {
   const url = new URL(opts.baseUrl);
   const secure = url.protocol === "https:";
@@ -105,6 +147,7 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
   const agent = new transport.Agent({ keepAlive: true, maxSockets: opts.connections, maxFreeSockets: opts.connections });
   const path = url.pathname.replace(/\/+$/, "") + opts.endpoint;
   const baseHeaders = buildRequestHeaders(opts);
+  const streaming = opts.streaming !== false;
   const inFlight = new Set<InFlight>();
   /** Responses whose [DONE] arrived but that the server has not ended yet: cut by the same scan after a grace. */
   const lingering = new Map<http.IncomingMessage, number>();
@@ -144,6 +187,7 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
       const finish = (error: RequestError | null): void => {
         if (settled) return;
         settled = true;
+        rec.endMs = performance.now();
         inFlight.delete(entry);
         if (error) error.message = scrubSecrets(error.message, secrets);
         rec.error = error ?? (rec.chunkTimesMs.length === 0 ? { reason: "empty-stream", message: "HTTP 200 but no token-bearing chunk arrived" } : null);
@@ -167,6 +211,7 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
             res.on("error", () => finish({ reason: "http", status: res.statusCode ?? 0, message: excerpt(`HTTP ${res.statusCode}: ${body}`) }));
             return;
           }
+          if (!streaming) return readJsonResponse(res);
           const contentType = String(res.headers["content-type"] ?? "");
           if (!contentType.includes("text/event-stream")) {
             // A server that ignored stream:true (JSON), or an auth proxy's login page: say so, don't buffer it.
@@ -224,6 +269,31 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
           res.on("error", (err: NodeJS.ErrnoException) => finish({ reason: "disconnect", message: excerpt([err.code, err.message].filter(Boolean).join(": ")) }));
         },
       );
+      function readJsonResponse(res: http.IncomingMessage): void {
+        const parts: Buffer[] = [];
+        let bytes = 0;
+        let lastDataMs = 0;
+        res.on("data", (chunk: Buffer) => {
+          if (settled) return;
+          lastDataMs = performance.now();
+          bytes += chunk.length;
+          if (bytes > MAX_JSON_BYTES) {
+            finish({ reason: "malformed-chunk", message: `response body over ${MAX_JSON_BYTES} bytes: not a completion` });
+            res.destroy();
+            return;
+          }
+          parts.push(chunk);
+        });
+        res.on("end", () => {
+          if (settled) return;
+          const body = Buffer.concat(parts, bytes).toString("utf8");
+          finish(applyJsonResponse(body, rec, lastDataMs || performance.now()));
+        });
+        res.on("close", () => {
+          if (!res.complete) finish({ reason: "disconnect", message: "connection closed before the response ended" });
+        });
+        res.on("error", (err: NodeJS.ErrnoException) => finish({ reason: "disconnect", message: excerpt([err.code, err.message].filter(Boolean).join(": ")) }));
+      }
       request.on("error", (err: NodeJS.ErrnoException) => {
         const detail = excerpt([err.code, err.message].filter(Boolean).join(": ") || "request failed");
         finish(gotResponse ? { reason: "disconnect", message: detail } : { reason: "connection", message: detail });

@@ -7,9 +7,9 @@ export type ErrorReason =
   | "http" // non-200 status (status and a body excerpt in message)
   | "timeout" // the per-request timeout fired
   | "disconnect" // the connection closed mid-stream, before [DONE]
-  | "malformed-chunk" // an SSE data line that is not valid JSON or lacks `choices`
-  | "empty-stream" // HTTP 200 but no token-bearing chunk arrived
-  | "stream-error" // the server sent an error object inside the stream
+  | "malformed-chunk" // an SSE data line that is not valid JSON or lacks `choices` (non-streamed: a body that is not JSON)
+  | "empty-stream" // HTTP 200 but no token-bearing chunk arrived (non-streamed: no `choices`)
+  | "stream-error" // the server sent an error object inside the stream (non-streamed: in the response)
   | "not-a-stream" // HTTP 200 but not text/event-stream (stream:true ignored, or a proxy's page)
   | "connection" // could not connect / socket error before a response
   | "aborted"; // the run was stopped (Ctrl-C) while the request was in flight
@@ -43,6 +43,11 @@ export interface RequestRecord {
   textChunks: number;
   /** Wall-clock epoch ms at send time, for lining requests up with server metrics. */
   sendEpochMs: number;
+  /**
+   * Monotonic ms when the request settled: its response ended (or failed, timed out, was cancelled). Set by the
+   * client; absent on records made elsewhere (e.g. the benchmark's raw reader). Request latency = endMs − sendMs.
+   */
+  endMs?: number;
   /** null when the request succeeded (HTTP 200 and at least one token-bearing chunk). */
   error: RequestError | null;
 }
