@@ -1,0 +1,100 @@
+/**
+ * What `make bench` / `kneepoint bench` may change, read from flags and the environment (make passes its
+ * command-line variables to the recipe's environment: `make bench ENGINE=native CONCURRENCY=1,4,16`). One zod
+ * schema holds the defaults; every error names the variable and the fix. Pure.
+ */
+import { z } from "zod";
+import { UsageError } from "../errors.ts";
+
+const positiveInt = (name: string) =>
+  z.coerce.number({ error: `${name} must be a whole number` }).int(`${name} must be a whole number`).positive(`${name} must be positive`);
+
+/** "1,2,4" or "1 2 4" → [1, 2, 4]. */
+const concurrencyList = z
+  .string()
+  .transform((s, ctx) => {
+    const parts = s.split(/[\s,]+/).filter(Boolean);
+    const values = parts.map(Number);
+    if (parts.length === 0 || values.some((v) => !Number.isSafeInteger(v) || v <= 0)) {
+      ctx.addIssue({ code: "custom", message: `CONCURRENCY must be positive whole numbers separated by commas or spaces, got '${s}'` });
+      return z.NEVER;
+    }
+    return values;
+  });
+
+export const benchSettingsSchema = z.strictObject({
+  engine: z.enum(["vllm", "native"], { error: "ENGINE must be vllm (vllm bench serve in the vLLM image) or native (kneepoint's engine in a node image)" }).default("vllm"),
+  namespace: z.string().optional(),
+  concurrency: concurrencyList.optional(),
+  inputLen: positiveInt("INPUT_LEN").optional(),
+  outputLen: positiveInt("OUTPUT_LEN").optional(),
+  numPrompts: positiveInt("NUM_PROMPTS").optional(),
+  seed: z.coerce.number().int("SEED must be a whole number").nonnegative("SEED must be 0 or more").optional(),
+  /** Extra flags for the engine (vllm bench serve's, or kneepoint sweep's), split on spaces by the Job. */
+  extraArgs: z.string().optional(),
+  /** A Prometheus URL reachable from this machine, or a Service to reach through the API server. */
+  prometheusUrl: z.url({ error: "PROMETHEUS_URL must be an http(s) URL" }).optional(),
+  prometheusService: z
+    .string()
+    .regex(/^[a-z0-9-]+\/[a-z0-9-]+:[A-Za-z0-9-]+$/, "PROMETHEUS_SERVICE must be namespace/name:port, e.g. monitoring/prometheus-k8s:9090")
+    .optional(),
+  scrapeIntervalS: z.coerce.number().positive("SCRAPE_INTERVAL must be positive seconds").default(15),
+  /** The node image that runs the native engine. */
+  nodeImage: z.string().min(1).default("node:20.20-bookworm-slim"),
+  /** Minutes to wait for the Job's pod to start (scheduling, node provisioning, image pull). */
+  startTimeoutMin: z.coerce.number().positive("START_TIMEOUT must be positive minutes").default(20),
+  /** Minutes the whole sweep may take once the pod runs. */
+  runTimeoutMin: z.coerce.number().positive("RUN_TIMEOUT must be positive minutes").default(120),
+  /** benchmarks.md to append to, or null. */
+  record: z.string().nullable().default("benchmarks.md"),
+  /** Keep the Job after collecting (for `kubectl logs`); it is deleted by its TTL after an hour. */
+  keepJob: z.boolean().default(false),
+  out: z.string().default("results"),
+  charts: z.boolean().default(true),
+});
+
+export type BenchSettings = z.infer<typeof benchSettingsSchema>;
+export type BenchSettingsInput = z.input<typeof benchSettingsSchema>;
+
+/** The environment variables `make bench` documents, mapped onto settings keys. */
+const ENV_KEYS: Record<string, keyof BenchSettingsInput> = {
+  ENGINE: "engine",
+  NAMESPACE: "namespace",
+  CONCURRENCY: "concurrency",
+  INPUT_LEN: "inputLen",
+  OUTPUT_LEN: "outputLen",
+  NUM_PROMPTS: "numPrompts",
+  SEED: "seed",
+  EXTRA_ARGS: "extraArgs",
+  PROMETHEUS_URL: "prometheusUrl",
+  PROMETHEUS_SERVICE: "prometheusService",
+  SCRAPE_INTERVAL: "scrapeIntervalS",
+  NODE_IMAGE: "nodeImage",
+  START_TIMEOUT: "startTimeoutMin",
+  RUN_TIMEOUT: "runTimeoutMin",
+};
+
+/** Settings from the environment (empty values count as unset, as `make bench ENGINE=` means "default"). */
+export function benchSettingsFromEnv(env: NodeJS.ProcessEnv): Partial<BenchSettingsInput> {
+  const out: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(ENV_KEYS)) {
+    const v = env[name]?.trim();
+    if (v) out[key] = v;
+  }
+  if (env.KEEP_JOB?.trim() && env.KEEP_JOB.trim() !== "0") out.keepJob = true;
+  return out as Partial<BenchSettingsInput>;
+}
+
+/** Flags win over the environment; errors name the variable. */
+export function resolveBenchSettings(...layers: Array<Partial<BenchSettingsInput>>): BenchSettings {
+  const merged = Object.assign({}, ...layers) as BenchSettingsInput;
+  const parsed = benchSettingsSchema.safeParse(merged);
+  if (parsed.success) {
+    if (parsed.data.prometheusUrl && parsed.data.prometheusService) {
+      throw new UsageError("PROMETHEUS_URL and PROMETHEUS_SERVICE are both set", "set one: a URL this machine reaches, or namespace/name:port of the in-cluster Service");
+    }
+    return parsed.data;
+  }
+  const lines = parsed.error.issues.map((i) => i.message);
+  throw new UsageError(`invalid bench settings: ${lines.join("; ")}`, "fix the variable named (see `make help` and `kneepoint bench --help`)");
+}

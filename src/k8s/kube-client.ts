@@ -1,0 +1,89 @@
+/**
+ * The one connection to the cluster: the user's kubeconfig (KUBECONFIG or ~/.kube/config, or the pod's service
+ * account in a cluster) through @kubernetes/client-node, the namespace to work in, and typed API clients. Raw
+ * streaming requests (pod logs, the service proxy) go through node:http(s) with the same credentials, because
+ * the client's Log helper pipes the body without reporting a connection that breaks mid-stream.
+ */
+import http from "node:http";
+import https from "node:https";
+import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi } from "@kubernetes/client-node";
+import { EnvironmentError, UsageError } from "../errors.ts";
+import { describeKubeError } from "./kube-errors.ts";
+
+export interface Kube {
+  kc: KubeConfig;
+  /** The API server's URL, for messages. */
+  server: string;
+  context: string;
+  namespace: string;
+  core: CoreV1Api;
+  batch: BatchV1Api;
+  apps: AppsV1Api;
+  objects: KubernetesObjectApi;
+  /** GET (or another method) on an API path, returning the response as a stream; non-2xx becomes an error. */
+  request(path: string, opts?: { method?: string; headers?: Record<string, string>; body?: Buffer; signal?: AbortSignal }): Promise<http.IncomingMessage>;
+}
+
+const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export function connectKube(opts: { namespace?: string | undefined }): Kube {
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromDefault();
+  } catch (err) {
+    throw new UsageError(`cannot read your kubeconfig: ${(err as Error).message}`, "set KUBECONFIG, or check ~/.kube/config with `kubectl config view`");
+  }
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) {
+    throw new UsageError("no Kubernetes cluster is configured (no current context in the kubeconfig)", "set KUBECONFIG or run `kubectl config use-context <name>`; `make demo` needs no cluster");
+  }
+  const contextName = kc.getCurrentContext();
+  const contextNs = kc.getContextObject(contextName)?.namespace;
+  const namespace = opts.namespace?.trim() || contextNs || "default";
+  if (!NAME.test(namespace) || namespace.length > 63) throw new UsageError(`NAMESPACE '${namespace}' is not a valid namespace name`, "use lower-case letters, digits and '-'");
+  const server = cluster.server.replace(/\/+$/, "");
+  const request: Kube["request"] = async (path, o = {}) => {
+    const url = new URL(server + path);
+    const options: https.RequestOptions = { method: o.method ?? "GET", headers: { ...(o.headers ?? {}) } };
+    await kc.applyToHTTPSOptions(options);
+    const mod = url.protocol === "https:" ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = mod.request(url, { ...options, ...(o.signal ? { signal: o.signal } : {}) }, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) return resolve(res);
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (text += c.length < 64 * 1024 ? c : ""));
+        res.on("end", () => reject(describeKubeError({ code: status, body: text }, `${options.method} ${path}`, { server, namespace })));
+        res.on("error", reject);
+      });
+      req.on("error", (err) => reject(describeKubeError(err, `${options.method} ${path}`, { server, namespace })));
+      req.end(o.body);
+    });
+  };
+  return {
+    kc,
+    server,
+    context: contextName,
+    namespace,
+    core: kc.makeApiClient(CoreV1Api),
+    batch: kc.makeApiClient(BatchV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
+    objects: KubernetesObjectApi.makeApiClient(kc),
+    request,
+  };
+}
+
+/** Runs one API call and turns whatever it throws into an error that says what failed and what to do. */
+export async function kubeCall<T>(kube: Pick<Kube, "server" | "namespace">, what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw describeKubeError(err, what, kube);
+  }
+}
+
+/** True when an API call failed with this HTTP status (e.g. 404 to treat "absent" as a normal answer). */
+export function isKubeStatus(err: unknown, code: number): boolean {
+  return err instanceof EnvironmentError ? (err.cause as { code?: number } | undefined)?.code === code : (err as { code?: unknown })?.code === code;
+}

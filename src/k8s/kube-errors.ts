@@ -1,0 +1,59 @@
+/**
+ * Kubernetes API failures as kneepoint errors: what was attempted, the API server's own message (its Status
+ * object), and the next step for the code at hand. The original error stays as `cause` (with its HTTP code).
+ */
+import { EnvironmentError } from "../errors.ts";
+
+interface Status {
+  message?: string;
+  reason?: string;
+  code?: number;
+}
+
+function statusOf(body: unknown): Status | null {
+  let value = body;
+  if (typeof body === "string") {
+    try {
+      value = JSON.parse(body);
+    } catch {
+      return body.trim() ? { message: body.trim().slice(0, 300) } : null;
+    }
+  }
+  return value !== null && typeof value === "object" ? (value as Status) : null;
+}
+
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ETIMEDOUT", "ECONNRESET", "EAI_AGAIN", "CERT_HAS_EXPIRED", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_VERIFY_LEAF_SIGNATURE"]);
+
+function networkCode(err: unknown): string | null {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 4; e = e.cause as typeof e, i++) {
+    if (typeof e.code === "string" && (NETWORK_CODES.has(e.code) || e.code.startsWith("E"))) return e.code;
+  }
+  return null;
+}
+
+export function describeKubeError(err: unknown, what: string, where: { server: string; namespace: string }): EnvironmentError {
+  if (err instanceof EnvironmentError) return err;
+  const e = err as { code?: unknown; body?: unknown; message?: string };
+  if (typeof e.code === "number") {
+    const status = statusOf(e.body);
+    const detail = status?.message ? `: ${status.message}` : "";
+    const hint =
+      e.code === 401
+        ? "your kubeconfig's credentials were refused: refresh them (e.g. your cloud's `get-credentials`), then `kubectl auth whoami`"
+        : e.code === 403
+          ? `your user may not do this in namespace ${where.namespace}: apply benchmarks/rbac.yaml and bind its Roles to you (README, "Kubernetes")`
+          : e.code === 404 && /namespaces? "?[a-z0-9-]*"? not found/.test(status?.message ?? "")
+            ? `create the namespace (kubectl create namespace ${where.namespace}) or set NAMESPACE`
+            : e.code >= 500
+              ? "the API server failed; retry, and check `kubectl get --raw /readyz`"
+              : "see the API server's message above";
+    return new EnvironmentError(`cannot ${what} (HTTP ${e.code}${status?.reason ? ` ${status.reason}` : ""})${detail}`, hint, { cause: err });
+  }
+  const code = networkCode(err);
+  const message = e?.message?.split("\n")[0] ?? String(err);
+  return new EnvironmentError(
+    `cannot ${what}: the Kubernetes API at ${where.server} is unreachable (${code ?? message})`,
+    "check the cluster with `kubectl cluster-info`, your VPN, and the current context (`kubectl config current-context`)",
+    { cause: err },
+  );
+}

@@ -1,0 +1,100 @@
+/**
+ * benchmarks/job.yaml as the runner applies it. Pure: the loaded manifest in, a new Job out.
+ * - both engines: the namespace, the run-id label, the request shape from the settings (as env values, the
+ *   seed's "override the request via env on the Job"), and the vLLM image of deploy/vllm/values.yaml;
+ * - ENGINE=native: the container becomes a stock node image that unpacks the bundled engine from the
+ *   `kneepoint-engine` ConfigMap and runs `kneepoint sweep --log-results` with the same env and the same
+ *   security settings; results travel through the log between the same markers.
+ * The golden files test/goldens/job-{vllm,native}.yaml pin the result.
+ */
+import type { V1Container, V1EnvVar, V1Job, V1Volume } from "@kubernetes/client-node";
+import { UsageError } from "../errors.ts";
+import { LABEL, objectMeta } from "./manifest-names.ts";
+import { BUNDLE_KEY } from "./engine-bundle.ts";
+import type { BenchSettings } from "./bench-settings.ts";
+
+export const BUNDLE_MOUNT = "/opt/kneepoint";
+
+/**
+ * The native container's script. Same target defaults and checks as the vLLM script (a bench-target key wins,
+ * else DEFAULT_*); the bundle is unpacked to the writable /tmp and run with the Job's request shape. Never
+ * prints the environment (OPENAI_API_KEY is in it).
+ */
+export const NATIVE_SCRIPT = `set -eu
+set -f  # no filename expansion: CONCURRENCY and EXTRA_ARGS are split on spaces only
+BASE_URL="\${BASE_URL:-$DEFAULT_BASE_URL}"
+BENCH_MODEL="\${BENCH_MODEL:-$DEFAULT_BENCH_MODEL}"
+TOKENIZER="\${TOKENIZER:-$DEFAULT_TOKENIZER}"
+ENDPOINT="\${ENDPOINT:-$DEFAULT_ENDPOINT}"
+node -e 'const z=require("node:zlib"),f=require("node:fs");f.writeFileSync("/tmp/kneepoint.mjs",z.gunzipSync(f.readFileSync("${BUNDLE_MOUNT}/${BUNDLE_KEY}")))'
+set -- sweep --base-url "$BASE_URL" --model "$BENCH_MODEL" --tokenizer "$TOKENIZER" --endpoint "$ENDPOINT" \\
+  --concurrency "$(echo $CONCURRENCY | tr ' ' ',')" --input-len "$INPUT_LEN" --output-len "$OUTPUT_LEN" \\
+  --prompts-per-step "$PROMPTS_PER_STEP" --seed "$SEED" --out "$RESULT_DIR" \\
+  --no-charts --no-server-metrics --log-results
+if [ -n "\${NUM_PROMPTS:-}" ]; then set -- "$@" --num-prompts "$NUM_PROMPTS"; fi
+echo "kneepoint: native engine, target $BASE_URL$ENDPOINT, model $BENCH_MODEL, concurrency $CONCURRENCY"
+exec node /tmp/kneepoint.mjs "$@" \${EXTRA_ARGS:-}
+`;
+
+export interface RenderJobOptions {
+  settings: Pick<BenchSettings, "engine" | "concurrency" | "inputLen" | "outputLen" | "numPrompts" | "seed" | "extraArgs" | "nodeImage">;
+  namespace: string;
+  runId: string;
+  /** The vLLM image (deploy/vllm/values.yaml), which the vllm engine runs `vllm bench serve` from. */
+  vllmImage: string;
+  /** Name of the ConfigMap with the native engine's bundle. */
+  bundleConfigMap: string;
+}
+
+/** Settings that become env values of the Job's container. */
+function envOverrides(s: RenderJobOptions["settings"]): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (s.concurrency) out.CONCURRENCY = s.concurrency.join(" ");
+  if (s.inputLen !== undefined) out.INPUT_LEN = String(s.inputLen);
+  if (s.outputLen !== undefined) out.OUTPUT_LEN = String(s.outputLen);
+  if (s.numPrompts !== undefined) out.NUM_PROMPTS = String(s.numPrompts);
+  if (s.seed !== undefined) out.SEED = String(s.seed);
+  if (s.extraArgs !== undefined) out.EXTRA_ARGS = s.extraArgs;
+  return out;
+}
+
+function patchEnv(env: V1EnvVar[], overrides: Record<string, string>): V1EnvVar[] {
+  const names = new Set(env.map((e) => e.name));
+  for (const name of Object.keys(overrides)) {
+    if (!names.has(name)) throw new UsageError(`benchmarks/job.yaml has no env entry ${name} to override`, `restore the ${name} entry in the Job's env (git diff benchmarks/job.yaml)`);
+  }
+  return env.map((e) => (e.name in overrides ? { name: e.name, value: overrides[e.name] } : e));
+}
+
+export function renderBenchJob(source: V1Job, opts: RenderJobOptions): V1Job {
+  const job = structuredClone(source);
+  const meta = objectMeta("bench-job", opts.runId);
+  job.metadata = { ...job.metadata, name: meta.name, namespace: opts.namespace, labels: { ...job.metadata?.labels, ...meta.labels } };
+  const template = job.spec?.template;
+  const pod = template?.spec;
+  const [container, ...others] = pod?.containers ?? [];
+  if (!template || !pod || !container || others.length > 0) {
+    throw new UsageError("benchmarks/job.yaml must hold a Job with one container", "restore it with `git checkout benchmarks/job.yaml`");
+  }
+  template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, [LABEL.runId]: opts.runId } };
+  container.env = patchEnv(container.env ?? [], envOverrides(opts.settings));
+  if (opts.settings.engine === "vllm") {
+    container.image = opts.vllmImage;
+    return job;
+  }
+  pod.containers = [nativeContainer(container, opts.settings.nodeImage)];
+  const volume: V1Volume = { name: "engine", configMap: { name: opts.bundleConfigMap, items: [{ key: BUNDLE_KEY, path: BUNDLE_KEY }] } };
+  pod.volumes = [...(pod.volumes ?? []).filter((v) => v.name !== "engine"), volume];
+  return job;
+}
+
+function nativeContainer(vllm: V1Container, image: string): V1Container {
+  return {
+    ...vllm,
+    image,
+    command: ["/bin/sh", "-c", NATIVE_SCRIPT],
+    // Node needs far less than Python with torch: one core for the event loop, memory for the samples.
+    resources: { requests: { cpu: "1", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },
+    volumeMounts: [...(vllm.volumeMounts ?? []), { name: "engine", mountPath: BUNDLE_MOUNT, readOnly: true }],
+  };
+}
