@@ -41,6 +41,8 @@ export async function collectRunContext(opts: {
   perStep: string;
   cwd: string;
   cluster?: Partial<Pick<RunContext, "machineType" | "cuda" | "dtype" | "serverArgs" | "driver" | "gpu">>;
+  /** The load generator; default kneepoint's native engine. */
+  engine?: string;
 }): Promise<RunContext> {
   const { config, target } = opts;
   const kind = targetKindOf(target);
@@ -56,7 +58,7 @@ export async function collectRunContext(opts: {
     serverArgs: opts.cluster?.serverArgs ?? UNKNOWN,
     requestShape: describeRequestShape({ inputLen: config.inputLen, outputLen: config.outputLen, ignoreEos: config.ignoreEos, endpoint: config.endpoint }),
     loadPattern: describeLoadPattern({ concurrency: [...config.concurrency].sort((a, b) => a - b), perStep: opts.perStep, seed: config.seed, warmup: config.warmup }),
-    engine: `native (kneepoint ${HARNESS_VERSION})`,
+    engine: opts.engine ?? `native (kneepoint ${HARNESS_VERSION})`,
     harnessVersion: HARNESS_VERSION,
     targetKind: kind,
   };

@@ -5,7 +5,7 @@
  */
 import type { SweepConfig } from "../config/sweep-config.ts";
 import type { TargetInfo } from "../engine/target-info.ts";
-import type { StepOutcome } from "../engine/sweep-runner.ts";
+import type { StepSummary } from "../metrics/summarize-step.ts";
 import type { StepPeaks } from "../server-metrics/step-peaks.ts";
 import { analyzeSweep, describeKnee, type SweepAnalysis } from "../analysis/analyze-sweep.ts";
 import { renderSweepTable } from "../report/sweep-table.ts";
@@ -23,7 +23,7 @@ export interface ReportInput {
   runId: string;
   config: SweepConfig;
   target: TargetInfo;
-  steps: StepOutcome[];
+  steps: ReportStep[];
   peaks: Map<number, StepPeaks> | null;
   gpu: GpuFacts | null;
   writer: ResultsWriter;
@@ -35,10 +35,21 @@ export interface ReportInput {
   series: TimeSeries[];
   /** Skip chart rendering (--no-charts). */
   charts: boolean;
+  /** The load generator, for the record (default: kneepoint's native engine). */
+  engine?: string;
+  /** Facts only a cluster knows (machine type, server args, CUDA, …), for the record. */
+  cluster?: Parameters<typeof collectRunContext>[0]["cluster"];
 }
 
-function stepRows(steps: StepOutcome[], peaks: Map<number, StepPeaks> | null): StepRow[] {
-  return steps.map((o) => ({ concurrency: o.step.concurrency, result: o.result, partial: o.partial, peaks: peaks?.get(o.step.concurrency) ?? null }));
+/** One measured step, from either engine. */
+export interface ReportStep {
+  concurrency: number;
+  result: StepSummary;
+  partial: boolean;
+}
+
+function stepRows(steps: ReportStep[], peaks: Map<number, StepPeaks> | null): StepRow[] {
+  return steps.map((o) => ({ concurrency: o.concurrency, result: o.result, partial: o.partial, peaks: peaks?.get(o.concurrency) ?? null }));
 }
 
 export function describeAnalysis(a: SweepAnalysis): string[] {
@@ -93,7 +104,15 @@ export async function reportRun(input: ReportInput): Promise<{ analysis: SweepAn
 
   let diff: BaselineDiff | null = null;
   if (input.record) {
-    const context = await collectRunContext({ config: input.config, target: input.target, gpu: input.gpu, perStep: input.perStep, cwd: process.cwd() });
+    const context = await collectRunContext({
+      config: input.config,
+      target: input.target,
+      gpu: input.gpu,
+      perStep: input.perStep,
+      cwd: process.cwd(),
+      ...(input.cluster ? { cluster: input.cluster } : {}),
+      ...(input.engine ? { engine: input.engine } : {}),
+    });
     const record = recordOf(input, rows, analysis, context.gpu);
     await appendBenchmarksSection(input.record, (previous) => {
       const baseline = findBaseline(record, previous);

@@ -196,7 +196,7 @@ export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: 
       runId,
       config: cfg,
       target,
-      steps: result.steps,
+      steps: result.steps.map((o) => ({ concurrency: o.step.concurrency, result: o.result, partial: o.partial })),
       peaks,
       gpu,
       writer,

@@ -4,13 +4,13 @@
  * absent or not finite is left out of the chart, never drawn as 0.
  */
 import { UsageError } from "../../errors.ts";
-import type { StepResult } from "../../metrics/summarize-step.ts";
+import type { StepSummary } from "../../metrics/summarize-step.ts";
 import { percentileKey, type LatencyMetric } from "../../metrics/step-result-keys.ts";
 
 export interface ChartRun {
   /** Legend name: run id, label or target. Unique among the runs of one chart. */
   name: string;
-  steps: readonly StepResult[];
+  steps: readonly StepSummary[];
   /** The knee's concurrency (analysis/knee.ts), or null when throughput was still rising. */
   kneeConcurrency: number | null;
 }
@@ -21,11 +21,11 @@ export interface ChartOptions {
 }
 
 /** A step with a concurrency (closed-loop steps; rate-based steps have max_concurrency null). */
-export type ConcurrencyStep = StepResult & { max_concurrency: number };
+export type ConcurrencyStep = StepSummary & { max_concurrency: number };
 
 export function stepsByConcurrency(run: ChartRun): ConcurrencyStep[] {
   return run.steps
-    .filter((s): s is ConcurrencyStep => s.max_concurrency !== null && Number.isFinite(s.max_concurrency) && s.max_concurrency > 0)
+    .filter((s): s is ConcurrencyStep => typeof s.max_concurrency === "number" && Number.isFinite(s.max_concurrency) && s.max_concurrency > 0)
     .sort((a, b) => a.max_concurrency - b.max_concurrency);
 }
 
@@ -37,7 +37,7 @@ export function sweptConcurrencies(runs: readonly ChartRun[]): number[] {
 }
 
 /** A latency statistic of a step: "p50" is vLLM's median key; other percentiles exist only when configured. */
-export function latencyStatMs(step: StepResult, metric: LatencyMetric, percentile: number): number | null {
+export function latencyStatMs(step: StepSummary, metric: LatencyMetric, percentile: number): number | null {
   const value = percentile === 50 ? step[`median_${metric}_ms`] : step[percentileKey(metric, percentile)];
   return finiteOrNull(value);
 }

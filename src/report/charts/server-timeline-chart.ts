@@ -58,10 +58,12 @@ const HEIGHT = CHART_SIZE.stackedHeight;
 /** Generous width of a mark-label character (px), so a label is dropped rather than clipped. */
 const LABEL_CHAR_PX = FONT_SIZE.mark * 0.62;
 
-export function stepWindows(steps: ReadonlyArray<{ max_concurrency: number | null; started_at_ms: number; ended_at_ms: number }>): StepWindow[] {
-  return steps
-    .filter((s) => s.max_concurrency !== null)
-    .map((s) => ({ concurrency: s.max_concurrency ?? 0, startedAtMs: s.started_at_ms, endedAtMs: s.ended_at_ms }));
+export function stepWindows(steps: ReadonlyArray<{ max_concurrency?: number | null; started_at_ms?: number; ended_at_ms?: number }>): StepWindow[] {
+  return steps.flatMap((s) =>
+    typeof s.max_concurrency === "number" && s.started_at_ms !== undefined && s.ended_at_ms !== undefined
+      ? [{ concurrency: s.max_concurrency, startedAtMs: s.started_at_ms, endedAtMs: s.ended_at_ms }]
+      : [],
+  );
 }
 
 /** The finite points of a series, in seconds since `t0Ms`, thinned to the plot's pixels; empty for an absent series. */
