@@ -1,0 +1,191 @@
+/**
+ * Sends one stage's requests: the one scheduler of the load engine, on the main event loop.
+ *
+ * Open loop (constant, poisson): request i is due at origin + offsets[i], an absolute time, so a late send never
+ * shifts the ones after it (CONVENTIONS.md habit 5). One timer for the whole stage wakes at the next due time
+ * (src/sim/precise-timer.ts: setTimeout, or setImmediate when it is nearly due) and sends everything that is due,
+ * so a timer that fires late is caught up at once, never accumulated. The next request's body is built while
+ * waiting, off the send path. When `maxInFlight` requests are in flight a due request waits for a free slot and
+ * is sent then: never dropped, its lateness recorded as schedule delay (send − scheduled).
+ * Closed loop (concurrent): the first `maxInFlight` requests are scheduled at the origin, every later one at the
+ * moment the request whose slot it takes ended, so its schedule delay measures only the client.
+ *
+ * Two run signals, as in the sweep: `stop` ends dispatching (what is in flight finishes), `abort` cancels what is
+ * in flight. A stage timeout does both for this stage. Records are ScenarioRecords in completion order.
+ */
+import type { PreparedRequest } from "../../engine/openai-stream-client.ts";
+import type { RequestRecord } from "../../engine/request-record.ts";
+import type { RequestSource, ScenarioRecord, StageStatus } from "../types.ts";
+import { wakeAt, type WakeHandle } from "../../sim/precise-timer.ts";
+
+export interface DispatchStageOptions {
+  /** Stage index written into every record (−1 for sweep probes). */
+  stage: number;
+  /** Requests the stage plans. */
+  count: number;
+  /** Due times in ms from the stage origin (ascending, `count` of them), or null for a closed loop. */
+  offsetsMs: Float64Array | null;
+  /** In-flight cap: the concurrency of a closed loop; Infinity for an unbounded open loop. */
+  maxInFlight: number;
+  /** Index in `source` of the stage's first request (requests are counted across the run). */
+  firstRequest: number;
+  source: RequestSource;
+  send(req: PreparedRequest, signal: AbortSignal): Promise<RequestRecord>;
+  stop: AbortSignal;
+  abort: AbortSignal;
+  /** Stage timeout: dispatching ends and in-flight requests are cancelled; the stage is `timed_out`. */
+  timeoutMs?: number;
+  /** Monotonic clock, ms (performance.now()). */
+  now(): number;
+  onRecord?(rec: ScenarioRecord): void;
+}
+
+export interface DispatchResult {
+  status: Exclude<StageStatus, "failed">;
+  records: ScenarioRecord[];
+  /** The stage's time origin (offsets count from here). */
+  originMs: number;
+  /** First scheduled send (origin + first offset; the origin for a closed loop). */
+  startMs: number;
+  /** Last response end; the moment the stage settled when nothing was sent. */
+  endMs: number;
+  /** When dispatching ended: the last send, or the moment a stop or timeout ended it. */
+  dispatchEndMs: number;
+  /** Planned requests never sent. */
+  unsent: number;
+}
+
+export function dispatchStage(o: DispatchStageOptions): Promise<DispatchResult> {
+  return new Promise<DispatchResult>((resolve, reject) => {
+    const originMs = o.now();
+    const offsets = o.offsetsMs;
+    const records: ScenarioRecord[] = [];
+    const stageAbort = new AbortController();
+    const signal = AbortSignal.any([o.abort, stageAbort.signal]);
+    let next = 0;
+    let inFlight = 0;
+    /** Why dispatching ended early, once it has. */
+    let halt: "interrupted" | "timed_out" | null = null;
+    let dispatchEndMs = originMs;
+    let notSent = 0;
+    let wake: WakeHandle | null = null;
+    let prepared: PreparedRequest | null = null;
+    let settled = false;
+
+    const prepare = (i: number): PreparedRequest => {
+      const index = o.firstRequest + i;
+      if (prepared?.index === index) {
+        const p = prepared;
+        prepared = null;
+        return p;
+      }
+      const r = o.source.request(index);
+      return { index, body: r.body, plannedPromptTokens: r.plannedPromptTokens };
+    };
+
+    const onStop = (): void => {
+      if (next < o.count && !halt) {
+        halt = "interrupted";
+        dispatchEndMs = o.now();
+      }
+      tick(NaN);
+    };
+    const timer =
+      o.timeoutMs === undefined
+        ? null
+        : setTimeout(() => {
+            if (!halt) {
+              halt = "timed_out";
+              if (next < o.count) dispatchEndMs = o.now();
+            }
+            stageAbort.abort();
+            tick(NaN);
+          }, o.timeoutMs);
+    o.stop.addEventListener("abort", onStop);
+    o.abort.addEventListener("abort", onStop);
+
+    function settle(error?: unknown): void {
+      if (settled) return;
+      settled = true;
+      wake?.cancel();
+      if (timer) clearTimeout(timer);
+      o.stop.removeEventListener("abort", onStop);
+      o.abort.removeEventListener("abort", onStop);
+      if (error !== undefined) {
+        stageAbort.abort();
+        return reject(error instanceof Error ? error : new Error(String(error)));
+      }
+      let endMs = -Infinity;
+      for (const r of records) if (r.endMs > endMs) endMs = r.endMs;
+      const aborted = records.some((r) => r.error?.reason === "aborted");
+      resolve({
+        status: halt ?? (aborted ? "interrupted" : "completed"),
+        records,
+        originMs,
+        startMs: offsets && o.count > 0 ? originMs + offsets[0]! : originMs,
+        endMs: Number.isFinite(endMs) ? endMs : o.now(),
+        dispatchEndMs,
+        unsent: o.count - next + notSent,
+      });
+    }
+
+    function dispatch(scheduledMs: number): void {
+      const req = prepare(next++);
+      inFlight++;
+      if (next === o.count) dispatchEndMs = o.now();
+      o.send(req, signal).then((rec) => {
+        inFlight--;
+        if (rec.error?.reason === "aborted" && rec.sendMs === 0) {
+          notSent++; // cancelled before it was written: not a measured request
+        } else {
+          const r = rec as ScenarioRecord;
+          r.stage = o.stage;
+          r.scheduledMs = scheduledMs;
+          r.endMs = rec.endMs ?? o.now();
+          records.push(r);
+          o.onRecord?.(r);
+        }
+        tick(rec.endMs ?? o.now());
+      }, settle);
+    }
+
+    /** Sends everything due (and allowed by the in-flight cap), then sleeps until the next due time. */
+    function tick(freedAtMs: number): void {
+      if (settled) return;
+      try {
+        wake?.cancel();
+        wake = null;
+        if (!halt && (o.stop.aborted || o.abort.aborted) && next < o.count) {
+          halt = "interrupted";
+          dispatchEndMs = o.now();
+        }
+        if (!halt) {
+          while (next < o.count && inFlight < o.maxInFlight) {
+            if (offsets) {
+              const dueMs = originMs + offsets[next]!;
+              if (dueMs > o.now()) break;
+              dispatch(dueMs);
+            } else {
+              // Closed loop: the first wave is due at the origin, each later request when its slot was freed.
+              dispatch(next < o.maxInFlight ? originMs : Number.isNaN(freedAtMs) ? o.now() : freedAtMs);
+              freedAtMs = NaN;
+            }
+          }
+          if (offsets && next < o.count && inFlight < o.maxInFlight) {
+            const dueMs = originMs + offsets[next]!;
+            if (prepared === null) {
+              const r = o.source.request(o.firstRequest + next);
+              prepared = { index: o.firstRequest + next, body: r.body, plannedPromptTokens: r.plannedPromptTokens };
+            }
+            wake = wakeAt(dueMs, o.now, () => tick(NaN));
+          }
+        }
+        if (inFlight === 0 && (halt !== null || next === o.count)) settle();
+      } catch (err) {
+        settle(err);
+      }
+    }
+
+    tick(NaN);
+  });
+}
