@@ -1,0 +1,117 @@
+/**
+ * `failures.by_label` as inference-perf builds it (kubernetes-sigs/inference-perf inference_perf/reportgen/base.py
+ * `make_concise_label`, `parse_error_message`, `build_error_counts`):
+ *   { "<label>": { count, messages: [{ message }] } }, labels sorted by descending count (ties: first seen first),
+ *   identical messages merged, at most `max_error_messages` distinct messages kept per label (count stays exact).
+ * Labels: an HTTP error is "<code> - <label>" with the label from the status (429, 500, 502, 503, 504), else from
+ * the message (context window, invalid JSON, timeout, model not found), else "other"; any other error is
+ * "Timeout" or "Connection Error" when its message says so, else its type in lower case.
+ *
+ * Our RequestError → inference-perf's (error_type, error_msg): an "http" error is `HTTP Error <status>` with the
+ * response body as message (our "HTTP 503: " prefix removed, so a JSON body's `error.message` is found); every
+ * other reason keeps its name as the type ("disconnect", "malformed-chunk", …), where inference-perf has a Python
+ * exception class name. A record with no error and no token-bearing chunk counts as "empty-stream".
+ */
+import type { ScenarioRecord } from "../types.ts";
+
+export interface ErrorLabelEntry {
+  count: number;
+  messages: Array<{ message: string }>;
+}
+
+const HTTP_CODE_LABELS: Readonly<Record<string, string>> = {
+  "429": "Rate Limit",
+  "500": "Internal Server Error",
+  "502": "Bad Gateway",
+  "503": "Service Unavailable",
+  "504": "Gateway Timeout",
+};
+
+const HTTP_MESSAGE_LABELS: ReadonlyArray<[RegExp, string]> = [
+  [/context.window|context length|maximum context|max.?tokens|token.?limit/i, "Context Window"],
+  [/invalid.?json|json.?parse|malformed.?json|unexpected.?token|expecting value|unterminated string|expecting ',' delimiter/i, "Invalid JSON"],
+  [/timeout|timed.?out/i, "Timeout"],
+  [/model.?not.?found|no such model/i, "Model Not Found"],
+];
+
+const OTHER_MESSAGE_LABELS: ReadonlyArray<[RegExp, string]> = [
+  [/timeout|timed.?out/i, "Timeout"],
+  [/connection.?refused|connect/i, "Connection Error"],
+];
+
+/** `{"error": {"message": …}}` (or `{"message": …}`) → the message; anything else unchanged. */
+export function parseErrorMessage(raw: string): string {
+  try {
+    const body: unknown = JSON.parse(raw);
+    if (body !== null && typeof body === "object" && !Array.isArray(body)) {
+      const obj = body as Record<string, unknown>;
+      const error = pyTruthy(obj.error) ? obj.error : obj; // Python: body.get("error") or body
+      if (error !== null && typeof error === "object" && !Array.isArray(error) && "message" in error) {
+        return pyStr((error as Record<string, unknown>).message);
+      }
+    }
+  } catch {
+    // not JSON: the raw text is the message
+  }
+  return raw;
+}
+
+/** Python truthiness of a JSON value. */
+function pyTruthy(v: unknown): boolean {
+  if (v === undefined || v === null || v === false || v === 0 || v === "") return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === "object") return Object.keys(v).length > 0;
+  return true;
+}
+
+/** Python's str() of a JSON value, for the few shapes a message can take. */
+function pyStr(v: unknown): string {
+  if (typeof v === "string") return v;
+  if (v === null) return "None";
+  if (typeof v === "boolean") return v ? "True" : "False";
+  return typeof v === "object" ? JSON.stringify(v) : String(v);
+}
+
+export function conciseErrorLabel(errorType: string, errorMsg: string): string {
+  if (errorType.startsWith("HTTP Error ")) {
+    const code = errorType.split(/\s+/).at(-1) ?? "?";
+    const byCode = HTTP_CODE_LABELS[code];
+    if (byCode !== undefined) return `${code} - ${byCode}`;
+    for (const [pattern, label] of HTTP_MESSAGE_LABELS) if (pattern.test(errorMsg)) return `${code} - ${label}`;
+    return `${code} - other`;
+  }
+  for (const [pattern, label] of OTHER_MESSAGE_LABELS) if (pattern.test(errorMsg)) return label;
+  return errorType.toLowerCase().trim();
+}
+
+/** inference-perf's (error_type, error_msg) of a failed record. */
+export function errorTypeAndMessage(rec: ScenarioRecord): { errorType: string; errorMsg: string } {
+  const e = rec.error;
+  if (e === null) return { errorType: "empty-stream", errorMsg: "HTTP 200 but no token-bearing chunk arrived" };
+  if (e.reason === "http") {
+    const status = e.status ?? 0;
+    return { errorType: `HTTP Error ${status}`, errorMsg: e.message.replace(/^HTTP \d+:\s*/, "") };
+  }
+  return { errorType: e.reason, errorMsg: e.message };
+}
+
+export function buildErrorCounts(failed: readonly ScenarioRecord[], maxErrorMessages: number): Record<string, ErrorLabelEntry> {
+  const counts = new Map<string, number>();
+  const messages = new Map<string, Set<string>>();
+  for (const rec of failed) {
+    const { errorType, errorMsg } = errorTypeAndMessage(rec);
+    const message = parseErrorMessage(errorMsg);
+    const label = conciseErrorLabel(errorType, message);
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+    let kept = messages.get(label);
+    if (kept === undefined) messages.set(label, (kept = new Set()));
+    if (!kept.has(message) && kept.size < maxErrorMessages) kept.add(message);
+  }
+  // Array.prototype.sort is stable: equal counts keep first-seen order, as Python's sorted().
+  const labels = [...counts.keys()].sort((a, b) => (counts.get(b) as number) - (counts.get(a) as number));
+  const out: Record<string, ErrorLabelEntry> = {};
+  for (const label of labels) {
+    out[label] = { count: counts.get(label) as number, messages: [...(messages.get(label) ?? [])].map((message) => ({ message })) };
+  }
+  return out;
+}
