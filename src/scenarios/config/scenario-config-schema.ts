@@ -1,0 +1,101 @@
+/**
+ * An inference-perf config (both schema generations: v0.2.0 as the AI on EKS chart pins it, and
+ * current main; research/inference-perf.md §1, §1.10), as kneepoint runs it. One zod schema, the single
+ * source of defaults (CONVENTIONS.md, habit 1). Keys keep inference-perf's snake_case spelling so a
+ * config and its effective config.yaml read the same in both tools. Strict objects: a key neither
+ * generation knows is an error (schema-keys.ts words it and suggests the nearest key).
+ */
+import { z } from "zod";
+import { dataSchema } from "./data-schema.ts";
+import { loadSchema } from "./load-schema.ts";
+import { metricsSchema, reportSchema, storageSchema } from "./report-storage-schema.ts";
+
+export const API_TYPES = ["completion", "chat", "anthropic_messages"] as const;
+
+export const apiSchema = z.strictObject({
+  type: z.enum(API_TYPES, { message: `must be one of ${API_TYPES.join(", ")}` }).default("completion"),
+  /** Needed for TTFT/ITL/TPOT; streamed requests add stream_options.include_usage. */
+  streaming: z.boolean().default(false),
+  headers: z.record(z.string(), z.string()).nullable().default(null),
+  slo_unit: z.enum(["s", "ms", "us"]).nullable().default(null),
+  slo_tpot_header: z.string().nullable().default(null),
+  slo_ttft_header: z.string().nullable().default(null),
+  response_format: z.record(z.string(), z.unknown()).nullable().default(null),
+  session_id_header_key: z.string().nullable().default(null),
+  session_token_header_key: z.string().nullable().default(null),
+});
+
+export const serverSchema = z.strictObject({
+  type: z.enum(["vllm", "sglang", "tgi", "mock"]).default("vllm"),
+  /** null: the first id of GET {base_url}/v1/models. */
+  model_name: z.string().min(1).nullable().default(null),
+  base_url: z.url({ message: "server.base_url must be a URL such as http://127.0.0.1:8000" }),
+  ignore_eos: z.boolean().default(true),
+  api_key: z.string().min(1).nullable().default(null),
+  cert_path: z.string().nullable().default(null),
+  key_path: z.string().nullable().default(null),
+});
+
+export type ServerConfig = z.infer<typeof serverSchema>;
+
+export const tokenizerSchema = z.strictObject({
+  /** A Hugging Face model id or a local tokenizer.json (file or directory). */
+  pretrained_model_name_or_path: z.string().min(1).nullable().default(null),
+  trust_remote_code: z.boolean().nullable().default(null),
+  token: z.string().min(1).nullable().default(null),
+});
+
+export const scenarioConfigSchema = z
+  .strictObject({
+    api: apiSchema.prefault({}),
+    data: dataSchema.prefault({}),
+    load: loadSchema.prefault({}),
+    metrics: metricsSchema.nullable().default(null),
+    report: reportSchema.prefault({}),
+    storage: storageSchema.nullable().prefault({}),
+    server: serverSchema.nullable().default(null),
+    tokenizer: tokenizerSchema.nullable().default(null),
+    circuit_breakers: z.array(z.unknown()).nullable().default(null),
+  })
+  .superRefine((cfg, ctx) => {
+    const issue = (path: Array<string | number>, message: string) => ctx.addIssue({ code: "custom", path, message });
+    if (cfg.server === null) issue(["server"], "is required: add a server block with base_url (and model_name)");
+
+    const { data, load } = cfg;
+    if (data.type === "synthetic" || data.type === "random") {
+      if (data.input_distribution === null) issue(["data", "input_distribution"], `is required for data.type ${data.type}`);
+      if (data.output_distribution === null) issue(["data", "output_distribution"], `is required for data.type ${data.type}`);
+    }
+    if (data.type === "shared_prefix" && data.shared_prefix === null) issue(["data", "shared_prefix"], "is required for data.type shared_prefix");
+    // inference-perf's random and synthetic generators refuse api.type chat; kneepoint sends their prompt as one
+    // user message instead, so the AI on EKS pages' `api.type: chat` + `data.type: synthetic` configs run.
+
+    if (load.stages.length === 0 && load.sweep === null) issue(["load", "stages"], "set at least one stage, or a sweep block");
+    if (load.sweep !== null && (load.type === "concurrent" || load.type === "trace_session_replay")) {
+      issue(["load", "sweep"], `cannot be used with load.type ${load.type}`);
+    }
+    load.stages.forEach((s, i) => {
+      const at = (k: string) => ["load", "stages", i, k];
+      if (load.type === "concurrent") {
+        if (s.num_requests == null) issue(at("num_requests"), "is required for load.type concurrent");
+        if (s.concurrency_level == null) issue(at("concurrency_level"), "is required for load.type concurrent");
+      } else if (load.type !== "trace_session_replay") {
+        if (s.rate == null) issue(at("rate"), `is required for load.type ${load.type}`);
+        if (s.duration == null) issue(at("duration"), `is required for load.type ${load.type}`);
+        if (s.num_requests != null) issue(at("num_requests"), `is only for load.type concurrent, not ${load.type}`);
+        if (s.concurrency_level != null) issue(at("concurrency_level"), `is only for load.type concurrent, not ${load.type}`);
+      }
+    });
+
+    if (cfg.metrics?.type === "prometheus") {
+      const p = cfg.metrics.prometheus;
+      if (p === null) issue(["metrics", "prometheus"], "is required when metrics.type is prometheus (set prometheus.url)");
+      else if ((p.url !== null) === p.google_managed) issue(["metrics", "prometheus", "url"], "set exactly one of url or google_managed");
+    }
+  })
+  // The refinement above guarantees a server block; the type says so too (this runs only when it passed).
+  .transform((cfg) => cfg as typeof cfg & { server: ServerConfig });
+
+export type ScenarioConfig = z.infer<typeof scenarioConfigSchema>;
+export type ScenarioConfigInput = z.input<typeof scenarioConfigSchema>;
+export type ApiConfig = z.infer<typeof apiSchema>;

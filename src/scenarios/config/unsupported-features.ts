@@ -1,0 +1,93 @@
+/**
+ * Features of inference-perf configs that kneepoint does not run yet. Each is refused by name with what
+ * to do instead — never skipped silently, so a run never measures something other than what its config says.
+ * The table is checked against the raw document (before defaults), so only what the user wrote can trip it.
+ */
+
+type Segment = string | number;
+
+export interface UnsupportedFeature {
+  path: Segment[];
+  /** What was written, in words: e.g. "data.type cnn_dailymail". */
+  what: string;
+  hint: string;
+}
+
+interface Rule {
+  path: string[];
+  /** True when the written value uses the unsupported feature. */
+  matches: (value: unknown) => boolean;
+  what: (value: unknown) => string;
+  hint: string;
+}
+
+const isSet = (v: unknown) => v !== undefined && v !== null && v !== false && !(Array.isArray(v) && v.length === 0);
+const oneOf = (...values: string[]) => (v: unknown) => typeof v === "string" && values.includes(v);
+const named = (path: string) => () => path;
+const valued = (path: string) => (v: unknown) => `${path} ${String(v)}`;
+
+const RULES: Rule[] = [
+  { path: ["api", "type"], matches: oneOf("anthropic_messages"), what: valued("api.type"), hint: "use api.type completion or chat" },
+  { path: ["api", "response_format"], matches: isSet, what: named("api.response_format (structured output)"), hint: "remove api.response_format" },
+  { path: ["api", "session_id_header_key"], matches: isSet, what: named("api.session_id_header_key (multi-turn sessions)"), hint: "remove it" },
+  { path: ["api", "session_token_header_key"], matches: isSet, what: named("api.session_token_header_key (session affinity)"), hint: "remove it" },
+  { path: ["api", "slo_unit"], matches: isSet, what: named("api.slo_unit (per-request SLO headers)"), hint: "set SLOs with report.goodput.constraints instead" },
+  { path: ["api", "slo_ttft_header"], matches: isSet, what: named("api.slo_ttft_header (per-request SLO headers)"), hint: "set SLOs with report.goodput.constraints instead" },
+  { path: ["api", "slo_tpot_header"], matches: isSet, what: named("api.slo_tpot_header (per-request SLO headers)"), hint: "set SLOs with report.goodput.constraints instead" },
+  {
+    path: ["data", "type"],
+    matches: oneOf("cnn_dailymail", "infinity_instruct", "billsum_conversations", "visionarena"),
+    what: valued("data.type"),
+    hint: "these datasets stream from the Hugging Face Hub; use data.type shareGPT with a local data.path, synthetic, random, shared_prefix or mock",
+  },
+  {
+    path: ["data", "type"],
+    matches: oneOf("otel_trace_replay", "weka_trace_replay", "conversation_replay", "dataset_trace"),
+    what: valued("data.type"),
+    hint: "trace and conversation replay are not implemented; use synthetic, random, shared_prefix, shareGPT or mock",
+  },
+  { path: ["data", "multimodal"], matches: isSet, what: named("data.multimodal (images, video, audio)"), hint: "remove data.multimodal" },
+  { path: ["data", "trace"], matches: isSet, what: named("data.trace (lengths from a trace file)"), hint: "use input_distribution and output_distribution" },
+  { path: ["data", "otel_trace_replay"], matches: isSet, what: named("data.otel_trace_replay"), hint: "remove the block" },
+  { path: ["data", "weka_trace_replay"], matches: isSet, what: named("data.weka_trace_replay"), hint: "remove the block" },
+  { path: ["data", "conversation_replay"], matches: isSet, what: named("data.conversation_replay"), hint: "remove the block" },
+  { path: ["data", "visionarena"], matches: isSet, what: named("data.visionarena"), hint: "remove the block" },
+  { path: ["data", "use_chat_template"], matches: (v) => v === true, what: named("data.use_chat_template"), hint: "remove it, or use api.type chat with data.type shared_prefix" },
+  { path: ["data", "shared_prefix", "enable_multi_turn_chat"], matches: (v) => v === true, what: named("data.shared_prefix.enable_multi_turn_chat (multi-turn sessions)"), hint: "set it to false" },
+  { path: ["data", "shared_prefix", "multimodal"], matches: isSet, what: named("data.shared_prefix.multimodal"), hint: "remove it" },
+  { path: ["load", "type"], matches: oneOf("trace_replay", "trace_session_replay"), what: valued("load.type"), hint: "use load.type constant, poisson or concurrent" },
+  { path: ["load", "trace"], matches: isSet, what: named("load.trace (arrival times from a trace file)"), hint: "use load.stages" },
+  { path: ["load", "lora_traffic_split"], matches: isSet, what: named("load.lora_traffic_split (multi-LoRA traffic)"), hint: "remove it and set server.model_name to one adapter" },
+  { path: ["load", "circuit_breakers"], matches: isSet, what: named("load.circuit_breakers"), hint: "remove them; load.request_timeout bounds each request" },
+  { path: ["circuit_breakers"], matches: isSet, what: named("circuit_breakers"), hint: "remove them; load.request_timeout bounds each request" },
+  { path: ["server", "type"], matches: oneOf("mock"), what: valued("server.type"), hint: "start the built-in simulator (kneepoint sim) and point server.base_url at it" },
+  { path: ["server", "cert_path"], matches: isSet, what: named("server.cert_path (client TLS certificates)"), hint: "remove it" },
+  { path: ["server", "key_path"], matches: isSet, what: named("server.key_path (client TLS certificates)"), hint: "remove it" },
+  { path: ["metrics", "prometheus", "google_managed"], matches: (v) => v === true, what: named("metrics.prometheus.google_managed"), hint: "set metrics.prometheus.url to a Prometheus-compatible endpoint instead" },
+];
+
+function at(doc: unknown, path: readonly string[]): unknown {
+  let v: unknown = doc;
+  for (const k of path) {
+    if (v === null || typeof v !== "object" || Array.isArray(v)) return undefined;
+    v = (v as Record<string, unknown>)[k];
+  }
+  return v;
+}
+
+export function findUnsupportedFeatures(doc: unknown): UnsupportedFeature[] {
+  const found: UnsupportedFeature[] = [];
+  for (const rule of RULES) {
+    const value = at(doc, rule.path);
+    if (rule.matches(value)) found.push({ path: rule.path, what: rule.what(value), hint: rule.hint });
+  }
+  const data = at(doc, ["data"]) as Record<string, unknown> | undefined;
+  if (data?.type === "shareGPT" && (data.path === undefined || data.path === null)) {
+    found.push({
+      path: ["data", "path"],
+      what: "data.type shareGPT without data.path (streaming ShareGPT from the Hugging Face Hub)",
+      hint: "download ShareGPT_V3_unfiltered_cleaned_split.json and set data.path to it",
+    });
+  }
+  return found;
+}
