@@ -4,7 +4,7 @@ KNEEPOINT := npx --no-install tsx src/cli/main.ts
 NODE_MODULES := node_modules/.package-lock.json
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test sim sweep bench-sim bench-engine install dashboard
+.PHONY: help demo test sim sweep bench-sim bench-engine install dashboard vllm-up vllm-down bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -25,6 +25,15 @@ sim: $(NODE_MODULES) ## start the vLLM-compatible simulator on :8000 (PROFILE=h1
 
 sweep: $(NODE_MODULES) ## run the concurrency sweep against BASE_URL (default http://127.0.0.1:8000)
 	$(KNEEPOINT) sweep
+
+vllm-up: $(NODE_MODULES) ## deploy vLLM (deploy/vllm/, values.yaml) and wait until it serves (NAMESPACE, GPU_NODE_UP, VLLM_UP_TIMEOUT)
+	$(KNEEPOINT) vllm-up
+
+vllm-down: $(NODE_MODULES) ## delete the vLLM server and release its GPU (NAMESPACE, GPU_NODE_DOWN)
+	$(KNEEPOINT) vllm-down
+
+bench: $(NODE_MODULES) ## run the sweep as a Job in the cluster; table, verdict, benchmarks.md (ENGINE, CONCURRENCY, INPUT_LEN, …)
+	$(KNEEPOINT) bench
 
 bench-sim: $(NODE_MODULES) ## benchmark the simulator itself (tokens/s and streams on one core)
 	npm run bench:sim

@@ -8,6 +8,8 @@ import { registerSimCommand } from "./commands/sim.ts";
 import { registerSweepCommand } from "./commands/sweep.ts";
 import { registerDemoCommand } from "./commands/demo.ts";
 import { registerReportCommand } from "./commands/report.ts";
+import { registerBenchCommand } from "./commands/bench.ts";
+import { registerVllmServerCommands } from "./commands/vllm-server.ts";
 import { HARNESS_VERSION } from "../version.ts";
 
 export function buildProgram(): Command {
@@ -25,13 +27,16 @@ export function buildProgram(): Command {
         "4 thresholds failed, 130 interrupted (partial results saved).\n\n" +
         "Examples:\n" +
         "  kneepoint sim --port 8000                 # a vLLM-compatible simulator on your laptop\n" +
-        "  kneepoint sweep --base-url http://127.0.0.1:8000   # the closed-loop concurrency sweep",
+        "  kneepoint sweep --base-url http://127.0.0.1:8000   # the closed-loop concurrency sweep\n" +
+        "  kneepoint vllm-up && kneepoint bench      # the sweep as a Job in your cluster (make vllm-up, make bench)",
     );
   program.exitOverride();
   registerSimCommand(program);
   registerSweepCommand(program);
   registerDemoCommand(program);
   registerReportCommand(program);
+  registerVllmServerCommands(program);
+  registerBenchCommand(program);
   // Subcommands do not inherit these: without them a bad flag would call process.exit(1) from inside commander.
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError("(run with --help for usage)");
   return program;

@@ -4,7 +4,10 @@
  * streaming requests (pod logs, the service proxy) go through node:http(s) with the same credentials, because
  * the client's Log helper pipes the body without reporting a connection that breaks mid-stream.
  */
+import { existsSync } from "node:fs";
 import http from "node:http";
+import { homedir } from "node:os";
+import { delimiter, join } from "node:path";
 import https from "node:https";
 import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi } from "@kubernetes/client-node";
 import { EnvironmentError, UsageError } from "../errors.ts";
@@ -26,7 +29,17 @@ export interface Kube {
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-export function connectKube(opts: { namespace?: string | undefined }): Kube {
+/** Where client-node looks for a kubeconfig: KUBECONFIG, ~/.kube/config, or the pod's service account. */
+function kubeconfigExists(env: NodeJS.ProcessEnv): boolean {
+  const files = env.KUBECONFIG?.split(delimiter).filter(Boolean) ?? [join(env.HOME ?? homedir(), ".kube", "config")];
+  return files.some((f) => existsSync(f)) || Boolean(env.KUBERNETES_SERVICE_HOST);
+}
+
+export function connectKube(opts: { namespace?: string | undefined; env?: NodeJS.ProcessEnv }): Kube {
+  // Without any, client-node would quietly try http://localhost:8080.
+  if (!kubeconfigExists(opts.env ?? process.env)) {
+    throw new UsageError("no kubeconfig found (KUBECONFIG is unset and ~/.kube/config does not exist)", "get your cluster's credentials (e.g. `gcloud container clusters get-credentials …`, `aws eks update-kubeconfig …`); `make demo` needs no cluster");
+  }
   const kc = new KubeConfig();
   try {
     kc.loadFromDefault();

@@ -44,6 +44,11 @@ export interface RenderJobOptions {
   vllmImage: string;
   /** Name of the ConfigMap with the native engine's bundle. */
   bundleConfigMap: string;
+  /**
+   * The model server of deploy/vllm/values.yaml: its served name and model id become the Job's DEFAULT_BENCH_MODEL
+   * and DEFAULT_TOKENIZER, so a forker who changes the model there benchmarks it without editing the Job.
+   */
+  server?: { servedModelName: string; model: string };
 }
 
 /** Settings that become env values of the Job's container. */
@@ -77,7 +82,8 @@ export function renderBenchJob(source: V1Job, opts: RenderJobOptions): V1Job {
     throw new UsageError("benchmarks/job.yaml must hold a Job with one container", "restore it with `git checkout benchmarks/job.yaml`");
   }
   template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, [LABEL.runId]: opts.runId } };
-  container.env = patchEnv(container.env ?? [], envOverrides(opts.settings));
+  const server = opts.server ? { DEFAULT_BENCH_MODEL: opts.server.servedModelName, DEFAULT_TOKENIZER: opts.server.model } : {};
+  container.env = patchEnv(container.env ?? [], { ...server, ...envOverrides(opts.settings) });
   if (opts.settings.engine === "vllm") {
     container.image = opts.vllmImage;
     return job;

@@ -167,10 +167,9 @@ describe("RBAC", () => {
         ...["get", "list", "watch"].map((v) => `core/pods:${v}`),
         "core/pods/log:get",
         ...["create", "get", "delete"].map((v) => `core/configmaps:${v}`),
+        "core/events:list",
         "apps/deployments:get",
-        "core/services:get",
-        "core/pods/portforward:get",
-        "core/pods/portforward:create",
+        "core/services/proxy:get",
       ].sort(),
     );
     expect(grants(role).some((g) => g.includes("*") || g.startsWith("core/secrets"))).toBe(false);

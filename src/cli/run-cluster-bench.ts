@@ -1,0 +1,300 @@
+/**
+ * `make bench` / `kneepoint bench`: the sweep as a Job in the cluster, analysed here. Renders
+ * benchmarks/job.yaml for the engine, ships the native engine in a ConfigMap when ENGINE=native, replaces a
+ * previous Job, streams the Job's log as progress, collects the marked results, reads peaks from Prometheus
+ * (a URL, or a Service through the API server), and prints and records the table, knee and verdict like a
+ * local sweep. The log and every parsed step are saved as they arrive; a failed or cut-short Job still
+ * reports the steps it finished.
+ */
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { V1ConfigMap, V1Job } from "@kubernetes/client-node";
+import { sweepConfigSchema, type SweepConfig } from "../config/sweep-config.ts";
+import type { TargetInfo } from "../engine/target-info.ts";
+import { extractMarkedResults } from "../engine/vllm/extract-marked-results.ts";
+import { parseVllmResult } from "../engine/vllm/parse-vllm-result.ts";
+import { EnvironmentError, InterruptedError, KneepointError } from "../errors.ts";
+import { buildEngineBundle, BUNDLE_KEY } from "../k8s/engine-bundle.ts";
+import type { BenchSettings } from "../k8s/bench-settings.ts";
+import { connectKube, isKubeStatus, kubeCall, type Kube } from "../k8s/kube-client.ts";
+import { describeKubeError } from "../k8s/kube-errors.ts";
+import { pickManifest, readManifests } from "../k8s/load-manifests.ts";
+import { objectMeta, BENCH_TARGET_CONFIGMAP } from "../k8s/manifest-names.ts";
+import { readClusterContext, type ClusterContext } from "../k8s/read-cluster-context.ts";
+import { renderBenchJob } from "../k8s/render-bench-job.ts";
+import { deleteJob, runBenchJob, type JobOutcome } from "../k8s/run-bench-job.ts";
+import { parseServiceRef, serviceOfUrl, serviceProxyFetch } from "../k8s/service-proxy.ts";
+import { readVllmValues, vllmImage } from "../k8s/vllm-values.ts";
+import { describeErrorCounts } from "../metrics/summarize-step.ts";
+import { createResultsWriter, newRunId, stepFileName } from "../report/results-writer.ts";
+import { createServerMetricsSource } from "../server-metrics/server-metrics-source.ts";
+import type { StepPeaks } from "../server-metrics/step-peaks.ts";
+import type { TimeSeries } from "../server-metrics/time-series.ts";
+import { HARNESS_VERSION } from "../version.ts";
+import { installInterrupt } from "./interrupt.ts";
+import { reportRun, type ReportStep } from "./report-run.ts";
+import type { CliIo } from "./run-sweep.ts";
+
+const JOB_FILE = "benchmarks/job.yaml";
+const VALUES_FILE = "deploy/vllm/values.yaml";
+
+export interface ClusterBenchReport {
+  dir: string;
+  steps: ReportStep[];
+  outcome: JobOutcome;
+}
+
+/** The Job's literal env value, e.g. DEFAULT_BASE_URL, or the fallback. */
+function jobEnv(job: V1Job, name: string): string | undefined {
+  return job.spec?.template.spec?.containers[0]?.env?.find((e) => e.name === name)?.value;
+}
+
+/** What the Job will benchmark: the bench-target ConfigMap's keys, else the Job's DEFAULT_* values. */
+async function readTarget(kube: Kube, job: V1Job): Promise<{ baseUrl: string; model: string; endpoint: string; tokenizer: string; source: string }> {
+  let data: Record<string, string> = {};
+  let source = `the Job's defaults (no ${BENCH_TARGET_CONFIGMAP} ConfigMap)`;
+  try {
+    const cm = await kube.core.readNamespacedConfigMap({ name: BENCH_TARGET_CONFIGMAP, namespace: kube.namespace });
+    data = cm.data ?? {};
+    source = `ConfigMap ${BENCH_TARGET_CONFIGMAP}`;
+  } catch (err) {
+    // Absent is normal (the Job's defaults target `make vllm-up`'s server); anything else is the first sign of a
+    // cluster problem (unreachable, credentials, RBAC), worth stopping on.
+    if (!isKubeStatus(err, 404)) throw describeKubeError(err, `read ConfigMap ${BENCH_TARGET_CONFIGMAP} in namespace ${kube.namespace}`, kube);
+  }
+  const pick = (key: string) => data[key]?.trim() || jobEnv(job, `DEFAULT_${key}`) || "";
+  return { baseUrl: pick("BASE_URL"), model: pick("BENCH_MODEL"), endpoint: pick("ENDPOINT"), tokenizer: pick("TOKENIZER"), source };
+}
+
+/** Replaces the engine ConfigMap with this run's bundle. */
+async function shipEngineBundle(kube: Kube, runId: string, say: (s: string) => void): Promise<string> {
+  const meta = objectMeta("engine-bundle", runId);
+  const bundle = await buildEngineBundle();
+  say(`native engine bundled: ${(bundle.plainBytes / 1024).toFixed(0)} KiB, ${(bundle.gzipped.length / 1024).toFixed(0)} KiB gzipped, in ConfigMap ${meta.name}`);
+  const body: V1ConfigMap = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: meta.name, namespace: kube.namespace, labels: meta.labels },
+    binaryData: { [BUNDLE_KEY]: bundle.gzipped.toString("base64") },
+  };
+  try {
+    await kube.core.deleteNamespacedConfigMap({ name: meta.name, namespace: kube.namespace });
+  } catch (err) {
+    if (!isKubeStatus(err, 404)) await kubeCall(kube, `delete ConfigMap ${meta.name}`, () => Promise.reject(err));
+  }
+  await kubeCall(kube, `create ConfigMap ${meta.name}`, () => kube.core.createNamespacedConfigMap({ namespace: kube.namespace, body }));
+  return meta.name;
+}
+
+/** Lines the Job prints when a step fails: `=== kneepoint-step-failed c=8 exit=1 ===`. */
+function failedSteps(log: string): Array<{ concurrency: number; exit: number }> {
+  return [...log.matchAll(/=== kneepoint-step-failed c=(\d+) exit=(\d+) ===/g)].map((m) => ({ concurrency: Number(m[1]), exit: Number(m[2]) }));
+}
+
+export async function runClusterBench(settings: BenchSettings, io: CliIo): Promise<ClusterBenchReport> {
+  const say = (s: string) => io.stderr.write(s + "\n");
+  const warnings: string[] = [];
+  const warn = (w: string) => {
+    warnings.push(w);
+    say(`warning: ${w}`);
+  };
+  const kube = connectKube({ namespace: settings.namespace });
+  const source = pickManifest(await readManifests(JOB_FILE), "Job") as V1Job;
+  const values = await readVllmValues(VALUES_FILE);
+  const runId = newRunId(Date.now(), Math.random());
+  const engineName = settings.engine === "vllm" ? `vllm bench serve (${vllmImage(values)})` : `native (kneepoint ${HARNESS_VERSION}, ${settings.nodeImage})`;
+  say(`kneepoint ${HARNESS_VERSION}: make bench, engine ${settings.engine}, namespace ${kube.namespace} (context ${kube.context}, ${kube.server})`);
+
+  const bundleConfigMap = objectMeta("engine-bundle").name;
+  const job = renderBenchJob(source, { settings, namespace: kube.namespace, runId, vllmImage: vllmImage(values), bundleConfigMap, server: values });
+  const target = await readTarget(kube, job);
+  say(`target: ${target.baseUrl}${target.endpoint}, model ${target.model} (from ${target.source})`);
+  const concurrency = (jobEnv(job, "CONCURRENCY") ?? "").split(/\s+/).filter(Boolean).map(Number);
+
+  const writer = await createResultsWriter(settings.out, runId);
+  await writer.writeJson("job.json", job);
+  if (settings.engine === "native") await shipEngineBundle(kube, runId, say);
+
+  const jobName = job.metadata!.name!;
+  if (await deleteJob(kube, jobName, { waitMs: 120_000 })) say(`deleted the previous Job ${jobName}`);
+
+  const interrupt = installInterrupt({ graceMs: 0, onStop: () => say("stopping: deleting the Job (it would go on loading the server)…"), onAbort: () => undefined });
+  const logPath = join(writer.dir, "job.log");
+  let logText = "";
+  let outcome: JobOutcome;
+  say(`created Job ${jobName}; results in ${writer.dir}`);
+  try {
+    outcome = await runBenchJob(kube, {
+      job,
+      runId,
+      startTimeoutMs: settings.startTimeoutMin * 60_000,
+      runTimeoutMs: settings.runTimeoutMin * 60_000,
+      signal: interrupt.stop,
+      onStage: (stage) => say(`pod: ${stage.text}`),
+      onLogLine: (line) => {
+        logText += line + "\n";
+        if (!/^\s*[{[]/.test(line)) say(`  │ ${line}`); // the result JSON is long; everything else is progress
+      },
+    });
+  } finally {
+    interrupt.dispose();
+  }
+  await writeFile(logPath, outcome.log + "\n");
+  say(`Job ${outcome.end}: ${outcome.message}`);
+  if (!outcome.logComplete) warn("the Job's log could not be read to its end: results after the break are missing");
+
+  const steps = await collectSteps(outcome.log, writer, warn);
+  const failed = failedSteps(outcome.log);
+  for (const f of failed) warn(`step c=${f.concurrency} failed in the Job (exit ${f.exit}); see ${logPath}`);
+  const missing = concurrency.filter((c) => !steps.some((s) => s.concurrency === c));
+  const partial = outcome.end !== "succeeded" || missing.length > 0;
+
+  const cleanup = async () => {
+    if (!settings.keepJob || outcome.end === "interrupted") await deleteJob(kube, jobName, { waitMs: 60_000 }).catch((e: unknown) => warn(`could not delete Job ${jobName}: ${(e as Error).message}`));
+    if (settings.engine === "native") await kube.core.deleteNamespacedConfigMap({ name: bundleConfigMap, namespace: kube.namespace }).catch(() => undefined);
+  };
+
+  await writer.writeJson("summary.json", {
+    runId,
+    engine: engineName,
+    namespace: kube.namespace,
+    job: { name: jobName, end: outcome.end, message: outcome.message, pod: outcome.podName, node: outcome.nodeName, logComplete: outcome.logComplete },
+    target: { baseUrl: target.baseUrl, endpoint: target.endpoint, model: target.model },
+    status: partial ? "partial" : "complete",
+    warnings,
+    steps: steps.map((s) => ({ concurrency: s.concurrency, file: stepFileName(s.concurrency, "step"), completed: s.result.completed, failed: s.result.failed ?? null })),
+  });
+
+  if (steps.length === 0) {
+    await cleanup();
+    io.stdout.write(`results: ${writer.dir} (no step finished; the Job's log is in job.log)\n`);
+    const hint =
+      outcome.end === "start-timeout"
+        ? "check the node pool and quotas (kubectl describe pod), or raise START_TIMEOUT"
+        : outcome.end === "interrupted"
+          ? "rerun make bench when ready"
+          : `read ${logPath}; a wrong target shows as connection errors (check the ${BENCH_TARGET_CONFIGMAP} ConfigMap)`;
+    const error = outcome.end === "interrupted" ? new InterruptedError(`make bench stopped before any step finished`, hint) : new EnvironmentError(`the sweep produced no result: ${outcome.message}`, hint);
+    throw error;
+  }
+
+  const context = await readClusterContext(kube, { target: serviceOfUrl(target.baseUrl, kube.namespace) });
+  for (const note of context.notes) say(`note: ${note}`);
+  const metrics = await readPeaks(kube, settings, steps, context, target.model, warn);
+  const targetInfo: TargetInfo = {
+    model: target.model,
+    modelRoot: null,
+    serverVersion: context.serverVersion ?? null,
+    simulator: context.simulator ?? null,
+    simulatorProfile: context.simulatorProfile ?? null,
+    maxNumSeqs: context.maxNumSeqs ?? null,
+    servedModels: [target.model],
+  };
+  const config: SweepConfig = sweepConfigSchema.parse({
+    baseUrl: target.baseUrl,
+    model: target.model,
+    endpoint: target.endpoint,
+    concurrency,
+    inputLen: Number(jobEnv(job, "INPUT_LEN")),
+    outputLen: Number(jobEnv(job, "OUTPUT_LEN")),
+    seed: Number(jobEnv(job, "SEED")),
+    ...(jobEnv(job, "NUM_PROMPTS") ? { numPrompts: Number(jobEnv(job, "NUM_PROMPTS")) } : {}),
+    out: settings.out,
+  });
+  await reportRun({
+    runId,
+    config,
+    target: targetInfo,
+    steps,
+    peaks: metrics.peaks,
+    gpu: null,
+    writer,
+    record: partial ? null : settings.record,
+    perStep: jobEnv(job, "NUM_PROMPTS") || `max(${jobEnv(job, "MIN_PROMPTS")}, ${jobEnv(job, "PROMPTS_PER_STEP")}×c)`,
+    io,
+    series: metrics.series,
+    charts: settings.charts,
+    engine: engineName,
+    cluster: {
+      ...(context.gpu ? { gpu: context.gpu } : {}),
+      ...(context.machineType ? { machineType: context.machineType } : {}),
+      ...(context.driver ? { driver: context.driver } : {}),
+      ...(context.cuda ? { cuda: context.cuda } : {}),
+      ...(context.dtype ? { dtype: context.dtype } : {}),
+      ...(context.serverArgs ? { serverArgs: context.serverArgs } : {}),
+    },
+  });
+  if (partial && settings.record) say(`not recorded in ${settings.record}: the run is partial${missing.length ? ` (no result for c=${missing.join(",")})` : ""}`);
+  await cleanup();
+  io.stdout.write(`results: ${writer.dir} (${partial ? "partial" : "complete"})\n`);
+  if (outcome.end === "interrupted") throw new InterruptedError(`make bench stopped by Ctrl-C after ${steps.length} of ${concurrency.length} steps`, `partial results are in ${writer.dir}`);
+  if (outcome.end !== "succeeded") {
+    throw new EnvironmentError(`${outcome.message}; ${steps.length} of ${concurrency.length} steps have results`, `the steps that finished are reported above and saved in ${writer.dir}; the Job's log is ${logPath}`);
+  }
+  return { dir: writer.dir, steps, outcome };
+}
+
+/** The marked results of the log, parsed and saved step by step; a block that does not parse is a warning. */
+async function collectSteps(log: string, writer: Awaited<ReturnType<typeof createResultsWriter>>, warn: (w: string) => void): Promise<ReportStep[]> {
+  const extracted = extractMarkedResults(log);
+  for (const e of extracted.errors) warn(`log line ${e.line}: ${e.message}`);
+  for (const w of extracted.warnings) warn(w);
+  const steps: ReportStep[] = [];
+  for (const r of extracted.results) {
+    try {
+      const parsed = parseVllmResult(r.json, { concurrency: r.concurrency });
+      for (const w of parsed.warnings) warn(`c=${r.concurrency}: ${w}`);
+      await writer.writeJson(stepFileName(r.concurrency, "step"), parsed.result);
+      const res = parsed.result;
+      if (res.failed) warn(`c=${r.concurrency}: ${res.failed} requests failed (${describeErrorCounts(res.errors_by_reason)})`);
+      steps.push({ concurrency: r.concurrency, result: res, partial: false });
+    } catch (err) {
+      warn(err instanceof KneepointError ? err.message : String(err));
+    }
+  }
+  return steps.sort((a, b) => a.concurrency - b.concurrency);
+}
+
+/** Peaks per step from Prometheus, when one is configured; the steps' windows come from their results. */
+async function readPeaks(
+  kube: Kube,
+  settings: BenchSettings,
+  steps: ReportStep[],
+  context: ClusterContext,
+  model: string,
+  warn: (w: string) => void,
+): Promise<{ peaks: Map<number, StepPeaks> | null; series: TimeSeries[] }> {
+  if (!settings.prometheusUrl && !settings.prometheusService) {
+    warn("no PROMETHEUS_URL or PROMETHEUS_SERVICE: no GPU, KV-cache or queue peaks, so the verdict rests on throughput alone");
+    return { peaks: null, series: [] };
+  }
+  const viaService = settings.prometheusService ? parseServiceRef(settings.prometheusService) : null;
+  const source = createServerMetricsSource({
+    kind: "prometheus",
+    model,
+    url: viaService ? "http://service" : settings.prometheusUrl!,
+    scrapeIntervalS: settings.scrapeIntervalS,
+    ...(viaService ? { fetchFn: serviceProxyFetch(kube, viaService) } : {}),
+    ...(process.env.PROMETHEUS_TOKEN?.trim() ? { token: process.env.PROMETHEUS_TOKEN.trim() } : {}),
+    ...(context.serverPods.length ? { pod: context.serverPods.join("|") } : {}),
+  });
+  try {
+    for (const s of steps) {
+      if (s.result.started_at_ms === undefined || s.result.ended_at_ms === undefined) {
+        warn(`c=${s.concurrency}: no time window in the result, so no peaks for this step`);
+        continue;
+      }
+      source.beginStep(s.concurrency);
+      await source.endStep(s.concurrency, s.result.started_at_ms, s.result.ended_at_ms);
+    }
+    const peaks = await source.peaks();
+    const series = await source.series();
+    for (const w of source.warnings()) warn(w);
+    return { peaks, series };
+  } catch (err) {
+    warn(`server metrics could not be read: ${(err as Error).message}${err instanceof KneepointError && err.hint ? ` (${err.hint})` : ""}`);
+    return { peaks: null, series: [] };
+  } finally {
+    await source.close();
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * Runs the sweep Job and brings its log home: deletes a previous Job of the same name (and waits until its
+ * pods are gone, so two sweeps never load the server at once), creates the Job, reports the pod's stages
+ * (scheduling, node provisioning, image pull, running), follows the log line by line (resuming a stream that
+ * breaks, without repeating lines), and waits for the Job to complete or fail. State is polled once a second:
+ * one Job and one pod do not need a watch, and a poll cannot silently miss the end.
+ * Never throws for a failed Job: the outcome says what happened, so the results in the log so far are kept.
+ */
+import type { CoreV1Event, V1Job, V1Pod } from "@kubernetes/client-node";
+import { EnvironmentError } from "../errors.ts";
+import { isKubeStatus, kubeCall, type Kube } from "./kube-client.ts";
+import { LABEL } from "./manifest-names.ts";
+import { describeKubeError } from "./kube-errors.ts";
+import { describePodStage, type PodStage } from "./pod-progress.ts";
+
+export interface JobRunOptions {
+  /** The rendered Job (name, namespace and run-id label set). */
+  job: V1Job;
+  runId: string;
+  startTimeoutMs: number;
+  runTimeoutMs: number;
+  /** Ctrl-C: stop waiting, delete the Job (it would go on loading the server), keep what was logged. */
+  signal: AbortSignal;
+  onStage(stage: PodStage): void;
+  onLogLine(line: string): void;
+  /** Between polls; tests shorten it. */
+  pollMs?: number;
+}
+
+export type JobEnd = "succeeded" | "failed" | "start-timeout" | "run-timeout" | "pod-deleted" | "interrupted";
+
+export interface JobOutcome {
+  end: JobEnd;
+  /** One sentence for the user: what happened, with Kubernetes' own reason. */
+  message: string;
+  /** The log as received (stdout and stderr of the container). */
+  log: string;
+  /** False when the log stream broke and could not be resumed to the end: later results may be missing. */
+  logComplete: boolean;
+  podName: string | null;
+  nodeName: string | null;
+  /** Wall-clock ms when the container started running, and when the outcome was decided. */
+  startedAtMs: number | null;
+  endedAtMs: number;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+/** Deletes the Job (and, with Foreground propagation, its pods) and waits until it is gone. */
+export async function deleteJob(kube: Kube, name: string, opts: { waitMs: number; pollMs?: number }): Promise<boolean> {
+  try {
+    await kube.batch.deleteNamespacedJob({ name, namespace: kube.namespace, propagationPolicy: "Foreground" });
+  } catch (err) {
+    if (isKubeStatus(err, 404)) return false;
+    throw describeKubeError(err, `delete the previous Job ${name}`, kube);
+  }
+  const deadline = Date.now() + opts.waitMs;
+  while (Date.now() < deadline) {
+    try {
+      await kube.batch.readNamespacedJob({ name, namespace: kube.namespace });
+    } catch (err) {
+      if (isKubeStatus(err, 404)) return true;
+      throw describeKubeError(err, `read Job ${name}`, kube);
+    }
+    await sleep(opts.pollMs ?? 1000);
+  }
+  throw new EnvironmentError(`the previous Job ${name} in ${kube.namespace} is still being deleted after ${Math.round(opts.waitMs / 1000)} s`, `check its pods: kubectl -n ${kube.namespace} get pods -l job-name=${name}`);
+}
+
+/** The Job's terminal condition, if it has one. */
+function jobEnd(job: V1Job): { type: "Complete" | "Failed"; reason: string; message: string } | null {
+  for (const c of job.status?.conditions ?? []) {
+    if ((c.type === "Complete" || c.type === "Failed") && c.status === "True") return { type: c.type, reason: c.reason ?? "", message: c.message ?? "" };
+  }
+  return null;
+}
+
+/** A stream that breaks more often than this is given up on; the outcome then says the log is incomplete. */
+const MAX_LOG_BREAKS = 10;
+
+/** Follows one pod's log, resuming after a broken stream by skipping the lines already delivered. */
+class LogFollower {
+  private lines: string[] = [];
+  private partial = "";
+  private running: Promise<void> | null = null;
+  private controller = new AbortController();
+  breaks = 0;
+  ended = false;
+
+  constructor(
+    private readonly kube: Kube,
+    private readonly pod: string,
+    private readonly container: string,
+    private readonly onLine: (line: string) => void,
+  ) {}
+
+  get text(): string {
+    return this.lines.join("\n") + (this.partial ? "\n" + this.partial : "");
+  }
+
+  /** Starts (or resumes) following unless a stream is open or the log ended. */
+  ensure(): void {
+    if (this.running || this.ended || this.breaks > MAX_LOG_BREAKS) return;
+    this.running = this.follow().finally(() => (this.running = null));
+  }
+
+  async settle(timeoutMs: number): Promise<void> {
+    if (this.running) await Promise.race([this.running, sleep(timeoutMs)]);
+  }
+
+  stop(): void {
+    this.controller.abort();
+  }
+
+  private async follow(): Promise<void> {
+    const skip = this.lines.length;
+    let seen = 0;
+    let carry = "";
+    const path = `/api/v1/namespaces/${this.kube.namespace}/pods/${this.pod}/log?container=${encodeURIComponent(this.container)}&follow=true`;
+    try {
+      const res = await this.kube.request(path, { signal: this.controller.signal });
+      res.setEncoding("utf8");
+      await new Promise<void>((resolve, reject) => {
+        res.on("data", (chunk: string) => {
+          const parts = (carry + chunk).split("\n");
+          carry = parts.pop() ?? "";
+          for (const line of parts) {
+            if (seen++ < skip) continue;
+            this.lines.push(line);
+            this.onLine(line);
+          }
+          this.partial = carry;
+        });
+        res.on("end", resolve);
+        res.on("aborted", () => reject(new Error("log stream aborted")));
+        res.on("error", reject);
+        res.on("close", () => (res.complete ? resolve() : reject(new Error("log stream closed early"))));
+      });
+      // A clean end: the container terminated (the API server ends a follow then).
+      if (carry) {
+        this.lines.push(carry);
+        this.onLine(carry);
+        this.partial = "";
+      }
+      this.ended = true;
+    } catch {
+      if (this.controller.signal.aborted) return;
+      this.breaks++;
+      this.partial = "";
+    }
+  }
+}
+
+export async function runBenchJob(kube: Kube, opts: JobRunOptions): Promise<JobOutcome> {
+  const name = opts.job.metadata!.name!;
+  const container = opts.job.spec!.template.spec!.containers[0]!.name;
+  const pollMs = opts.pollMs ?? 1000;
+  await kubeCall(kube, `create Job ${name} in namespace ${kube.namespace}`, () => kube.batch.createNamespacedJob({ namespace: kube.namespace, body: opts.job }));
+
+  const createdAt = Date.now();
+  let startedAtMs: number | null = null;
+  let podName: string | null = null;
+  let nodeName: string | null = null;
+  let lastStage = "";
+  let stage: PodStage = { kind: "scheduling", text: "waiting for the Job's pod" };
+  let follower: LogFollower | null = null;
+  const outcome = (end: JobEnd, message: string): JobOutcome => ({
+    end,
+    message,
+    log: follower?.text ?? "",
+    logComplete: follower?.ended ?? false,
+    podName,
+    nodeName,
+    startedAtMs,
+    endedAtMs: Date.now(),
+  });
+
+  try {
+    for (;;) {
+      if (opts.signal.aborted) return outcome("interrupted", "stopped by Ctrl-C");
+      const [job, pods] = await Promise.all([
+        kubeCall(kube, `read Job ${name}`, () => kube.batch.readNamespacedJob({ name, namespace: kube.namespace })),
+        kubeCall(kube, `list the pods of Job ${name}`, () => kube.core.listNamespacedPod({ namespace: kube.namespace, labelSelector: `${LABEL.runId}=${opts.runId}` })),
+      ]);
+      const pod: V1Pod | undefined = pods.items.find((p) => p.metadata?.name === podName) ?? pods.items[0];
+      if (podName && !pods.items.some((p) => p.metadata?.name === podName) && !jobEnd(job)) {
+        // Our pod vanished and the Job has not ended (yet): with backoffLimit 0 it will fail shortly.
+        await follower?.settle(2000);
+        return outcome("pod-deleted", `the Job's pod ${podName} was deleted while the sweep ran`);
+      }
+      if (pod?.metadata?.name && pod.metadata.name !== podName) {
+        podName = pod.metadata.name;
+        follower?.stop();
+        follower = null;
+      }
+      if (pod) {
+        nodeName = pod.spec?.nodeName ?? nodeName;
+        const events = stage.kind === "running" ? [] : await podEvents(kube, pod);
+        stage = describePodStage(pod, events);
+        if (stage.text !== lastStage) {
+          lastStage = stage.text;
+          opts.onStage(stage);
+        }
+        const started = pod.status?.containerStatuses?.[0]?.state;
+        if ((started?.running || started?.terminated) && podName) {
+          startedAtMs ??= Date.now();
+          follower ??= new LogFollower(kube, podName, container, opts.onLogLine);
+          follower.ensure();
+        }
+        if (stage.kind === "stuck") return outcome("start-timeout", `the pod cannot start: ${stage.text}`);
+      }
+      const end = jobEnd(job);
+      if (end) {
+        // The container has terminated: the follow stream ends by itself; give it time to deliver the tail.
+        if (follower) {
+          follower.ensure();
+          await follower.settle(10_000);
+          if (!follower.ended && podName) {
+            follower.ensure();
+            await follower.settle(10_000);
+          }
+        }
+        if (end.type === "Complete") return outcome("succeeded", "the Job completed");
+        const exit = pod?.status?.containerStatuses?.[0]?.state?.terminated;
+        const why = [end.reason, end.message].filter(Boolean).join(": ");
+        return outcome("failed", `the Job failed${why ? ` (${why})` : ""}${exit ? `; the container exited with code ${exit.exitCode}${exit.reason ? ` (${exit.reason})` : ""}` : ""}`);
+      }
+      const now = Date.now();
+      if (startedAtMs === null && now - createdAt > opts.startTimeoutMs) {
+        return outcome("start-timeout", `the Job's pod did not start within ${Math.round(opts.startTimeoutMs / 60_000)} min; it stalled at: ${stage.text}`);
+      }
+      if (startedAtMs !== null && now - startedAtMs > opts.runTimeoutMs) {
+        return outcome("run-timeout", `the sweep ran longer than ${Math.round(opts.runTimeoutMs / 60_000)} min`);
+      }
+      await sleep(pollMs, opts.signal);
+    }
+  } finally {
+    follower?.stop();
+  }
+}
+
+/** The pod's events, newest last; none when the caller may not list events (RBAC), which only costs detail. */
+async function podEvents(kube: Kube, pod: V1Pod): Promise<CoreV1Event[]> {
+  try {
+    const list = await kube.core.listNamespacedEvent({ namespace: kube.namespace, fieldSelector: `involvedObject.name=${pod.metadata?.name ?? ""}` });
+    return list.items;
+  } catch {
+    return [];
+  }
+}

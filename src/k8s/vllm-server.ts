@@ -1,0 +1,200 @@
+/**
+ * `make vllm-up` and `make vllm-down`: the model server's lifecycle. Up runs the optional GPU_NODE_UP hook,
+ * applies the Deployment, Service and PodMonitor with server-side apply (field manager `kneepoint`; a cluster
+ * without the Prometheus Operator just skips the PodMonitor), then waits, saying which stage it is in:
+ * scheduling, node provisioning, image pull, model loading (with vLLM's last log line), ready, and finally
+ * `/health` and `/v1/models` through the API server. A timeout names the stage that stalled. Down deletes the
+ * three objects, waits for the pods to go (the GPU is free only then) and runs GPU_NODE_DOWN.
+ */
+import { spawn } from "node:child_process";
+import { PatchStrategy, type V1Deployment, type V1Pod } from "@kubernetes/client-node";
+import { EnvironmentError } from "../errors.ts";
+import { describeKubeError } from "./kube-errors.ts";
+import { isKubeStatus, kubeCall, type Kube } from "./kube-client.ts";
+import type { Manifest } from "./load-manifests.ts";
+import { objectMeta } from "./manifest-names.ts";
+import { describePodStage, type PodStage } from "./pod-progress.ts";
+import { serviceProxyFetch } from "./service-proxy.ts";
+import { VLLM_PORT } from "./vllm-values.ts";
+
+export interface ServerObjects {
+  deployment: V1Deployment & Manifest;
+  service: Manifest;
+  podMonitor: Manifest | null;
+}
+
+export interface UpOptions {
+  servedModelName: string;
+  timeoutMs: number;
+  signal: AbortSignal;
+  hook?: string | undefined;
+  say(line: string): void;
+  pollMs?: number;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+/** Runs a user's hook command (GPU_NODE_UP / GPU_NODE_DOWN) with sh, its output shown as it comes. */
+export async function runHook(name: string, command: string, say: (line: string) => void): Promise<void> {
+  say(`${name}: ${command}`);
+  const child = spawn("/bin/sh", ["-c", command], { stdio: ["ignore", "pipe", "pipe"] });
+  const show = (chunk: Buffer) => {
+    for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) say(`  │ ${line}`);
+  };
+  child.stdout.on("data", show);
+  child.stderr.on("data", show);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", resolve);
+  });
+  if (code !== 0) throw new EnvironmentError(`${name} failed (exit ${code}): ${command}`, `fix the command, or unset ${name} if your cluster autoscales GPU nodes`);
+}
+
+/** Server-side apply, as `kubectl apply --server-side --field-manager=kneepoint --force-conflicts`. */
+async function apply(kube: Kube, m: Manifest): Promise<void> {
+  await kube.objects.patch(m, undefined, undefined, "kneepoint", true, PatchStrategy.ServerSideApply);
+}
+
+export async function applyServer(kube: Kube, objects: ServerObjects, say: (line: string) => void): Promise<void> {
+  for (const m of [objects.deployment, objects.service]) {
+    await kubeCall(kube, `apply ${m.kind} ${m.metadata.name} in namespace ${kube.namespace}`, () => apply(kube, m));
+    say(`applied ${m.kind} ${m.metadata.name}`);
+  }
+  if (objects.podMonitor) {
+    try {
+      await apply(kube, objects.podMonitor);
+      say(`applied PodMonitor ${objects.podMonitor.metadata.name}`);
+    } catch (err) {
+      if (!isKubeStatus(err, 404)) throw describeKubeError(err, `apply PodMonitor ${objects.podMonitor.metadata.name}`, kube);
+      say("PodMonitor skipped: this cluster has no Prometheus Operator (monitoring.coreos.com/v1); scrape :8000/metrics your own way");
+    }
+  }
+}
+
+function selector(): string {
+  return Object.entries(objectMeta("model-server").selector)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+}
+
+/** The last non-empty line of a pod's log (vLLM's loading progress), or null. */
+async function lastLogLine(kube: Kube, pod: string, container: string): Promise<string | null> {
+  try {
+    const res = await kube.request(`/api/v1/namespaces/${kube.namespace}/pods/${pod}/log?container=${container}&tailLines=3`, { signal: AbortSignal.timeout(5000) });
+    let text = "";
+    for await (const c of res) text += String(c);
+    return text.trim().split("\n").filter((l) => l.trim()).at(-1)?.trim().slice(0, 160) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Applies the server and waits until it answers with the served model. */
+export async function vllmUp(kube: Kube, objects: ServerObjects, opts: UpOptions): Promise<{ pod: string; node: string; elapsedS: number }> {
+  const started = Date.now();
+  if (opts.hook) await runHook("GPU_NODE_UP", opts.hook, opts.say);
+  await applyServer(kube, objects, opts.say);
+  const container = objects.deployment.spec?.template.spec?.containers[0]?.name ?? "vllm";
+  let stage: PodStage = { kind: "scheduling", text: "waiting for the Deployment's pod" };
+  let shown = "";
+  let lastLog = "";
+  const pollMs = opts.pollMs ?? 2000;
+  for (;;) {
+    if (opts.signal.aborted) throw new EnvironmentError(`vllm-up stopped by Ctrl-C at: ${stage.text}`, "the Deployment stays applied; run `make vllm-down` to release the GPU");
+    const elapsedS = Math.round((Date.now() - started) / 1000);
+    if (Date.now() - started > opts.timeoutMs) {
+      throw new EnvironmentError(
+        `the vLLM server was not ready after ${Math.round(opts.timeoutMs / 60_000)} min; it stalled at: ${stage.text}`,
+        stageHint(stage.kind, kube.namespace),
+      );
+    }
+    const pods = await kubeCall(kube, "list the vLLM pods", () => kube.core.listNamespacedPod({ namespace: kube.namespace, labelSelector: selector() }));
+    const pod: V1Pod | undefined = pods.items.filter((p) => !p.metadata?.deletionTimestamp).sort((a, b) => String(b.metadata?.creationTimestamp).localeCompare(String(a.metadata?.creationTimestamp)))[0];
+    if (pod) {
+      const events = await kube.core.listNamespacedEvent({ namespace: kube.namespace, fieldSelector: `involvedObject.name=${pod.metadata?.name}` }).then((l) => l.items).catch(() => []);
+      stage = describePodStage(pod, events, { readinessMeansLoaded: true });
+      if (stage.kind === "stuck") throw new EnvironmentError(`the vLLM pod cannot start: ${stage.text}`, stageHint(stage.kind, kube.namespace));
+      if (stage.kind === "failed") throw new EnvironmentError(`the vLLM pod ${stage.text}`, `read its log: kubectl -n ${kube.namespace} logs ${pod.metadata?.name} --previous`);
+      if (stage.kind === "loading") {
+        const line = await lastLogLine(kube, pod.metadata!.name!, container);
+        if (line && line !== lastLog) {
+          lastLog = line;
+          opts.say(`  │ ${line}`);
+        }
+      }
+      if (stage.text !== shown) {
+        shown = stage.text;
+        opts.say(`[${elapsedS}s] ${stage.text}`);
+      }
+      if (stage.kind === "ready" && (await answers(kube, opts.servedModelName, opts.say))) {
+        return { pod: pod.metadata!.name!, node: pod.spec!.nodeName!, elapsedS };
+      }
+    }
+    await sleep(pollMs, opts.signal);
+  }
+}
+
+/** /health is 200 and /v1/models lists the served model, through the Service. */
+async function answers(kube: Kube, model: string, say: (line: string) => void): Promise<boolean> {
+  const meta = objectMeta("model-server");
+  const f = serviceProxyFetch(kube, { namespace: kube.namespace, name: meta.name, port: String(VLLM_PORT) });
+  try {
+    const health = await f("http://service/health", { signal: AbortSignal.timeout(10_000) });
+    if (!health.ok) return false;
+    const models = (await (await f("http://service/v1/models", { signal: AbortSignal.timeout(10_000) })).json()) as { data?: Array<{ id?: string }> };
+    const ids = (models.data ?? []).map((m) => m.id);
+    if (!ids.includes(model)) {
+      throw new EnvironmentError(`the server is up but serves ${ids.join(", ") || "no model"}, not ${model}`, "check servedModelName in deploy/vllm/values.yaml");
+    }
+    say(`ready: /health answers and /v1/models lists ${model}`);
+    return true;
+  } catch (err) {
+    if (err instanceof EnvironmentError) throw err;
+    return false;
+  }
+}
+
+function stageHint(kind: PodStage["kind"], namespace: string): string {
+  switch (kind) {
+    case "scheduling":
+      return `no node can take the pod: add a GPU node (or set GPU_NODE_UP), check nodeSelector/tolerations in deploy/vllm/values.yaml, and kubectl -n ${namespace} describe pod -l app.kubernetes.io/name=vllm`;
+    case "provisioning":
+      return "the autoscaler is still adding a node: GPU capacity may be exhausted in this zone; raise VLLM_UP_TIMEOUT or check the node pool's events";
+    case "pulling":
+      return "the vLLM image is large (~10 GB); raise VLLM_UP_TIMEOUT on a slow registry, or pre-pull it on the node";
+    case "loading":
+      return `the model is still loading: raise VLLM_UP_TIMEOUT for big models, and read kubectl -n ${namespace} logs deploy/vllm`;
+    case "stuck":
+      return `kubectl -n ${namespace} describe pod -l app.kubernetes.io/name=vllm (image name, the hf-token Secret, GPU driver)`;
+    default:
+      return `kubectl -n ${namespace} describe pod -l app.kubernetes.io/name=vllm`;
+  }
+}
+
+/** Deletes the server's objects, waits for its pods to be gone, then runs the down hook. */
+export async function vllmDown(kube: Kube, objects: ServerObjects, opts: { hook?: string | undefined; say(line: string): void; waitMs: number; pollMs?: number }): Promise<void> {
+  for (const m of [objects.deployment, objects.service, ...(objects.podMonitor ? [objects.podMonitor] : [])]) {
+    try {
+      await kube.objects.delete(m, undefined, undefined, undefined, undefined, "Foreground");
+      opts.say(`deleted ${m.kind} ${m.metadata.name}`);
+    } catch (err) {
+      if (isKubeStatus(err, 404)) continue; // already gone, or no Prometheus Operator for the PodMonitor
+      throw describeKubeError(err, `delete ${m.kind} ${m.metadata.name}`, kube);
+    }
+  }
+  const deadline = Date.now() + opts.waitMs;
+  for (;;) {
+    const pods = await kubeCall(kube, "list the vLLM pods", () => kube.core.listNamespacedPod({ namespace: kube.namespace, labelSelector: selector() }));
+    if (pods.items.length === 0) break;
+    if (Date.now() > deadline) {
+      throw new EnvironmentError(`the vLLM pods are still terminating after ${Math.round(opts.waitMs / 1000)} s: ${pods.items.map((p) => p.metadata?.name).join(", ")}`, `kubectl -n ${kube.namespace} get pods -l app.kubernetes.io/name=vllm`);
+    }
+    await sleep(opts.pollMs ?? 2000);
+  }
+  opts.say("the vLLM pods are gone; the GPU is free");
+  if (opts.hook) await runHook("GPU_NODE_DOWN", opts.hook, opts.say);
+}
