@@ -27,6 +27,8 @@ export interface Kube {
   request(path: string, opts?: { method?: string; headers?: Record<string, string>; body?: Buffer; signal?: AbortSignal }): Promise<http.IncomingMessage>;
 }
 
+export const DEFAULT_NAMESPACE = "serving";
+
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Where client-node looks for a kubeconfig: KUBECONFIG, ~/.kube/config, or the pod's service account. */
@@ -51,8 +53,8 @@ export function connectKube(opts: { namespace?: string | undefined; env?: NodeJS
     throw new UsageError("no Kubernetes cluster is configured (no current context in the kubeconfig)", "set KUBECONFIG or run `kubectl config use-context <name>`; `make demo` needs no cluster");
   }
   const contextName = kc.getCurrentContext();
-  const contextNs = kc.getContextObject(contextName)?.namespace;
-  const namespace = opts.namespace?.trim() || contextNs || "default";
+  // The seed's namespace, so its kubectl recipes (`kubectl -n serving create configmap bench-target …`) work as written.
+  const namespace = opts.namespace?.trim() || DEFAULT_NAMESPACE;
   if (!NAME.test(namespace) || namespace.length > 63) throw new UsageError(`NAMESPACE '${namespace}' is not a valid namespace name`, "use lower-case letters, digits and '-'");
   const server = cluster.server.replace(/\/+$/, "");
   const request: Kube["request"] = async (path, o = {}) => {

@@ -82,7 +82,7 @@ export function renderBenchJob(source: V1Job, opts: RenderJobOptions): V1Job {
     throw new UsageError("benchmarks/job.yaml must hold a Job with one container", "restore it with `git checkout benchmarks/job.yaml`");
   }
   template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, [LABEL.runId]: opts.runId } };
-  const server = opts.server ? { DEFAULT_BENCH_MODEL: opts.server.servedModelName, DEFAULT_TOKENIZER: opts.server.model } : {};
+  const server: Record<string, string> = opts.server ? { DEFAULT_BENCH_MODEL: opts.server.servedModelName, DEFAULT_TOKENIZER: opts.server.model } : {};
   container.env = patchEnv(container.env ?? [], { ...server, ...envOverrides(opts.settings) });
   if (opts.settings.engine === "vllm") {
     container.image = opts.vllmImage;

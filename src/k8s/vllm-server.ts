@@ -93,10 +93,22 @@ async function lastLogLine(kube: Kube, pod: string, container: string): Promise<
   }
 }
 
+/** Creates the namespace when it does not exist; a user who may not read namespaces finds out at the apply. */
+async function ensureNamespace(kube: Kube, say: (line: string) => void): Promise<void> {
+  try {
+    await kube.core.readNamespace({ name: kube.namespace });
+  } catch (err) {
+    if (!isKubeStatus(err, 404)) return;
+    await kubeCall(kube, `create namespace ${kube.namespace}`, () => kube.core.createNamespace({ body: { apiVersion: "v1", kind: "Namespace", metadata: { name: kube.namespace } } }));
+    say(`created namespace ${kube.namespace}`);
+  }
+}
+
 /** Applies the server and waits until it answers with the served model. */
 export async function vllmUp(kube: Kube, objects: ServerObjects, opts: UpOptions): Promise<{ pod: string; node: string; elapsedS: number }> {
   const started = Date.now();
   if (opts.hook) await runHook("GPU_NODE_UP", opts.hook, opts.say);
+  await ensureNamespace(kube, opts.say);
   await applyServer(kube, objects, opts.say);
   const container = objects.deployment.spec?.template.spec?.containers[0]?.name ?? "vllm";
   let stage: PodStage = { kind: "scheduling", text: "waiting for the Deployment's pod" };

@@ -28,7 +28,7 @@ export function registerBenchCommand(program: Command): void {
         "verdict and appends the run to benchmarks.md. Uses your kubeconfig (KUBECONFIG or ~/.kube/config).",
     )
     .option("--engine <engine>", "vllm: `vllm bench serve` in the vLLM image (default); native: kneepoint's engine in a node image (env ENGINE)")
-    .option("--namespace <ns>", "namespace of the Job (env NAMESPACE; default: the kubeconfig context's, else default)")
+    .option("--namespace <ns>", "namespace of the Job (env NAMESPACE; default serving)")
     .option("--concurrency <list>", "concurrency levels, e.g. 1,2,4 (env CONCURRENCY; default the Job's 1 2 4 8 16 32)")
     .option("--input-len <n>", "prompt tokens (env INPUT_LEN; default 256)")
     .option("--output-len <n>", "output tokens (env OUTPUT_LEN; default 128)")

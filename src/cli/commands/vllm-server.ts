@@ -44,7 +44,7 @@ export function registerVllmServerCommands(program: Command): void {
           "node provisioning, image pull, model loading, ready. Environment: NAMESPACE, GPU_NODE_UP (a command that adds a GPU\n" +
           "node, for node pools without an autoscaler), VLLM_UP_TIMEOUT (minutes, default 45).",
       )
-      .option("--namespace <ns>", "namespace (env NAMESPACE; default: the kubeconfig context's, else default)")
+      .option("--namespace <ns>", "namespace (env NAMESPACE; default serving)")
       .action(async (o: { namespace?: string }) => {
         const out = io();
         const say = (s: string) => out.stderr.write(s + "\n");
@@ -70,7 +70,7 @@ export function registerVllmServerCommands(program: Command): void {
     new Command("vllm-down")
       .summary("delete the vLLM server and release its GPU (make vllm-down)")
       .description("Deletes the vLLM Deployment, Service and PodMonitor from NAMESPACE, waits until the pods are gone, then runs\nGPU_NODE_DOWN if set (a command that removes the GPU node). Safe to run twice.")
-      .option("--namespace <ns>", "namespace (env NAMESPACE)")
+      .option("--namespace <ns>", "namespace (env NAMESPACE; default serving)")
       .action(async (o: { namespace?: string }) => {
         const out = io();
         const say = (s: string) => out.stderr.write(s + "\n");
