@@ -40,6 +40,12 @@ describe("measureRung", () => {
     expect(m.meanInFlight).toBe(2); // 50 (50–150) + 50 (100–200 from 100) + 0 (150–…) over 50 ms → 100 / 50
   });
 
+  it("does not count requests cancelled by a rung timeout as failures", () => {
+    const cut: RungRecord = { sendMs: 100, endMs: 150, chunkTimesMs: [], error: { reason: "aborted", message: "cut" } };
+    const m = measureRung([ok(0, 100), ok(0, 100), ok(100, 140), cut], 2, 150)!;
+    expect([m.completions, m.errors, m.sent]).toEqual([1, 0, 4]);
+  });
+
   it("has no window when fewer than c requests ended, or nothing ended inside it", () => {
     expect(measureRung([ok(0, 100)], 2, 500)).toBeNull();
     expect(measureRung([ok(0, 100), ok(0, 100)], 2, 100)).toBeNull();

@@ -34,7 +34,7 @@ export interface RungMeasurement {
   windowMs: number;
   /** Successful completions inside the window. */
   completions: number;
-  /** Requests sent in the rung, and how many of them failed. */
+  /** Requests sent in the rung, and how many of them failed (cancelled ones, cut by a timeout, are not failures). */
   sent: number;
   errors: number;
 }
@@ -75,8 +75,10 @@ export function measureRung(records: readonly RungRecord[], concurrency: number,
   let busyMs = 0;
   let errors = 0;
   for (const r of records) {
-    if (!isSuccessful(r as RequestRecord)) errors++;
-    else if (r.endMs > startMs && r.endMs <= windowEndMs) {
+    // A request cancelled when a timeout cut the rung is neither a completion nor a server error.
+    if (!isSuccessful(r as RequestRecord)) {
+      if (r.error?.reason !== "aborted") errors++;
+    } else if (r.endMs > startMs && r.endMs <= windowEndMs) {
       completions++;
       latencySumMs += r.endMs - r.sendMs;
     }

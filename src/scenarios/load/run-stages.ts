@@ -1,0 +1,163 @@
+/**
+ * Runs a scenario's load: the sweep's saturation probe when `load.sweep` is set (its generated stages replace
+ * `stages`, as in inference-perf), then every stage in order with `load.interval` seconds between them. One
+ * keep-alive client serves the whole run; each stage is sent by dispatch-stage.ts. A stop (Ctrl-C) ends the
+ * stage in progress with what it measured (status `interrupted`) and runs no further stage.
+ * Request i of the source is the run's i-th planned request, counted across stages (probe rungs included), so
+ * every stage sends the same prompts whatever happened before it.
+ */
+import { createStreamClient } from "../../engine/openai-stream-client.ts";
+import { EnvironmentError } from "../../errors.ts";
+import { deriveSeed } from "../../workload/rng.ts";
+import type { RequestSource, ScenarioRecord, StagePlan, StageRun } from "../types.ts";
+import { dispatchStage } from "./dispatch-stage.ts";
+import { runSaturationProbe } from "./run-saturation-probe.ts";
+import { DEFAULT_GAIN_THRESHOLD, DEFAULT_MAX_LADDER_CONCURRENCY, type RungMeasurement, type SaturationEstimate } from "./saturation-ladder.ts";
+import { plannedRequestCount, stageOffsetsMs } from "./stage-offsets.ts";
+import { toStageRun } from "./stage-run.ts";
+import { sweepStages, type SweepSpec } from "./sweep-stages.ts";
+
+export interface ScenarioClientOptions {
+  baseUrl: string;
+  /** "/v1/completions" or "/v1/chat/completions". */
+  endpoint: string;
+  headers: Record<string, string>;
+  apiKey?: string;
+  /** api.streaming: false reads one JSON answer per request (TTFT = E2EL). */
+  streaming: boolean;
+  /** load.request_timeout, s; undefined: no per-request timeout. */
+  requestTimeoutS?: number;
+}
+
+export interface SweepOutcome {
+  estimate: SaturationEstimate;
+  /** The stages generated from the estimate, about to run. */
+  stages: StagePlan[];
+  /** The probe's rungs (stage −1), for the record; not reported as stages. */
+  probeRuns: StageRun[];
+}
+
+export interface RunStagesOptions {
+  stages: StagePlan[];
+  sweep?: SweepSpec;
+  /** load.interval: seconds between stages. */
+  intervalS: number;
+  source: RequestSource;
+  client: ScenarioClientOptions;
+  /** num_workers × worker_max_concurrency; 0 or undefined: unbounded. Concurrent stages use their own level. */
+  maxInFlight?: number;
+  /** Cuts a stage that runs longer (status timed_out); undefined: stages end when their requests have. */
+  stageTimeoutS?: number;
+  /** load.base_seed: the arrival times of stage i come from deriveSeed(seed, i). */
+  seed: number;
+  /** Ends dispatching; in-flight requests finish. */
+  stop: AbortSignal;
+  /** Cancels in-flight requests. */
+  abort: AbortSignal;
+  onStageStart?(index: number, plan: StagePlan): void;
+  onRecord?(rec: ScenarioRecord): void;
+  onStageEnd?(run: StageRun): void | Promise<void>;
+  onProbeRung?(run: StageRun, measurement: RungMeasurement | null): void;
+  onSweep?(outcome: SweepOutcome): void | Promise<void>;
+  /** Monotonic clock, ms; performance.now() by default. */
+  now?: () => number;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleepUnlessStopped(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted || ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener("abort", done);
+  });
+}
+
+export async function runStages(opts: RunStagesOptions): Promise<StageRun[]> {
+  const now = opts.now ?? (() => performance.now());
+  const epochOffsetMs = Date.now() - now();
+  const cap = opts.maxInFlight ? opts.maxInFlight : Infinity;
+  const concurrencies = opts.stages.flatMap((s) => (s.kind === "concurrent" ? [s.concurrency] : []));
+  const ladderMax = Number.isFinite(cap) ? cap : DEFAULT_MAX_LADDER_CONCURRENCY;
+  // Sockets for every request that may be in flight: one waiting for a socket would have its send time taken
+  // before it is written, hiding client-side queueing inside TTFT.
+  const connections = Number.isFinite(cap) ? Math.max(cap, ...concurrencies) : Infinity;
+  const { client: c } = opts;
+  const client = createStreamClient({
+    baseUrl: c.baseUrl,
+    endpoint: c.endpoint,
+    headers: c.headers,
+    ...(c.apiKey ? { apiKey: c.apiKey } : {}),
+    connections,
+    timeoutMs: c.requestTimeoutS === undefined ? Infinity : c.requestTimeoutS * 1000,
+    streaming: c.streaming,
+  });
+  const stopped = () => opts.stop.aborted || opts.abort.aborted;
+  try {
+    let stages = opts.stages;
+    let nextRequest = 0;
+    if (opts.sweep) {
+      const probe = await runSaturationProbe({
+        sweep: opts.sweep,
+        maxConcurrency: ladderMax,
+        gainThreshold: DEFAULT_GAIN_THRESHOLD,
+        source: opts.source,
+        firstRequest: 0,
+        send: client.send,
+        stop: opts.stop,
+        abort: opts.abort,
+        now,
+        epochOffsetMs,
+        ...(opts.onProbeRung ? { onRung: opts.onProbeRung } : {}),
+      });
+      nextRequest = probe.requestsUsed;
+      if (probe.stoppedBy === "interrupted") return [];
+      if (!probe.estimate) {
+        const firstError = probe.runs.flatMap((r) => r.records).find((r) => r.error)?.error?.message ?? "no request ended";
+        throw new EnvironmentError(
+          `load.sweep: the saturation probe measured no throughput (stopped by ${probe.stoppedBy}): ${firstError}`,
+          `check that ${c.baseUrl}${c.endpoint} answers with a one-stage run (load.stages), or raise load.sweep.timeout (${opts.sweep.timeoutS} s) if one request takes longer`,
+        );
+      }
+      stages = sweepStages(probe.estimate.rateRps, opts.sweep);
+      await opts.onSweep?.({ estimate: probe.estimate, stages, probeRuns: probe.runs });
+      await sleepUnlessStopped(opts.intervalS * 1000, opts.stop);
+    }
+    const runs: StageRun[] = [];
+    for (let i = 0; i < stages.length && !stopped(); i++) {
+      if (i > 0) {
+        await sleepUnlessStopped(opts.intervalS * 1000, opts.stop);
+        if (stopped()) break;
+      }
+      const plan = stages[i]!;
+      const count = plannedRequestCount(plan);
+      opts.onStageStart?.(i, plan);
+      const res = await dispatchStage({
+        stage: i,
+        count,
+        offsetsMs: stageOffsetsMs(plan, deriveSeed(opts.seed, i)),
+        maxInFlight: plan.kind === "concurrent" ? plan.concurrency : cap,
+        firstRequest: nextRequest,
+        source: opts.source,
+        send: client.send,
+        stop: opts.stop,
+        abort: opts.abort,
+        ...(opts.stageTimeoutS === undefined ? {} : { timeoutMs: opts.stageTimeoutS * 1000 }),
+        now,
+        ...(opts.onRecord ? { onRecord: opts.onRecord } : {}),
+      });
+      nextRequest += count;
+      const run = toStageRun(i, plan, res, epochOffsetMs);
+      runs.push(run);
+      await opts.onStageEnd?.(run);
+      if (run.status === "interrupted") break;
+    }
+    return runs;
+  } finally {
+    await client.close();
+  }
+}
