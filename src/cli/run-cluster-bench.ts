@@ -178,7 +178,7 @@ export async function runClusterBench(settings: BenchSettings, io: CliIo): Promi
     throw error;
   }
 
-  const context = await readClusterContext(kube, { target: serviceOfUrl(target.baseUrl, kube.namespace) });
+  const context = await readClusterContext(kube, { target: serviceOfUrl(target.baseUrl, kube.namespace), baseUrl: target.baseUrl });
   for (const note of context.notes) say(`note: ${note}`);
   const metrics = await readPeaks(kube, settings, steps, context, target.model, warn);
   const targetInfo: TargetInfo = {

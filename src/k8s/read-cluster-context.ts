@@ -42,10 +42,12 @@ async function readDeployment(kube: Kube, name: string): Promise<V1Deployment | 
   }
 }
 
-export async function readClusterContext(kube: Kube, opts: { target: ServiceRef | null }): Promise<ClusterContext> {
+export async function readClusterContext(kube: Kube, opts: { target: ServiceRef | null; baseUrl: string }): Promise<ClusterContext> {
   const out: ClusterContext = { serverPods: [], notes: [] };
   const meta = objectMeta("model-server");
-  const deployment = await readDeployment(kube, meta.name);
+  // The Deployment and its node describe the target only when the target is that Deployment's Service.
+  const ours = opts.target !== null && opts.target.name === meta.name && opts.target.namespace === kube.namespace;
+  const deployment = ours ? await readDeployment(kube, meta.name) : null;
   if (deployment) {
     const c = deployment.spec?.template.spec?.containers[0];
     const args = [...(c?.command ?? []), ...(c?.args ?? [])];
@@ -61,8 +63,10 @@ export async function readClusterContext(kube: Kube, opts: { target: ServiceRef 
     } catch {
       out.notes.push("the vLLM pods could not be listed");
     }
+  } else if (ours) {
+    out.notes.push(`no Deployment ${meta.name} in ${kube.namespace}: server args unknown`);
   } else {
-    out.notes.push(`no Deployment ${meta.name} in ${kube.namespace}: server args unknown (a KServe or LiteLLM target has its own)`);
+    out.notes.push(`the target is not the ${meta.name} Service of make vllm-up: its server args and GPU are not known here`);
   }
   if (out.serverNode) {
     try {
@@ -72,9 +76,12 @@ export async function readClusterContext(kube: Kube, opts: { target: ServiceRef 
       out.notes.push(`node ${out.serverNode} could not be read (apply deploy/node-reader.yaml for GPU, driver and machine type)`);
     }
   }
-  if (opts.target) {
+  // An in-cluster Service through the API server; any other URL (an ingress, a load balancer) directly.
+  const versionFetch = opts.target ? serviceProxyFetch(kube, opts.target) : fetch;
+  const versionUrl = opts.target ? "http://service/version" : `${opts.baseUrl.replace(/\/+$/, "")}/version`;
+  {
     try {
-      const res = await serviceProxyFetch(kube, opts.target)("http://service/version", { signal: AbortSignal.timeout(10_000) });
+      const res = await versionFetch(versionUrl, { signal: AbortSignal.timeout(10_000) });
       const body = (await res.json().catch(() => null)) as { version?: unknown; simulator?: unknown; profile?: unknown; max_num_seqs?: unknown } | null;
       if (res.ok && typeof body?.version === "string") {
         out.serverVersion = body.version;
@@ -83,7 +90,7 @@ export async function readClusterContext(kube: Kube, opts: { target: ServiceRef 
         if (typeof body.max_num_seqs === "number") out.maxNumSeqs = body.max_num_seqs;
       }
     } catch {
-      out.notes.push(`/version of ${opts.target.namespace}/${opts.target.name} could not be read`);
+      out.notes.push(`/version of ${opts.target ? `${opts.target.namespace}/${opts.target.name}` : opts.baseUrl} could not be read (LiteLLM and KServe have none): vLLM version unknown`);
     }
   }
   return out;
