@@ -55,6 +55,7 @@ export async function readScenarioReportDir(dir: string): Promise<ScenarioReport
     throw new UsageError(`${dir} is not a scenario report directory: no stage_N_lifecycle_metrics.json (${shown})`, HINT);
   }
   const notes: string[] = [];
+  const description = await readDescription(dir, notes);
   const stages: ScenarioStage[] = [];
   for (const f of files) {
     const lifecycle = lifecycleFromFile(await readJsonFile(join(dir, f.name), lifecycleFileSchema));
@@ -67,7 +68,7 @@ export async function readScenarioReportDir(dir: string): Promise<ScenarioReport
   const series = await readOptionalJson(join(dir, TIMESERIES_FILE), timeseriesFileSchema, TIMESERIES_HINT);
   return {
     dir,
-    description: await readDescription(dir, notes),
+    description,
     summary: summaryFile ? lifecycleFromFile(summaryFile) : null,
     summaryPrometheus: summaryProm ? prometheusFromFile(summaryProm) : null,
     stages,
