@@ -1,0 +1,39 @@
+/**
+ * Request bodies as inference-perf sends them (research/inference-perf.md §1.1; its apis/completion.py and
+ * chat.py): completion `{model, prompt, max_tokens, ignore_eos, stream}`, chat `{model, messages, max_tokens,
+ * ignore_eos, stream}`, plus `stream_options: {include_usage: true}` only when streaming. `max_tokens` is
+ * inference-perf's default 30 when the data sets none. The constant parts are serialized once; a body is a
+ * few string concatenations around the prompt's JSON literal, cheap enough for the load engine's hot path.
+ */
+export const DEFAULT_MAX_TOKENS = 30;
+
+export interface BodyShape {
+  api: "completion" | "chat";
+  model: string;
+  ignoreEos: boolean;
+  streaming: boolean;
+}
+
+export interface BodyWriter {
+  /** A body for `prompt` (completion: the prompt; chat: one user message). */
+  forPrompt(prompt: string, maxTokens: number | null): string;
+  /** Same, from the prompt's JSON string literal (for prompts serialized ahead of time). */
+  forPromptJson(promptJson: string, maxTokens: number | null): string;
+  /** A chat body from a serialized `messages` array. */
+  forMessagesJson(messagesJson: string, maxTokens: number | null): string;
+}
+
+export function createBodyWriter(shape: BodyShape): BodyWriter {
+  const head = `{"model":${JSON.stringify(shape.model)},`;
+  const tail = `,"ignore_eos":${shape.ignoreEos},"stream":${shape.streaming}${shape.streaming ? `,"stream_options":{"include_usage":true}` : ""}}`;
+  const maxTokens = (n: number | null) => `"max_tokens":${n ?? DEFAULT_MAX_TOKENS}`;
+  const forPromptJson =
+    shape.api === "chat"
+      ? (json: string, n: number | null) => `${head}"messages":[{"role":"user","content":${json}}],${maxTokens(n)}${tail}`
+      : (json: string, n: number | null) => `${head}"prompt":${json},${maxTokens(n)}${tail}`;
+  return {
+    forPromptJson,
+    forPrompt: (prompt, n) => forPromptJson(JSON.stringify(prompt), n),
+    forMessagesJson: (json, n) => `${head}"messages":${json},${maxTokens(n)}${tail}`,
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * Turns a scenario config's `data` block into the run's RequestSource (src/scenarios/types.ts). Everything
+ * that needs the tokenizer happens here, up front: finding single-token words, counting the corpus, reading
+ * and filtering ShareGPT. `request(i)` then builds a body with no tokenizer call and no I/O.
+ */
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { UsageError } from "../../errors.ts";
+import type { ScenarioConfig } from "../config/scenario-config-schema.ts";
+import { createBodyWriter } from "./body-writer.ts";
+import { buildCorpus } from "./corpus-text.ts";
+import { createMockSource, mockPrompt } from "./mock-source.ts";
+import { createRandomSource } from "./random-source.ts";
+import type { RequestSourceDeps, ScenarioRequestSource } from "./request-source-deps.ts";
+import { createSharedPrefixSource } from "./shared-prefix-source.ts";
+import { createShareGptSource } from "./sharegpt-source.ts";
+import { createSyntheticSource } from "./synthetic-source.ts";
+import { findWordAtoms } from "./word-atoms.ts";
+
+/** The corpus shipped with kneepoint (see assets/corpus/SOURCE.md). */
+export const DEFAULT_CORPUS_PATH = fileURLToPath(new URL("../../../assets/corpus/sonnets.txt", import.meta.url));
+const DEFAULT_SHAREGPT_POOL = 10_000;
+
+async function readCorpus(path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    throw new UsageError(`data.corpus_file_path: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, "point it at a plain-text file");
+  }
+}
+
+export async function createRequestSource(cfg: ScenarioConfig, deps: RequestSourceDeps): Promise<ScenarioRequestSource> {
+  const { data } = cfg;
+  const api = cfg.api.type === "chat" ? "chat" : "completion";
+  const body = createBodyWriter({ api, model: deps.model, ignoreEos: cfg.server.ignore_eos, streaming: cfg.api.streaming });
+  const tok = deps.tokenizer;
+  switch (data.type) {
+    case "mock": {
+      const planned = (await tok.encode(mockPrompt(api, 0))).length + (api === "completion" ? await tok.specialTokenCount() : 0);
+      return createMockSource(api, body, planned);
+    }
+    case "random":
+    case "synthetic": {
+      const lengths = { input: data.input_distribution!, output: data.output_distribution!, specialTokens: await tok.specialTokenCount() };
+      const atoms = await findWordAtoms(tok, deps.seed);
+      if (data.type === "random") return createRandomSource(lengths, atoms, body, deps.seed);
+      const path = data.corpus_file_path ?? DEFAULT_CORPUS_PATH;
+      const corpus = await buildCorpus(tok, await readCorpus(path), deps.seed);
+      const name = data.corpus_file_path ?? "Shakespeare's Sonnets (assets/corpus)";
+      return createSyntheticSource(lengths, corpus, name, atoms, body, deps.seed);
+    }
+    case "shared_prefix":
+      return createSharedPrefixSource(data.shared_prefix!, await tok.specialTokenCount(), await findWordAtoms(tok, deps.seed), body, deps.seed);
+    case "shareGPT":
+      return createShareGptSource(
+        { path: data.path!, api, input: data.input_distribution, output: data.output_distribution, poolLimit: deps.requestCount ?? DEFAULT_SHAREGPT_POOL },
+        tok,
+        body,
+      );
+    default:
+      // readScenarioConfig refuses the other types (unsupported-features.ts); reaching this is a bug.
+      throw new Error(`data.type ${data.type} has no generator`);
+  }
+}
