@@ -30,7 +30,7 @@ export interface LoadSummary {
  * `cached`/`uncached` come from `usage.prompt_tokens_details.cached_tokens`, which our client does not record:
  * they are null (unknown), where inference-perf would write 0.
  */
-export type TokenUsage = { total: number; cached: number | null; uncached: number | null } & Partial<DistributionSummary>;
+export type TokenUsage = { total: number; cached: number | null; uncached: number | null; [distKey: string]: number | null };
 
 export interface Successes {
   count: number;

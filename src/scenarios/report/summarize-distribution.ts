@@ -8,7 +8,7 @@
 import { describe } from "../../metrics/stats.ts";
 
 /** `{mean, min, max, p0.1, …, median, …, p99.9}`. */
-export type DistributionSummary = Record<string, number>;
+export type DistributionSummary = { mean: number; min: number; max: number } & Record<string, number>;
 
 /** inference-perf's default `report.request_lifecycle.percentiles`. */
 export const INFERENCE_PERF_PERCENTILES: readonly number[] = [0.1, 1, 5, 10, 25, 50, 75, 90, 95, 99, 99.9];
@@ -43,7 +43,7 @@ export function summarizeDistribution(values: ArrayLike<number>, percentiles: re
     if (v > max) max = v;
   }
   const d = describe(values, percentiles);
-  const out: DistributionSummary = { mean: d.mean, min, max };
+  const out: DistributionSummary = { mean: d.mean, min, max } as DistributionSummary;
   for (const p of percentiles) out[percentileReportKey(p)] = d.percentiles.get(p) as number;
   return out;
 }

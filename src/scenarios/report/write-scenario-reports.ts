@@ -1,0 +1,94 @@
+/**
+ * The one writer of a scenario run's reports, in inference-perf's files (research/inference-perf.md §2.1):
+ *   summary_lifecycle_metrics.json, stage_N_lifecycle_metrics.json, per_request_lifecycle_metrics.json,
+ *   summary_prometheus_metrics.json, stage_N_prometheus_metrics.json, config.yaml
+ * written to `local_storage`, then uploaded to every configured bucket (`simple_storage_service`,
+ * `google_cloud_storage`). Read → build (pure) → store: the local files are written first, whatever happens
+ * later; a bucket that fails, or a Prometheus that answered nothing, is an EnvironmentError raised after every
+ * other sink was tried, naming the bucket and the fix. Secrets given in `secrets` are scrubbed from the config
+ * text and from every message (the config is redacted when it is rendered; this is the second line).
+ */
+import { EnvironmentError } from "../../errors.ts";
+import { scrubSecrets } from "../../redact.ts";
+import { uploadGcsReports, type GcsDeps, type GcsStorageTarget } from "../storage/gcs-storage.ts";
+import { writeLocalReports, type LocalStorageTarget } from "../storage/local-storage.ts";
+import type { ReportFile } from "../storage/report-file.ts";
+import { uploadS3Reports, type S3Deps, type S3StorageTarget } from "../storage/s3-storage.ts";
+import type { StageRun } from "../types.ts";
+import { buildLifecycleFiles } from "./build-lifecycle-files.ts";
+import { collectPrometheusReports, type PrometheusReportOptions } from "./collect-prometheus-reports.ts";
+import type { ScenarioReportOptions } from "./scenario-report-options.ts";
+
+export interface ScenarioStorageTargets {
+  local: LocalStorageTarget;
+  s3: S3StorageTarget | null;
+  gcs: GcsStorageTarget | null;
+}
+
+export interface WriteScenarioReportsOptions {
+  stages: readonly StageRun[];
+  /** The effective config as YAML (src/scenarios/config/effective-config-yaml.ts), stored as config.yaml. */
+  configYaml: string;
+  report: ScenarioReportOptions;
+  /** Set when `metrics.type: prometheus`. */
+  prometheus?: PrometheusReportOptions | null;
+  storage: ScenarioStorageTargets;
+  /** Values that must never be written or printed (API keys, tokens). */
+  secrets?: ReadonlyArray<string | undefined>;
+  /** Epoch-ms clock and sleep (Prometheus waits for its last scrape); injected by tests. */
+  clock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  s3Deps?: S3Deps;
+  gcsDeps?: GcsDeps;
+}
+
+export interface WrittenReports {
+  /** Local paths, then the bucket objects uploaded (s3://…, gs://…). */
+  files: string[];
+  /** Prometheus queries that failed (null in the reports), bucket keys that existed and were not overwritten. */
+  warnings: string[];
+}
+
+export async function writeScenarioReports(opts: WriteScenarioReportsOptions): Promise<WrittenReports> {
+  const secrets = [...(opts.secrets ?? [])];
+  const scrub = (text: string) => scrubSecrets(text, secrets);
+  const warnings: string[] = [];
+  const failures: EnvironmentError[] = [];
+
+  const files: ReportFile[] = buildLifecycleFiles(opts.stages, opts.report);
+  if (opts.prometheus && (opts.prometheus.summary || opts.prometheus.perStage)) {
+    const outcome = await collectPrometheusReports(opts.stages, opts.prometheus, {
+      clock: opts.clock ?? Date.now,
+      sleep: opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    });
+    files.push(...outcome.files);
+    warnings.push(...outcome.warnings);
+    if (outcome.failure) failures.push(outcome.failure);
+  }
+  files.push({ name: "config", kind: "yaml", text: scrub(opts.configYaml) });
+
+  const written = await writeLocalReports(files, opts.storage.local);
+
+  const uploads: Array<Promise<void>> = [];
+  const collect = async (run: () => Promise<{ uploaded: string[]; skipped: string[] }>) => {
+    try {
+      const { uploaded, skipped } = await run();
+      written.push(...uploaded);
+      for (const uri of skipped) warnings.push(`${uri} already exists: not overwritten (as inference-perf)`);
+    } catch (err) {
+      if (err instanceof EnvironmentError) failures.push(err);
+      else throw err;
+    }
+  };
+  const { s3, gcs } = opts.storage;
+  if (s3) uploads.push(collect(() => uploadS3Reports(files, s3, opts.s3Deps)));
+  if (gcs) uploads.push(collect(() => uploadGcsReports(files, gcs, opts.gcsDeps)));
+  await Promise.all(uploads);
+
+  if (failures.length > 0) {
+    const message = failures.map((f) => f.message).join("\n");
+    const hint = [...new Set(failures.map((f) => f.hint).filter((h): h is string => h !== undefined))].join("; ");
+    throw new EnvironmentError(scrub(`${message}\n(the local reports are in ${opts.storage.local.path})`), scrub(hint));
+  }
+  return { files: written, warnings: warnings.map(scrub) };
+}
