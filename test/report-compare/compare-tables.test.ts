@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { scenarioCharts } from "../../src/report/charts/scenario-charts.ts";
 import { STAGE_COLUMNS, SUMMARY_COLUMNS } from "../../src/report/compare/compare-cells.ts";
 import { buildCompareMarkdown, markdownTable } from "../../src/report/compare/compare-markdown.ts";
@@ -54,6 +55,26 @@ describe("seed 004's table cells", () => {
     expect(cells(STAGE_COLUMNS, row("x", metrics({ successCount: 0, failureCount: 0 })))["Success Rate"]).toBe("–");
     expect(cells(STAGE_COLUMNS, row("x", metrics()))["ITL p50/p90 (s)"]).toBe("–");
     expect(cells(STAGE_COLUMNS, row("x", metrics({ itl: { p90: 0.02 } })))["ITL p50/p90 (s)"]).toBe("–/0.020");
+  });
+
+  it("never prints NaN or Infinity, whatever the numbers (property)", () => {
+    const value = fc.oneof(fc.double(), fc.constant(Number.NaN), fc.constant(Number.POSITIVE_INFINITY), fc.constant(null));
+    fc.assert(
+      fc.property(fc.array(value, { minLength: 8, maxLength: 8 }), fc.nat(1000), fc.nat(1000), (v, ok, failed) => {
+        const num = (x: number | null) => x as number | null;
+        const m = metrics({
+          successCount: ok,
+          failureCount: failed,
+          outputTokensPerS: num(v[0]!),
+          requestsPerS: num(v[1]!),
+          ttftP90: num(v[2]!),
+          itl: Object.fromEntries([["mean", v[3]], ["median", v[4]], ["p90", v[5]]].filter((e) => e[1] !== null)) as Record<string, number>,
+          load: { count: 1, requestedRateRps: 1, achievedRateRps: num(v[6]!), concurrency: null, scheduleDelayS: null },
+        });
+        for (const c of STAGE_COLUMNS.slice(1)) expect(c.cell(row("x", m))).not.toMatch(/NaN|Infinity|undefined|null/);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it("orders rows best TTFT p90 first, rows without one last, ties in the given order", () => {

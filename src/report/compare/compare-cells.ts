@@ -1,8 +1,8 @@
 /**
  * The columns of seed 004's tables and how each cell is printed, once for the terminal and the markdown:
- * throughput to 0.1 tok/s and 0.001 req/s, success rate in %, latencies in seconds (ms/1000 is not needed:
- * the files are in seconds) to 3 decimals, ITL p50 to 4. Per-QPS tables add the achieved rate next to the
- * requested one in their heading. An absent value prints "–", never 0. Pure.
+ * throughput to 0.1 tok/s and 0.001 req/s, success rate in %, latencies in seconds (the files' unit) to 3
+ * decimals, ITL p50 to 4, as the seed prints them. Per-QPS tables add the stage's achieved rate beside the
+ * requested rate of their heading. An absent value prints "–", never 0. Pure.
  */
 import { ABSENT } from "../step-rows.ts";
 import type { CompareRow } from "./compare-rows.ts";
