@@ -1,7 +1,7 @@
 /**
  * Runs the sweep's saturation ladder (saturation-ladder.ts) against the target: closed-loop rungs at
- * concurrency 1, 2, 4, … as stage −1, each cut after load.sweep.timeout seconds, until the knee, the request
- * budget (load.sweep.num_requests), the concurrency cap, errors, or a stop. The rungs are returned for the
+ * concurrency 1, 2, 4, … as stage −1, each cut after load.sweep.timeout seconds, until the knee, the concurrency
+ * ceiling (load.sweep.num_requests, and the in-flight cap), errors, or a stop. The rungs are returned for the
  * record; they are not reported as stages.
  */
 import type { PreparedRequest } from "../../engine/openai-stream-client.ts";
@@ -14,6 +14,7 @@ import { toStageRun } from "./stage-run.ts";
 
 export interface ProbeOptions {
   sweep: SweepSpec;
+  /** min(load.sweep.num_requests, the in-flight cap). */
   maxConcurrency: number;
   gainThreshold: number;
   source: RequestSource;
@@ -41,13 +42,13 @@ export async function runSaturationProbe(o: ProbeOptions): Promise<ProbeResult> 
   const runs: StageRun[] = [];
   let used = 0;
   let stoppedBy: SaturationEstimate["stoppedBy"];
-  const ladder = { maxConcurrency: o.maxConcurrency, budgetRequests: o.sweep.numRequests, gainThreshold: o.gainThreshold };
+  const ladder = { maxConcurrency: o.maxConcurrency, gainThreshold: o.gainThreshold };
   for (;;) {
     if (o.stop.aborted || o.abort.aborted) {
       stoppedBy = "interrupted";
       break;
     }
-    const step = nextLadderStep(rungs, used, ladder);
+    const step = nextLadderStep(rungs, ladder);
     if ("stop" in step) {
       stoppedBy = step.stop;
       break;

@@ -12,7 +12,7 @@ import { deriveSeed } from "../../workload/rng.ts";
 import type { RequestSource, ScenarioRecord, StagePlan, StageRun } from "../types.ts";
 import { dispatchStage } from "./dispatch-stage.ts";
 import { runSaturationProbe } from "./run-saturation-probe.ts";
-import { DEFAULT_GAIN_THRESHOLD, DEFAULT_MAX_LADDER_CONCURRENCY, type RungMeasurement, type SaturationEstimate } from "./saturation-ladder.ts";
+import { DEFAULT_GAIN_THRESHOLD, type RungMeasurement, type SaturationEstimate } from "./saturation-ladder.ts";
 import { plannedRequestCount, stageOffsetsMs } from "./stage-offsets.ts";
 import { toStageRun } from "./stage-run.ts";
 import { sweepStages, type SweepSpec } from "./sweep-stages.ts";
@@ -82,7 +82,6 @@ export async function runStages(opts: RunStagesOptions): Promise<StageRun[]> {
   const epochOffsetMs = Date.now() - now();
   const cap = opts.maxInFlight ? opts.maxInFlight : Infinity;
   const concurrencies = opts.stages.flatMap((s) => (s.kind === "concurrent" ? [s.concurrency] : []));
-  const ladderMax = Number.isFinite(cap) ? cap : DEFAULT_MAX_LADDER_CONCURRENCY;
   // Sockets for every request that may be in flight: one waiting for a socket would have its send time taken
   // before it is written, hiding client-side queueing inside TTFT.
   const connections = Number.isFinite(cap) ? Math.max(cap, ...concurrencies) : Infinity;
@@ -103,7 +102,7 @@ export async function runStages(opts: RunStagesOptions): Promise<StageRun[]> {
     if (opts.sweep) {
       const probe = await runSaturationProbe({
         sweep: opts.sweep,
-        maxConcurrency: ladderMax,
+        maxConcurrency: Math.min(cap, opts.sweep.numRequests),
         gainThreshold: DEFAULT_GAIN_THRESHOLD,
         source: opts.source,
         firstRequest: 0,

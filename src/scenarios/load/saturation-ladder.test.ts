@@ -12,7 +12,19 @@ const failed = (sendMs: number, endMs: number): RungRecord => ({ sendMs, endMs, 
 
 function rung(concurrency: number, throughputRps: number, over: Partial<RungMeasurement> = {}): RungMeasurement {
   const meanLatencyMs = (1000 * concurrency) / throughputRps;
-  return { concurrency, throughputRps, meanLatencyMs, meanInFlight: concurrency, littleN: concurrency, windowMs: 10_000, completions: 100, sent: 200, errors: 0, ...over };
+  return {
+    concurrency,
+    throughputRps,
+    countedThroughputRps: throughputRps,
+    meanLatencyMs,
+    meanInFlight: concurrency,
+    littleN: concurrency,
+    windowMs: 10_000,
+    completions: 100,
+    sent: 200,
+    errors: 0,
+    ...over,
+  };
 }
 
 describe("measureRung", () => {
@@ -22,11 +34,12 @@ describe("measureRung", () => {
     const m = measureRung(records, 2, 220)!;
     expect(m.windowMs).toBe(100);
     expect(m.completions).toBe(2); // ends 200 and 220 in (120, 220]
-    expect(m.throughputRps).toBe(20); // 2 / 0.1 s
+    expect(m.countedThroughputRps).toBe(20); // 2 / 0.1 s
     expect(m.meanLatencyMs).toBe(100);
     expect(m.littleN).toBe(2); // 20 req/s × 0.1 s
     // In flight over [120, 220]: 80 ms (100–200) + 100 ms (120–220) + 20 ms (200–300) = 200 ms / 100 ms = 2
     expect(m.meanInFlight).toBe(2);
+    expect(m.throughputRps).toBe(20); // N̄ / R = 2 / 0.1 s
     expect([m.sent, m.errors]).toEqual([6, 0]);
   });
 
@@ -35,9 +48,10 @@ describe("measureRung", () => {
     // c = 2: window from the 2nd end (100) to the last send (150); only the success ending at 150 counts.
     const m = measureRung(records, 2, 150)!;
     expect(m.completions).toBe(1);
-    expect(m.throughputRps).toBe(20);
+    expect(m.countedThroughputRps).toBe(20); // 1 in 50 ms
     expect(m.errors).toBe(1);
     expect(m.meanInFlight).toBe(2); // 50 (50–150) + 50 (100–200 from 100) + 0 (150–…) over 50 ms → 100 / 50
+    expect(m.throughputRps).toBe(20); // N̄ 2 / R 100 ms
   });
 
   it("does not count requests cancelled by a rung timeout as failures", () => {
@@ -52,7 +66,20 @@ describe("measureRung", () => {
     expect(measureRung([ok(0, 100), ok(0, 110), ok(100, 900)], 2, 120)).toBeNull(); // no success ends in (110, 120]
   });
 
-  it("property: for a perfectly steady closed loop, X = c / R and X · R = mean in flight = c", () => {
+  it("takes X = N̄ / R, and keeps the counted rate as the check, when the two differ (by hand)", () => {
+    // c = 2: r2 goes when r0 ends (100), r3 when r1 ends (150), r4 when r2 ends (180, the last send).
+    // Window (150, 180]: one completion (r2, 80 ms) → X_count = 1 / 0.03 s = 33.3 req/s.
+    // In flight over [150, 180]: r2 30 ms + r3 30 ms = 60 / 30 = 2 → X = N̄ / R = 2 / 0.08 s = 25 req/s.
+    const records = [ok(0, 100), ok(0, 150), ok(100, 180), ok(150, 300), ok(180, 290)];
+    const m = measureRung(records, 2, 180)!;
+    expect(m.countedThroughputRps).toBeCloseTo(100 / 3, 9);
+    expect(m.meanInFlight).toBe(2);
+    expect(m.meanLatencyMs).toBe(80);
+    expect(m.throughputRps).toBe(25);
+    expect(m.littleN).toBeCloseTo(8 / 3, 9); // X_count · R = 2.67 against N̄ = 2: a window too short to trust
+  });
+
+  it("property: for a perfectly steady closed loop, X = N̄ / R = c / R and X_count is within one completion of it", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 5, max: 500 }), fc.integer({ min: 4, max: 30 }), (c, latency, waves) => {
         // Slot s starts its k-th request at k·latency + s·latency/c (staggered), every request lasts `latency`.
@@ -62,34 +89,34 @@ describe("measureRung", () => {
         const m = measureRung(records, c, lastSend)!;
         expect(m.meanLatencyMs).toBeCloseTo(latency, 9);
         expect(m.meanInFlight).toBeCloseTo(c, 6);
-        // Completions are discrete: X is within one completion of c / R over the window.
-        expect(Math.abs(m.throughputRps - (1000 * c) / latency)).toBeLessThanOrEqual(1000 / m.windowMs + 1e-9);
+        expect(m.throughputRps).toBeCloseTo((1000 * c) / latency, 6);
+        // Completions are discrete: the counted rate is within one completion of c / R over the window.
+        expect(Math.abs(m.countedThroughputRps - (1000 * c) / latency)).toBeLessThanOrEqual(1000 / m.windowMs + 1e-9);
       }),
     );
   });
 });
 
 describe("nextLadderStep", () => {
-  const opts = { maxConcurrency: 64, budgetRequests: 2000, gainThreshold: 0.1 };
+  const opts = { maxConcurrency: 64, gainThreshold: 0.1 };
 
-  it("sizes rungs 2c + max(24, 3c)", () => {
-    expect([1, 2, 8, 16, 128].map(rungSize)).toEqual([26, 28, 40, 80, 640]);
+  it("sizes rungs 2c + max(24, 2c)", () => {
+    expect([1, 2, 8, 12, 16, 128].map(rungSize)).toEqual([26, 28, 40, 48, 64, 512]);
   });
 
   it("starts at 1 and doubles while throughput keeps rising by 10 % or more per doubling", () => {
-    expect(nextLadderStep([], 0, opts)).toEqual({ next: 1 });
-    expect(nextLadderStep([rung(1, 10)], 26, opts)).toEqual({ next: 2 });
-    expect(nextLadderStep([rung(1, 10), rung(2, 11)], 54, opts)).toEqual({ next: 4 }); // +10 % exactly: still rising
-    expect(nextLadderStep([rung(1, 10), rung(2, 19), rung(4, 20.8)], 86, opts)).toEqual({ stop: "saturated" }); // +9.5 %
+    expect(nextLadderStep([], opts)).toEqual({ next: 1 });
+    expect(nextLadderStep([rung(1, 10)], opts)).toEqual({ next: 2 });
+    expect(nextLadderStep([rung(1, 10), rung(2, 11)], opts)).toEqual({ next: 4 }); // +10 % exactly: still rising
+    expect(nextLadderStep([rung(1, 10), rung(2, 19), rung(4, 20.8)], opts)).toEqual({ stop: "saturated" }); // +9.5 %
   });
 
-  it("stops on errors, on the request budget and at the concurrency cap", () => {
-    expect(nextLadderStep([rung(1, 10, { errors: 21, sent: 200 })], 26, opts)).toEqual({ stop: "errors" });
-    expect(nextLadderStep([rung(1, 10, { errors: 20, sent: 200 })], 26, opts)).toEqual({ next: 2 });
-    expect(nextLadderStep([rung(32, 100)], 2000 - rungSize(64) + 1, opts)).toEqual({ stop: "budget" });
-    expect(nextLadderStep([rung(32, 100)], 2000 - rungSize(64), opts)).toEqual({ next: 64 }); // exactly the budget
-    expect(nextLadderStep([rung(64, 100)], 0, opts)).toEqual({ stop: "max-concurrency" });
-    expect(nextLadderStep([], 0, { ...opts, budgetRequests: 25 })).toEqual({ stop: "budget" });
+  it("stops on errors (over 10 % of a rung) and above the concurrency ceiling", () => {
+    expect(nextLadderStep([rung(1, 10, { errors: 21, sent: 200 })], opts)).toEqual({ stop: "errors" });
+    expect(nextLadderStep([rung(1, 10, { errors: 20, sent: 200 })], opts)).toEqual({ next: 2 });
+    expect(nextLadderStep([rung(32, 100)], opts)).toEqual({ next: 64 }); // the ceiling itself is tried
+    expect(nextLadderStep([rung(64, 100)], opts)).toEqual({ stop: "max-concurrency" });
+    expect(nextLadderStep([], { ...opts, maxConcurrency: 0 })).toEqual({ stop: "max-concurrency" });
   });
 });
 
@@ -101,10 +128,10 @@ describe("estimateSaturation", () => {
   });
 
   it("says the rate is a lower bound when no knee was reached", () => {
-    const e = estimateSaturation([rung(1, 10), rung(2, 20)], "budget")!;
+    const e = estimateSaturation([rung(1, 10), rung(2, 20)], "max-concurrency")!;
     expect(e.saturated).toBe(false);
     expect(e.kneeConcurrency).toBeNull();
-    expect(e.notes).toEqual([expect.stringMatching(/no knee found \(stopped by budget\): 20\.00 req\/s is a lower bound/)]);
+    expect(e.notes).toEqual([expect.stringMatching(/no knee found \(stopped by max-concurrency\): 20\.00 req\/s is a lower bound/)]);
   });
 
   it("leaves out a rung that failed too often, and is null when none is usable", () => {
@@ -117,7 +144,7 @@ describe("estimateSaturation", () => {
   it("notes a window where Little's law fails and a client that did not keep c in flight", () => {
     const e = estimateSaturation([rung(4, 40, { littleN: 2.5, meanInFlight: 3.2 }), rung(8, 41)], "saturated")!;
     expect(e.notes).toEqual([
-      expect.stringMatching(/^c=4: Little's law does not hold in the window \(X·R = 2\.50, mean in flight 3\.20\)/),
+      expect.stringMatching(/^c=4: Little's law does not hold in the window \(X_count·R = 2\.50, mean in flight 3\.20\)/),
       expect.stringMatching(/^c=4: the client kept only 3\.2 requests in flight/),
     ]);
   });

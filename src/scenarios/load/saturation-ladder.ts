@@ -5,14 +5,21 @@
  * number in flight every 0.5 s and takes a high percentile of |Δin-flight / Δt| while the burst drains — an
  * extreme order statistic of a noisy derivative measured during a transient, biased upward (PR #711).
  * Here every rung is a steady state that is measured directly:
- *   - rung c keeps exactly c requests in flight (closed loop) for 2c + max(24, 3c) requests;
+ *   - rung c keeps exactly c requests in flight (closed loop) for 2c + max(24, 2c) requests, or until
+ *     load.sweep.timeout cuts it;
  *   - its window opens at the c-th completion (the synchronized first wave is over) and closes when the last
  *     request is sent (after that the loop drains and fewer than c are in flight);
- *   - throughput X(c) = successful completions inside the window / window length;
- *   - Little's law checks the window: X · R (R = mean latency of those completions) must match the time-averaged
- *     number in flight N̄ read from the records, and N̄ must be ≈ c (else the client did not keep c in flight).
+ *   - by Little's law, throughput X(c) = N̄ / R: N̄ the time-averaged number in flight over the window (from every
+ *     record's [send, end]), R the mean latency of the successful requests that ended in it. Counting
+ *     completions per second in so short a window is the noisier reading: requests of one shape finish in
+ *     clumps (a whole batch on one engine step), and a window a few waves long holds a fraction of a clump
+ *     more or less, while R averages every request's own latency (run-sweep.sim.test.ts prints both against
+ *     the simulator's engine model). The counted rate X_count is kept as the check: X_count · R must match N̄
+ *     within 20 %, and N̄ must be ≈ c (else the client did not keep c in flight).
  * Concurrency doubles until a doubling raises X by less than `gainThreshold` (10 %, the knee rule of
  * src/analysis/knee.ts): past that point more load only queues. The saturation rate is the highest X measured.
+ * The ladder's ceiling is load.sweep.num_requests (inference-perf's burst can have at most that many requests in
+ * flight) and the in-flight cap; each rung's time is bounded by load.sweep.timeout.
  */
 import type { RequestRecord } from "../../engine/request-record.ts";
 import { isSuccessful } from "../../metrics/request-metrics.ts";
@@ -23,13 +30,15 @@ export type RungRecord = Pick<RequestRecord, "sendMs" | "chunkTimesMs" | "error"
 
 export interface RungMeasurement {
   concurrency: number;
-  /** Successful completions in the window per second. */
+  /** N̄ / R, req/s (Little's law): the rung's throughput. */
   throughputRps: number;
+  /** Successful completions in the window per second: the direct but clump-sensitive reading. */
+  countedThroughputRps: number;
   /** Mean latency (end − send) of those completions, ms. */
   meanLatencyMs: number;
   /** Time-averaged number of requests in flight over the window, from every record's [send, end]. */
   meanInFlight: number;
-  /** X · R: Little's law's number in flight; ≈ meanInFlight when the window is a steady state. */
+  /** X_count · R: Little's law's number in flight from the counted rate; ≈ meanInFlight in a steady state. */
   littleN: number;
   windowMs: number;
   /** Successful completions inside the window. */
@@ -40,24 +49,20 @@ export interface RungMeasurement {
 }
 
 export interface LadderOptions {
-  /** Highest concurrency the ladder may try (the in-flight cap, or a default). */
+  /** Highest concurrency the ladder may try: min(load.sweep.num_requests, the in-flight cap). */
   maxConcurrency: number;
-  /** Requests the whole ladder may send (load.sweep.num_requests). */
-  budgetRequests: number;
   /** A doubling that gains less than this fraction of throughput marks the knee (default 0.10). */
   gainThreshold: number;
 }
 
 export const DEFAULT_GAIN_THRESHOLD = DEFAULT_KNEE_THRESHOLDS.minGainPerDoubling;
-/** Without an in-flight cap the ladder stops at this concurrency. */
-export const DEFAULT_MAX_LADDER_CONCURRENCY = 1024;
 /** A rung whose requests fail more often than this stops the ladder: the server is past what it can serve. */
 export const MAX_RUNG_ERROR_FRACTION = 0.1;
 const MIN_MEASURED = 24;
 
-/** Requests sent at concurrency c: c for the first wave, c to drain, and max(24, 3c) measured in between. */
+/** Requests sent at concurrency c: c for the first wave, c to drain, and max(24, 2c) measured in between. */
 export function rungSize(concurrency: number): number {
-  return 2 * concurrency + Math.max(MIN_MEASURED, 3 * concurrency);
+  return 2 * concurrency + Math.max(MIN_MEASURED, 2 * concurrency);
 }
 
 /**
@@ -86,14 +91,16 @@ export function measureRung(records: readonly RungRecord[], concurrency: number,
     if (overlap > 0) busyMs += overlap;
   }
   if (completions === 0) return null;
-  const throughputRps = completions / (windowMs / 1000);
+  const countedThroughputRps = completions / (windowMs / 1000);
   const meanLatencyMs = latencySumMs / completions;
+  const meanInFlight = busyMs / windowMs;
   return {
     concurrency,
-    throughputRps,
+    throughputRps: meanInFlight / (meanLatencyMs / 1000),
+    countedThroughputRps,
     meanLatencyMs,
-    meanInFlight: busyMs / windowMs,
-    littleN: (throughputRps * meanLatencyMs) / 1000,
+    meanInFlight,
+    littleN: (countedThroughputRps * meanLatencyMs) / 1000,
     windowMs,
     completions,
     sent: records.length,
@@ -101,17 +108,15 @@ export function measureRung(records: readonly RungRecord[], concurrency: number,
   };
 }
 
-export type LadderStep = { next: number } | { stop: "saturated" | "errors" | "budget" | "max-concurrency" };
+export type LadderStep = { next: number } | { stop: "saturated" | "errors" | "max-concurrency" };
 
-/** What to do after the rungs measured so far (ascending, doubling), having sent `usedRequests`. */
-export function nextLadderStep(rungs: readonly RungMeasurement[], usedRequests: number, opts: LadderOptions): LadderStep {
+/** What to do after the rungs measured so far (ascending, doubling from 1). */
+export function nextLadderStep(rungs: readonly RungMeasurement[], opts: LadderOptions): LadderStep {
   const last = rungs.at(-1);
-  if (!last) return rungSize(1) <= opts.budgetRequests ? { next: 1 } : { stop: "budget" };
-  if (last.errors > MAX_RUNG_ERROR_FRACTION * last.sent) return { stop: "errors" };
+  const next = last ? last.concurrency * 2 : 1;
+  if (last && last.errors > MAX_RUNG_ERROR_FRACTION * last.sent) return { stop: "errors" };
   if (kneeIndex(rungs, opts.gainThreshold) !== null) return { stop: "saturated" };
-  const next = last.concurrency * 2;
   if (next > opts.maxConcurrency) return { stop: "max-concurrency" };
-  if (usedRequests + rungSize(next) > opts.budgetRequests) return { stop: "budget" };
   return { next };
 }
 
@@ -134,13 +139,13 @@ export interface SaturationEstimate {
   /** Concurrency after which doubling gained less than the threshold; null when not saturated. */
   kneeConcurrency: number | null;
   /** Why the ladder stopped. */
-  stoppedBy: "saturated" | "errors" | "budget" | "max-concurrency" | "timeout" | "interrupted";
+  stoppedBy: "saturated" | "errors" | "max-concurrency" | "timeout" | "interrupted";
   rungs: RungMeasurement[];
   /** Checks that failed (Little's law, clients that could not keep c in flight, a lower bound), one sentence each. */
   notes: string[];
 }
 
-/** Little's law tolerance: X · R within ±20 % of the measured mean in flight, which must reach 90 % of c. */
+/** Little's law tolerance: X_count · R within ±20 % of the measured mean in flight, which must reach 90 % of c. */
 const LITTLE_TOLERANCE = 0.2;
 const MIN_IN_FLIGHT_FRACTION = 0.9;
 
@@ -154,8 +159,8 @@ export function estimateSaturation(rungs: readonly RungMeasurement[], stoppedBy:
   for (const r of usable) {
     if (Math.abs(r.littleN / r.meanInFlight - 1) > LITTLE_TOLERANCE) {
       notes.push(
-        `c=${r.concurrency}: Little's law does not hold in the window (X·R = ${r.littleN.toFixed(2)}, mean in flight ${r.meanInFlight.toFixed(2)}): ` +
-          `${r.completions} completions in ${(r.windowMs / 1000).toFixed(1)} s is not a steady state; raise load.sweep.num_requests or timeout`,
+        `c=${r.concurrency}: Little's law does not hold in the window (X_count·R = ${r.littleN.toFixed(2)}, mean in flight ${r.meanInFlight.toFixed(2)}): ` +
+          `${r.completions} completions in ${(r.windowMs / 1000).toFixed(1)} s is not a steady state; raise load.sweep.timeout`,
       );
     }
     if (r.meanInFlight < MIN_IN_FLIGHT_FRACTION * r.concurrency) {

@@ -9,7 +9,10 @@ import type { StagePlan } from "../types.ts";
 /** load.sweep, in kneepoint's units. */
 export interface SweepSpec {
   type: "linear" | "geometric";
-  /** Requests the saturation ladder may send in all (inference-perf: the probe burst's size). */
+  /**
+   * inference-perf: the probe burst's size, so the most requests its probe can have in flight. Here: the highest
+   * concurrency the saturation ladder may reach (it doubles from 1 while throughput rises).
+   */
   numRequests: number;
   /** Seconds one ladder rung may run before it is cut (inference-perf: the probe's timeout). */
   timeoutS: number;
