@@ -1,0 +1,96 @@
+/**
+ * A scenario's plan: what `kneepoint run` will send, derived from the config alone (pure; CONVENTIONS.md,
+ * habit 2). Stages in the load engine's terms (src/scenarios/types.ts), the sweep block passed through
+ * for the engine's saturation probe, the pause between stages, the in-flight cap, requests per stage and
+ * the expected duration. `--dry-run` prints it with describeScenarioPlan.
+ */
+import type { ScenarioConfig } from "../config/scenario-config-schema.ts";
+import type { StagePlan } from "../types.ts";
+import { plannedRequestCount } from "../load/stage-offsets.ts";
+import type { SweepSpec } from "../load/sweep-stages.ts";
+
+export interface ScenarioPlan {
+  target: {
+    baseUrl: string;
+    endpoint: "/v1/completions" | "/v1/chat/completions";
+    apiType: "completion" | "chat";
+    streaming: boolean;
+    /** null: the first id of GET /v1/models, resolved when the run starts. */
+    model: string | null;
+    ignoreEos: boolean;
+  };
+  loadType: "constant" | "poisson" | "concurrent";
+  /** Empty when a sweep generates the stages. */
+  stages: StagePlan[];
+  sweep?: SweepSpec;
+  /** Seconds between stages: load.interval, raised to the Prometheus scrape interval when per-stage Prometheus reports are asked (as inference-perf). */
+  intervalS: number;
+  /** load.interval as written, when intervalS had to be raised. */
+  intervalRaisedFromS?: number;
+  /** num_workers × worker_max_concurrency for open-loop stages (inference-perf's cap); undefined: unbounded. */
+  maxInFlight?: number;
+  requestTimeoutS?: number;
+  seed: number;
+  requestsPerStage: number[];
+  /** Requests of all stages; null for a sweep, whose stage rates are known only after its probe. */
+  totalRequests: number | null;
+  /** Stage durations and pauses; concurrent stages and the sweep's probe add a time that depends on the server. */
+  expectedDurationS: number;
+  durationIsLowerBound: boolean;
+}
+
+function stagePlan(cfg: ScenarioConfig, i: number): StagePlan {
+  const s = cfg.load.stages[i]!;
+  if (cfg.load.type === "concurrent") return { kind: "concurrent", concurrency: s.concurrency_level!, numRequests: s.num_requests! };
+  return { kind: cfg.load.type === "poisson" ? "poisson" : "constant", rate: s.rate!, durationS: s.duration! };
+}
+
+export function buildScenarioPlan(cfg: ScenarioConfig): ScenarioPlan {
+  const { load } = cfg;
+  const loadType = load.type === "concurrent" ? "concurrent" : load.type === "poisson" ? "poisson" : "constant";
+  const sweep: SweepSpec | undefined = load.sweep
+    ? {
+        type: load.sweep.type,
+        numRequests: load.sweep.num_requests,
+        timeoutS: load.sweep.timeout,
+        numStages: load.sweep.num_stages,
+        stageDurationS: load.sweep.stage_duration,
+        saturationPercentile: load.sweep.saturation_percentile,
+        stageKind: loadType === "poisson" ? "poisson" : "constant",
+      }
+    : undefined;
+  const stages = sweep ? [] : load.stages.map((_, i) => stagePlan(cfg, i));
+
+  const scrapeS = cfg.metrics?.type === "prometheus" ? (cfg.metrics.prometheus?.scrape_interval ?? 0) : 0;
+  const perStagePrometheus = scrapeS > 0 && cfg.report.prometheus?.per_stage === true;
+  const intervalS = perStagePrometheus ? Math.max(load.interval, scrapeS) : load.interval;
+
+  const requestsPerStage = stages.map(plannedRequestCount);
+  const stageCount = sweep ? sweep.numStages : stages.length;
+  const rateStagesS = sweep ? sweep.numStages * sweep.stageDurationS : stages.reduce((t, s) => t + (s.kind === "concurrent" ? 0 : s.durationS), 0);
+  const pausesS = Math.max(0, stageCount - 1) * intervalS + (sweep ? intervalS : 0);
+  const cap = load.num_workers * load.worker_max_concurrency;
+  const apiType = cfg.api.type === "chat" ? "chat" : "completion";
+  return {
+    target: {
+      baseUrl: cfg.server.base_url.replace(/\/+$/, ""),
+      endpoint: apiType === "chat" ? "/v1/chat/completions" : "/v1/completions",
+      apiType,
+      streaming: cfg.api.streaming,
+      model: cfg.server.model_name,
+      ignoreEos: cfg.server.ignore_eos,
+    },
+    loadType,
+    stages,
+    ...(sweep ? { sweep } : {}),
+    intervalS,
+    ...(intervalS !== load.interval ? { intervalRaisedFromS: load.interval } : {}),
+    ...(loadType !== "concurrent" && cap > 0 ? { maxInFlight: cap } : {}),
+    ...(load.request_timeout !== null ? { requestTimeoutS: load.request_timeout } : {}),
+    seed: load.base_seed,
+    requestsPerStage,
+    totalRequests: sweep ? null : requestsPerStage.reduce((a, b) => a + b, 0),
+    expectedDurationS: rateStagesS + pausesS,
+    durationIsLowerBound: sweep !== undefined || stages.some((s) => s.kind === "concurrent"),
+  };
+}

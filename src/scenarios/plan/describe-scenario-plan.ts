@@ -1,0 +1,52 @@
+/** The plan as the lines `kneepoint run --dry-run` prints (and the run prints before it starts). */
+import type { RequestSource } from "../types.ts";
+import type { ScenarioPlan } from "./build-scenario-plan.ts";
+
+const LOAD_WORDS: Record<ScenarioPlan["loadType"], string> = {
+  constant: "constant (inference-perf's: exactly rate × duration requests per stage, random gaps rescaled to fill the duration)",
+  poisson: "poisson (a Poisson number of requests each second, spread over that second)",
+  concurrent: "concurrent (closed loop: each stage keeps concurrency_level requests in flight until num_requests are sent)",
+};
+
+/** 4260 → "1 h 11 min 0 s"; 75 → "1 min 15 s". */
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const parts = [h ? `${h} h` : "", h || m ? `${m} min` : "", `${s % 60} s`];
+  return parts.filter(Boolean).join(" ");
+}
+
+function stageLine(plan: ScenarioPlan, i: number): string {
+  const s = plan.stages[i]!;
+  const n = plan.requestsPerStage[i]!;
+  const what = s.kind === "concurrent" ? `concurrency ${s.concurrency}, ${s.numRequests} requests` : `${s.rate} req/s × ${s.durationS} s`;
+  return `  ${String(i).padStart(2)}  ${s.kind.padEnd(10)} ${what.padEnd(28)} = ${n} request${n === 1 ? "" : "s"}`;
+}
+
+export function describeScenarioPlan(plan: ScenarioPlan, source: Pick<RequestSource, "describe">): string {
+  const t = plan.target;
+  const lines = [
+    `target:   ${t.baseUrl}${t.endpoint} (${t.apiType}, ${t.streaming ? "streamed" : "not streamed"}), model ${t.model ?? "(first of GET /v1/models)"}, ignore_eos ${t.ignoreEos}`,
+    `data:     ${source.describe()}`,
+    `load:     ${LOAD_WORDS[plan.loadType]}, seed ${plan.seed}`,
+  ];
+  if (plan.maxInFlight !== undefined) lines.push(`          at most ${plan.maxInFlight} requests in flight (num_workers × worker_max_concurrency); a stage that hits the cap shows it as schedule delay`);
+  if (plan.requestTimeoutS !== undefined) lines.push(`          each request times out after ${plan.requestTimeoutS} s`);
+  if (plan.sweep) {
+    const sw = plan.sweep;
+    lines.push(
+      `sweep:    a saturation probe (closed-loop ladder doubling concurrency up to ${sw.numRequests}, each rung at most ${sw.timeoutS} s), ` +
+        `then ${sw.numStages} ${sw.type} ${sw.stageKind} stages of ${sw.stageDurationS} s up to the measured saturation rate`,
+    );
+  } else {
+    lines.push("stages:", ...plan.stages.map((_, i) => stageLine(plan, i)));
+  }
+  const interval = `${plan.intervalS} s between stages${plan.intervalRaisedFromS !== undefined ? ` (load.interval ${plan.intervalRaisedFromS} s raised to the Prometheus scrape interval for per-stage reports)` : ""}`;
+  lines.push(`interval: ${interval}`);
+  const total = plan.totalRequests === null ? "requests known after the probe" : `${plan.totalRequests} requests`;
+  const duration = `${plan.durationIsLowerBound ? "at least " : "about "}${formatDuration(plan.expectedDurationS)}`;
+  const why = plan.sweep ? " plus the probe" : plan.stages.some((s) => s.kind === "concurrent") ? " plus the concurrent stages, which last as long as the server takes" : "";
+  lines.push(`total:    ${total}, ${duration}${why}`);
+  return lines.join("\n");
+}
