@@ -13,6 +13,7 @@ import { scrubSecrets } from "../../redact.ts";
 import { uploadGcsReports, type GcsDeps, type GcsStorageTarget } from "../storage/gcs-storage.ts";
 import { writeLocalReports, type LocalStorageTarget } from "../storage/local-storage.ts";
 import type { ReportFile } from "../storage/report-file.ts";
+import type { UploadOutcome } from "../storage/storage-outcome.ts";
 import { uploadS3Reports, type S3Deps, type S3StorageTarget } from "../storage/s3-storage.ts";
 import type { StageRun } from "../types.ts";
 import { buildLifecycleFiles } from "./build-lifecycle-files.ts";
@@ -69,21 +70,22 @@ export async function writeScenarioReports(opts: WriteScenarioReportsOptions): P
 
   const written = await writeLocalReports(files, opts.storage.local);
 
-  const uploads: Array<Promise<void>> = [];
-  const collect = async (run: () => Promise<{ uploaded: string[]; skipped: string[] }>) => {
-    try {
-      const { uploaded, skipped } = await run();
-      written.push(...uploaded);
-      for (const uri of skipped) warnings.push(`${uri} already exists: not overwritten (as inference-perf)`);
-    } catch (err) {
-      if (err instanceof EnvironmentError) failures.push(err);
-      else throw err;
-    }
-  };
+  // Buckets upload in parallel; their results are taken in sink order, so files and warnings read the same every run.
   const { s3, gcs } = opts.storage;
-  if (s3) uploads.push(collect(() => uploadS3Reports(files, s3, opts.s3Deps)));
-  if (gcs) uploads.push(collect(() => uploadGcsReports(files, gcs, opts.gcsDeps)));
-  await Promise.all(uploads);
+  const sinks: Array<() => Promise<UploadOutcome>> = [];
+  if (s3) sinks.push(() => uploadS3Reports(files, s3, opts.s3Deps));
+  if (gcs) sinks.push(() => uploadGcsReports(files, gcs, opts.gcsDeps));
+  const results = await Promise.allSettled(sinks.map((upload) => upload()));
+  for (const result of results) {
+    if (result.status === "fulfilled") {
+      written.push(...result.value.uploaded);
+      for (const uri of result.value.skipped) warnings.push(`${uri} already exists: not overwritten (as inference-perf)`);
+    } else if (result.reason instanceof EnvironmentError) {
+      failures.push(result.reason);
+    } else {
+      throw result.reason;
+    }
+  }
 
   if (failures.length > 0) {
     const message = failures.map((f) => f.message).join("\n");

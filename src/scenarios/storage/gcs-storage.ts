@@ -73,7 +73,7 @@ function describeGcsError(err: unknown): string {
 }
 
 function hintFor(detail: string, target: GcsStorageTarget): string {
-  if (/^(401|403)\b|credential|permission|unauthori[sz]ed|forbidden/i.test(detail)) {
+  if (/\b(401|403)\b|credential|permission|unauthori[sz]ed|forbidden/i.test(detail)) {
     return `give the credentials in use (GOOGLE_APPLICATION_CREDENTIALS or the workload identity) roles/storage.objectCreator and objectViewer on gs://${target.bucketName}`;
   }
   if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|socket|getaddrinfo/i.test(detail)) return "check network access to storage.googleapis.com (or STORAGE_EMULATOR_HOST)";

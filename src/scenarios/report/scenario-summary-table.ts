@@ -1,0 +1,88 @@
+/**
+ * The terminal table of a scenario run (cli-table3, as src/report/sweep-table.ts): one row per reported stage
+ * with requested and achieved rate, requests, failures, schedule delay p50, TTFT p50/p90, ITL p50, E2E p50/p90,
+ * output tokens/s and, with goodput constraints, goodput %. Numbers come from the same lifecycle report as the
+ * stage files (inference-perf's definitions; E2E = its request_latency, to the end of the response), in ms.
+ * A value that does not exist (no successful request, no streamed TTFT) is "–", never 0. Pure: returns the text.
+ */
+import Table from "cli-table3";
+import type { StageRun } from "../types.ts";
+import { buildLifecycleReport } from "./build-lifecycle-report.ts";
+import type { Dist, LifecycleReport } from "./lifecycle-report.ts";
+import type { ScenarioReportOptions } from "./scenario-report-options.ts";
+
+export const ABSENT = "–";
+/** A stage whose median schedule delay is above this measured the client, not the server (issue 6). */
+export const LATE_SCHEDULE_MS = 10;
+
+type TableOptions = Pick<ScenarioReportOptions, "useServerOutputTokens" | "goodput" | "streaming">;
+
+const fixed = (v: number | null | undefined, digits: number): string => (typeof v === "number" && Number.isFinite(v) ? v.toFixed(digits) : ABSENT);
+
+/** Seconds → ms with the precision a reader needs: 2 decimals below 10 ms, 1 below 100 ms, none above. */
+function ms(d: Dist, key: "median" | "p90"): string {
+  const s = d?.[key];
+  if (typeof s !== "number" || !Number.isFinite(s)) return ABSENT;
+  const v = s * 1000;
+  return Math.abs(v) < 10 ? v.toFixed(2) : Math.abs(v) < 100 ? v.toFixed(1) : v.toFixed(0);
+}
+
+function hasGoodput(goodput: TableOptions["goodput"]): boolean {
+  return goodput !== null && goodput !== undefined && Object.values(goodput).some((v) => v !== undefined && v !== null);
+}
+
+export function scenarioTableHeaders(withGoodput: boolean): string[] {
+  const head = ["stage", "requested", "achieved req/s", "requests", "failed", "sched p50", "TTFT p50", "TTFT p90", "ITL p50", "E2E p50", "E2E p90", "out tok/s"];
+  return withGoodput ? [...head, "goodput %"] : head;
+}
+
+export function scenarioTableCells(stage: StageRun, report: LifecycleReport, withGoodput: boolean): string[] {
+  const ls = report.load_summary;
+  const lat = report.successes.latency;
+  const ok = report.successes.count > 0;
+  const late = (ls.schedule_delay?.median ?? 0) * 1000 > LATE_SCHEDULE_MS;
+  const requested = stage.plan.kind === "concurrent" ? `c=${stage.plan.concurrency}` : `${stage.plan.rate} req/s`;
+  const cells = [
+    String(stage.index),
+    requested,
+    ls.count > 1 ? fixed(ls.achieved_rate, 2) : ABSENT,
+    String(ls.count),
+    String(report.failures.count),
+    ms(ls.schedule_delay, "median") + (late ? " !" : ""),
+    ms(lat.time_to_first_token, "median"),
+    ms(lat.time_to_first_token, "p90"),
+    ms(lat.inter_token_latency, "median"),
+    ms(lat.request_latency, "median"),
+    ms(lat.request_latency, "p90"),
+    ok ? fixed(report.successes.throughput.output_tokens_per_sec, 0) : ABSENT,
+  ];
+  if (withGoodput) cells.push(fixed(report.successes.goodput_metrics?.goodput_percentage, 1));
+  return cells;
+}
+
+export function renderScenarioSummaryTable(stages: readonly StageRun[], opts: TableOptions & { color: boolean }): string {
+  const withGoodput = hasGoodput(opts.goodput);
+  const head = scenarioTableHeaders(withGoodput);
+  const table = new Table({
+    head,
+    style: opts.color ? { head: ["cyan"], border: ["grey"] } : { head: [], border: [] },
+    colAligns: head.map(() => "right" as const),
+  });
+  let anyLate = false;
+  for (const stage of stages.filter((s) => s.index >= 0)) {
+    const report = buildLifecycleReport(stage.records, {
+      percentiles: [50, 90],
+      maxErrorMessages: 0,
+      useServerOutputTokens: opts.useServerOutputTokens,
+      goodput: opts.goodput,
+      stage: stage.plan,
+      ...(opts.streaming !== undefined ? { streaming: opts.streaming } : {}),
+    });
+    const cells = scenarioTableCells(stage, report, withGoodput);
+    anyLate ||= cells[5]!.endsWith(" !");
+    table.push(cells);
+  }
+  const notes = ["latencies in ms (inference-perf's definitions: E2E to the end of the response; TTFT/ITL of streamed requests with > 1 token)", `${ABSENT} = no value`];
+  if (anyLate) notes.push(`! median schedule delay > ${LATE_SCHEDULE_MS} ms: requests left late, the client not the server was measured`);
+  return `${table.toString()}\n${notes.join("; ")}`;
+}
