@@ -1,0 +1,77 @@
+/**
+ * The scenario config mapped onto what the load engine and the report writer take (their option types live
+ * with them: src/scenarios/load/run-stages.ts, src/scenarios/report/). Pure: `kneepoint run` adds the effects.
+ */
+import type { ScenarioConfig } from "../config/scenario-config-schema.ts";
+import type { ScenarioClientOptions } from "../load/run-stages.ts";
+import type { PrometheusReportOptions } from "../report/collect-prometheus-reports.ts";
+import type { ScenarioReportOptions } from "../report/scenario-report-options.ts";
+import type { ScenarioStorageTargets } from "../report/write-scenario-reports.ts";
+import type { RequestSource } from "../types.ts";
+import type { ScenarioPlan } from "./build-scenario-plan.ts";
+
+export function clientOptionsFor(cfg: ScenarioConfig, plan: ScenarioPlan): ScenarioClientOptions {
+  return {
+    baseUrl: plan.target.baseUrl,
+    endpoint: plan.target.endpoint,
+    headers: cfg.api.headers ?? {},
+    ...(cfg.server.api_key !== null ? { apiKey: cfg.server.api_key } : {}),
+    streaming: cfg.api.streaming,
+    ...(plan.requestTimeoutS !== undefined ? { requestTimeoutS: plan.requestTimeoutS } : {}),
+  };
+}
+
+/** `source` rebuilds a record's body (request i is deterministic) for per-request reports and request sizes. */
+export function reportOptionsFor(cfg: ScenarioConfig, source: RequestSource | null): ScenarioReportOptions {
+  const rl = cfg.report.request_lifecycle;
+  return {
+    summary: rl.summary === true,
+    perStage: rl.per_stage === true,
+    perRequest: rl.per_request === true,
+    percentiles: rl.percentiles,
+    useServerOutputTokens: rl.use_server_output_tokens,
+    maxErrorMessages: rl.max_error_messages,
+    goodput: cfg.report.goodput?.constraints ?? null,
+    streaming: cfg.api.streaming,
+    ...(source ? { requestBody: (rec) => source.request(rec.index).body } : {}),
+  };
+}
+
+/** `outputDir` (kneepoint run --output) replaces local_storage.path. */
+export function storageTargetsFor(cfg: ScenarioConfig, outputDir: string | null): ScenarioStorageTargets {
+  const s = cfg.storage;
+  const local = s?.local_storage;
+  return {
+    local: { path: outputDir ?? local?.path ?? "reports", reportFilePrefix: local?.report_file_prefix ?? null },
+    s3: s?.simple_storage_service
+      ? {
+          bucketName: s.simple_storage_service.bucket_name,
+          path: s.simple_storage_service.path,
+          reportFilePrefix: s.simple_storage_service.report_file_prefix,
+          endpointUrl: s.simple_storage_service.endpoint_url,
+          regionName: s.simple_storage_service.region_name,
+          addressingStyle: s.simple_storage_service.addressing_style,
+        }
+      : null,
+    gcs: s?.google_cloud_storage
+      ? { bucketName: s.google_cloud_storage.bucket_name, path: s.google_cloud_storage.path, reportFilePrefix: s.google_cloud_storage.report_file_prefix }
+      : null,
+  };
+}
+
+/** Set when `metrics.type: prometheus` with a URL; `model` is the served model name the run resolved. */
+export function prometheusOptionsFor(cfg: ScenarioConfig, model: string, token?: string): PrometheusReportOptions | null {
+  const p = cfg.metrics?.type === "prometheus" ? cfg.metrics.prometheus : null;
+  if (!p?.url) return null;
+  const server = cfg.server.type === "sglang" || cfg.server.type === "tgi" ? cfg.server.type : "vllm";
+  return {
+    url: p.url,
+    ...(token ? { token } : {}),
+    server,
+    model,
+    filters: p.filters,
+    scrapeIntervalS: p.scrape_interval,
+    summary: cfg.report.prometheus?.summary === true,
+    perStage: cfg.report.prometheus?.per_stage === true,
+  };
+}
