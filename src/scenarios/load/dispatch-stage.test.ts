@@ -143,6 +143,12 @@ describe("dispatchStage, open loop", () => {
     expect(res.unsent).toBe(0);
   });
 
+  it("refuses a cap below 1 or too few due times instead of waiting forever", async () => {
+    const send = fakeServer(1).send;
+    await expect(dispatchStage(options({ send, count: 2, offsetsMs: null, maxInFlight: 0 }))).rejects.toThrow(/in-flight cap must be ≥ 1/);
+    await expect(dispatchStage(options({ send, count: 2, offsetsMs: new Float64Array(1) }))).rejects.toThrow(/1 due times for 2 requests/);
+  });
+
   it("ends at once for an empty stage", async () => {
     const res = await dispatchStage(options({ send: fakeServer(1).send, count: 0, offsetsMs: new Float64Array(0) }));
     expect(res).toMatchObject({ status: "completed", records: [], unsent: 0 });

@@ -56,6 +56,9 @@ export interface DispatchResult {
 }
 
 export function dispatchStage(o: DispatchStageOptions): Promise<DispatchResult> {
+  // Programming errors, not config errors (the config schema rejects both): either would wait forever.
+  if (!(o.maxInFlight >= 1)) return Promise.reject(new RangeError(`stage ${o.stage}: in-flight cap must be ≥ 1, got ${o.maxInFlight}`));
+  if (o.offsetsMs && o.offsetsMs.length < o.count) return Promise.reject(new RangeError(`stage ${o.stage}: ${o.offsetsMs.length} due times for ${o.count} requests`));
   return new Promise<DispatchResult>((resolve, reject) => {
     const originMs = o.now();
     const offsets = o.offsetsMs;
