@@ -66,9 +66,10 @@ export function handlePodLog(c: Cluster, logs: PodLogs, faults: LogStreamFault[]
     let chunk = Buffer.from(text, "utf8");
     if (limitBytes !== undefined && sent + chunk.length > limitBytes) chunk = chunk.subarray(0, Math.max(0, limitBytes - sent));
     if (fault && sent + chunk.length >= fault.afterBytes) {
-      res.write(chunk.subarray(0, Math.max(0, fault.afterBytes - sent)));
-      // Cut as a dropped connection would: no chunked terminator.
-      res.socket?.destroy();
+      // Cut as a dropped connection would: the bytes up to the limit, then no chunked terminator.
+      const socket = res.socket;
+      res.write(chunk.subarray(0, Math.max(0, fault.afterBytes - sent)), () => socket?.destroy());
+      sent = fault.afterBytes;
       return false;
     }
     sent += chunk.length;
