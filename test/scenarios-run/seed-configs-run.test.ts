@@ -1,0 +1,113 @@
+/**
+ * The seeds' own configs (AI on EKS docs pages, inference-perf v0.2.0; fixtures/seed-*.yml, verbatim) run by
+ * `kneepoint run` against the simulator. Only what points them at this machine is set: the stage duration
+ * (time), server.base_url (the simulator, serving the seed's model name) and the S3 endpoint (a local
+ * S3-compatible server holding the seed's bucket). The seeds' Hugging Face tokenizers come from a local
+ * stand-in of the Hub at HF_ENDPOINT, serving a small tokenizer.json (no network here).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Writable } from "node:stream";
+import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { startSimProcess, type SimProcess } from "../../src/cli/start-sim-process.ts";
+import { runScenarioCommand } from "../../src/cli/commands/run.ts";
+import { S3RVER_CREDENTIALS, startS3rver } from "../scenarios-report/start-s3rver.ts";
+
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+const TOKENIZER_DIR = fileURLToPath(new URL("../fixtures/tiny-tokenizer/", import.meta.url));
+const BUCKET = "inference-perf-results";
+
+let mistral: SimProcess;
+let qwen: SimProcess;
+let s3: { url: string; close(): Promise<void> };
+let hub: Server;
+let hubUrl = "";
+const hubRequests: string[] = [];
+
+beforeAll(async () => {
+  [mistral, qwen, s3] = await Promise.all([
+    startSimProcess(["--ttft-ms", "5", "--itl-ms", "1", "--served-model-name", "mistral-7b"]),
+    startSimProcess(["--ttft-ms", "5", "--itl-ms", "1", "--served-model-name", "qwen3-8b"]),
+    startS3rver([BUCKET]),
+  ]);
+  hub = createServer((req, res) => {
+    hubRequests.push(req.url ?? "");
+    const m = /^\/(mistralai\/Mistral-7B-Instruct-v0\.3|Qwen\/Qwen3-8B)\/resolve\/main\/(tokenizer(?:_config)?\.json)$/.exec(req.url ?? "");
+    if (!m) return void res.writeHead(404).end();
+    res.writeHead(200, { "content-type": "application/json" }).end(readFileSync(join(TOKENIZER_DIR, m[2]!)));
+  });
+  await new Promise<void>((r) => hub.listen(0, "127.0.0.1", r));
+  hubUrl = `http://127.0.0.1:${(hub.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await Promise.all([mistral?.stop(), qwen?.stop(), s3?.close(), new Promise<void>((r) => (hub ? hub.close(() => r()) : r()))]);
+});
+
+function capture() {
+  let text = "";
+  return { stream: new Writable({ write: (c: Buffer, _e, cb) => ((text += c.toString()), cb()) }), text: () => text };
+}
+
+async function runSeed(name: string, sim: SimProcess, durationS: number) {
+  const out = mkdtempSync(join(tmpdir(), "kp-seed-"));
+  const stdout = capture();
+  const stderr = capture();
+  const env = { HF_ENDPOINT: hubUrl, KNEEPOINT_CACHE_DIR: mkdtempSync(join(tmpdir(), "kp-seed-tok-")) };
+  const result = await runScenarioCommand(
+    {
+      config: fixture(name),
+      sets: [`load.stages[0].duration=${durationS}`, `server.base_url=${sim.url}`, `storage.simple_storage_service.endpoint_url=${s3.url}`],
+      dryRun: false,
+      output: out,
+      writerDeps: { s3Deps: { clientConfig: { credentials: S3RVER_CREDENTIALS } } },
+    },
+    { stdout: stdout.stream, stderr: stderr.stream, isTty: false, color: false, env },
+  );
+  return { out, result, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+async function bucketKeys(prefix: string): Promise<string[]> {
+  const client = new S3Client({ region: "us-east-1", endpoint: s3.url, forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+  const listed = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
+  client.destroy();
+  return (listed.Contents ?? []).map((o) => o.Key!).sort();
+}
+
+const REPORTS = ["config.yaml", "stage_0_lifecycle_metrics.json", "summary_lifecycle_metrics.json"];
+
+describe("the seeds' inference-perf configs, unmodified but for time and addresses", () => {
+  it("seed 000 (chat + synthetic, mistral-7b, S3 path with {timestamp}): local reports and the same files in the bucket", async () => {
+    const { out, stderr, result } = await runSeed("seed-000-baseline.yml", mistral, 3);
+    expect(readdirSync(out).sort()).toEqual(REPORTS);
+    const summary = JSON.parse(readFileSync(join(out, "summary_lifecycle_metrics.json"), "utf8"));
+    expect(summary.successes.count).toBe(3);
+    expect(summary.successes.output_tokens.total).toBe(3 * 128);
+    expect(stderr).toContain("tokenizer: tokenizer.json (mistralai/Mistral-7B-Instruct-v0.3)");
+    expect(hubRequests).toContain("/mistralai/Mistral-7B-Instruct-v0.3/resolve/main/tokenizer.json");
+    const keys = await bucketKeys("baseline-test/");
+    const stamped = keys.filter((k) => /^baseline-test\/\d{8}-\d{6}\//.test(k));
+    expect(stamped.map((k) => k.split("/")[2]).sort()).toEqual(REPORTS);
+    expect(result.files.filter((f) => f.startsWith("s3://"))).toHaveLength(3);
+  }, 60_000);
+
+  it("seed 001 (completion, qwen3-8b, fixed S3 path)", async () => {
+    const { out } = await runSeed("seed-001-baseline.yml", qwen, 2);
+    expect(readdirSync(out).sort()).toEqual(REPORTS);
+    expect(await bucketKeys("baseline-test/results/")).toEqual(REPORTS.map((f) => `baseline-test/results/${f}`).sort());
+  }, 60_000);
+
+  it("seed 002 (production: chat, Poisson 15 QPS, 1024±512 → 512±256)", async () => {
+    const { out } = await runSeed("seed-002-production.yml", mistral, 2);
+    const stage = JSON.parse(readFileSync(join(out, "stage_0_lifecycle_metrics.json"), "utf8"));
+    expect(stage.load_summary.requested_rate).toBe(15);
+    expect(stage.failures.count).toBe(0);
+    expect(stage.successes.output_tokens.min).toBeGreaterThanOrEqual(50);
+    expect(stage.successes.output_tokens.max).toBeLessThanOrEqual(2048);
+    expect((await bucketKeys("production-sim/")).length).toBe(3);
+  }, 60_000);
+});
