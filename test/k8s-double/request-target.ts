@@ -52,11 +52,10 @@ function withName(res: ResourceInfo, namespace: string | undefined, rest: string
   if (subresource === undefined) return { type: "resource", res, namespace, name };
   if (!res.subresources.includes(subresource)) throw pathNotFound();
   if (subresource === "proxy") {
-    // Everything after ".../proxy", kept raw (not re-joined from decoded parts).
-    const marker = `/${encodeURIComponent(name).replace(/%3A/gi, ":")}/proxy`;
-    const at = pathname.indexOf(marker);
-    const tail = at >= 0 ? pathname.slice(at + marker.length) : `/${rest.slice(2).join("/")}`;
-    return { type: "resource", res, namespace, name, subresource, rest: tail === "" ? "/" : tail };
+    // The path after ".../proxy", decoded as the API server reads it (client-node sends "a%2Fb" for "a/b").
+    let tail = `/${rest.slice(2).join("/")}`;
+    if (pathname.endsWith("/") && tail !== "/") tail += "/";
+    return { type: "resource", res, namespace, name, subresource, rest: tail };
   }
   if (rest.length > 2) throw pathNotFound();
   return { type: "resource", res, namespace, name, subresource };
