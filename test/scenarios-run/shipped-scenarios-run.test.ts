@@ -65,6 +65,7 @@ function checkReports(out: string, stages: number, opts: { perRequest?: boolean 
   expect(total).toBe(summary.successes.count);
   const config = parseYaml(readFileSync(join(out, "config.yaml"), "utf8")) as Json;
   expect(config.server.base_url).toBe(sim.url);
+  expect(config.storage.local_storage.path).toBe(out); // --output is what the effective config says
   return { summary, config };
 }
 

@@ -23,7 +23,7 @@ import { stageWarnings } from "../../scenarios/load/stage-warnings.ts";
 import { summarizeStageLoad } from "../../scenarios/load/stage-load-summary.ts";
 import { buildScenarioPlan } from "../../scenarios/plan/build-scenario-plan.ts";
 import { describeScenarioPlan } from "../../scenarios/plan/describe-scenario-plan.ts";
-import { clientOptionsFor, prometheusOptionsFor, reportOptionsFor, storageTargetsFor } from "../../scenarios/plan/run-options.ts";
+import { clientOptionsFor, prometheusOptionsFor, reportOptionsFor, storageTargetsFor, withOutputDir } from "../../scenarios/plan/run-options.ts";
 import { renderScenarioSummaryTable } from "../../scenarios/report/scenario-summary-table.ts";
 import { writeScenarioReports, type WriteScenarioReportsOptions } from "../../scenarios/report/write-scenario-reports.ts";
 import type { StagePlan, StageRun } from "../../scenarios/types.ts";
@@ -72,7 +72,7 @@ async function dryRun(cfg: ScenarioConfig, io: CliIo): Promise<ScenarioRunResult
 }
 
 export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Promise<ScenarioRunResult> {
-  const cfg = await readScenarioConfig(opts.config, opts.sets);
+  const cfg = withOutputDir(await readScenarioConfig(opts.config, opts.sets), opts.output);
   if (opts.dryRun) return dryRun(cfg, io);
 
   const secrets = [cfg.server.api_key ?? undefined, cfg.tokenizer?.token ?? undefined, ...Object.values(cfg.api.headers ?? {})];
@@ -148,7 +148,7 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
     interrupt.dispose();
   }
 
-  const storage = storageTargetsFor(cfg, opts.output);
+  const storage = storageTargetsFor(cfg);
   const report = reportOptionsFor(cfg, source);
   const written = await writeScenarioReports({
     stages,

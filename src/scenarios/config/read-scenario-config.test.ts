@@ -96,6 +96,7 @@ describe("reading an inference-perf config", () => {
     expect(usageMessage(() => parse(SEED_BASELINE, ["load.stage[0].duration=30"]))).toMatch(/--set load\.stage\[0\]\.duration=30: load\.stage is not a key; did you mean load\.stages\?/);
     expect(usageMessage(() => parse(SEED_BASELINE, ["load.stages[0].rate=-1"]))).toMatch(/--set load\.stages\[0\]\.rate=-1: load\.stages\[0\]\.rate: rate must be > 0/);
     expect(usageMessage(() => parse(SEED_BASELINE, ["load.stages[3].rate=1"]))).toMatch(/--set load\.stages\[3\]\.rate=1: load\.stages has 1 item\(s\)/);
+    expect(usageMessage(() => parse(SEED_BASELINE, ["data.type=cnn_dailymail"]))).toMatch(/--set data\.type=cnn_dailymail: data\.type cnn_dailymail is not supported yet/);
     expect(usageMessage(() => parse(SEED_BASELINE, ["load.stages"]))).toMatch(/expected key\.path=value/);
     expect(usageMessage(() => parse(SEED_BASELINE, ["load..stages=1"]))).toMatch(/cannot read the key path/);
   });

@@ -37,12 +37,19 @@ export function reportOptionsFor(cfg: ScenarioConfig, source: RequestSource | nu
   };
 }
 
-/** `outputDir` (kneepoint run --output) replaces local_storage.path. */
-export function storageTargetsFor(cfg: ScenarioConfig, outputDir: string | null): ScenarioStorageTargets {
+/** The config with local_storage.path replaced by `kneepoint run --output`, so config.yaml says where the reports went. */
+export function withOutputDir(cfg: ScenarioConfig, dir: string | null): ScenarioConfig {
+  if (dir === null) return cfg;
+  const storage = cfg.storage ?? { google_cloud_storage: null, simple_storage_service: null, local_storage: { path: dir, report_file_prefix: null } };
+  return { ...cfg, storage: { ...storage, local_storage: { ...storage.local_storage, path: dir } } };
+}
+
+export function storageTargetsFor(cfg: ScenarioConfig): ScenarioStorageTargets {
   const s = cfg.storage;
   const local = s?.local_storage;
   return {
-    local: { path: outputDir ?? local?.path ?? "reports", reportFilePrefix: local?.report_file_prefix ?? null },
+    // storage: null writes no bucket; the reports still land locally, in inference-perf's default place.
+    local: { path: local?.path ?? "reports", reportFilePrefix: local?.report_file_prefix ?? null },
     s3: s?.simple_storage_service
       ? {
           bucketName: s.simple_storage_service.bucket_name,
