@@ -217,8 +217,13 @@ describe("discovery, authentication and CRDs", () => {
     const version = await double.kubeConfig().makeApiClient(k8s.VersionApi).getCode();
     expect(version.gitVersion).toBe("v1.33.1");
     const objects = k8s.KubernetesObjectApi.makeApiClient(double.kubeConfig({ namespace: ns }));
-    expect(await objects.resource("batch/v1", "Job")).toMatchObject({ name: "jobs", namespaced: true, kind: "Job" });
-    expect(await objects.resource("v1", "Node")).toMatchObject({ name: "nodes", namespaced: false });
+    // KubernetesObjectApi turns apiVersion + kind into a path through the discovery documents.
+    const jobs = await objects.list("batch/v1", "Job", ns);
+    expect(jobs.kind).toBe("JobList");
+    await objects.list("v1", "Node");
+    expect(double.requests.slice(-4).map((r) => `${r.method} ${r.path}`)).toEqual([
+      "GET /apis/batch/v1", `GET /apis/batch/v1/namespaces/${ns}/jobs`, "GET /api/v1", "GET /api/v1/nodes",
+    ]);
     const core = await (await fetch(`${double.url}/api/v1`, { headers: { authorization: `Bearer ${double.token}` } })).json() as { resources: { name: string; verbs: string[] }[] };
     expect(core.resources.find((r) => r.name === "pods/log")?.verbs).toEqual(["get"]);
   });
@@ -241,7 +246,7 @@ describe("discovery, authentication and CRDs", () => {
     try {
       const objects = k8s.KubernetesObjectApi.makeApiClient(withCrd.kubeConfig({ namespace: ns }));
       const created = await objects.create(podMonitor);
-      expect(created.metadata?.generation).toBe(1);
+      expect((created.metadata as k8s.V1ObjectMeta).generation).toBe(1);
       const bad = await apiFailure(objects.create({ ...podMonitor, metadata: { name: "bad", namespace: ns }, spec: { selector: {}, podMetricsEndpoints: [{ interval: "15 s" }] } }));
       expect(bad.code).toBe(422);
       expect(bad.body.message).toMatch(/^PodMonitor\.monitoring\.coreos\.com "bad" is invalid: spec\.podMetricsEndpoints\[0\]\.interval: /);
