@@ -8,7 +8,7 @@
  */
 import type { TokenizerPort } from "../../tokenizer/tokenizer-port.ts";
 import { createRng, deriveSeed, type Rng } from "../../workload/rng.ts";
-import { randomAtomText } from "./word-atoms.ts";
+import { finishPrompt, mapParallel, randomAtomText, wordAlone, type AtomForm } from "./word-atoms.ts";
 
 export interface Corpus {
   /** " w₀ w₁ … w_{n−1}": the corpus, one space before every word. */
@@ -21,21 +21,12 @@ export interface Corpus {
   exact: boolean;
 }
 
-const PARALLEL_CALLS = 8;
-
-export async function buildCorpus(tok: TokenizerPort, raw: string, seed: number): Promise<Corpus> {
+export async function buildCorpus(tok: TokenizerPort, raw: string, seed: number, form: AtomForm): Promise<Corpus> {
   const words = raw.split(/\s+/).filter((w) => w.length > 0);
   if (words.length === 0) throw new Error("the corpus has no words");
   const distinct = [...new Set(words)];
-  const counts = new Map<string, number>();
-  let next = 0;
-  const worker = async () => {
-    while (next < distinct.length) {
-      const w = distinct[next++]!;
-      counts.set(w, (await tok.encode(" " + w)).length);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_CALLS, distinct.length) }, worker));
+  const lengths = await mapParallel(distinct, async (w) => (await tok.encode(wordAlone(w, form))).length);
+  const counts = new Map(distinct.map((w, k) => [w, lengths[k]!]));
 
   const n = words.length;
   const wordStart = new Int32Array(n + 1);
@@ -55,7 +46,7 @@ export async function buildCorpus(tok: TokenizerPort, raw: string, seed: number)
     const b = Math.min(n, a + 1 + rng.int(0, 400));
     return { text: corpus.text.slice(wordStart[a], wordStart[b]), tokens: tokenPrefix[b]! - tokenPrefix[a]! };
   });
-  const checks = await Promise.all(samples.map(async (s) => (await tok.encode(s.text)).length === s.tokens));
+  const checks = await Promise.all(samples.map(async (s) => (await tok.encode(finishPrompt(s.text, form))).length === s.tokens));
   corpus.exact = checks.every(Boolean);
   return corpus;
 }
@@ -74,7 +65,7 @@ function lastFit(c: Corpus, start: number, budget: number): number {
 }
 
 /**
- * Exactly `tokens` tokens of corpus text from word `start`, wrapping to the beginning at the end; the last
+ * Exactly `tokens` tokens of corpus text (with a space before every word; see finishPrompt) from word `start`, wrapping to the beginning at the end; the last
  * few tokens that no whole word fits are single-token atoms drawn with `rng`.
  */
 export function sliceCorpus(c: Corpus, start: number, tokens: number, atoms: readonly string[], rng: Rng): string {

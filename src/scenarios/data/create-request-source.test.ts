@@ -86,13 +86,23 @@ describe("random data", () => {
     expect(Math.abs(meanOut - 5)).toBeLessThan(0.25); // uniform on 1…9: mean 5, SE ≈ 0.058
   });
 
-  it("is exact with a local tokenizer.json too", async () => {
-    const tok = await loadLocalTokenizer(fileURLToPath(new URL("../../../test/fixtures/tiny-tokenizer", import.meta.url)), {});
-    const src = await source({ data: { type: "random", input_distribution: dist(100, 40, 2, 300), output_distribution: dist(8, 0, 8, 8) } }, tok);
-    expect(src.warnings).toEqual([]);
-    for (let i = 0; i < 20; i++) {
-      const r = src.request(i);
-      expect((await tok.encode(bodyOf(r).prompt!)).length + 1).toBe(r.plannedPromptTokens);
+  it.each([
+    ["a WordLevel tokenizer.json (whitespace pre-tokenizer)", "../../../test/fixtures/tiny-tokenizer"],
+    ["a SentencePiece-style tokenizer.json that prepends ▁ itself (as Llama-2 and Mistral do)", "./fixtures/metaspace-tokenizer"],
+  ])("is exact with %s, for random, synthetic and shared_prefix", async (_name, dir) => {
+    const tok = await loadLocalTokenizer(fileURLToPath(new URL(dir, import.meta.url)), {});
+    const datas = [
+      { type: "random", input_distribution: dist(100, 40, 2, 300), output_distribution: dist(8, 0, 8, 8) },
+      { type: "synthetic", input_distribution: dist(300, 200, 2, 6000), output_distribution: dist(8, 0, 8, 8) },
+      { type: "shared_prefix", shared_prefix: { num_groups: 2, num_prompts_per_group: 3, system_prompt_len: 50, question_len: 20, output_len: 4 } },
+    ];
+    for (const data of datas) {
+      const src = await source({ data }, tok);
+      expect(src.warnings, data.type).toEqual([]);
+      for (let i = 0; i < 12; i++) {
+        const r = src.request(i);
+        expect((await tok.encode(bodyOf(r).prompt!)).length + 1, `${data.type} request ${i}`).toBe(r.plannedPromptTokens);
+      }
     }
   });
 

@@ -45,7 +45,7 @@ export async function createRequestSource(cfg: ScenarioConfig, deps: RequestSour
       const atoms = await findWordAtoms(tok, deps.seed);
       if (data.type === "random") return createRandomSource(lengths, atoms, body, deps.seed);
       const path = data.corpus_file_path ?? DEFAULT_CORPUS_PATH;
-      const corpus = await buildCorpus(tok, await readCorpus(path), deps.seed);
+      const corpus = await buildCorpus(tok, await readCorpus(path), deps.seed, atoms.form);
       const name = data.corpus_file_path ?? "Shakespeare's Sonnets (assets/corpus)";
       return createSyntheticSource(lengths, corpus, name, atoms, body, deps.seed);
     }

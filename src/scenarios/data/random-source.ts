@@ -9,7 +9,7 @@ import type { Distribution } from "../config/distribution-schema.ts";
 import type { BodyWriter } from "./body-writer.ts";
 import type { ScenarioRequestSource } from "./request-source-deps.ts";
 import { describeDistribution, sampleLength } from "./sample-length.ts";
-import { randomAtomText, type WordAtoms } from "./word-atoms.ts";
+import { finishPrompt, randomAtomText, type WordAtoms } from "./word-atoms.ts";
 
 export interface LengthSpec {
   input: Distribution;
@@ -31,7 +31,7 @@ export function createRandomSource(lengths: LengthSpec, atoms: WordAtoms, body: 
       const outputLen = sampleLength(lengths.output, rng);
       const textTokens = Math.max(1, inputLen - lengths.specialTokens);
       return {
-        body: body.forPrompt(randomAtomText(atoms.words, textTokens, rng), outputLen),
+        body: body.forPrompt(finishPrompt(randomAtomText(atoms.words, textTokens, rng), atoms.form), outputLen),
         plannedPromptTokens: textTokens + lengths.specialTokens,
         plannedOutputTokens: outputLen,
       };

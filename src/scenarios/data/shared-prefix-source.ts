@@ -14,7 +14,7 @@ import type { BodyWriter } from "./body-writer.ts";
 import { approximateWarning } from "./random-source.ts";
 import type { ScenarioRequestSource } from "./request-source-deps.ts";
 import { describeDistribution, sampleLength } from "./sample-length.ts";
-import { randomAtomText, type WordAtoms } from "./word-atoms.ts";
+import { finishPrompt, randomAtomText, type WordAtoms } from "./word-atoms.ts";
 
 interface SharedPrompt {
   group: number;
@@ -44,7 +44,7 @@ export function createSharedPrefixSource(sp: SharedPrefixConfig, specialTokens: 
   for (let g = 0; g < sp.num_groups; g++) {
     const systemLen = sampleLength(system, rng);
     const prefixTokens = Math.max(1, systemLen - specialTokens);
-    const prefix = JSON.stringify(randomAtomText(atoms.words, prefixTokens, rng)).slice(0, -1);
+    const prefix = JSON.stringify(finishPrompt(randomAtomText(atoms.words, prefixTokens, rng), atoms.form)).slice(0, -1);
     for (let p = 0; p < sp.num_prompts_per_group; p++) {
       const questionLen = sampleLength(question, rng);
       const outputLen = sampleLength(output, rng);

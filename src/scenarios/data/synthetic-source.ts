@@ -11,7 +11,7 @@ import { sliceCorpus, type Corpus } from "./corpus-text.ts";
 import { approximateWarning, type LengthSpec } from "./random-source.ts";
 import type { ScenarioRequestSource } from "./request-source-deps.ts";
 import { describeDistribution, sampleLength } from "./sample-length.ts";
-import { randomAtomText, type WordAtoms } from "./word-atoms.ts";
+import { finishPrompt, randomAtomText, type WordAtoms } from "./word-atoms.ts";
 
 export const UNIQUE_HEAD_TOKENS = 4;
 
@@ -39,7 +39,7 @@ export function createSyntheticSource(lengths: LengthSpec, corpus: Corpus, corpu
       const textTokens = Math.max(1, inputLen - lengths.specialTokens);
       const head = Math.min(UNIQUE_HEAD_TOKENS, textTokens);
       const start = (stride * (i % corpus.words) + offset) % corpus.words;
-      const text = randomAtomText(atoms.words, head, rng) + sliceCorpus(corpus, start, textTokens - head, atoms.words, rng);
+      const text = finishPrompt(randomAtomText(atoms.words, head, rng) + sliceCorpus(corpus, start, textTokens - head, atoms.words, rng), atoms.form);
       return { body: body.forPrompt(text, outputLen), plannedPromptTokens: textTokens + lengths.specialTokens, plannedOutputTokens: outputLen };
     },
     describe: () =>
