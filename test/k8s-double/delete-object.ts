@@ -84,6 +84,13 @@ export function deleteObject(c: Cluster, res: ResourceInfo, namespace: string | 
     if (options.gracePeriodSeconds === 0 && res.kind === "Pod" && finalizers.length === 0) return { object: c.store.remove(res, namespace, name), removed: true, warnings };
     return { object: obj, removed: false, warnings };
   }
+  if (res.kind === "Namespace") {
+    // Terminating: the namespace controller (garbage-collector.ts) empties it, then it goes.
+    const next = structuredClone(obj);
+    next.metadata.deletionTimestamp = timestamp(c.now());
+    next.status = { ...(next.status as Record<string, unknown>), phase: "Terminating" };
+    return { object: c.store.update(res, next), removed: false, warnings };
+  }
   if (res.kind === "Pod" && awaitsKubelet(obj)) {
     const spec = obj.spec as { terminationGracePeriodSeconds?: number };
     const grace = options.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30;

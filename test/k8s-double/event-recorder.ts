@@ -18,11 +18,15 @@ export class EventRecorder {
   constructor(
     private readonly store: ObjectStore,
     private readonly eventsResource: ResourceInfo,
+    private readonly namespacesResource: ResourceInfo,
     private readonly now: () => Date,
   ) {}
 
   record(involved: KubeObject, type: "Normal" | "Warning", reason: string, message: string, source: EventSource): void {
     const namespace = involved.metadata.namespace ?? "default";
+    // A terminating namespace refuses new content (the recorder's create would get a 403).
+    const ns = this.store.get(this.namespacesResource, undefined, namespace);
+    if (!ns || ns.metadata.deletionTimestamp !== undefined) return;
     const key = `${involved.metadata.uid}|${type}|${reason}|${message}|${source.component}`;
     const at = timestamp(this.now());
     const existingName = this.seen.get(key);

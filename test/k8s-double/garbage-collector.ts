@@ -28,9 +28,23 @@ function tryDelete(c: Cluster, res: ResourceInfo, obj: KubeObject, propagationPo
   }
 }
 
+/** The namespace controller: a Terminating namespace has its contents deleted, then goes itself. */
+function settleNamespace(c: Cluster, ns: KubeObject): void {
+  let left = 0;
+  for (const res of c.table.resources) {
+    if (!res.namespaced) continue;
+    for (const o of c.store.list(res, ns.metadata.name)) {
+      left += 1;
+      if (o.metadata.deletionTimestamp === undefined) tryDelete(c, res, o, "Background");
+    }
+  }
+  if (left === 0) c.store.remove(c.res("Namespace"), undefined, ns.metadata.name);
+}
+
 function settle(c: Cluster, res: ResourceInfo, obj: KubeObject): void {
   const current = c.store.get(res, obj.metadata.namespace, obj.metadata.name);
   if (!current || current.metadata.deletionTimestamp === undefined) return;
+  if (res.kind === "Namespace") return settleNamespace(c, current);
   const finalizers = current.metadata.finalizers ?? [];
   if (finalizers.includes(FOREGROUND_FINALIZER)) {
     const dependents = dependentsOf(c, current);
@@ -57,6 +71,10 @@ export function startGarbageCollector(c: Cluster): () => void {
             if ((dep.metadata.ownerReferences ?? []).some((r) => r.uid === object.metadata.uid) && ownersGone(c, dep)) tryDelete(c, res, dep, "Background");
           }
         }
+        // A terminating namespace may now be empty.
+        const nsRes = c.res("Namespace");
+        const namespace = resource.namespaced && object.metadata.namespace ? c.store.get(nsRes, undefined, object.metadata.namespace) : undefined;
+        if (namespace?.metadata.deletionTimestamp !== undefined) settle(c, nsRes, namespace!);
         // An owner waiting in the foreground for this dependent may now go.
         for (const ref of object.metadata.ownerReferences ?? []) {
           const res = c.table.resources.find((r) => r.kind === ref.kind);

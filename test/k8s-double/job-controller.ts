@@ -115,7 +115,7 @@ export function startJobController(c: Cluster, retryBackoffMs: number): { stop()
         c.events.record(job, "Warning", "DeadlineExceeded", "Job was active longer than specified deadline", { component: "job-controller" });
       } else if (succeeded >= spec.completions) {
         addCondition("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods");
-      } else if (!spec.suspend) {
+      } else if (!spec.suspend && job.metadata.deletionTimestamp === undefined) {
         if (deadlineMs !== undefined) later(deadlineMs - c.now().getTime(), job.metadata.namespace, job.metadata.name);
         const wanted = Math.min(spec.parallelism, spec.completions - succeeded) - active.length;
         const backoffMs = failed === 0 ? 0 : Math.min(MAX_BACKOFF_MS, retryBackoffMs * 2 ** (failed - 1));

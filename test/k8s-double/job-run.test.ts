@@ -216,6 +216,18 @@ describe("failures", () => {
 });
 
 describe("deleting Jobs", () => {
+  it("in the foreground (as the runner replaces a Job): the running pod is stopped first, no replacement, then the Job goes", async () => {
+    await batch.createNamespacedJob({ namespace: ns, body: simpleJob("replaced", ["/bin/sh", "-c", "sleep 60"], { backoffLimit: 3 }) });
+    await waitUntil(() => jobPods("replaced").find((p) => containerState(p)?.running), "the container to run");
+    const pids = double.runningPids();
+    await batch.deleteNamespacedJob({ namespace: ns, name: "replaced", propagationPolicy: "Foreground" });
+    await waitUntil(() => !double.get("Job", ns, "replaced"), "the Job to go");
+    expect(jobPods("replaced")).toEqual([]);
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+    const created = double.events.filter((e) => e.reason === "SuccessfulCreate" && (e.involvedObject as { name: string }).name === "replaced");
+    expect(created).toHaveLength(1);
+  });
+
   it("orphans the pods by default (with the server's warning) and removes them with propagationPolicy=Background", async () => {
     await batch.deleteNamespacedJob({ namespace: ns, name: "fails" });
     expect(double.requests.at(-1)?.warnings[0]).toContain("child pods are preserved by default when jobs are deleted");

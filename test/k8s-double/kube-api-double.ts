@@ -156,7 +156,8 @@ export async function startKubeApiDouble(input: DoubleOptions = {}): Promise<Kub
       try {
         work();
       } catch (err) {
-        if (err instanceof ApiStatusError && (err.code === 404 || err.code === 409)) continue; // raced with a deletion
+        // Raced with a deletion, or refused by a terminating namespace: a controller logs and moves on.
+        if (err instanceof ApiStatusError && (err.code === 404 || err.code === 409 || err.code === 403)) continue;
         controllerErrors.push(err as Error);
         console.error("kube-api-double controller error:", err);
       }
@@ -178,7 +179,7 @@ export async function startKubeApiDouble(input: DoubleOptions = {}): Promise<Kub
       }
     },
   };
-  cluster.events = new EventRecorder(store, table.lookup("Event"), now);
+  cluster.events = new EventRecorder(store, table.lookup("Event"), table.lookup("Namespace"), now);
 
   const admin = { fieldValidation: "Strict" as const, dryRun: false };
   for (const ns of ["default", "kube-system", "kube-public", "kube-node-lease", ...options.namespaces]) {
