@@ -66,7 +66,7 @@ async function dryRun(cfg: ScenarioConfig, io: CliIo): Promise<ScenarioRunResult
   const tokenizer = spec ? await loadLocalTokenizer(spec, tokenizerEnv(cfg, io.env)) : createApproximateTokenizer();
   const source = await createRequestSource(cfg, { tokenizer, seed: plan.seed, model: cfg.server.model_name ?? "(model)", ...(plan.totalRequests !== null ? { requestCount: plan.totalRequests } : {}) });
   io.stdout.write(describeScenarioPlan(plan, source) + "\n");
-  if (!spec) io.stdout.write("tokenizer: the target's /tokenize when the run starts (approximate lengths in this preview)\n");
+  if (!spec) io.stdout.write("tokenizer: the target's /tokenize, when the run starts (this preview counts words as tokens)\n");
   io.stdout.write("(dry run: nothing was sent)\n");
   return { dir: null, stages: [], files: [], partial: false };
 }

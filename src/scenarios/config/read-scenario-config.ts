@@ -61,7 +61,7 @@ function zodLines(error: z.ZodError, sets: readonly SetOverride[]): string[] {
 export function parseScenarioConfig(doc: unknown, setTexts: readonly string[], source: string, opts: Required<ScenarioConfigOptions>): ScenarioConfig {
   if (doc === null || doc === undefined) doc = {};
   if (typeof doc !== "object" || Array.isArray(doc)) fail(["must be a mapping of inference-perf sections (api, data, load, server, …)"], source, "see benchmarks/scenarios/ for examples");
-  const hint = `fix ${source}${setTexts.length ? " or the --set values" : ""}; the keys are inference-perf's (research/inference-perf.md §1)`;
+  const hint = `fix ${source}${setTexts.length ? " or the --set values" : ""}; the keys are inference-perf's config keys (examples in benchmarks/scenarios/)`;
 
   const unknownInFile = findUnknownKeys(scenarioConfigSchema, doc);
   if (unknownInFile.length) fail(unknownInFile.map(describeUnknown), source, hint);

@@ -38,6 +38,6 @@ export function createRandomSource(lengths: LengthSpec, atoms: WordAtoms, body: 
     },
     describe: () =>
       `random: input ${describeDistribution(lengths.input)}, output ${describeDistribution(lengths.output)} tokens; ` +
-      `prompts of random word tokens (${atoms.words.length} single-token words of the vocabulary)${atoms.exact ? ", exact lengths" : ", approximate lengths"}`,
+      `prompts of random word tokens (${atoms.words.length} single-token words of the vocabulary)${atoms.exact ? "" : ", approximate lengths"}`,
   };
 }

@@ -44,6 +44,6 @@ export function createSyntheticSource(lengths: LengthSpec, corpus: Corpus, corpu
     },
     describe: () =>
       `synthetic: input ${describeDistribution(lengths.input)}, output ${describeDistribution(lengths.output)} tokens; ` +
-      `slices of ${corpusName} (${corpus.words} words, ${corpus.tokenPrefix[corpus.words]} tokens), each after ${UNIQUE_HEAD_TOKENS} random words${exact ? ", exact lengths" : ", approximate lengths"}`,
+      `slices of ${corpusName} (${corpus.words} words, ${corpus.tokenPrefix[corpus.words]} tokens), each after ${UNIQUE_HEAD_TOKENS} random words${exact ? "" : ", approximate lengths"}`,
   };
 }
