@@ -126,10 +126,9 @@ function reconcileDeployment(c: Cluster, d: KubeObject): void {
   if (ready === 0) delete status.availableReplicas;
   const fresh = c.store.get(c.res("Deployment"), d.metadata.namespace, d.metadata.name);
   if (!fresh) return;
-  const old2 = (fresh.status ?? {}) as Obj;
-  const sameExceptTimes = JSON.stringify({ ...old2, conditions: (old2.conditions as Obj[] | undefined)?.map((x) => ({ ...x, lastUpdateTime: 0, lastTransitionTime: 0 })) }) ===
-    JSON.stringify({ ...status, conditions: (status.conditions as Obj[]).map((x) => ({ ...x, lastUpdateTime: 0, lastTransitionTime: 0 })) });
-  if (!sameExceptTimes) c.store.update(c.res("Deployment"), { ...fresh, status }, { part: "status" });
+  // Written only when something but the condition times changed (the controller does not churn the object).
+  const withoutTimes = (st: Obj) => JSON.stringify({ ...st, conditions: (st.conditions as Obj[] | undefined)?.map((x) => ({ ...x, lastUpdateTime: 0, lastTransitionTime: 0 })) });
+  if (withoutTimes((fresh.status ?? {}) as Obj) !== withoutTimes(status)) c.store.update(c.res("Deployment"), { ...fresh, status }, { part: "status" });
 }
 
 export function startDeploymentController(c: Cluster): () => void {

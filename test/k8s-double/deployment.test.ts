@@ -73,6 +73,9 @@ describe("the vLLM Deployment", () => {
     expect(scheduled(pod)).toMatchObject({ reason: "Unschedulable", message });
     const events = await kc.makeApiClient(k8s.CoreV1Api).listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${pod.metadata.name},reason=FailedScheduling` });
     expect(events.items.map((e) => [e.type, e.message, e.source?.component])).toEqual([["Warning", message, "default-scheduler"]]);
+    // The API server has no node to ask for an unscheduled pod's log: an empty 200.
+    const log = await fetch(`${double.url}/api/v1/namespaces/${ns}/pods/${pod.metadata.name}/log?container=vllm&follow=true`, { headers: { authorization: `Bearer ${double.token}` } });
+    expect([log.status, await log.text()]).toEqual([200, ""]);
     const status = (await kc.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ namespace: ns, name: "vllm" })).status;
     expect(status?.conditions?.find((x) => x.type === "Available")).toMatchObject({ status: "False", reason: "MinimumReplicasUnavailable" });
     expect(status?.unavailableReplicas).toBe(1);

@@ -121,6 +121,8 @@ describe("a Job from benchmarks/job.yaml", () => {
     expect(await get("tailLines=1")).toBe("kneepoint: sweep complete\n");
     expect(await get("tailLines=1&timestamps=true")).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z kneepoint: sweep complete\n$/);
     expect(await get("limitBytes=9")).toBe("kneepoint");
+    expect(await get("sinceSeconds=3600")).toBe(double.podLog(ns, pod.metadata.name));
+    expect(await get(`sinceTime=${new Date(Date.now() + 60_000).toISOString()}`)).toBe("");
     const previous = await apiFailure(core.readNamespacedPodLog({ namespace: ns, name: pod.metadata.name, previous: true }));
     expect(previous.code).toBe(400);
   });

@@ -294,6 +294,7 @@ export function startKubelet(c: Cluster, logs: PodLogs, options: KubeletOptions)
         });
         return;
       }
+      // A placeholder until the deferred start, so the events of this same change do not start it twice.
       runs.set(uid, { uid, namespace: "", name: "", timers: new Set(), simulated: false, killing: false, done: false, podDir: "" });
       c.defer(() => {
         runs.delete(uid);

@@ -106,7 +106,6 @@ export function applyDefaults(o: KubeObject, allocateClusterIp: () => string): v
       setDefault(spec, "backoffLimit", 6);
       setDefault(spec, "completionMode", "NonIndexed");
       setDefault(spec, "suspend", false);
-      setDefault(spec, "manualSelector", undefined);
       setDefault(spec, "podReplacementPolicy", "TerminatingOrFailed");
       defaultTemplate(spec);
       o.spec = spec;

@@ -91,7 +91,8 @@ export class ResourceTable {
       resources.push(entry);
       for (const sub of x.subresources) {
         const verbs = sub === "log" ? ["get"] : sub === "proxy" ? ["create", "delete", "get", "patch", "update"] : ["get", "patch", "update"];
-        resources.push({ name: `${x.plural}/${sub}`, singularName: "", namespaced: x.namespaced, kind: sub === "log" || sub === "proxy" ? (sub === "proxy" ? "ServiceProxyOptions" : "Pod") : x.kind, verbs });
+        const kind = sub === "proxy" ? "ServiceProxyOptions" : x.kind; // pods/log and */status name their own kind
+        resources.push({ name: `${x.plural}/${sub}`, singularName: "", namespaced: x.namespaced, kind, verbs });
       }
     }
     return { kind: "APIResourceList", apiVersion: "v1", groupVersion: group === "" ? version : `${group}/${version}`, resources };

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { badRequest, forbiddenMessage, notFound, qualifiedName } from "./api-status.ts";
 import { randomSuffix, type Cluster } from "./cluster.ts";
 import { applyDefaults, generateJobSelector } from "./object-defaults.ts";
-import type { KubeObject } from "./object-store.ts";
+import { timestamp, type KubeObject } from "./object-store.ts";
 import { apiVersionOf, type ResourceInfo } from "./resource-table.ts";
 import { decodeChecks, validateObject, type FieldValidation } from "./validate-object.ts";
 
@@ -77,7 +77,7 @@ export function createObject(c: Cluster, res: ResourceInfo, input: KubeObject, o
   if (res.kind === "Job") generateJobSelector(o);
   if (res.kind === "Pod") o.status = { phase: "Pending", qosClass: qosClass(o) };
   validateObject(res, o);
-  if (options.dryRun) return { object: { ...o, metadata: { ...o.metadata, creationTimestamp: new Date().toISOString().slice(0, 19) + "Z" } }, warnings };
+  if (options.dryRun) return { object: { ...o, metadata: { ...o.metadata, creationTimestamp: timestamp(c.now()) } }, warnings };
   return { object: c.store.create(res, o), warnings };
 }
 
