@@ -9,6 +9,7 @@ import { registerSweepCommand } from "./commands/sweep.ts";
 import { registerDemoCommand } from "./commands/demo.ts";
 import { registerReportCommand } from "./commands/report.ts";
 import { registerBenchCommand } from "./commands/bench.ts";
+import { registerRunCommand } from "./commands/run.ts";
 import { registerVllmServerCommands } from "./commands/vllm-server.ts";
 import { HARNESS_VERSION } from "../version.ts";
 
@@ -28,13 +29,16 @@ export function buildProgram(): Command {
         "Examples:\n" +
         "  kneepoint sim --port 8000                 # a vLLM-compatible simulator on your laptop\n" +
         "  kneepoint sweep --base-url http://127.0.0.1:8000   # the closed-loop concurrency sweep\n" +
-        "  kneepoint vllm-up && kneepoint bench      # the sweep as a Job in your cluster (make vllm-up, make bench)",
+        "  kneepoint vllm-up && kneepoint bench      # the sweep as a Job in your cluster (make vllm-up, make bench)\n" +
+        "  kneepoint run -c benchmarks/scenarios/baseline.yaml --dry-run   # an inference-perf config\n" +
+        "  kneepoint report --compare runA runB --label a --label b       # seed 004's tables and charts",
     );
   program.exitOverride();
   registerSimCommand(program);
   registerSweepCommand(program);
   registerDemoCommand(program);
   registerReportCommand(program);
+  registerRunCommand(program);
   registerVllmServerCommands(program);
   registerBenchCommand(program);
   // Subcommands do not inherit these: without them a bad flag would call process.exit(1) from inside commander.
