@@ -26,6 +26,10 @@ export const doubleOptionsSchema = z.strictObject({
   /** Namespaces besides default, kube-system, kube-public and kube-node-lease. */
   namespaces: z.array(z.string().min(1)).default([]),
   nodes: z.array(nodeOptionSchema).prefault([{ name: "node-1" }]),
+  /** Node groups a simulated cluster autoscaler scales up for unschedulable pods ("node provisioning"). */
+  autoscaler: z
+    .array(z.strictObject({ name: z.string().min(1), max: z.number().int().positive().default(1), provisionMs: z.number().min(0).default(1000), node: nodeOptionSchema.omit({ name: true }) }))
+    .default([]),
   /** CRDs installed, e.g. "podmonitors.monitoring.coreos.com"; others are 404 as on a cluster without them. */
   crds: z.array(z.string().refine((name) => name in CRD_RESOURCES, { message: `must be one of: ${Object.keys(CRD_RESOURCES).join(", ")}` })).default([]),
   /** Roles/ClusterRoles whose rules the user holds (e.g. benchmarks/rbac.yaml's); no RBAC when absent. */
@@ -36,6 +40,14 @@ export const doubleOptionsSchema = z.strictObject({
   deploymentReadyAfterMs: z.record(z.string(), z.number().min(0)).default({}),
   /** Deployment name → the log lines its pods write, with their time from container start. */
   deploymentLogs: z.record(z.string(), z.array(z.strictObject({ afterMs: z.number().min(0), line: z.string() }))).default({}),
+  /** Deployment name → its pods' container exits this long after each start, and is restarted (CrashLoopBackOff). */
+  deploymentCrashes: z.record(z.string(), z.strictObject({ afterMs: z.number().min(0), exitCode: z.number().int().min(0).max(255).default(1) })).default({}),
+  /** Base of the kubelet's restart back-off (the kubelet's is 10 s, doubling, capped at 5 min). */
+  crashLoopBackoffMs: z.number().min(0).default(10_000),
+  /** image → the registry's error: pulling it fails (ErrImagePull, then ImagePullBackOff). */
+  imagePullErrors: z.record(z.string(), z.string()).default({}),
+  /** Wait before a failed image pull is tried again. */
+  imagePullBackoffMs: z.number().min(0).default(10_000),
   /** How long an image "pull" takes; 0 means the image is already on the node. */
   imagePullMs: z.number().min(0).default(0),
   /** Base delay of the Job controller's back-off before a retry pod (the controller's default is 10 s). */

@@ -32,6 +32,10 @@
  *   (pod-template-hash, Recreate), Job (tracking finalizer, backoffLimit with back-off, activeDeadlineSeconds,
  *   SuccessCriteriaMet/Complete, FailureTarget/Failed, ttlSecondsAfterFinished), garbage collector, events
  *   (aggregated counts).
+ * - Fault injection: no node fits (FailedScheduling), a cluster autoscaler's node groups (TriggeredScaleUp /
+ *   NotTriggerScaleUp, the node joining after a delay), unpullable images (ErrImagePull → ImagePullBackOff),
+ *   crashing model servers (CrashLoopBackOff, restartCount, lastState, previous log), cut log streams
+ *   (`breakLogStreams`), pod deletion through the API, Jobs whose command fails.
  * - Kubelet: runs non-ReplicaSet pods' commands locally with the real env rules ($(VAR) expansion, envFrom
  *   and valueFrom with optional, service links, CreateContainerConfigError), configMap/secret/emptyDir
  *   volumes, StartError for a missing executable, exit code → terminated state and pod phase; pod logs with
@@ -47,9 +51,11 @@
  *   merge patch is a JSON merge patch too (lists replaced, not merged by key).
  * - Validation covers the schema (kubernetes-models/ajv) and the rules listed above, not every API rule;
  *   wrong-type messages name the JSON path, not Go's struct field.
- * - ReplicaSet pods are simulated (no process; probes are not run: Ready after deploymentReadyAfterMs).
- *   restartPolicy OnFailure/Always never restarts a container; init containers and sidecars are not run;
- *   only the first container of a pod runs. Indexed Jobs, suspend, podFailurePolicy are not modelled.
+ * - ReplicaSet pods are simulated (no process; probes are not run: Ready after deploymentReadyAfterMs; they
+ *   restart only when `deploymentCrashes` says so). A pod that runs a process is never restarted, whatever
+ *   its restartPolicy; init containers and sidecars are not run; only the first container of a pod runs.
+ *   Indexed Jobs, suspend, podFailurePolicy, Deployment progressDeadlineSeconds, rolling-update surge
+ *   arithmetic and the autoscaler's scale-down are not modelled.
  * - A bound pod deleted before it started, and an unbound deleted Job pod, end Failed at once.
  * - No pods/exec, attach or portforward; no aggregated discovery (the plain JSON documents only); no
  *   protobuf; no bookmarks; a list's resourceVersion/resourceVersionMatch are ignored (always the latest).
@@ -68,13 +74,15 @@ import { mulberry32 } from "../../src/workload/rng.ts";
 import { ApiStatusError } from "./api-status.ts";
 import type { Cluster } from "./cluster.ts";
 import { startDeploymentController } from "./deployment-controller.ts";
-import { doubleOptionsSchema, nodeOptionSchema, type DoubleOptions, type NodeOption } from "./double-options.ts";
+import { doubleOptionsSchema, type DoubleOptions, type NodeOption } from "./double-options.ts";
+import { nodeObject } from "./node-object.ts";
+import { startClusterAutoscaler } from "./cluster-autoscaler.ts";
 import { EventRecorder } from "./event-recorder.ts";
 import { startGarbageCollector } from "./garbage-collector.ts";
 import { startJobController } from "./job-controller.ts";
 import { createKubeApiServer, type RequestRecord, type ServerState } from "./kube-api-server.ts";
 import { startKubelet } from "./kubelet.ts";
-import { ObjectStore, timestamp, type KubeObject } from "./object-store.ts";
+import { ObjectStore, type KubeObject } from "./object-store.ts";
 import { PodLogs } from "./pod-logs.ts";
 import type { RoleObject } from "./rbac-authorizer.ts";
 import { ResourceTable } from "./resource-table.ts";
@@ -103,6 +111,8 @@ export interface KubeApiDouble {
   podLog(namespace: string, pod: string, container?: string): string | undefined;
   addNode(node: NodeOption): void;
   setServiceUpstream(namespaceAndName: string, url: string | undefined): void;
+  /** Makes pulling `image` fail with this registry error (undefined: the image can be pulled again). */
+  setImagePullError(image: string, error: string | undefined): void;
   /** The next `count` follow log streams are cut (socket destroyed) after `afterBytes` bytes. */
   breakLogStreams(options: { afterBytes: number; count?: number }): void;
   /** Pids of the container processes running now. */
@@ -110,32 +120,6 @@ export interface KubeApiDouble {
   /** Errors thrown inside controllers (a test can assert there were none). */
   readonly controllerErrors: Error[];
   close(): Promise<void>;
-}
-
-function nodeObject(option: NodeOption, version: string, index: number): KubeObject {
-  const n = nodeOptionSchema.parse(option);
-  const asStrings = (r: Record<string, string | number>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)]));
-  const capacity = asStrings(n.capacity);
-  const now = timestamp(new Date());
-  return {
-    apiVersion: "v1",
-    kind: "Node",
-    metadata: {
-      name: n.name,
-      labels: { "kubernetes.io/hostname": n.name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": "amd64", ...n.labels },
-    },
-    spec: { ...(n.taints.length > 0 ? { taints: n.taints } : {}), ...(n.unschedulable ? { unschedulable: true } : {}) },
-    status: {
-      capacity,
-      allocatable: n.allocatable ? asStrings(n.allocatable) : capacity,
-      conditions: [{ type: "Ready", status: "True", lastHeartbeatTime: now, lastTransitionTime: now, reason: "KubeletReady", message: "kubelet is posting ready status" }],
-      addresses: [{ type: "InternalIP", address: `192.168.0.${10 + index}` }, { type: "Hostname", address: n.name }],
-      nodeInfo: {
-        kubeletVersion: version, kubeProxyVersion: version, containerRuntimeVersion: "containerd://1.7.27", osImage: "Ubuntu 22.04.5 LTS",
-        kernelVersion: "6.8.0-1015", operatingSystem: "linux", architecture: "amd64", machineID: "", systemUUID: "", bootID: "",
-      },
-    },
-  };
 }
 
 export async function startKubeApiDouble(input: DoubleOptions = {}): Promise<KubeApiDouble> {
@@ -202,11 +186,13 @@ export async function startKubeApiDouble(input: DoubleOptions = {}): Promise<Kub
   }
 
   const logs = new PodLogs(now);
+  const pullErrors = new Map(Object.entries(options.imagePullErrors));
   const stops: (() => void)[] = [];
   stops.push(startGarbageCollector(cluster));
   const scheduler = startScheduler(cluster);
   stops.push(scheduler.stop);
   stops.push(startDeploymentController(cluster));
+  stops.push(startClusterAutoscaler(cluster, options.autoscaler, options.serverVersion.gitVersion));
   const jobs = startJobController(cluster, options.jobRetryBackoffMs);
   stops.push(jobs.stop);
   const kubelet = startKubelet(cluster, logs, {
@@ -216,6 +202,10 @@ export async function startKubeApiDouble(input: DoubleOptions = {}): Promise<Kub
     imagePullMs: options.imagePullMs,
     readyAfterMs: options.deploymentReadyAfterMs,
     logLines: options.deploymentLogs,
+    crashes: options.deploymentCrashes,
+    crashLoopBackoffMs: options.crashLoopBackoffMs,
+    pullErrors,
+    imagePullBackoffMs: options.imagePullBackoffMs,
   });
 
   const token = options.token ?? randomBytes(16).toString("hex");
@@ -281,6 +271,10 @@ export async function startKubeApiDouble(input: DoubleOptions = {}): Promise<Kub
     setServiceUpstream(key, upstream) {
       if (upstream === undefined) state.upstreams.delete(key);
       else state.upstreams.set(key, upstream);
+    },
+    setImagePullError(image, error) {
+      if (error === undefined) pullErrors.delete(image);
+      else pullErrors.set(image, error);
     },
     breakLogStreams({ afterBytes, count = 1 }) {
       state.logFaults.push({ afterBytes, remaining: count });

@@ -19,7 +19,9 @@ import type { Cluster } from "./cluster.ts";
 import { expandKubernetesRefs } from "./expand-kubernetes-refs.ts";
 import { timestamp, type KubeObject } from "./object-store.ts";
 import type { PodLogs } from "./pod-logs.ts";
-import { podStatus, type ContainerStatus } from "./pod-status.ts";
+import { podStatus, type ContainerState, type ContainerStatus } from "./pod-status.ts";
+import { pullImage, type PodRunHelpers } from "./pod-run.ts";
+import { runSimulated, type SimulatedRun } from "./simulated-container.ts";
 import { materializeVolumes, mountTable, rewriteMountPaths, type VolumeMount } from "./pod-volumes.ts";
 
 type Obj = Record<string, unknown>;
@@ -34,6 +36,12 @@ export interface KubeletOptions {
   readyAfterMs: Record<string, number>;
   /** Deployment name → log lines and when (ms from container start) they are written. */
   logLines: Record<string, { afterMs: number; line: string }[]>;
+  /** Deployment name → its container exits this long after each start (CrashLoopBackOff). */
+  crashes: Record<string, { afterMs: number; exitCode: number }>;
+  crashLoopBackoffMs: number;
+  /** image → registry error (a live map: a test may fix the image later). */
+  pullErrors: ReadonlyMap<string, string>;
+  imagePullBackoffMs: number;
 }
 
 interface Container {
@@ -56,6 +64,8 @@ interface PodRun {
   done: boolean;
   podDir: string;
   startedAt?: string;
+  restarts: number;
+  lastTerminated?: ContainerState["terminated"];
 }
 
 const SIGNALS: Record<string, number> = { SIGTERM: 15, SIGKILL: 9, SIGINT: 2, SIGHUP: 1 };
@@ -90,12 +100,12 @@ export function startKubelet(c: Cluster, logs: PodLogs, options: KubeletOptions)
     c.store.update(podRes, { ...pod, status: podStatus(pod, containers, phase, c.now(), extra) }, { part: "status" });
   };
 
-  const baseStatus = (container: Container): ContainerStatus => ({
+  const baseStatus = (container: Container, r?: PodRun): ContainerStatus => ({
     name: container.name,
     state: { waiting: { reason: "ContainerCreating" } },
-    lastState: {},
+    lastState: r?.lastTerminated ? { terminated: r.lastTerminated } : {},
     ready: false,
-    restartCount: 0,
+    restartCount: r?.restarts ?? 0,
     image: container.image,
     imageID: "",
     started: false,
@@ -119,15 +129,25 @@ export function startKubelet(c: Cluster, logs: PodLogs, options: KubeletOptions)
     const finishedAt = timestamp(c.now());
     const containerID = `containerd://${randomBytes(32).toString("hex")}`;
     const terminated = { exitCode, reason, ...(message ? { message } : {}), startedAt: run.startedAt ?? finishedAt, finishedAt, containerID };
-    const status: ContainerStatus = { ...baseStatus(container), state: { terminated }, containerID, started: false };
+    const status: ContainerStatus = { ...baseStatus(container, run), state: { terminated }, containerID, started: false };
     writeStatus(run, [status], exitCode === 0 ? "Succeeded" : "Failed");
   };
+
+  const helpers = (r: PodRun, container: Container, host: string): PodRunHelpers => ({
+    after: (ms, work) => after(r, ms, work),
+    current: () => current(r),
+    writeContainer: (state, phase, extra = {}) => writeStatus(r, [{ ...baseStatus(container, r), state, ...extra }], phase),
+    record: (type, reason, message) => {
+      const pod = current(r);
+      if (pod) c.events.record(pod, type, reason, message, { component: "kubelet", host });
+    },
+  });
 
   const run = (pod: KubeObject) => {
     const uid = pod.metadata.uid!;
     const container = (pod.spec as { containers: Container[] }).containers[0]!;
     const podDir = join(options.tmpDir, "pods", `${pod.metadata.namespace}_${pod.metadata.name}_${uid.slice(0, 8)}`);
-    const r: PodRun = { uid, namespace: pod.metadata.namespace!, name: pod.metadata.name, timers: new Set(), simulated: deploymentOf(pod) !== undefined || (pod.metadata.ownerReferences ?? []).some((o) => o.kind === "ReplicaSet"), killing: false, done: false, podDir };
+    const r: PodRun = { uid, namespace: pod.metadata.namespace!, name: pod.metadata.name, timers: new Set(), simulated: (pod.metadata.ownerReferences ?? []).some((o) => o.kind === "ReplicaSet"), killing: false, done: false, podDir, restarts: 0 };
     runs.set(uid, r);
     const node = c.store.get(c.res("Node"), undefined, String((pod.spec as Obj).nodeName));
     const hostIP = (((node?.status as Obj | undefined)?.addresses as { type: string; address: string }[] | undefined) ?? []).find((a) => a.type === "InternalIP")?.address ?? "192.168.0.2";
@@ -145,19 +165,8 @@ export function startKubelet(c: Cluster, logs: PodLogs, options: KubeletOptions)
     }
     const pullPolicy = (container as { imagePullPolicy?: string }).imagePullPolicy;
     const host = { component: "kubelet", host: String((pod.spec as Obj).nodeName) };
-    const afterPull = () => {
-      const fresh = current(r);
-      if (!fresh) return;
-      if (options.imagePullMs > 0 || pullPolicy === "Always") {
-        const s = (options.imagePullMs / 1000).toFixed(3).replace(/\.?0+$/, "");
-        c.events.record(fresh, "Normal", "Pulled", `Successfully pulled image "${container.image}" in ${s}s (${s}s including waiting)`, host);
-      } else c.events.record(fresh, "Normal", "Pulled", `Container image "${container.image}" already present on machine`, host);
-      startContainer(r, container, volumes.dirs, host);
-    };
-    if (options.imagePullMs > 0 || pullPolicy === "Always") {
-      c.events.record(pod, "Normal", "Pulling", `Pulling image "${container.image}"`, host);
-      after(r, options.imagePullMs, afterPull);
-    } else afterPull();
+    const pullOptions = { imagePullMs: options.imagePullMs, pullErrors: options.pullErrors, pullBackoffMs: options.imagePullBackoffMs };
+    pullImage(helpers(r, container, host.host), container.image, pullPolicy, pullOptions, () => startContainer(r, container, volumes.dirs, host));
   };
 
   const startContainer = (r: PodRun, container: Container, dirs: ReadonlyMap<string, string>, host: { component: string; host: string }) => {
@@ -176,21 +185,35 @@ export function startKubelet(c: Cluster, logs: PodLogs, options: KubeletOptions)
       return;
     }
     c.events.record(pod, "Normal", "Created", `Created container: ${container.name}`, host);
-    const log = logs.start(r.uid, container.name);
     r.startedAt = timestamp(c.now());
     const containerID = `containerd://${randomBytes(32).toString("hex")}`;
-    const running = (ready: boolean, started: boolean): ContainerStatus => ({ ...baseStatus(container), state: { running: { startedAt: r.startedAt! } }, ready, started, containerID });
 
     if (r.simulated) {
       const deployment = deploymentOf(pod) ?? "";
-      const hasStartupProbe = Boolean((container as { startupProbe?: unknown }).startupProbe);
-      writeStatus(r, [running(false, !hasStartupProbe)], "Running");
-      c.events.record(pod, "Normal", "Started", `Started container ${container.name}`, host);
-      for (const { afterMs, line } of options.logLines[deployment] ?? []) after(r, afterMs, () => log.write(line.endsWith("\n") ? line : `${line}\n`));
-      after(r, options.readyAfterMs[deployment] ?? 0, () => writeStatus(r, [running(true, true)], "Running"));
+      const behaviour = {
+        readyAfterMs: options.readyAfterMs[deployment] ?? 0,
+        logLines: options.logLines[deployment] ?? [],
+        crash: options.crashes[deployment],
+        crashLoopBackoffMs: options.crashLoopBackoffMs,
+        hasStartupProbe: Boolean((container as { startupProbe?: unknown }).startupProbe),
+      };
+      const names = { container: container.name, pod: pod.metadata.name, namespace: r.namespace, uid: r.uid };
+      const sim: SimulatedRun = { restarts: 0, startedAt: r.startedAt };
+      const h = helpers(r, container, host.host);
+      const tracked: PodRunHelpers = {
+        ...h,
+        writeContainer: (state, phase, extra = {}) => {
+          r.restarts = sim.restarts;
+          r.lastTerminated = sim.lastTerminated;
+          h.writeContainer(state, phase, { containerID, ...extra });
+        },
+      };
+      runSimulated(tracked, sim, names, behaviour, () => logs.start(r.uid, container.name), () => timestamp(c.now()));
       return;
     }
 
+    const log = logs.start(r.uid, container.name);
+    const running = (ready: boolean, started: boolean): ContainerStatus => ({ ...baseStatus(container), state: { running: { startedAt: r.startedAt! } }, ready, started, containerID });
     const env2 = env.env;
     const table = mountTable(container.volumeMounts ?? [], dirs);
     for (const [k, v] of env2) env2.set(k, rewriteMountPaths(v, table));
@@ -295,7 +318,7 @@ export function startKubelet(c: Cluster, logs: PodLogs, options: KubeletOptions)
         return;
       }
       // A placeholder until the deferred start, so the events of this same change do not start it twice.
-      runs.set(uid, { uid, namespace: "", name: "", timers: new Set(), simulated: false, killing: false, done: false, podDir: "" });
+      runs.set(uid, { uid, namespace: "", name: "", timers: new Set(), simulated: false, killing: false, done: false, podDir: "", restarts: 0 });
       c.defer(() => {
         runs.delete(uid);
         const fresh = c.store.get(podRes, pod.metadata.namespace, pod.metadata.name);

@@ -89,7 +89,7 @@ export function podRequests(pod: KubeObject): Record<string, number> {
 const NODE_AFFINITY = "node(s) didn't match Pod's node affinity/selector";
 
 /** Why `pod` cannot go on `node` (empty when it can), in the filter plugins' words. */
-function unfit(c: Cluster, pod: KubeObject, node: KubeObject): { reasons: string[]; resolvable: boolean } {
+export function unfit(c: Cluster, pod: KubeObject, node: KubeObject): { reasons: string[]; resolvable: boolean } {
   const spec = node.spec as { unschedulable?: boolean; taints?: Taint[] } | undefined;
   if (spec?.unschedulable) return { reasons: ["node(s) were unschedulable"], resolvable: false };
   if (!matchesNodeAffinity(pod, node)) return { reasons: [NODE_AFFINITY], resolvable: false };
