@@ -26,6 +26,7 @@ function unschedulable(pod: KubeObject): boolean {
 }
 
 export function startClusterAutoscaler(c: Cluster, groups: readonly NodeGroup[], gitVersion: string): () => void {
+  if (groups.length === 0) return () => undefined; // a cluster without an autoscaler says nothing
   const podRes = c.res("Pod");
   const nodeRes = c.res("Node");
   const sizes = new Map(groups.map((g) => [g.name, 0]));
