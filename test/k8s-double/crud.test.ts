@@ -198,6 +198,12 @@ describe("patch", () => {
       k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
     );
     expect(merged.data).toEqual({ A: "10", C: "3" });
+    const strategic = await core.patchNamespacedConfigMap(
+      { namespace: ns, name: "patched", body: { metadata: { labels: { patched: "yes" } } } },
+      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.StrategicMergePatch),
+    );
+    expect(strategic.metadata?.labels).toEqual({ patched: "yes" });
+    expect(strategic.data).toEqual({ A: "10", C: "3" });
     const missing = await apiFailure(core.patchNamespacedConfigMap({ namespace: ns, name: "nope", body: [] }));
     expect(missing.code).toBe(404);
   });
@@ -226,6 +232,12 @@ describe("discovery, authentication and CRDs", () => {
     ]);
     const core = await (await fetch(`${double.url}/api/v1`, { headers: { authorization: `Bearer ${double.token}` } })).json() as { resources: { name: string; verbs: string[] }[] };
     expect(core.resources.find((r) => r.name === "pods/log")?.verbs).toEqual(["get"]);
+  });
+
+  it("serves nodes read-only: a POST is 405 MethodNotAllowed", async () => {
+    const res = await fetch(`${double.url}/api/v1/nodes`, { method: "POST", body: JSON.stringify({ metadata: { name: "n" } }), headers: { authorization: `Bearer ${double.token}`, "content-type": "application/json" } });
+    expect(res.status).toBe(405);
+    expect(await res.json()).toMatchObject({ kind: "Status", reason: "MethodNotAllowed", code: 405 });
   });
 
   it("answers a missing or wrong token with 401 Unauthorized", async () => {

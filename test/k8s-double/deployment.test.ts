@@ -123,9 +123,11 @@ describe("the vLLM Deployment", () => {
     expect(await version.json()).toEqual({ version: "0.31.0", path: "/version?verbose=1", echoed: "" });
     const post = await proxy("http:vllm:http/proxy/api/v1/query", { method: "POST", body: "query=up", headers: { "content-type": "application/x-www-form-urlencoded" } });
     expect(await post.json()).toMatchObject({ path: "/api/v1/query", echoed: "query=up" });
+    const byNameOnly = await proxy("vllm/proxy/health");
+    expect(await byNameOnly.json()).toMatchObject({ path: "/health" });
     const viaClient = await kc.makeApiClient(k8s.CoreV1Api).connectGetNamespacedServiceProxyWithPath({ namespace: ns, name: "vllm:8000", path: "api/v1/status/buildinfo" });
     expect(viaClient).toMatchObject({ path: "/api/v1/status/buildinfo" }); // client-node parses the JSON answer
-    expect(upstreamRequests.map((r) => r.split(" ").slice(0, 2).join(" "))).toEqual(["GET /version?verbose=1", "POST /api/v1/query", "GET /api/v1/status/buildinfo"]);
+    expect(upstreamRequests.map((r) => r.split(" ").slice(0, 2).join(" "))).toEqual(["GET /version?verbose=1", "POST /api/v1/query", "GET /health", "GET /api/v1/status/buildinfo"]);
   });
 
   it("recreates the pod for a new template (strategy Recreate), and leaves an unchanged apply a no-op", async () => {

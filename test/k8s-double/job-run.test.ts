@@ -128,6 +128,34 @@ describe("a Job from benchmarks/job.yaml", () => {
   });
 });
 
+describe("volumes and environment", () => {
+  it("mounts configMap items with their modes and an emptyDir, at mountPaths rewritten in command, env and workingDir", async () => {
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "engine" }, data: { "engine.mjs": "console.log('engine ran')", "unused.txt": "x" } } });
+    // $(POD) in the command is Kubernetes' expansion (POD is an env var), not the shell's command substitution.
+    const script = 'ls /opt/engine; stat -c %a /opt/engine/bin/engine.mjs; cat "$ENGINE"; echo; pwd | grep -c "/volumes/work$"; echo data > "$WORK_DIR/x"; cat x; echo "$(POD) $GREETING [${MISSING-unset}]"';
+    const body = simpleJob("volumes", ["/bin/sh", "-c", script], {}, {
+      workingDir: "/work",
+      env: [
+        { name: "ENGINE", value: "/opt/engine/bin/engine.mjs" },
+        { name: "WORK_DIR", value: "/work" },
+        { name: "POD", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+        { name: "GREETING", value: "hi $(POD)" },
+        { name: "MISSING", valueFrom: { configMapKeyRef: { name: "engine", key: "nope", optional: true } } },
+      ],
+      volumeMounts: [{ name: "engine", mountPath: "/opt/engine" }, { name: "work", mountPath: "/work" }],
+    });
+    body.spec!.template.spec!.volumes = [
+      { name: "engine", configMap: { name: "engine", items: [{ key: "engine.mjs", path: "bin/engine.mjs", mode: 0o555 }] } },
+      { name: "work", emptyDir: {} },
+    ];
+    await batch.createNamespacedJob({ namespace: ns, body });
+    await waitUntil(() => condition("volumes", "Complete") || condition("volumes", "Failed"), "the Job to end");
+    const pod = jobPods("volumes")[0]!;
+    expect(double.podLog(ns, pod.metadata.name)).toBe(["bin", "555", "console.log('engine ran')", "1", "data", `${pod.metadata.name} hi ${pod.metadata.name} [unset]`, ""].join("\n"));
+    expect(condition("volumes", "Complete")).toBeDefined();
+  });
+});
+
 describe("failures", () => {
   it("retries a failing command backoffLimit times, then Failed with BackoffLimitExceeded", async () => {
     await batch.createNamespacedJob({ namespace: ns, body: simpleJob("fails", ["/bin/sh", "-c", "echo boom >&2; exit 3"], { backoffLimit: 1 }) });

@@ -57,6 +57,8 @@
  *   Indexed Jobs, suspend, podFailurePolicy, Deployment progressDeadlineSeconds, rolling-update surge
  *   arithmetic and the autoscaler's scale-down are not modelled.
  * - A bound pod deleted before it started, and an unbound deleted Job pod, end Failed at once.
+ * - A watch from a resourceVersion older than the kept history gets the ERROR event with reason Expired
+ *   (code 410), as the watch cache sends it; a list's stale `continue` token is not checked (no 410 Gone).
  * - No pods/exec, attach or portforward; no aggregated discovery (the plain JSON documents only); no
  *   protobuf; no bookmarks; a list's resourceVersion/resourceVersionMatch are ignored (always the latest).
  * - The logs of an unscheduled pod are an empty 200 (the API server has no node to ask).
