@@ -50,7 +50,8 @@
  *   are replaced, nothing is removed): no field ownership, no managedFields, no apply conflicts. Strategic
  *   merge patch is a JSON merge patch too (lists replaced, not merged by key).
  * - Validation covers the schema (kubernetes-models/ajv) and the rules listed above, not every API rule;
- *   wrong-type messages name the JSON path, not Go's struct field.
+ *   wrong-type messages name the JSON path, not Go's struct field. A PodMonitor is checked with
+ *   test/k8s/pod-monitor-shape.ts, so a field outside it is a 422 (a cluster would prune it under Warn).
  * - ReplicaSet pods are simulated (no process; probes are not run: Ready after deploymentReadyAfterMs; they
  *   restart only when `deploymentCrashes` says so). A pod that runs a process is never restarted, whatever
  *   its restartPolicy; init containers and sidecars are not run; only the first container of a pod runs.
