@@ -2,8 +2,7 @@
  * Which server metric fills which field of inference-perf's Prometheus report, per server type
  * (kubernetes-sigs/inference-perf inference_perf/client/modelserver/{vllm,sglang,tgi}_client.py
  * `get_prometheus_metric_metadata`; research/inference-perf.md §1.6). vLLM names come from our one table
- * (src/server-metrics/metric-names.ts) where it has them; the ones it lacks are listed in EXTRA_VLLM below
- * (a request to move them into the table is open), SGLang/TGI names are inference-perf's.
+ * (src/server-metrics/metric-names.ts); SGLang/TGI names are inference-perf's.
  *
  * Counters are queried by their exposed name (`…_total`), not inference-perf's `{__name__=~"x(_total)?"}`:
  * we know the exposed name, and Google Managed Prometheus rejects regex matchers on __name__ (inference-perf
@@ -69,31 +68,6 @@ export type ReportField =
   | "kv_block_lifetime"
   | "kv_block_reuse_gap";
 
-/** vLLM metrics inference-perf reads that metric-names.ts does not list (vllm/v1/metrics/loggers.py names). */
-export const EXTRA_VLLM = {
-  requestTimePerOutputToken: "vllm:request_time_per_output_token_seconds",
-  requestInferenceTime: "vllm:request_inference_time_seconds",
-  requestPrefillTime: "vllm:request_prefill_time_seconds",
-  requestDecodeTime: "vllm:request_decode_time_seconds",
-  requestPromptTokens: "vllm:request_prompt_tokens",
-  requestGenerationTokens: "vllm:request_generation_tokens",
-  requestMaxNumGenerationTokens: "vllm:request_max_num_generation_tokens",
-  requestParamsN: "vllm:request_params_n",
-  requestParamsMaxTokens: "vllm:request_params_max_tokens",
-  iterationTokens: "vllm:iteration_tokens_total",
-  prefixCacheHits: "vllm:prefix_cache_hits_total",
-  prefixCacheQueries: "vllm:prefix_cache_queries_total",
-  promptTokensCached: "vllm:prompt_tokens_cached_total",
-  externalPrefixCacheHits: "vllm:external_prefix_cache_hits_total",
-  externalPrefixCacheQueries: "vllm:external_prefix_cache_queries_total",
-  mmCacheHits: "vllm:mm_cache_hits_total",
-  mmCacheQueries: "vllm:mm_cache_queries_total",
-  corruptedRequests: "vllm:corrupted_requests_total",
-  requestPrefillKvComputedTokens: "vllm:request_prefill_kv_computed_tokens",
-  kvBlockIdleBeforeEvict: "vllm:kv_block_idle_before_evict_seconds",
-  kvBlockLifetime: "vllm:kv_block_lifetime_seconds",
-  kvBlockReuseGap: "vllm:kv_block_reuse_gap_seconds",
-} as const;
 
 const total = (name: string): ReportMetricSpec => ({ kind: "counter", name, stats: ["total"] });
 const histogram = (name: string, legacyName?: string): ReportMetricSpec => ({
@@ -110,36 +84,36 @@ const VLLM_METRICS: Partial<Record<ReportField, ReportMetricSpec>> = {
   queue_length: { kind: "gauge", name: VLLM.waiting.name, stats: ["avg"] },
   request_latency: histogram(VLLM.e2eRequestLatency.name),
   time_to_first_token: histogram(VLLM.timeToFirstToken.name),
-  time_per_output_token: histogram(EXTRA_VLLM.requestTimePerOutputToken),
+  time_per_output_token: histogram(VLLM.requestTimePerOutputToken.name),
   kv_cache_usage: { kind: "gauge", name: VLLM.kvCacheUsage.name, legacyName: VLLM.kvCacheUsage.legacyName, stats: SUMMARY_STATS },
   // vLLM V0 only; inference-perf reads a never-queried field here (always 0), we read the gauge (absent on V1).
   num_requests_swapped: { kind: "gauge", name: VLLM.swapped.name, stats: ["avg"] },
   num_preemptions_total: total(VLLM.preemptions.name),
-  prefix_cache_hits: total(EXTRA_VLLM.prefixCacheHits),
-  prefix_cache_queries: total(EXTRA_VLLM.prefixCacheQueries),
+  prefix_cache_hits: total(VLLM.prefixCacheHits.name),
+  prefix_cache_queries: total(VLLM.prefixCacheQueries.name),
   inter_token_latency: histogram(VLLM.interTokenLatency.name, VLLM.interTokenLatency.legacyName),
   num_requests_running: { kind: "gauge", name: VLLM.running.name, stats: ["avg"] },
   request_queue_time: histogram(VLLM.requestQueueTime.name),
-  request_inference_time: histogram(EXTRA_VLLM.requestInferenceTime),
-  request_prefill_time: histogram(EXTRA_VLLM.requestPrefillTime),
-  request_decode_time: histogram(EXTRA_VLLM.requestDecodeTime),
-  request_prompt_tokens: histogram(EXTRA_VLLM.requestPromptTokens),
-  request_generation_tokens: histogram(EXTRA_VLLM.requestGenerationTokens),
-  request_max_num_generation_tokens: histogram(EXTRA_VLLM.requestMaxNumGenerationTokens),
-  request_params_n: histogram(EXTRA_VLLM.requestParamsN),
-  request_params_max_tokens: histogram(EXTRA_VLLM.requestParamsMaxTokens),
+  request_inference_time: histogram(VLLM.requestInferenceTime.name),
+  request_prefill_time: histogram(VLLM.requestPrefillTime.name),
+  request_decode_time: histogram(VLLM.requestDecodeTime.name),
+  request_prompt_tokens: histogram(VLLM.requestPromptTokens.name),
+  request_generation_tokens: histogram(VLLM.requestGenerationTokens.name),
+  request_max_num_generation_tokens: histogram(VLLM.requestMaxNumGenerationTokens.name),
+  request_params_n: histogram(VLLM.requestParamsN.name),
+  request_params_max_tokens: histogram(VLLM.requestParamsMaxTokens.name),
   request_success_count: total(VLLM.requestSuccess.name),
-  iteration_tokens: histogram(EXTRA_VLLM.iterationTokens),
-  prompt_tokens_cached: total(EXTRA_VLLM.promptTokensCached),
-  external_prefix_cache_hits: total(EXTRA_VLLM.externalPrefixCacheHits),
-  external_prefix_cache_queries: total(EXTRA_VLLM.externalPrefixCacheQueries),
-  mm_cache_hits: total(EXTRA_VLLM.mmCacheHits),
-  mm_cache_queries: total(EXTRA_VLLM.mmCacheQueries),
-  corrupted_requests: total(EXTRA_VLLM.corruptedRequests),
-  request_prefill_kv_computed_tokens: histogram(EXTRA_VLLM.requestPrefillKvComputedTokens),
-  kv_block_idle_before_evict: histogram(EXTRA_VLLM.kvBlockIdleBeforeEvict),
-  kv_block_lifetime: histogram(EXTRA_VLLM.kvBlockLifetime),
-  kv_block_reuse_gap: histogram(EXTRA_VLLM.kvBlockReuseGap),
+  iteration_tokens: histogram(VLLM.iterationTokens.name),
+  prompt_tokens_cached: total(VLLM.promptTokensCached.name),
+  external_prefix_cache_hits: total(VLLM.externalPrefixCacheHits.name),
+  external_prefix_cache_queries: total(VLLM.externalPrefixCacheQueries.name),
+  mm_cache_hits: total(VLLM.mmCacheHits.name),
+  mm_cache_queries: total(VLLM.mmCacheQueries.name),
+  corrupted_requests: total(VLLM.corruptedRequests.name),
+  request_prefill_kv_computed_tokens: histogram(VLLM.requestPrefillKvComputedTokens.name),
+  kv_block_idle_before_evict: histogram(VLLM.kvBlockIdleBeforeEvict.name),
+  kv_block_lifetime: histogram(VLLM.kvBlockLifetime.name),
+  kv_block_reuse_gap: histogram(VLLM.kvBlockReuseGap.name),
 };
 
 /** inference-perf sglang_client.py: requests are the e2e histogram's `_count`, KV usage is `sglang:token_usage`. */

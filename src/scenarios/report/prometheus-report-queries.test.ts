@@ -1,7 +1,7 @@
 /**
  * Goldens of the Prometheus report's PromQL (UPDATE_GOLDENS=1 rewrites them): every query parses with Prometheus'
- * own grammar (@prometheus-io/lezer-promql), and every metric name is one we know: from metric-names.ts, from
- * EXTRA_VLLM, or inference-perf's SGLang/TGI names. Real execution: test/scenarios-report/prometheus-report.test.ts.
+ * own grammar (@prometheus-io/lezer-promql), and every metric name is one we know: every vLLM name from our one
+ * table (metric-names.ts), SGLang/TGI names as inference-perf's. Real execution: test/scenarios-report/prometheus-report.test.ts.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { metricFamily, parsePromql } from "../../dashboard/promql-syntax.ts";
 import { ALL_METRIC_NAMES } from "../../server-metrics/metric-names.ts";
-import { EXTRA_VLLM, REPORT_METRICS, type PrometheusServerType } from "./prometheus-report-metrics.ts";
+import { REPORT_METRICS, type PrometheusServerType } from "./prometheus-report-metrics.ts";
 import { buildPrometheusReportQueries, formatWindow, reportSelector } from "./prometheus-report-queries.ts";
 
 const GOLDEN_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../../test/scenarios-report/goldens");
@@ -20,12 +20,11 @@ const FILTERS = ['namespace="bench"'];
 const HISTOGRAMS = new Set(
   Object.values(REPORT_METRICS).flatMap((t) => Object.values(t).flatMap((s) => (s.kind === "histogram" ? [s.name, ...(s.legacyName ? [s.legacyName] : [])] : []))),
 );
-const KNOWN_FAMILIES = new Set<string>([
-  ...ALL_METRIC_NAMES,
-  ...Object.values(EXTRA_VLLM),
-  ...Object.values(REPORT_METRICS.sglang).map((s) => s.name),
-  ...Object.values(REPORT_METRICS.tgi).map((s) => s.name),
-]);
+const KNOWN_FAMILIES: Record<PrometheusServerType, ReadonlySet<string>> = {
+  vllm: ALL_METRIC_NAMES,
+  sglang: new Set(Object.values(REPORT_METRICS.sglang).map((s) => s.name)),
+  tgi: new Set(Object.values(REPORT_METRICS.tgi).map((s) => s.name)),
+};
 
 function rendered(server: PrometheusServerType): string {
   return buildPrometheusReportQueries({ server, model: MODEL, filters: FILTERS, windowS: 181.7 })
@@ -48,7 +47,7 @@ describe("Prometheus report PromQL goldens", () => {
         expect(found.errorOffsets, q.promql).toEqual([]);
         expect(found.unnamedSelectors, q.promql).toBe(0);
         expect(found.metricNames.length).toBeGreaterThan(0);
-        for (const name of found.metricNames) expect(KNOWN_FAMILIES.has(metricFamily(name, HISTOGRAMS)), `${name} in ${q.promql}`).toBe(true);
+        for (const name of found.metricNames) expect(KNOWN_FAMILIES[server].has(metricFamily(name, HISTOGRAMS)), `${name} in ${q.promql}`).toBe(true);
         const labels = server === "tgi" ? ["namespace"] : ["model_name", "namespace"];
         for (const l of found.matcherLabels) expect(labels, q.promql).toContain(l);
       }
