@@ -51,6 +51,8 @@ let s3: { url: string; close(): Promise<void> };
 let gcs: GcsDouble;
 let dir: string;
 let s3Client: S3Client;
+const processWarnings: string[] = [];
+const recordWarning = (w: Error) => processWarnings.push(`${w.name}: ${w.message}`);
 
 function options(localPath: string, over: Partial<WriteScenarioReportsOptions> = {}): WriteScenarioReportsOptions {
   return {
@@ -78,9 +80,10 @@ beforeAll(async () => {
   s3 = await startS3rver(["bench-results"]);
   gcs = await startGcsDouble(["gcs-results"]);
   dir = mkdtempSync(join(tmpdir(), "kneepoint-reports-"));
-  s3Client = new S3Client({ region: "us-east-1", endpoint: s3.url, forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+  process.on("warning", recordWarning);
 });
 afterAll(async () => {
+  process.off("warning", recordWarning);
   s3Client?.destroy();
   await s3?.close();
   await gcs?.close();
@@ -93,6 +96,13 @@ describe("writeScenarioReports", () => {
 
   beforeAll(async () => {
     written = await writeScenarioReports(options(local()));
+    // The test's own client is built after the upload, so the upload is the first S3 client of this process.
+    s3Client = new S3Client({ region: "us-east-1", endpoint: s3.url, forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+  });
+
+  it("the AWS SDK's Node version warning does not interrupt the output", async () => {
+    await new Promise((resolve) => setImmediate(resolve)); // process warnings are emitted on the next tick
+    expect(processWarnings.filter((w) => w.includes("NodeVersionSupportWarning"))).toEqual([]);
   });
 
   it("writes inference-perf's files locally, then to every bucket", () => {

@@ -4,7 +4,7 @@
  * and the requested vs achieved rate. Achieved rate = count / (max send − min send), as inference-perf computes
  * it, so both tools' numbers compare. Pure.
  */
-import type { StageRun } from "../types.ts";
+import type { ScenarioRecord, StageRun } from "../types.ts";
 
 export interface StageLoadSummary {
   /** Requests sent in the stage (records), whatever their outcome. */
@@ -21,7 +21,8 @@ export interface StageLoadSummary {
   concurrency: number | null;
 }
 
-export function summarizeStageLoad(run: StageRun): StageLoadSummary {
+/** Reads only the stage's plan and records, so a report can summarize records it holds without the whole StageRun. */
+export function summarizeStageLoad(run: Pick<StageRun, "plan"> & { records: readonly ScenarioRecord[] }): StageLoadSummary {
   let minSend = Infinity;
   let maxSend = -Infinity;
   const scheduleDelaysMs = new Array<number>(run.records.length);

@@ -10,6 +10,7 @@
  *   time_to_first_token / time_per_output_token only over requests that have them (more than one token time).
  * A request succeeds as in src/metrics/request-metrics.ts `isSuccessful` (no error, ≥ 1 token-bearing chunk).
  */
+import { summarizeStageLoad } from "../load/stage-load-summary.ts";
 import type { ScenarioRecord, StagePlan } from "../types.ts";
 import { buildErrorCounts } from "./error-labels.ts";
 import { calculateGoodputMetrics, type GoodputConstraints } from "./goodput-metrics.ts";
@@ -34,14 +35,12 @@ export function buildLifecycleReport(records: readonly ScenarioRecord[], opts: L
   const dist = (values: ArrayLike<number>) => summarizeDistribution(values, opts.percentiles);
 
   let minSendMs = Infinity;
-  let maxSendMs = -Infinity;
   let maxEndMs = -Infinity;
   const scheduleDelaysS = new Float64Array(records.length);
   const successes: Array<{ rec: ScenarioRecord; m: LifecycleMetrics }> = [];
   const failed: ScenarioRecord[] = [];
   records.forEach((rec, i) => {
     if (rec.sendMs < minSendMs) minSendMs = rec.sendMs;
-    if (rec.sendMs > maxSendMs) maxSendMs = rec.sendMs;
     if (rec.endMs > maxEndMs) maxEndMs = rec.endMs;
     scheduleDelaysS[i] = (rec.sendMs - rec.scheduledMs) / 1000;
     const m = deriveLifecycleMetrics(rec, opts);
@@ -53,11 +52,14 @@ export function buildLifecycleReport(records: readonly ScenarioRecord[], opts: L
 
   const loadSummary: LoadSummary = { count: records.length, schedule_delay: dist(scheduleDelaysS) };
   if (opts.stage !== undefined) {
-    const sendDurationS = records.length > 0 ? (maxSendMs - minSendMs) / 1000 : 0;
-    loadSummary.send_duration = sendDurationS;
-    loadSummary.requested_rate = opts.stage.kind === "concurrent" ? opts.stage.numRequests : opts.stage.rate;
-    loadSummary.achieved_rate = sendDurationS > 0 ? records.length / sendDurationS : 0;
-    if (opts.stage.kind === "concurrent") loadSummary.concurrency = opts.stage.concurrency;
+    // The load engine's own summary (the rate a stage reached is defined once, in stage-load-summary.ts).
+    const load = summarizeStageLoad({ plan: opts.stage, records });
+    loadSummary.send_duration = load.sendDurationS;
+    // inference-perf rewrites a concurrent stage's rate to its request count; its files carry that number.
+    loadSummary.requested_rate = opts.stage.kind === "concurrent" ? opts.stage.numRequests : load.requestedRateRps!;
+    // No send window (fewer than two sends): 0, as inference-perf writes it.
+    loadSummary.achieved_rate = load.achievedRateRps ?? 0;
+    if (load.concurrency !== null) loadSummary.concurrency = load.concurrency;
   }
 
   const ms = successes.map((s) => s.m);

@@ -14,6 +14,16 @@ describe("deriveLifecycleMetrics", () => {
     expect(m.inputTokens).toBe(40);
   });
 
+  it("streaming off: no TTFT/TPOT/ITL even when the record holds several token times", () => {
+    const rec = scenarioRecord({ scheduledMs: 0, sendMs: 0, chunkTimesMs: [100, 120], endMs: 121, completionTokens: 2 });
+    const off = deriveLifecycleMetrics(rec, { useServerOutputTokens: false, streaming: false })!;
+    expect([off.ttftS, off.tpotS, off.itlMeanS, off.itlDeltasS]).toEqual([null, null, null, []]);
+    // the same record, streamed: TTFT 100 ms, one gap of 20 ms
+    const on = deriveLifecycleMetrics(rec, { useServerOutputTokens: false, streaming: true })!;
+    expect(on.ttftS).toBeCloseTo(0.1, 12);
+    expect(on.itlDeltasS[0]).toBeCloseTo(0.02, 12);
+  });
+
   it("a streamed answer with several tokens per chunk: TPOT by the client's chunk count unless told to use usage", () => {
     // 3 chunks carrying 6 tokens (usage): first at 100, last at 140 after a send at 0
     const rec = scenarioRecord({ scheduledMs: 0, sendMs: 0, chunkTimesMs: [100, 120, 140], endMs: 141, completionTokens: 6 });

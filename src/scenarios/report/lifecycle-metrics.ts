@@ -83,7 +83,8 @@ export function deriveLifecycleMetrics(rec: ScenarioRecord, opts: LifecycleMetri
   let tpotS: number | null = null;
   let itlMeanS: number | null = null;
   const itlDeltasS: number[] = [];
-  if (times.length > 1) {
+  // inference-perf: only a streamed request has token times; a non-streamed one arrives as one document.
+  if (opts.streaming !== false && times.length > 1) {
     const first = times[0] as number;
     const last = times[times.length - 1] as number;
     ttftS = (first - rec.sendMs) / 1000;

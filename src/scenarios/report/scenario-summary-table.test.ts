@@ -42,6 +42,17 @@ describe("scenario summary table", () => {
     expect(noGoodput).not.toContain("! median");
   });
 
+  it("streaming off: the TTFT and ITL columns are left out and the note says why", () => {
+    const report = buildLifecycleReport(open.records, { percentiles: [50, 90], maxErrorMessages: 0, useServerOutputTokens: false, goodput: null, stage: open.plan, streaming: false });
+    expect(scenarioTableHeaders(false, false)).toEqual(["stage", "requested", "achieved req/s", "requests", "failed", "sched p50", "E2E p50", "E2E p90", "out tok/s"]);
+    // the first row above without its TTFT p50/p90 and ITL p50 cells; a non-streamed answer's output count is
+    // usage.completion_tokens (4 + 3 + 1 = 8 tokens / 2.099 s = 3.8 tok/s) rather than its one chunk
+    expect(scenarioTableCells(open, report, false, false)).toEqual(["0", "2 req/s", "2.50", "5", "2", "1.00", "139", "195", "4"]);
+    const text = renderScenarioSummaryTable([open], { color: false, useServerOutputTokens: false, goodput: null, streaming: false });
+    expect(text).not.toContain("TTFT p50");
+    expect(text).toContain("no TTFT/ITL: api.streaming is false");
+  });
+
   it("no colour codes when colour is off", () => {
     expect(renderScenarioSummaryTable([open], { color: false, useServerOutputTokens: false, goodput: null })).not.toMatch(/\u001b\[/);
   });

@@ -31,12 +31,24 @@ function hasGoodput(goodput: TableOptions["goodput"]): boolean {
   return goodput !== null && goodput !== undefined && Object.values(goodput).some((v) => v !== undefined && v !== null);
 }
 
-export function scenarioTableHeaders(withGoodput: boolean): string[] {
+/** Columns a non-streamed run cannot have (inference-perf: TTFT/ITL exist for streamed requests only). */
+const STREAMED_ONLY = new Set(["TTFT p50", "TTFT p90", "ITL p50"]);
+
+/** `streamed` false (api.streaming: false) leaves the TTFT and ITL columns out: they would be "–" in every row. */
+export function scenarioTableHeaders(withGoodput: boolean, streamed = true): string[] {
   const head = ["stage", "requested", "achieved req/s", "requests", "failed", "sched p50", "TTFT p50", "TTFT p90", "ITL p50", "E2E p50", "E2E p90", "out tok/s"];
-  return withGoodput ? [...head, "goodput %"] : head;
+  const shown = streamed ? head : head.filter((h) => !STREAMED_ONLY.has(h));
+  return withGoodput ? [...shown, "goodput %"] : shown;
 }
 
-export function scenarioTableCells(stage: StageRun, report: LifecycleReport, withGoodput: boolean): string[] {
+export function scenarioTableCells(stage: StageRun, report: LifecycleReport, withGoodput: boolean, streamed = true): string[] {
+  const cells = allCells(stage, report, withGoodput);
+  if (streamed) return cells;
+  const head = scenarioTableHeaders(withGoodput, true);
+  return cells.filter((_, i) => !STREAMED_ONLY.has(head[i]!));
+}
+
+function allCells(stage: StageRun, report: LifecycleReport, withGoodput: boolean): string[] {
   const ls = report.load_summary;
   const lat = report.successes.latency;
   const ok = report.successes.count > 0;
@@ -62,7 +74,8 @@ export function scenarioTableCells(stage: StageRun, report: LifecycleReport, wit
 
 export function renderScenarioSummaryTable(stages: readonly StageRun[], opts: TableOptions & { color: boolean }): string {
   const withGoodput = hasGoodput(opts.goodput);
-  const head = scenarioTableHeaders(withGoodput);
+  const streamed = opts.streaming !== false;
+  const head = scenarioTableHeaders(withGoodput, streamed);
   const table = new Table({
     head,
     style: opts.color ? { head: ["cyan"], border: ["grey"] } : { head: [], border: [] },
@@ -78,11 +91,13 @@ export function renderScenarioSummaryTable(stages: readonly StageRun[], opts: Ta
       stage: stage.plan,
       ...(opts.streaming !== undefined ? { streaming: opts.streaming } : {}),
     });
-    const cells = scenarioTableCells(stage, report, withGoodput);
+    const cells = scenarioTableCells(stage, report, withGoodput, streamed);
     anyLate ||= cells[5]!.endsWith(" !");
     table.push(cells);
   }
-  const notes = ["latencies in ms (inference-perf's definitions: E2E to the end of the response; TTFT/ITL of streamed requests with > 1 token)", `${ABSENT} = no value`];
+  const notes = streamed
+    ? ["latencies in ms (inference-perf's definitions: E2E to the end of the response; TTFT/ITL of streamed requests with > 1 token)", `${ABSENT} = no value`]
+    : ["latencies in ms (E2E to the end of the response)", "no TTFT/ITL: api.streaming is false, so no token arrived before the whole answer (set it to true to measure them)", `${ABSENT} = no value`];
   if (anyLate) notes.push(`! median schedule delay > ${LATE_SCHEDULE_MS} ms: requests left late, the client not the server was measured`);
   return `${table.toString()}\n${notes.join("; ")}`;
 }

@@ -40,8 +40,18 @@ export function s3ClientConfig(target: S3StorageTarget, env: NodeJS.ProcessEnv =
   };
 }
 
+/**
+ * The SDK's client constructor prints a multi-line NodeVersionSupportWarning on Node < 22 (about SDK releases of
+ * 2027 needing Node 22), in the middle of a run's output; it says nothing about this run. The SDK reads this
+ * variable from process.env when the client is built; a user who set it keeps their value.
+ */
+function silenceNodeVersionWarning(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+}
+
 export async function uploadS3Reports(files: readonly ReportFile[], target: S3StorageTarget, deps: S3Deps = {}): Promise<UploadOutcome> {
   const env = deps.env ?? process.env;
+  silenceNodeVersionWarning();
   const client = new S3Client({ ...s3ClientConfig(target, env), ...deps.clientConfig });
   const secrets = [env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN, env.AWS_ACCESS_KEY_ID];
   const outcome: UploadOutcome = { uploaded: [], skipped: [] };
