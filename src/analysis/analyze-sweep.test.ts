@@ -32,3 +32,15 @@ describe("analyzeSweep with results that lack keys", () => {
     expect(cells).toContain("200"); // output tok/s 199.5 → "200"
   });
 });
+
+describe("describeKnee", () => {
+  it("does not say 'still rising' when throughput went flat without the latency rise of a knee", async () => {
+    const { describeKnee } = await import("./analyze-sweep.ts");
+    const steps = [vllmStep(1, 100, 1000), vllmStep(2, 200, 1000), vllmStep(4, 202, 1040)];
+    const a = analyzeSweep(steps, { maxNumSeqs: null });
+    expect(a.knee.concurrency).toBeNull();
+    expect(describeKnee(a)).toBe("not marked: throughput stopped rising from c=2 to c=4 (1% per doubling) but latency barely grew (E2EL +4%)");
+    const rising = analyzeSweep([vllmStep(1, 100, 1000), vllmStep(2, 190, 1050)], { maxNumSeqs: null });
+    expect(describeKnee(rising)).toMatch(/^not reached \(throughput still rising/);
+  });
+});

@@ -77,6 +77,11 @@ export function describeKnee(a: SweepAnalysis): string {
     return "not visible in throughput, but the server already queues at the last step (see the verdict)";
   }
   if (a.knee.gains.length === 0) return "needs at least two steps";
+  const last = a.knee.gains.at(-1)!;
+  if (last.gainPerDoubling !== null && last.gainPerDoubling < DEFAULT_KNEE_THRESHOLDS.minGainPerDoubling) {
+    const growth = last.latencyGrowth === null ? "" : ` (E2EL ${last.latencyGrowth >= 0 ? "+" : ""}${Math.round(last.latencyGrowth * 100)}%)`;
+    return `not marked: throughput stopped rising from c=${last.from} to c=${last.to} (${Math.round(last.gainPerDoubling * 100)}% per doubling) but latency barely grew${growth}`;
+  }
   return "not reached (throughput still rising at the last step; sweep higher to find it)";
 }
 

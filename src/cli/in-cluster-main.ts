@@ -6,7 +6,7 @@
  */
 import { Command } from "commander";
 import { registerSweepCommand } from "./commands/sweep.ts";
-import { runProgram } from "./main.ts";
+import { runProgram } from "./run-program.ts";
 import { HARNESS_VERSION } from "../version.ts";
 
 const program = new Command("kneepoint").version(HARNESS_VERSION).option("--debug", "print stack traces on errors");

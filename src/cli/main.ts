@@ -2,8 +2,10 @@
  * kneepoint's entry point: builds the command tree and owns the one top-level error handler.
  * Only src/cli prints or sets the exit code; everything below it throws typed errors (src/errors.ts).
  */
-import { Command, CommanderError } from "commander";
-import { exitCodeFor, KneepointError, EXIT_CODES } from "../errors.ts";
+import { Command } from "commander";
+import { runProgram } from "./run-program.ts";
+
+export { formatError } from "./run-program.ts";
 import { registerSimCommand } from "./commands/sim.ts";
 import { registerSweepCommand } from "./commands/sweep.ts";
 import { registerDemoCommand } from "./commands/demo.ts";
@@ -46,47 +48,8 @@ export function buildProgram(): Command {
   return program;
 }
 
-export function formatError(err: unknown, debug: boolean): string {
-  if (err instanceof KneepointError) {
-    const lines = [`kneepoint: ${err.message}`];
-    if (err.hint) lines.push(`  hint: ${err.hint}`);
-    if (debug && err.stack) lines.push(err.stack);
-    return lines.join("\n");
-  }
-  const e = err instanceof Error ? err : new Error(String(err));
-  const lines = [`kneepoint: internal error: ${e.message}`, "  hint: this is a bug in kneepoint; rerun with --debug and report the stack trace"];
-  if (debug && e.stack) lines.push(e.stack);
-  return lines.join("\n");
-}
-
-/** `kneepoint … | head` closes stdout early: that is not an error worth a stack trace. */
-function ignoreBrokenPipes(): void {
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on("error", (err: NodeJS.ErrnoException) => {
-      if (err.code !== "EPIPE") throw err;
-    });
-  }
-}
-
 export async function main(argv: string[]): Promise<number> {
   return runProgram(buildProgram(), argv);
-}
-
-/** Parses argv with a program and maps whatever it throws to an exit code (also used by the in-cluster entry). */
-export async function runProgram(program: Command, argv: string[]): Promise<number> {
-  ignoreBrokenPipes();
-  const debug = argv.includes("--debug");
-  try {
-    await program.parseAsync(argv, { from: "user" });
-    return typeof process.exitCode === "number" ? process.exitCode : EXIT_CODES.ok;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      // --help and --version exit through here with code 0; parse errors were already printed by commander.
-      return err.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
-    }
-    process.stderr.write(formatError(err, debug) + "\n");
-    return exitCodeFor(err);
-  }
 }
 
 const isEntry = process.argv[1] !== undefined && /src[\\/]cli[\\/]main\.ts$/.test(process.argv[1]);

@@ -23,6 +23,7 @@ import { objectMeta, BENCH_TARGET_CONFIGMAP } from "../k8s/manifest-names.ts";
 import { readClusterContext, type ClusterContext } from "../k8s/read-cluster-context.ts";
 import { renderBenchJob } from "../k8s/render-bench-job.ts";
 import { deleteJob, runBenchJob, type JobOutcome } from "../k8s/run-bench-job.ts";
+import { stepWindowsFromLog } from "../k8s/step-windows.ts";
 import { parseServiceRef, serviceOfUrl, serviceProxyFetch } from "../k8s/service-proxy.ts";
 import { readVllmValues, vllmImage } from "../k8s/vllm-values.ts";
 import { describeErrorCounts } from "../metrics/summarize-step.ts";
@@ -143,7 +144,7 @@ export async function runClusterBench(settings: BenchSettings, io: CliIo): Promi
   say(`Job ${outcome.end}: ${outcome.message}`);
   if (!outcome.logComplete) warn("the Job's log could not be read to its end: results after the break are missing");
 
-  const steps = await collectSteps(outcome.log, writer, warn);
+  const steps = await collectSteps(outcome, writer, warn);
   const failed = failedSteps(outcome.log);
   for (const f of failed) warn(`step c=${f.concurrency} failed in the Job (exit ${f.exit}); see ${logPath}`);
   const missing = concurrency.filter((c) => !steps.some((s) => s.concurrency === c));
@@ -235,14 +236,17 @@ export async function runClusterBench(settings: BenchSettings, io: CliIo): Promi
 }
 
 /** The marked results of the log, parsed and saved step by step; a block that does not parse is a warning. */
-async function collectSteps(log: string, writer: Awaited<ReturnType<typeof createResultsWriter>>, warn: (w: string) => void): Promise<ReportStep[]> {
-  const extracted = extractMarkedResults(log);
+async function collectSteps(outcome: JobOutcome, writer: Awaited<ReturnType<typeof createResultsWriter>>, warn: (w: string) => void): Promise<ReportStep[]> {
+  const extracted = extractMarkedResults(outcome.log);
+  // vLLM's result has no measured window; the log's timestamps give one (the native engine brings its own).
+  const windows = stepWindowsFromLog(outcome.log.split("\n"), outcome.lineTimesMs);
   for (const e of extracted.errors) warn(`log line ${e.line}: ${e.message}`);
   for (const w of extracted.warnings) warn(w);
   const steps: ReportStep[] = [];
   for (const r of extracted.results) {
     try {
-      const parsed = parseVllmResult(r.json, { concurrency: r.concurrency });
+      const window = typeof r.json.started_at_ms === "number" ? undefined : windows.get(r.concurrency);
+      const parsed = parseVllmResult(r.json, { concurrency: r.concurrency, ...(window ?? {}) });
       for (const w of parsed.warnings) warn(`c=${r.concurrency}: ${w}`);
       await writer.writeJson(stepFileName(r.concurrency, "step"), parsed.result);
       const res = parsed.result;

@@ -52,7 +52,9 @@ export async function buildEngineBundle(): Promise<EngineBundle> {
     });
     code = out.outputFiles[0]!.contents;
   } catch (err) {
-    throw new EnvironmentError(`could not bundle the native engine: ${(err as Error).message.split("\n")[0]}`, "run `npm ci` in the repository, then retry");
+    const first = (err as { errors?: Array<{ text: string; location?: { file: string; line: number } | null }> }).errors?.[0];
+    const detail = first ? `${first.text}${first.location ? ` (${first.location.file}:${first.location.line})` : ""}` : (err as Error).message.split("\n")[0];
+    throw new EnvironmentError(`could not bundle the native engine: ${detail}`, "run `npm ci` in the repository, then retry");
   }
   const gzipped = gzipSync(code, { level: 9 });
   if (gzipped.length > CONFIGMAP_LIMIT_BYTES * 0.9) {

@@ -35,6 +35,8 @@ export interface JobOutcome {
   message: string;
   /** The log as received (stdout and stderr of the container). */
   log: string;
+  /** When the kubelet recorded each line of `log` (epoch ms, from the API's `timestamps=true`), NaN if unknown. */
+  lineTimesMs: number[];
   /** False when the log stream broke and could not be resumed to the end: later results may be missing. */
   logComplete: boolean;
   podName: string | null;
@@ -49,6 +51,8 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     const t = setTimeout(resolve, ms);
     signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
   });
+
+const duration = (ms: number): string => (ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`);
 
 /** Deletes the Job (and, with Foreground propagation, its pods) and waits until it is gone. */
 export async function deleteJob(kube: Kube, name: string, opts: { waitMs: number; pollMs?: number }): Promise<boolean> {
@@ -79,12 +83,22 @@ function jobEnd(job: V1Job): { type: "Complete" | "Failed"; reason: string; mess
   return null;
 }
 
+/** "2026-11-23T12:00:00.123456789Z rest" → the rest and its time; a line without a timestamp keeps NaN. */
+export function splitTimestamp(raw: string): { line: string; timeMs: number } {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) ?/.exec(raw);
+  if (!m) return { line: raw, timeMs: Number.NaN };
+  // Date parses at most milliseconds: cut RFC 3339 nanoseconds to three digits.
+  const iso = m[1]!.replace(/(\.\d{3})\d+/, "$1");
+  return { line: raw.slice(m[0].length), timeMs: Date.parse(iso) };
+}
+
 /** A stream that breaks more often than this is given up on; the outcome then says the log is incomplete. */
 const MAX_LOG_BREAKS = 10;
 
 /** Follows one pod's log, resuming after a broken stream by skipping the lines already delivered. */
 class LogFollower {
   private lines: string[] = [];
+  readonly times: number[] = [];
   private partial = "";
   private running: Promise<void> | null = null;
   private controller = new AbortController();
@@ -109,18 +123,29 @@ class LogFollower {
   }
 
   async settle(timeoutMs: number): Promise<void> {
-    if (this.running) await Promise.race([this.running, sleep(timeoutMs)]);
+    if (!this.running) return;
+    const done = new AbortController();
+    await Promise.race([this.running, sleep(timeoutMs, done.signal)]);
+    done.abort(); // clears the timer, which would otherwise keep the process alive
   }
 
   stop(): void {
     this.controller.abort();
   }
 
+  private push(raw: string): void {
+    const { line, timeMs } = splitTimestamp(raw);
+    this.lines.push(line);
+    this.times.push(timeMs);
+    this.onLine(line);
+  }
+
   private async follow(): Promise<void> {
     const skip = this.lines.length;
     let seen = 0;
     let carry = "";
-    const path = `/api/v1/namespaces/${this.kube.namespace}/pods/${this.pod}/log?container=${encodeURIComponent(this.container)}&follow=true`;
+    // timestamps=true: each line starts with the kubelet's RFC 3339 time of the line, which dates the steps.
+    const path = `/api/v1/namespaces/${this.kube.namespace}/pods/${this.pod}/log?container=${encodeURIComponent(this.container)}&follow=true&timestamps=true`;
     try {
       const res = await this.kube.request(path, { signal: this.controller.signal });
       res.setEncoding("utf8");
@@ -128,12 +153,11 @@ class LogFollower {
         res.on("data", (chunk: string) => {
           const parts = (carry + chunk).split("\n");
           carry = parts.pop() ?? "";
-          for (const line of parts) {
+          for (const raw of parts) {
             if (seen++ < skip) continue;
-            this.lines.push(line);
-            this.onLine(line);
+            this.push(raw);
           }
-          this.partial = carry;
+          this.partial = splitTimestamp(carry).line;
         });
         res.on("end", resolve);
         res.on("aborted", () => reject(new Error("log stream aborted")));
@@ -142,8 +166,7 @@ class LogFollower {
       });
       // A clean end: the container terminated (the API server ends a follow then).
       if (carry) {
-        this.lines.push(carry);
-        this.onLine(carry);
+        this.push(carry);
         this.partial = "";
       }
       this.ended = true;
@@ -172,6 +195,7 @@ export async function runBenchJob(kube: Kube, opts: JobRunOptions): Promise<JobO
     end,
     message,
     log: follower?.text ?? "",
+    lineTimesMs: follower?.times ?? [],
     logComplete: follower?.ended ?? false,
     podName,
     nodeName,
@@ -231,10 +255,10 @@ export async function runBenchJob(kube: Kube, opts: JobRunOptions): Promise<JobO
       }
       const now = Date.now();
       if (startedAtMs === null && now - createdAt > opts.startTimeoutMs) {
-        return outcome("start-timeout", `the Job's pod did not start within ${Math.round(opts.startTimeoutMs / 60_000)} min; it stalled at: ${stage.text}`);
+        return outcome("start-timeout", `the Job's pod did not start within ${duration(opts.startTimeoutMs)}; it stalled at: ${stage.text}`);
       }
       if (startedAtMs !== null && now - startedAtMs > opts.runTimeoutMs) {
-        return outcome("run-timeout", `the sweep ran longer than ${Math.round(opts.runTimeoutMs / 60_000)} min`);
+        return outcome("run-timeout", `the sweep ran longer than ${duration(opts.runTimeoutMs)}`);
       }
       await sleep(pollMs, opts.signal);
     }

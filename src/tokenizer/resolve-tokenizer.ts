@@ -7,6 +7,7 @@ import type { TokenizerPort } from "./tokenizer-port.ts";
 import { createServerTokenizer, probeServerTokenizer } from "./server-tokenizer.ts";
 import { createApproximateTokenizer } from "./approximate-tokenizer.ts";
 import { loadLocalTokenizer } from "./local-tokenizer.ts";
+import { EnvironmentError } from "../errors.ts";
 
 export interface ResolvedTokenizer {
   port: TokenizerPort;
@@ -21,10 +22,19 @@ export async function resolveTokenizer(opts: {
   headers: Record<string, string>;
   env: NodeJS.ProcessEnv;
 }): Promise<ResolvedTokenizer> {
-  if (opts.tokenizer) {
-    return { port: await loadLocalTokenizer(opts.tokenizer, opts.env), exact: true, warning: null };
-  }
   const server = createServerTokenizer({ baseUrl: opts.baseUrl, model: opts.model, headers: opts.headers });
+  if (opts.tokenizer) {
+    try {
+      return { port: await loadLocalTokenizer(opts.tokenizer, opts.env), exact: true, warning: null };
+    } catch (err) {
+      // A Hugging Face download that fails (no egress from the cluster, HF down) need not end the run when the
+      // target tokenizes for us (vLLM, the simulator): that is as exact. A bad local path stays an error.
+      if (!(err instanceof EnvironmentError)) throw err;
+      const probe = await probeServerTokenizer(server);
+      if (!probe.ok) throw err;
+      return { port: server, exact: true, warning: `${err.message}; using the target's /tokenize + /detokenize instead (exact for this server)` };
+    }
+  }
   const probe = await probeServerTokenizer(server);
   if (probe.ok) return { port: server, exact: true, warning: null };
   return {
