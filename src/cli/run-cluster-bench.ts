@@ -18,7 +18,8 @@ import { buildEngineBundle, BUNDLE_KEY } from "../k8s/engine-bundle.ts";
 import type { BenchSettings } from "../k8s/bench-settings.ts";
 import { connectKube, isKubeStatus, kubeCall, type Kube } from "../k8s/kube-client.ts";
 import { describeKubeError } from "../k8s/kube-errors.ts";
-import { pickManifest, readManifests } from "../k8s/load-manifests.ts";
+import { pickManifest, readManifests, type Manifest } from "../k8s/load-manifests.ts";
+import { assertValidManifest } from "../k8s/kube-schema.ts";
 import { objectMeta, BENCH_TARGET_CONFIGMAP } from "../k8s/manifest-names.ts";
 import { readClusterContext, type ClusterContext } from "../k8s/read-cluster-context.ts";
 import { renderBenchJob } from "../k8s/render-bench-job.ts";
@@ -108,6 +109,7 @@ export async function runClusterBench(settings: BenchSettings, io: CliIo): Promi
 
   const bundleConfigMap = objectMeta("engine-bundle").name;
   const job = renderBenchJob(source, { settings, namespace: kube.namespace, runId, vllmImage: vllmImage(values), bundleConfigMap, server: values });
+  assertValidManifest(job as Manifest, JOB_FILE);
   const target = await readTarget(kube, job);
   say(`target: ${target.baseUrl}${target.endpoint}, model ${target.model} (from ${target.source})`);
   const concurrency = (jobEnv(job, "CONCURRENCY") ?? "").split(/\s+/).filter(Boolean).map(Number);

@@ -90,3 +90,14 @@ describe("dtypeOf", () => {
     expect(dtypeOf(["--max-model-len", "4096"])).toBeUndefined();
   });
 });
+
+describe("assertValidManifest", () => {
+  it("stops a typo before it reaches the cluster, naming the field and the file", async () => {
+    const { assertValidManifest } = await import("./kube-schema.ts");
+    const job = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "vllm-bench" }, spec: { backofLimit: 0, template: { spec: { restartPolicy: "Never", containers: [{ name: "c", image: "x" }] } } } };
+    expect(() => assertValidManifest(job as never, "benchmarks/job.yaml")).toThrow(/Job vllm-bench from benchmarks\/job\.yaml is not valid Kubernetes: .*unknown field spec\.backofLimit/);
+    expect(() => assertValidManifest({ ...job, spec: { backoffLimit: 0, template: job.spec.template } } as never, "benchmarks/job.yaml")).not.toThrow();
+    // Custom resources are not checked here.
+    expect(() => assertValidManifest({ apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: { name: "x" }, spec: { bogus: 1 } } as never, "p")).not.toThrow();
+  });
+});

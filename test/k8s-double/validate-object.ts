@@ -19,7 +19,7 @@ import { Pod } from "kubernetes-models/v1/Pod";
 import { Secret } from "kubernetes-models/v1/Secret";
 import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
-import { unknownFields } from "../k8s/kube-schema.ts";
+import { unknownFields } from "../../src/k8s/kube-schema.ts";
 import { podMonitorSchema } from "../k8s/pod-monitor-shape.ts";
 import type { Manifest } from "../../src/k8s/load-manifests.ts";
 import { badRequest, invalid, type StatusCause } from "./api-status.ts";

@@ -14,7 +14,7 @@ import {
   PART_OF,
   type ObjectKind,
 } from "../../src/k8s/manifest-names.ts";
-import { isBuiltInKind, metadataErrors, schemaError, unknownFields, validateManifest } from "./kube-schema.ts";
+import { isBuiltInKind, metadataErrors, schemaError, unknownFields, validateManifest } from "../../src/k8s/kube-schema.ts";
 import { loadFile, loadJob, MANIFEST_FILES } from "./manifest-files.ts";
 import { podMonitorSchema } from "./pod-monitor-shape.ts";
 

@@ -9,7 +9,7 @@ import { stringify } from "yaml";
 import type { V1Job } from "@kubernetes/client-node";
 import { renderBenchJob, NATIVE_SCRIPT, type RenderJobOptions } from "../../src/k8s/render-bench-job.ts";
 import { resolveBenchSettings, benchSettingsFromEnv } from "../../src/k8s/bench-settings.ts";
-import { validateManifest } from "./kube-schema.ts";
+import { validateManifest } from "../../src/k8s/kube-schema.ts";
 import { loadJob, literalEnv, onlyContainer, REPO } from "./manifest-files.ts";
 import type { Manifest } from "../../src/k8s/load-manifests.ts";
 

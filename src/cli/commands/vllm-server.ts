@@ -9,6 +9,7 @@ import { connectKube } from "../../k8s/kube-client.ts";
 import { pickManifest, readManifests, type Manifest } from "../../k8s/load-manifests.ts";
 import { inNamespace, renderVllmDeployment } from "../../k8s/render-vllm-server.ts";
 import { readVllmValues } from "../../k8s/vllm-values.ts";
+import { assertValidManifest } from "../../k8s/kube-schema.ts";
 import { vllmDown, vllmUp, type ServerObjects } from "../../k8s/vllm-server.ts";
 import { installInterrupt } from "../interrupt.ts";
 import { io } from "./sweep.ts";
@@ -18,12 +19,15 @@ async function loadServer(namespace: string): Promise<{ objects: ServerObjects; 
   const deployment = pickManifest(await readManifests("deploy/vllm/deployment.yaml"), "Deployment") as V1Deployment & Manifest;
   const service = pickManifest(await readManifests("deploy/vllm/service.yaml"), "Service");
   const podMonitor = pickManifest(await readManifests("deploy/vllm/podmonitor.yaml"), "PodMonitor");
+  const objects: ServerObjects = {
+    deployment: renderVllmDeployment(deployment, values, namespace) as V1Deployment & Manifest,
+    service: inNamespace(service, namespace),
+    podMonitor: inNamespace(podMonitor, namespace),
+  };
+  assertValidManifest(objects.deployment, "deploy/vllm/deployment.yaml + values.yaml");
+  assertValidManifest(objects.service, "deploy/vllm/service.yaml");
   return {
-    objects: {
-      deployment: renderVllmDeployment(deployment, values, namespace) as V1Deployment & Manifest,
-      service: inNamespace(service, namespace),
-      podMonitor: inNamespace(podMonitor, namespace),
-    },
+    objects,
     servedModelName: values.servedModelName,
   };
 }

@@ -8,7 +8,8 @@
  *    v1.33), the same check `kubectl apply` does with its default --validate=strict. Without it a typo such as
  *    `imagePulPolicy` or `backofLimit` passes layer 1 and the API server silently drops the field.
  * 3. metadata syntax: DNS-1123 object names and label keys/values, which neither library checks.
- * CRDs (PodMonitor) are not covered here: see pod-monitor-shape.ts.
+ * CRDs (PodMonitor) are not covered here: see test/k8s/pod-monitor-shape.ts. The runner checks every object
+ * it applies with `assertValidManifest`, so a typo in a manifest stops before it reaches the cluster.
  */
 import * as k8s from "@kubernetes/client-node";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
@@ -20,7 +21,8 @@ import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Secret } from "kubernetes-models/v1/Secret";
 import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
-import type { Manifest } from "../../src/k8s/load-manifests.ts";
+import type { Manifest } from "./load-manifests.ts";
+import { UsageError } from "../errors.ts";
 
 interface ModelClass {
   new (data: never): { validate(): void };
@@ -132,4 +134,13 @@ export function validateManifest(m: Manifest): string[] {
   errors.push(...unknownFields(m).map((p) => `unknown field ${p}`));
   errors.push(...metadataErrors(m));
   return errors;
+}
+
+/** Stops before the API server would: a manifest (as patched by the runner) that fails these checks. */
+export function assertValidManifest(m: Manifest, source: string): void {
+  if (!isBuiltInKind(m)) return;
+  const errors = validateManifest(m);
+  if (errors.length > 0) {
+    throw new UsageError(`${m.kind} ${m.metadata.name} from ${source} is not valid Kubernetes: ${errors.slice(0, 5).join("; ")}`, `fix ${source} (git diff ${source} shows what changed)`);
+  }
 }
