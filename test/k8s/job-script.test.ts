@@ -12,6 +12,7 @@ import type { V1Job } from "@kubernetes/client-node";
 import { promptsForStep, sweepConfigSchema } from "../../src/config/sweep-config.ts";
 import { extractMarkedResults } from "../../src/engine/vllm/extract-marked-results.ts";
 import { jobScript, literalEnv, loadJob, onlyContainer } from "./manifest-files.ts";
+import { expandKubernetesRefs } from "../k8s-double/expand-kubernetes-refs.ts";
 
 /** Records each invocation's arguments (one per line, `--` between calls) and writes a result like --save-result. */
 const FAKE_VLLM = `#!/bin/sh
@@ -33,36 +34,6 @@ mkdir -p "$dir"
 printf '{"max_concurrency": %s, "completed": 1, "request_rate": "inf"}' "$c" > "$dir/$file"
 `;
 
-/** Kubernetes' $(VAR) expansion of command and args (k8s.io/kubernetes third_party/forked/golang/expansion). */
-function expandKubernetesRefs(input: string, env: Record<string, string>): string {
-  let out = "";
-  for (let i = 0; i < input.length; i++) {
-    const c = input[i];
-    if (c !== "$" || i + 1 >= input.length) {
-      out += c;
-      continue;
-    }
-    const next = input[i + 1];
-    if (next === "$") {
-      out += "$";
-      i += 1;
-    } else if (next === "(") {
-      const close = input.indexOf(")", i + 2);
-      if (close < 0) {
-        out += "$(";
-        i += 1;
-      } else {
-        const name = input.slice(i + 2, close);
-        out += name in env ? env[name] : `$(${name})`;
-        i = close;
-      }
-    } else {
-      out += `$${next}`;
-      i += 1;
-    }
-  }
-  return out;
-}
 
 interface Run {
   status: number | null;
@@ -130,8 +101,8 @@ describe("the Job's sh script", () => {
 
   it("is unchanged by Kubernetes' $(VAR) expansion of command (no $$, no $(NAME) of an env var)", () => {
     const env = literalEnv(onlyContainer(job));
-    expect(expandKubernetesRefs(script, env)).toBe(script);
-    expect(expandKubernetesRefs("a $(HOME) $$ b", { HOME: "/h" })).toBe("a /h $ b"); // the expansion itself
+    expect(expandKubernetesRefs(script, (n) => env[n])).toBe(script);
+    expect(expandKubernetesRefs("a $(HOME) $$ b", (n) => ({ HOME: "/h" })[n])).toBe("a /h $ b"); // the expansion itself
   });
 
   it("contains DESIGN.md §3's vllm bench serve flags", () => {
