@@ -130,6 +130,20 @@ describe("writeScenarioReports", () => {
     expect(Object.keys(summary.failures.by_label)).toEqual(["429 - Rate Limit"]);
   });
 
+  it("kneepoint's own files (the server time series) go with the reports to every sink, before config.yaml", async () => {
+    const series = { samples: [{ t_epoch_s: 1, kv_cache_usage_perc: 0.5, num_requests_waiting: 2, num_requests_running: 3 }], stages: [] };
+    const out = join(dir, "with-series");
+    const res = await writeScenarioReports(
+      options(out, {
+        storage: { local: { path: out, reportFilePrefix: null }, s3: { ...options(out).storage.s3!, path: "runs/series" }, gcs: null },
+        extraFiles: [{ name: "server_metrics_timeseries", kind: "json", contents: series }],
+      }),
+    );
+    expect(res.files.slice(NAMES.length - 1, NAMES.length + 1)).toEqual([join(out, "server_metrics_timeseries.json"), join(out, "config.yaml")]);
+    expect(JSON.parse(readFileSync(join(out, "server_metrics_timeseries.json"), "utf8"))).toEqual(series);
+    expect(JSON.parse(await s3Text("runs/series/sim-server_metrics_timeseries.json"))).toEqual(series);
+  });
+
   it("content types: JSON as application/json, the config as text/yaml", async () => {
     expect((await s3Client.send(new HeadObjectCommand({ Bucket: "bench-results", Key: "runs/r1/sim-stage_0_lifecycle_metrics.json" }))).ContentType).toBe("application/json");
     expect((await s3Client.send(new HeadObjectCommand({ Bucket: "bench-results", Key: "runs/r1/sim-config.yaml" }))).ContentType).toBe("text/yaml");

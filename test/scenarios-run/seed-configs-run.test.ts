@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { Writable } from "node:stream";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { startSimProcess, type SimProcess } from "../../src/cli/start-sim-process.ts";
-import { runScenarioCommand } from "../../src/cli/commands/run.ts";
+import { runScenarioCommand } from "../../src/cli/run-scenario.ts";
 import { S3RVER_CREDENTIALS, startS3rver } from "../scenarios-report/start-s3rver.ts";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
@@ -64,6 +64,9 @@ async function runSeed(name: string, sim: SimProcess, durationS: number) {
       sets: [`load.stages[0].duration=${durationS}`, `server.base_url=${sim.url}`, `storage.simple_storage_service.endpoint_url=${s3.url}`],
       dryRun: false,
       output: out,
+      // The server time series as by default (the simulator's /metrics, scraped); charts are another test's.
+      serverMetrics: true,
+      charts: false,
       writerDeps: { s3Deps: { clientConfig: { credentials: S3RVER_CREDENTIALS } } },
     },
     { stdout: stdout.stream, stderr: stderr.stream, isTty: false, color: false, env },
@@ -78,7 +81,7 @@ async function bucketKeys(prefix: string): Promise<string[]> {
   return (listed.Contents ?? []).map((o) => o.Key!).sort();
 }
 
-const REPORTS = ["config.yaml", "stage_0_lifecycle_metrics.json", "summary_lifecycle_metrics.json"];
+const REPORTS = ["config.yaml", "server_metrics_timeseries.json", "stage_0_lifecycle_metrics.json", "summary_lifecycle_metrics.json"];
 
 describe("the seeds' inference-perf configs, unmodified but for time and addresses", () => {
   it("seed 000 (chat + synthetic, mistral-7b, S3 path with {timestamp}): local reports and the same files in the bucket", async () => {
@@ -92,7 +95,7 @@ describe("the seeds' inference-perf configs, unmodified but for time and address
     const keys = await bucketKeys("baseline-test/");
     const stamped = keys.filter((k) => /^baseline-test\/\d{8}-\d{6}\//.test(k));
     expect(stamped.map((k) => k.split("/")[2]).sort()).toEqual(REPORTS);
-    expect(result.files.filter((f) => f.startsWith("s3://"))).toHaveLength(3);
+    expect(result.files.filter((f) => f.startsWith("s3://"))).toHaveLength(REPORTS.length);
   }, 60_000);
 
   it("seed 001 (completion, qwen3-8b, fixed S3 path)", async () => {
@@ -108,6 +111,6 @@ describe("the seeds' inference-perf configs, unmodified but for time and address
     expect(stage.failures.count).toBe(0);
     expect(stage.successes.output_tokens.min).toBeGreaterThanOrEqual(50);
     expect(stage.successes.output_tokens.max).toBeLessThanOrEqual(2048);
-    expect((await bucketKeys("production-sim/")).length).toBe(3);
+    expect((await bucketKeys("production-sim/")).length).toBe(REPORTS.length);
   }, 60_000);
 });

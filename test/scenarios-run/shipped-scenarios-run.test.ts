@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { startSimProcess, type SimProcess } from "../../src/cli/start-sim-process.ts";
 import { UsageError } from "../../src/errors.ts";
+import { timeseriesFileSchema } from "../../src/report/compare/scenario-report-files.ts";
 import { runProgram } from "./run-program.ts";
 
 const SCENARIOS = fileURLToPath(new URL("../../benchmarks/scenarios/", import.meta.url));
@@ -36,7 +37,8 @@ function expectDist(d: Json | null | undefined) {
 
 async function runScenario(name: string, sets: string[]) {
   const out = mkdtempSync(join(tmpdir(), `kp-run-${name}-`));
-  const run = await runProgram(["-c", scenario(name), "--output", out, "--set", `server.base_url=${sim.url}`, "--set", "load.interval=0", ...sets.flatMap((s) => ["--set", s])]);
+  // Charts are rendered by the two-profile test (two-profiles-compare.test.ts); here, the files of each scenario.
+  const run = await runProgram(["-c", scenario(name), "--output", out, "--no-charts", "--set", `server.base_url=${sim.url}`, "--set", "load.interval=0", ...sets.flatMap((s) => ["--set", s])]);
   expect(run.error, run.stderr).toBeNull();
   return { out, run };
 }
@@ -44,7 +46,7 @@ async function runScenario(name: string, sets: string[]) {
 /** The files and keys inference-perf writes, for a run of `stages` stages. */
 function checkReports(out: string, stages: number, opts: { perRequest?: boolean } = {}) {
   const files = readdirSync(out).sort();
-  const expected = ["config.yaml", "summary_lifecycle_metrics.json", ...Array.from({ length: stages }, (_, i) => `stage_${i}_lifecycle_metrics.json`)];
+  const expected = ["config.yaml", "server_metrics_timeseries.json", "summary_lifecycle_metrics.json", ...Array.from({ length: stages }, (_, i) => `stage_${i}_lifecycle_metrics.json`)];
   if (opts.perRequest) expected.push("per_request_lifecycle_metrics.json");
   expect(files).toEqual(expected.sort());
   const summary = readJson(out, "summary_lifecycle_metrics.json");
@@ -63,6 +65,11 @@ function checkReports(out: string, stages: number, opts: { perRequest?: boolean 
     total += stage.successes.count;
   }
   expect(total).toBe(summary.successes.count);
+  // The simulator's /metrics scraped through the run: running requests seen, one window per stage.
+  const series = timeseriesFileSchema.parse(readJson(out, "server_metrics_timeseries.json"));
+  expect(series.samples.length).toBeGreaterThan(0);
+  expect(series.samples.some((x) => (x.num_requests_running ?? 0) > 0)).toBe(true);
+  expect(series.stages.map((w) => w.stage)).toEqual(Array.from({ length: stages }, (_, i) => i));
   const config = parseYaml(readFileSync(join(out, "config.yaml"), "utf8")) as Json;
   expect(config.server.base_url).toBe(sim.url);
   expect(config.storage.local_storage.path).toBe(out); // --output is what the effective config says

@@ -1,181 +1,19 @@
 /**
- * `kneepoint run -c config.yml`: an inference-perf config (either schema generation) run with the native
- * engine. Read and validate the config (exit 2 when it is wrong) → plan (pure; `--dry-run` prints it and stops)
- * → the target's model and tokenizer → the request source → the stages, with progress per stage on stderr →
- * inference-perf's report files (local first, then any bucket) → a summary table on stdout. Ctrl-C stops
- * sending, lets in-flight requests finish (5 s), writes the partial reports and exits 130.
+ * `kneepoint run -c config.yml`: an inference-perf config run with the native engine, its reports and charts
+ * (src/cli/run-scenario.ts). This file is the command line: flags, help, and the call.
  */
 import { Command } from "commander";
-import { EnvironmentError, InterruptedError } from "../../errors.ts";
-import { buildRequestHeaders } from "../../engine/openai-stream-client.ts";
-import { readTargetInfo } from "../../engine/target-info.ts";
-import { scrubSecrets } from "../../redact.ts";
-import { createApproximateTokenizer } from "../../tokenizer/approximate-tokenizer.ts";
-import { loadLocalTokenizer } from "../../tokenizer/local-tokenizer.ts";
-import { resolveTokenizer } from "../../tokenizer/resolve-tokenizer.ts";
-import { readScenarioConfig } from "../../scenarios/config/read-scenario-config.ts";
-import type { ScenarioConfig } from "../../scenarios/config/scenario-config-schema.ts";
-import { effectiveConfigYaml } from "../../scenarios/config/effective-config-yaml.ts";
-import { createRequestSource } from "../../scenarios/data/create-request-source.ts";
-import { runStages } from "../../scenarios/load/run-stages.ts";
-import { plannedRequestCount } from "../../scenarios/load/stage-offsets.ts";
-import { stageWarnings } from "../../scenarios/load/stage-warnings.ts";
-import { summarizeStageLoad } from "../../scenarios/load/stage-load-summary.ts";
-import { buildScenarioPlan } from "../../scenarios/plan/build-scenario-plan.ts";
-import { describeScenarioPlan } from "../../scenarios/plan/describe-scenario-plan.ts";
-import { clientOptionsFor, prometheusOptionsFor, reportOptionsFor, storageTargetsFor, withOutputDir } from "../../scenarios/plan/run-options.ts";
-import { renderScenarioSummaryTable } from "../../scenarios/report/scenario-summary-table.ts";
-import { writeScenarioReports, type WriteScenarioReportsOptions } from "../../scenarios/report/write-scenario-reports.ts";
-import type { StagePlan, StageRun } from "../../scenarios/types.ts";
-import { HARNESS_VERSION } from "../../version.ts";
-import { installInterrupt } from "../interrupt.ts";
-import { createProgress } from "../progress.ts";
+import { runScenarioCommand } from "../run-scenario.ts";
 import type { CliIo } from "../run-sweep.ts";
 import { io as processIo } from "./sweep.ts";
 
-export interface RunCommandOptions {
+interface RunFlags {
   config: string;
-  sets: string[];
-  dryRun: boolean;
-  /** Replaces storage.local_storage.path. */
-  output: string | null;
-  /** Test seams for the report writer (bucket clients, Prometheus clock). */
-  writerDeps?: Pick<WriteScenarioReportsOptions, "s3Deps" | "gcsDeps" | "clock" | "sleep">;
-}
-
-export interface ScenarioRunResult {
-  dir: string | null;
-  stages: StageRun[];
-  files: string[];
-  partial: boolean;
-}
-
-function stageLabel(index: number, plan: StagePlan): string {
-  return `stage ${index} ${plan.kind === "concurrent" ? `c=${plan.concurrency}` : `${plan.kind} ${plan.rate} req/s`}`;
-}
-
-/** The token for a tokenizer download comes from the config's tokenizer.token, as inference-perf's does. */
-function tokenizerEnv(cfg: ScenarioConfig, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return cfg.tokenizer?.token ? { ...env, HF_TOKEN: cfg.tokenizer.token } : env;
-}
-
-async function dryRun(cfg: ScenarioConfig, io: CliIo): Promise<ScenarioRunResult> {
-  const plan = buildScenarioPlan(cfg);
-  const spec = cfg.tokenizer?.pretrained_model_name_or_path;
-  // Nothing is sent, not even to /tokenize: a local tokenizer when one is named, otherwise word-level estimates.
-  const tokenizer = spec ? await loadLocalTokenizer(spec, tokenizerEnv(cfg, io.env)) : createApproximateTokenizer();
-  const source = await createRequestSource(cfg, { tokenizer, seed: plan.seed, model: cfg.server.model_name ?? "(model)", ...(plan.totalRequests !== null ? { requestCount: plan.totalRequests } : {}) });
-  io.stdout.write(describeScenarioPlan(plan, source) + "\n");
-  if (!spec) io.stdout.write("tokenizer: the target's /tokenize, when the run starts (this preview counts words as tokens)\n");
-  io.stdout.write("(dry run: nothing was sent)\n");
-  return { dir: null, stages: [], files: [], partial: false };
-}
-
-export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Promise<ScenarioRunResult> {
-  const cfg = withOutputDir(await readScenarioConfig(opts.config, opts.sets), opts.output);
-  if (opts.dryRun) return dryRun(cfg, io);
-
-  const secrets = [cfg.server.api_key ?? undefined, cfg.tokenizer?.token ?? undefined, ...Object.values(cfg.api.headers ?? {})];
-  const say = (s: string) => io.stderr.write(scrubSecrets(s, secrets) + "\n");
-  const plan = buildScenarioPlan(cfg);
-  const client = clientOptionsFor(cfg, plan);
-  const authHeaders = buildRequestHeaders({ headers: client.headers, ...(client.apiKey ? { apiKey: client.apiKey } : {}) });
-  const target = await readTargetInfo(plan.target.baseUrl, authHeaders, cfg.server.model_name ?? undefined);
-  plan.target.model = target.model;
-  const tokenizer = await resolveTokenizer({
-    tokenizer: cfg.tokenizer?.pretrained_model_name_or_path ?? undefined,
-    baseUrl: plan.target.baseUrl,
-    model: target.model,
-    headers: authHeaders,
-    env: tokenizerEnv(cfg, io.env),
-  });
-  if (tokenizer.warning) say(`warning: ${tokenizer.warning}`);
-  const source = await createRequestSource(cfg, { tokenizer: tokenizer.port, seed: plan.seed, model: target.model, ...(plan.totalRequests !== null ? { requestCount: plan.totalRequests } : {}) });
-  for (const w of source.warnings) say(`warning: ${w}`);
-
-  say(`kneepoint ${HARNESS_VERSION}: running ${opts.config} against ${plan.target.baseUrl} (model ${target.model}${target.serverVersion ? `, server ${target.serverVersion}` : ""}); tokenizer: ${tokenizer.port.source}`);
-  say(describeScenarioPlan(plan, source));
-
-  const progress = createProgress(io.stderr, io.isTty);
-  const interrupt = installInterrupt({
-    graceMs: 5000,
-    onStop: () => progress.note("stopping: no new requests; waiting up to 5 s for in-flight ones (Ctrl-C again to cancel them)"),
-    onAbort: () => progress.note("cancelling in-flight requests"),
-  });
-  let done = 0;
-  let errors = 0;
-  let stages: StageRun[];
-  try {
-    stages = await runStages({
-      stages: plan.stages,
-      ...(plan.sweep ? { sweep: plan.sweep } : {}),
-      intervalS: plan.intervalS,
-      source,
-      client,
-      ...(plan.maxInFlight !== undefined ? { maxInFlight: plan.maxInFlight } : {}),
-      seed: plan.seed,
-      stop: interrupt.stop,
-      abort: interrupt.abort,
-      onStageStart: (i, p) => {
-        done = 0;
-        errors = 0;
-        progress.stepStart(stageLabel(i, p), plannedRequestCount(p));
-      },
-      onRecord: (rec) => {
-        if (rec.stage < 0) return;
-        done++;
-        if (rec.error) errors++;
-        progress.update(done, errors);
-      },
-      onStageEnd: (run) => {
-        const load = summarizeStageLoad(run);
-        const failed = run.records.filter((r) => r.error).length;
-        const achieved = load.achievedRateRps === null ? "" : `, achieved ${load.achievedRateRps.toFixed(2)} req/s`;
-        progress.stepEnd(`${run.records.length - failed} ok, ${failed} failed${achieved}${run.status === "completed" ? "" : ` (${run.status})`}`);
-        for (const w of stageWarnings(run)) progress.note(`warning: ${w}`);
-      },
-      onProbeRung: (run, m) => {
-        const c = run.plan.kind === "concurrent" ? run.plan.concurrency : 0;
-        progress.note(`sweep probe c=${c}: ${m ? `${m.throughputRps.toFixed(2)} req/s, mean latency ${(m.meanLatencyMs / 1000).toFixed(2)} s` : "no measurement"}`);
-      },
-      onSweep: (o) => {
-        const rates = o.stages.map((s) => (s.kind === "concurrent" ? `c=${s.concurrency}` : s.rate)).join(", ");
-        progress.note(`sweep: saturation ≈ ${o.estimate.rateRps.toFixed(2)} req/s (${o.estimate.saturated ? "knee found" : "lower bound"}; stopped by ${o.estimate.stoppedBy}); stages at ${rates} req/s`);
-        for (const n of o.estimate.notes) progress.note(`sweep: ${n}`);
-      },
-    });
-  } finally {
-    interrupt.dispose();
-  }
-
-  const storage = storageTargetsFor(cfg);
-  const report = reportOptionsFor(cfg, source);
-  const written = await writeScenarioReports({
-    stages,
-    configYaml: effectiveConfigYaml(cfg),
-    report,
-    prometheus: prometheusOptionsFor(cfg, target.model, io.env.PROMETHEUS_TOKEN),
-    storage,
-    secrets,
-    ...opts.writerDeps,
-  });
-  for (const w of written.warnings) say(`warning: ${w}`);
-  if (stages.length > 0) io.stdout.write(renderScenarioSummaryTable(stages, { ...report, color: io.color }) + "\n");
-  const partial = interrupt.stop.aborted || stages.some((s) => s.status !== "completed");
-  io.stdout.write(`reports: ${storage.local.path} (${written.files.length} files${partial ? ", partial" : ""})\n`);
-
-  const sent = stages.flatMap((s) => s.records);
-  if (interrupt.stop.aborted) {
-    throw new InterruptedError(`run stopped by Ctrl-C after ${stages.length} stage(s)`, `partial reports are in ${storage.local.path}`);
-  }
-  if (sent.length > 0 && sent.every((r) => r.error)) {
-    const first = sent[0]!.error!;
-    throw new EnvironmentError(
-      `every request failed; first error: ${first.reason}${first.status ? ` ${first.status}` : ""}: ${scrubSecrets(first.message, secrets)}`,
-      `check that ${plan.target.baseUrl}${plan.target.endpoint} serves model '${target.model}' (reports in ${storage.local.path})`,
-    );
-  }
-  return { dir: storage.local.path, stages, files: written.files, partial };
+  set?: string[];
+  dryRun?: boolean;
+  output?: string;
+  charts: boolean;
+  serverMetrics: boolean;
 }
 
 /** `deps.io` lets tests capture the output of a program built around this command. */
@@ -183,24 +21,33 @@ export function registerRunCommand(program: Command, deps: { io?: () => CliIo } 
   const cmd = new Command("run")
     .summary("run an inference-perf config (stages, sweeps, distributions) and write inference-perf's reports")
     .description(
-      "Runs an inference-perf config file (the AI on EKS chart's v0.2.0 configs and current main's) with kneepoint's\n" +
-        "native engine: constant/poisson/concurrent stages or a sweep, the config's data (synthetic, random,\n" +
-        "shared_prefix, shareGPT from a local file, mock), and writes summary_lifecycle_metrics.json,\n" +
-        "stage_N_lifecycle_metrics.json, … and the effective config.yaml where the config's storage says.",
+      "Runs an inference-perf config file (the AI on EKS chart's v0.2.0 configs and current main's) with kneepoint's " +
+        "native engine: constant, poisson or concurrent stages, or a sweep; the config's data (synthetic, random, " +
+        "shared_prefix, shareGPT from a local file, mock). Writes summary_lifecycle_metrics.json, " +
+        "stage_N_lifecycle_metrics.json, … and the effective config.yaml where the config's storage says, the " +
+        "server's waiting queue and KV cache over time (server_metrics_timeseries.json), report.md and seed 004's " +
+        "charts. Shipped scenarios: benchmarks/scenarios/.",
     )
     .requiredOption("-c, --config <file>", "the inference-perf config (YAML)")
     .option("--set <key=value>", "override a config key before validation, e.g. load.stages[0].duration=30 (value parsed as YAML; repeatable)", (v: string, prev: string[] = []) => [...prev, v])
     .option("--dry-run", "validate the config, print the plan and send nothing")
     .option("--output <dir>", "write the local reports here (replaces storage.local_storage.path)")
+    .option("--no-charts", "do not render report.md and the charts into the report directory")
+    .option("--no-server-metrics", "do not read the server's queue and KV cache over time (no /metrics scrape, no Prometheus range queries)")
     .addHelpText(
       "after",
-      "\nExit codes: 0 ok, 2 invalid config, 3 target or storage unreachable, 130 interrupted (partial reports saved).\n\n" +
+      "\nExit codes: 0 ok, 2 invalid config, 3 target or storage unreachable,\n130 interrupted (partial reports saved).\n\n" +
         "Examples:\n" +
         "  kneepoint run -c benchmarks/scenarios/baseline.yaml --dry-run\n" +
-        "  kneepoint run -c benchmarks/scenarios/saturation.yaml --set load.stages[0].duration=30 --output reports/sat",
+        "  kneepoint run -c benchmarks/scenarios/saturation.yaml \\\n" +
+        "      --set load.stages[0].duration=30 --output reports/sat\n" +
+        "  kneepoint report --compare reports/a reports/b --label a --label b",
     );
-  cmd.action(async (o: { config: string; set?: string[]; dryRun?: boolean; output?: string }) => {
-    await runScenarioCommand({ config: o.config, sets: o.set ?? [], dryRun: o.dryRun === true, output: o.output ?? null }, (deps.io ?? processIo)());
+  cmd.action(async (o: RunFlags) => {
+    await runScenarioCommand(
+      { config: o.config, sets: o.set ?? [], dryRun: o.dryRun === true, output: o.output ?? null, charts: o.charts, serverMetrics: o.serverMetrics },
+      (deps.io ?? processIo)(),
+    );
   });
   program.addCommand(cmd);
 }

@@ -7,6 +7,7 @@ import type { ScenarioClientOptions } from "../load/run-stages.ts";
 import type { PrometheusReportOptions } from "../report/collect-prometheus-reports.ts";
 import type { ScenarioReportOptions } from "../report/scenario-report-options.ts";
 import type { ScenarioStorageTargets } from "../report/write-scenario-reports.ts";
+import type { ServerSeriesSource } from "../server-series/server-series-recorder.ts";
 import type { RequestSource } from "../types.ts";
 import type { ScenarioPlan } from "./build-scenario-plan.ts";
 
@@ -80,5 +81,43 @@ export function prometheusOptionsFor(cfg: ScenarioConfig, model: string, token?:
     scrapeIntervalS: p.scrape_interval,
     summary: cfg.report.prometheus?.summary === true,
     perStage: cfg.report.prometheus?.per_stage === true,
+  };
+}
+
+/** The direct scrape's period: 4 Hz, as `kneepoint sweep` (src/cli/server-metrics-session.ts). */
+export const DIRECT_SERIES_INTERVAL_MS = 250;
+
+export interface ServerSeriesChoice {
+  source: ServerSeriesSource | null;
+  /** One line for the run's header: where the series come from, or why there are none. */
+  description: string;
+}
+
+/**
+ * Where the run's server time series come from: the config's Prometheus (`metrics.type: prometheus` with a url),
+ * else a direct scrape of `{base_url}/metrics` (vLLM's metric names, so only for `server.type: vllm`), unless
+ * `enabled` is false (`kneepoint run --no-server-metrics`). `headers` are the target's auth headers.
+ */
+export function serverSeriesSourceFor(
+  cfg: ScenarioConfig,
+  plan: ScenarioPlan,
+  opts: { model: string; enabled: boolean; headers: Record<string, string>; token?: string },
+): ServerSeriesChoice {
+  if (!opts.enabled) return { source: null, description: "server time series: off (--no-server-metrics)" };
+  const prom = prometheusOptionsFor(cfg, opts.model, opts.token);
+  if (prom) {
+    const { url, server, model, filters, scrapeIntervalS } = prom;
+    return {
+      source: { kind: "prometheus", url, ...(prom.token ? { token: prom.token } : {}), server, model, filters, scrapeIntervalS },
+      description: `server time series: range queries to Prometheus at ${url} after the run (scrape interval ${scrapeIntervalS} s)`,
+    };
+  }
+  if (cfg.server.type !== "vllm") {
+    return { source: null, description: `server time series: none (a ${cfg.server.type} server's /metrics has no vLLM names; set metrics.type: prometheus for its queue)` };
+  }
+  const metricsUrl = `${plan.target.baseUrl}/metrics`;
+  return {
+    source: { kind: "direct", metricsUrl, model: opts.model, headers: opts.headers, intervalMs: DIRECT_SERIES_INTERVAL_MS },
+    description: `server time series: scraping ${metricsUrl} every ${DIRECT_SERIES_INTERVAL_MS} ms (--no-server-metrics turns it off)`,
   };
 }

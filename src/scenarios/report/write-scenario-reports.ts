@@ -2,6 +2,7 @@
  * The one writer of a scenario run's reports, in inference-perf's files (research/inference-perf.md §2.1):
  *   summary_lifecycle_metrics.json, stage_N_lifecycle_metrics.json, per_request_lifecycle_metrics.json,
  *   summary_prometheus_metrics.json, stage_N_prometheus_metrics.json, config.yaml
+ * (plus kneepoint's own files the caller passes, e.g. server_metrics_timeseries.json)
  * written to `local_storage`, then uploaded to every configured bucket (`simple_storage_service`,
  * `google_cloud_storage`). Read → build (pure) → store: the local files are written first, whatever happens
  * later; a bucket that fails, or a Prometheus that answered nothing, is an EnvironmentError raised after every
@@ -33,6 +34,8 @@ export interface WriteScenarioReportsOptions {
   report: ScenarioReportOptions;
   /** Set when `metrics.type: prometheus`. */
   prometheus?: PrometheusReportOptions | null;
+  /** kneepoint's own files stored beside inference-perf's in every sink (server_metrics_timeseries.json). */
+  extraFiles?: readonly ReportFile[];
   storage: ScenarioStorageTargets;
   /** Values that must never be written or printed (API keys, tokens). */
   secrets?: ReadonlyArray<string | undefined>;
@@ -66,6 +69,7 @@ export async function writeScenarioReports(opts: WriteScenarioReportsOptions): P
     warnings.push(...outcome.warnings);
     if (outcome.failure) failures.push(outcome.failure);
   }
+  files.push(...(opts.extraFiles ?? []));
   files.push({ name: "config", kind: "yaml", text: scrub(opts.configYaml) });
 
   const written = await writeLocalReports(files, opts.storage.local);

@@ -9,6 +9,7 @@
  *   const rec = createServerSeriesRecorder(source); rec.start();   // before the first request
  *   onStageEnd: rec.stageEnded();
  *   const { file, warnings } = await rec.finish(stages);           // after the last; file null = nothing read
+ *   or, when the run failed before it had stages: await rec.cancel();   // stops the scraping, reads nothing
  */
 import { createDirectScraper } from "../../server-metrics/direct-scraper.ts";
 import { createPrometheusClient } from "../../server-metrics/prometheus-client.ts";
@@ -59,6 +60,7 @@ export interface ServerSeriesRecorder {
   start(): void;
   stageEnded(): void;
   finish(stages: readonly StageRun[]): Promise<ServerSeriesOutcome>;
+  cancel(): Promise<void>;
 }
 
 export function createServerSeriesRecorder(source: ServerSeriesSource, deps: ServerSeriesDeps = {}): ServerSeriesRecorder {
@@ -95,6 +97,7 @@ function directRecorder(source: Extract<ServerSeriesSource, { kind: "direct" }>,
       }
       return { file, warnings };
     },
+    cancel: () => scraper.stop(),
   };
 }
 
@@ -114,5 +117,6 @@ function prometheusRecorder(source: Extract<ServerSeriesSource, { kind: "prometh
       const read = await readPrometheusSeries(client, queries, { startMs: startMs ?? endMs, endMs, scrapeIntervalS: source.scrapeIntervalS }, { clock, sleep });
       return { file: buildTimeseriesFile(read.series, stages), warnings: read.warnings };
     },
+    async cancel() {},
   };
 }

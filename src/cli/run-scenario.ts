@@ -1,0 +1,230 @@
+/**
+ * `kneepoint run -c config.yml` below the command line: an inference-perf config (either schema generation) run
+ * with the native engine. Read and validate the config (exit 2 when it is wrong) → plan (pure; `--dry-run`
+ * prints it and stops) → the target's model and tokenizer → the request source → the server time series
+ * started (a direct /metrics scrape, or Prometheus afterwards) → the stages, with progress per stage on stderr →
+ * inference-perf's report files and server_metrics_timeseries.json (local first, then any bucket) → a summary
+ * table and the stages' warnings on stdout → report.md and the charts in the report directory. Ctrl-C stops
+ * sending, lets in-flight requests finish (5 s), writes the partial reports and exits 130.
+ */
+import { EnvironmentError, InterruptedError } from "../errors.ts";
+import { buildRequestHeaders } from "../engine/openai-stream-client.ts";
+import { readTargetInfo } from "../engine/target-info.ts";
+import { scrubSecrets } from "../redact.ts";
+import { TIMESERIES_FILE } from "../report/compare/scenario-report-files.ts";
+import { createApproximateTokenizer } from "../tokenizer/approximate-tokenizer.ts";
+import { loadLocalTokenizer } from "../tokenizer/local-tokenizer.ts";
+import { resolveTokenizer } from "../tokenizer/resolve-tokenizer.ts";
+import { readScenarioConfig } from "../scenarios/config/read-scenario-config.ts";
+import type { ScenarioConfig } from "../scenarios/config/scenario-config-schema.ts";
+import { effectiveConfigYaml } from "../scenarios/config/effective-config-yaml.ts";
+import { createRequestSource } from "../scenarios/data/create-request-source.ts";
+import { runStages } from "../scenarios/load/run-stages.ts";
+import { plannedRequestCount } from "../scenarios/load/stage-offsets.ts";
+import { stageWarnings } from "../scenarios/load/stage-warnings.ts";
+import { summarizeStageLoad } from "../scenarios/load/stage-load-summary.ts";
+import { buildScenarioPlan } from "../scenarios/plan/build-scenario-plan.ts";
+import { describeScenarioPlan } from "../scenarios/plan/describe-scenario-plan.ts";
+import { clientOptionsFor, prometheusOptionsFor, reportOptionsFor, serverSeriesSourceFor, storageTargetsFor, withOutputDir } from "../scenarios/plan/run-options.ts";
+import { renderScenarioSummaryTable } from "../scenarios/report/scenario-summary-table.ts";
+import { writeScenarioReports, type WriteScenarioReportsOptions } from "../scenarios/report/write-scenario-reports.ts";
+import { createServerSeriesRecorder } from "../scenarios/server-series/server-series-recorder.ts";
+import type { ReportFile } from "../scenarios/storage/report-file.ts";
+import type { StagePlan, StageRun } from "../scenarios/types.ts";
+import { HARNESS_VERSION } from "../version.ts";
+import { installInterrupt } from "./interrupt.ts";
+import { createProgress } from "./progress.ts";
+import { renderRunCharts } from "./run-scenario-charts.ts";
+import type { CliIo } from "./run-sweep.ts";
+
+export interface RunCommandOptions {
+  config: string;
+  sets: string[];
+  dryRun: boolean;
+  /** Replaces storage.local_storage.path. */
+  output: string | null;
+  /** Render report.md and the charts into the report directory (--no-charts: false). */
+  charts: boolean;
+  /** Record the server time series (--no-server-metrics: false). */
+  serverMetrics: boolean;
+  /** Test seams for the report writer (bucket clients, Prometheus clock). */
+  writerDeps?: Pick<WriteScenarioReportsOptions, "s3Deps" | "gcsDeps" | "clock" | "sleep">;
+}
+
+export interface ScenarioRunResult {
+  dir: string | null;
+  stages: StageRun[];
+  files: string[];
+  partial: boolean;
+  /** report.md and the PNGs when the charts were rendered. */
+  charts: string[];
+}
+
+function stageLabel(index: number, plan: StagePlan): string {
+  return `stage ${index} ${plan.kind === "concurrent" ? `c=${plan.concurrency}` : `${plan.kind} ${plan.rate} req/s`}`;
+}
+
+/** The token for a tokenizer download comes from the config's tokenizer.token, as inference-perf's does. */
+function tokenizerEnv(cfg: ScenarioConfig, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return cfg.tokenizer?.token ? { ...env, HF_TOKEN: cfg.tokenizer.token } : env;
+}
+
+async function dryRun(cfg: ScenarioConfig, io: CliIo): Promise<ScenarioRunResult> {
+  const plan = buildScenarioPlan(cfg);
+  const spec = cfg.tokenizer?.pretrained_model_name_or_path;
+  // Nothing is sent, not even to /tokenize: a local tokenizer when one is named, otherwise word-level estimates.
+  const tokenizer = spec ? await loadLocalTokenizer(spec, tokenizerEnv(cfg, io.env)) : createApproximateTokenizer();
+  const source = await createRequestSource(cfg, { tokenizer, seed: plan.seed, model: cfg.server.model_name ?? "(model)", ...(plan.totalRequests !== null ? { requestCount: plan.totalRequests } : {}) });
+  io.stdout.write(describeScenarioPlan(plan, source) + "\n");
+  if (!spec) io.stdout.write("tokenizer: the target's /tokenize, when the run starts (this preview counts words as tokens)\n");
+  io.stdout.write("(dry run: nothing was sent)\n");
+  return { dir: null, stages: [], files: [], partial: false, charts: [] };
+}
+
+export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Promise<ScenarioRunResult> {
+  const cfg = withOutputDir(await readScenarioConfig(opts.config, opts.sets), opts.output);
+  if (opts.dryRun) return dryRun(cfg, io);
+
+  const secrets = [cfg.server.api_key ?? undefined, cfg.tokenizer?.token ?? undefined, io.env.PROMETHEUS_TOKEN, ...Object.values(cfg.api.headers ?? {})];
+  const scrub = (s: string) => scrubSecrets(s, secrets);
+  const say = (s: string) => io.stderr.write(scrub(s) + "\n");
+  const plan = buildScenarioPlan(cfg);
+  const client = clientOptionsFor(cfg, plan);
+  const authHeaders = buildRequestHeaders({ headers: client.headers, ...(client.apiKey ? { apiKey: client.apiKey } : {}) });
+  const target = await readTargetInfo(plan.target.baseUrl, authHeaders, cfg.server.model_name ?? undefined);
+  plan.target.model = target.model;
+  const tokenizer = await resolveTokenizer({
+    tokenizer: cfg.tokenizer?.pretrained_model_name_or_path ?? undefined,
+    baseUrl: plan.target.baseUrl,
+    model: target.model,
+    headers: authHeaders,
+    env: tokenizerEnv(cfg, io.env),
+  });
+  if (tokenizer.warning) say(`warning: ${tokenizer.warning}`);
+  const source = await createRequestSource(cfg, { tokenizer: tokenizer.port, seed: plan.seed, model: target.model, ...(plan.totalRequests !== null ? { requestCount: plan.totalRequests } : {}) });
+  for (const w of source.warnings) say(`warning: ${w}`);
+  const promToken = io.env.PROMETHEUS_TOKEN?.trim() || undefined;
+  const series = serverSeriesSourceFor(cfg, plan, { model: target.model, enabled: opts.serverMetrics, headers: authHeaders, ...(promToken ? { token: promToken } : {}) });
+
+  say(`kneepoint ${HARNESS_VERSION}: running ${opts.config} against ${plan.target.baseUrl} (model ${target.model}${target.serverVersion ? `, server ${target.serverVersion}` : ""}); tokenizer: ${tokenizer.port.source}`);
+  say(describeScenarioPlan(plan, source));
+  say(series.description);
+
+  const progress = createProgress(io.stderr, io.isTty);
+  const interrupt = installInterrupt({
+    graceMs: 5000,
+    onStop: () => progress.note("stopping: no new requests; waiting up to 5 s for in-flight ones (Ctrl-C again to cancel them)"),
+    onAbort: () => progress.note("cancelling in-flight requests"),
+  });
+  const recorder = series.source ? createServerSeriesRecorder(series.source) : null;
+  const warnings: string[] = [];
+  let done = 0;
+  let errors = 0;
+  let stages: StageRun[];
+  recorder?.start();
+  try {
+    stages = await runStages({
+      stages: plan.stages,
+      ...(plan.sweep ? { sweep: plan.sweep } : {}),
+      intervalS: plan.intervalS,
+      source,
+      client,
+      ...(plan.maxInFlight !== undefined ? { maxInFlight: plan.maxInFlight } : {}),
+      seed: plan.seed,
+      stop: interrupt.stop,
+      abort: interrupt.abort,
+      onStageStart: (i, p) => {
+        done = 0;
+        errors = 0;
+        progress.stepStart(stageLabel(i, p), plannedRequestCount(p));
+      },
+      onRecord: (rec) => {
+        if (rec.stage < 0) return;
+        done++;
+        if (rec.error) errors++;
+        progress.update(done, errors);
+      },
+      onStageEnd: (run) => {
+        recorder?.stageEnded();
+        const load = summarizeStageLoad(run);
+        const failed = run.records.filter((r) => r.error).length;
+        const achieved = load.achievedRateRps === null ? "" : `, achieved ${load.achievedRateRps.toFixed(2)} req/s`;
+        progress.stepEnd(`${run.records.length - failed} ok, ${failed} failed${achieved}${run.status === "completed" ? "" : ` (${run.status})`}`);
+        for (const w of stageWarnings(run)) {
+          warnings.push(w);
+          progress.note(`warning: ${w}`);
+        }
+      },
+      onProbeRung: (run, m) => {
+        const c = run.plan.kind === "concurrent" ? run.plan.concurrency : 0;
+        progress.note(`sweep probe c=${c}: ${m ? `${m.throughputRps.toFixed(2)} req/s, mean latency ${(m.meanLatencyMs / 1000).toFixed(2)} s` : "no measurement"}`);
+      },
+      onSweep: (o) => {
+        const rates = o.stages.map((s) => (s.kind === "concurrent" ? `c=${s.concurrency}` : s.rate)).join(", ");
+        progress.note(`sweep: saturation ≈ ${o.estimate.rateRps.toFixed(2)} req/s (${o.estimate.saturated ? "knee found" : "lower bound"}; stopped by ${o.estimate.stoppedBy}); stages at ${rates} req/s`);
+        for (const n of o.estimate.notes) progress.note(`sweep: ${n}`);
+      },
+    });
+  } catch (err) {
+    await recorder?.cancel();
+    throw err;
+  } finally {
+    interrupt.dispose();
+  }
+
+  const extraFiles: ReportFile[] = [];
+  if (recorder) {
+    if (series.source?.kind === "prometheus") say(`waiting for Prometheus' last scrape of the run (${series.source.scrapeIntervalS + 2} s)`);
+    const outcome = await recorder.finish(stages);
+    for (const w of outcome.warnings) say(`warning: ${w}`);
+    if (outcome.file) extraFiles.push({ name: TIMESERIES_FILE.replace(/\.json$/, ""), kind: "json", contents: outcome.file });
+  }
+
+  const storage = storageTargetsFor(cfg);
+  const report = reportOptionsFor(cfg, source);
+  const written = await writeScenarioReports({
+    stages,
+    configYaml: effectiveConfigYaml(cfg),
+    report,
+    prometheus: prometheusOptionsFor(cfg, target.model, promToken),
+    extraFiles,
+    storage,
+    secrets,
+    ...opts.writerDeps,
+  });
+  for (const w of written.warnings) say(`warning: ${w}`);
+  if (stages.length > 0) io.stdout.write(renderScenarioSummaryTable(stages, { ...report, color: io.color }) + "\n");
+  for (const w of warnings) io.stdout.write(`warning: ${w}\n`);
+  const partial = interrupt.stop.aborted || stages.some((s) => s.status !== "completed");
+  io.stdout.write(`reports: ${storage.local.path} (${written.files.length} files${partial ? ", partial" : ""})\n`);
+
+  const sent = stages.flatMap((s) => s.records);
+  const allFailed = sent.length > 0 && sent.every((r) => r.error);
+  const charts: string[] = [];
+  if (!opts.charts) {
+    // --no-charts: nothing to say, the user asked.
+  } else if (interrupt.stop.aborted || allFailed || sent.length === 0) {
+    io.stdout.write(`charts: not rendered (${allFailed ? "every request failed" : "the run was stopped"}); \`kneepoint report ${storage.local.path}\` renders them from the reports\n`);
+  } else {
+    const out = await renderRunCharts({ dir: storage.local.path, reportFilePrefix: storage.local.reportFilePrefix, color: io.color });
+    if (!out.rendered) io.stdout.write(`charts: not rendered: ${out.reason}\n`);
+    else {
+      for (const n of out.notes) io.stdout.write(`note: ${n}\n`);
+      for (const w of out.warnings) say(`chart warning: ${w}`);
+      io.stdout.write(`report: ${out.markdownPath}\ncharts: ${out.pngPaths.join(", ")}\n`);
+      charts.push(out.markdownPath, ...out.pngPaths);
+    }
+  }
+
+  if (interrupt.stop.aborted) {
+    throw new InterruptedError(`run stopped by Ctrl-C after ${stages.length} stage(s)`, `partial reports are in ${storage.local.path}`);
+  }
+  if (allFailed) {
+    const first = sent[0]!.error!;
+    throw new EnvironmentError(
+      `every request failed; first error: ${first.reason}${first.status ? ` ${first.status}` : ""}: ${scrub(first.message)}`,
+      `check that ${plan.target.baseUrl}${plan.target.endpoint} serves model '${target.model}' (reports in ${storage.local.path})`,
+    );
+  }
+  return { dir: storage.local.path, stages, files: written.files, partial, charts };
+}
