@@ -25,7 +25,7 @@ import { stageWarnings } from "../scenarios/load/stage-warnings.ts";
 import { summarizeStageLoad } from "../scenarios/load/stage-load-summary.ts";
 import { buildScenarioPlan } from "../scenarios/plan/build-scenario-plan.ts";
 import { describeScenarioPlan } from "../scenarios/plan/describe-scenario-plan.ts";
-import { clientOptionsFor, prometheusOptionsFor, reportOptionsFor, serverSeriesSourceFor, storageTargetsFor, withOutputDir } from "../scenarios/plan/run-options.ts";
+import { clientOptionsFor, prometheusOptionsFor, reportOptionsFor, serverSeriesSourceFor, storageTargetsFor, withOutputDir, withServedModel } from "../scenarios/plan/run-options.ts";
 import { renderScenarioSummaryTable } from "../scenarios/report/scenario-summary-table.ts";
 import { writeScenarioReports, type WriteScenarioReportsOptions } from "../scenarios/report/write-scenario-reports.ts";
 import { createServerSeriesRecorder } from "../scenarios/server-series/server-series-recorder.ts";
@@ -184,7 +184,7 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
   const report = reportOptionsFor(cfg, source);
   const written = await writeScenarioReports({
     stages,
-    configYaml: effectiveConfigYaml(cfg),
+    configYaml: effectiveConfigYaml(withServedModel(cfg, target.model)),
     report,
     prometheus: prometheusOptionsFor(cfg, target.model, promToken),
     extraFiles,

@@ -45,6 +45,14 @@ export function withOutputDir(cfg: ScenarioConfig, dir: string | null): Scenario
   return { ...cfg, storage: { ...storage, local_storage: { ...storage.local_storage, path: dir } } };
 }
 
+/**
+ * The config with server.model_name set to the model the run resolved (GET /v1/models) when it named none, so
+ * config.yaml (and the comparison report that reads it) says which model answered.
+ */
+export function withServedModel(cfg: ScenarioConfig, model: string): ScenarioConfig {
+  return cfg.server.model_name === null ? { ...cfg, server: { ...cfg.server, model_name: model } } : cfg;
+}
+
 export function storageTargetsFor(cfg: ScenarioConfig): ScenarioStorageTargets {
   const s = cfg.storage;
   const local = s?.local_storage;
