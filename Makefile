@@ -4,7 +4,7 @@ KNEEPOINT := npx --no-install tsx src/cli/main.ts
 NODE_MODULES := node_modules/.package-lock.json
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test sim sweep bench-sim bench-engine install dashboard vllm-up vllm-down bench
+.PHONY: help demo test sim sweep scenario bench-sim bench-engine install dashboard vllm-up vllm-down bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -25,6 +25,9 @@ sim: $(NODE_MODULES) ## start the vLLM-compatible simulator on :8000 (PROFILE=h1
 
 sweep: $(NODE_MODULES) ## run the concurrency sweep against BASE_URL (default http://127.0.0.1:8000)
 	$(KNEEPOINT) sweep
+
+scenario: $(NODE_MODULES) ## run benchmarks/scenarios/SCENARIO.yaml (baseline, saturation, sweep, production, shared-prefix) against make sim or BASE_URL; ARGS='--set …'
+	$(KNEEPOINT) run -c benchmarks/scenarios/$(or $(SCENARIO),baseline).yaml $(if $(BASE_URL),--set server.base_url=$(BASE_URL)) $(ARGS)
 
 vllm-up: $(NODE_MODULES) ## deploy vLLM (deploy/vllm/, values.yaml) and wait until it serves (NAMESPACE, GPU_NODE_UP, VLLM_UP_TIMEOUT)
 	$(KNEEPOINT) vllm-up
