@@ -19,12 +19,18 @@ const scenario = (name: string) => join(SCENARIOS, `${name}.yaml`);
 const PERCENTILE_KEYS = ["mean", "min", "max", "p0.1", "p1", "p5", "p10", "p25", "median", "p75", "p90", "p95", "p99", "p99.9"];
 
 let sim: SimProcess;
+let fast: SimProcess;
 beforeAll(async () => {
-  // Deterministic timings (first token after 5 ms, then one every 1 ms) and room for shared-prefix's 10k-token requests.
-  sim = await startSimProcess(["--ttft-ms", "5", "--itl-ms", "1", "--max-model-len", "16384"]);
+  [sim, fast] = await Promise.all([
+    // Deterministic timings (first token after 5 ms, then one every 1 ms).
+    startSimProcess(["--ttft-ms", "5", "--itl-ms", "1"]),
+    // Tokens as fast as it can, and room for shared-prefix's 10k-token requests: their 1,000 output tokens would
+    // otherwise take a second each and every one of its ten stages would wait that long to drain.
+    startSimProcess(["--ttft-ms", "0", "--itl-ms", "0", "--max-model-len", "16384"]),
+  ]);
 });
 afterAll(async () => {
-  await sim?.stop();
+  await Promise.all([sim?.stop(), fast?.stop()]);
 });
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -35,16 +41,16 @@ function expectDist(d: Json | null | undefined) {
   expect(Object.keys(d!).sort()).toEqual([...PERCENTILE_KEYS].sort());
 }
 
-async function runScenario(name: string, sets: string[]) {
+async function runScenario(name: string, sets: string[], target: SimProcess = sim) {
   const out = mkdtempSync(join(tmpdir(), `kp-run-${name}-`));
   // Charts are rendered by the two-profile test (two-profiles-compare.test.ts); here, the files of each scenario.
-  const run = await runProgram(["-c", scenario(name), "--output", out, "--no-charts", "--set", `server.base_url=${sim.url}`, "--set", "load.interval=0", ...sets.flatMap((s) => ["--set", s])]);
+  const run = await runProgram(["-c", scenario(name), "--output", out, "--no-charts", "--set", `server.base_url=${target.url}`, "--set", "load.interval=0", ...sets.flatMap((s) => ["--set", s])]);
   expect(run.error, run.stderr).toBeNull();
   return { out, run };
 }
 
 /** The files and keys inference-perf writes, for a run of `stages` stages. */
-function checkReports(out: string, stages: number, opts: { perRequest?: boolean } = {}) {
+function checkReports(out: string, stages: number, opts: { perRequest?: boolean; target?: SimProcess } = {}) {
   const files = readdirSync(out).sort();
   const expected = ["config.yaml", "server_metrics_timeseries.json", "summary_lifecycle_metrics.json", ...Array.from({ length: stages }, (_, i) => `stage_${i}_lifecycle_metrics.json`)];
   if (opts.perRequest) expected.push("per_request_lifecycle_metrics.json");
@@ -71,7 +77,7 @@ function checkReports(out: string, stages: number, opts: { perRequest?: boolean 
   expect(series.samples.some((x) => (x.num_requests_running ?? 0) > 0)).toBe(true);
   expect(series.stages.map((w) => w.stage)).toEqual(Array.from({ length: stages }, (_, i) => i));
   const config = parseYaml(readFileSync(join(out, "config.yaml"), "utf8")) as Json;
-  expect(config.server.base_url).toBe(sim.url);
+  expect(config.server.base_url).toBe((opts.target ?? sim).url);
   expect(config.storage.local_storage.path).toBe(out); // --output is what the effective config says
   return { summary, config };
 }
@@ -116,8 +122,8 @@ describe("kneepoint run on the shipped scenarios", () => {
   }, 60_000);
 
   it("shared-prefix: 83 groups × 3 prompts of 8000 + 1000 tokens, per-request report with the bodies sent", async () => {
-    const { out } = await runScenario("shared-prefix", Array.from({ length: 10 }, (_, i) => `load.stages[${i}].duration=1`));
-    const { summary, config } = checkReports(out, 10, { perRequest: true });
+    const { out } = await runScenario("shared-prefix", Array.from({ length: 10 }, (_, i) => `load.stages[${i}].duration=1`), fast);
+    const { summary, config } = checkReports(out, 10, { perRequest: true, target: fast });
     expect(summary.successes.count).toBe(9 + 3 + 4 + 5 + 6 + 8 + 10 + 12 + 15 + 20);
     expect(summary.successes.prompt_tokens).toMatchObject({ min: 9000, max: 9000 });
     expect(config.data.shared_prefix).toMatchObject({ num_unique_system_prompts: 83, num_users_per_system_prompt: 3 });
