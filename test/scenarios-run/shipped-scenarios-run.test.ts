@@ -134,6 +134,19 @@ describe("kneepoint run on the shipped scenarios", () => {
   }, 60_000);
 });
 
+describe("kneepoint run's warnings", () => {
+  it("a stage held back by the in-flight cap is flagged live and again under the summary table", async () => {
+    // One request in flight at a time (≈ 0.13 s each: 5 ms + 128 tokens × 1 ms) cannot send 20 req/s.
+    const caps = ["load.num_workers=1", "load.worker_max_concurrency=1", "load.stages[0].rate=20", "load.stages[0].duration=1"];
+    const { run } = await runScenario("baseline", caps);
+    const flagged = /warning: stage 0: median schedule delay [\d.]+ ms exceeds 10 ms .*the client, not the server, is being measured/;
+    expect(run.stderr).toMatch(flagged);
+    expect(run.stdout).toMatch(flagged);
+    expect(run.stdout).toMatch(/warning: stage 0: achieved [\d.]+ req\/s is \d+ % of the requested 20 req\/s/);
+    expect(run.stdout.indexOf("warning: stage 0")).toBeGreaterThan(run.stdout.indexOf("median schedule delay > 10 ms")); // below the table's notes
+  });
+});
+
 describe("kneepoint run's errors and dry run", () => {
   it("exits 2 for an invalid config, naming the key and the nearest valid one, and writes nothing", async () => {
     const out = join(mkdtempSync(join(tmpdir(), "kp-run-bad-")), "reports");
