@@ -25,8 +25,8 @@ export function registerRunCommand(program: Command, deps: { io?: () => CliIo } 
         "native engine: constant, poisson or concurrent stages, or a sweep; the config's data (synthetic, random, " +
         "shared_prefix, shareGPT from a local file, mock). Writes summary_lifecycle_metrics.json, " +
         "stage_N_lifecycle_metrics.json, … and the effective config.yaml where the config's storage says, the " +
-        "server's waiting queue and KV cache over time (server_metrics_timeseries.json), report.md and seed 004's " +
-        "charts. Shipped scenarios: benchmarks/scenarios/.",
+        "server's waiting queue and KV cache over time (server_metrics_timeseries.json), report.md and charts " +
+        "(latency, throughput and TTFT p90 vs QPS; queue and KV cache vs time). Shipped scenarios: benchmarks/scenarios/.",
     )
     .requiredOption("-c, --config <file>", "the inference-perf config (YAML)")
     .option("--set <key=value>", "override a config key before validation, e.g. load.stages[0].duration=30 (value parsed as YAML; repeatable)", (v: string, prev: string[] = []) => [...prev, v])
