@@ -41,10 +41,10 @@ function expectDist(d: Json | null | undefined) {
   expect(Object.keys(d!).sort()).toEqual([...PERCENTILE_KEYS].sort());
 }
 
-async function runScenario(name: string, sets: string[], target: SimProcess = sim) {
+async function runScenario(name: string, sets: string[], target: SimProcess = sim, flags: string[] = []) {
   const out = mkdtempSync(join(tmpdir(), `kp-run-${name}-`));
   // Charts are rendered by the two-profile test (two-profiles-compare.test.ts); here, the files of each scenario.
-  const run = await runProgram(["-c", scenario(name), "--output", out, "--no-charts", "--set", `server.base_url=${target.url}`, "--set", "load.interval=0", ...sets.flatMap((s) => ["--set", s])]);
+  const run = await runProgram(["-c", scenario(name), "--output", out, "--no-charts", "--set", `server.base_url=${target.url}`, "--set", "load.interval=0", ...sets.flatMap((s) => ["--set", s]), ...flags]);
   expect(run.error, run.stderr).toBeNull();
   return { out, run };
 }
@@ -144,6 +144,14 @@ describe("kneepoint run's warnings", () => {
     expect(run.stdout).toMatch(flagged);
     expect(run.stdout).toMatch(/warning: stage 0: achieved [\d.]+ req\/s is \d+ % of the requested 20 req\/s/);
     expect(run.stdout.indexOf("warning: stage 0")).toBeGreaterThan(run.stdout.indexOf("median schedule delay > 10 ms")); // below the table's notes
+  });
+});
+
+describe("kneepoint run --no-server-metrics", () => {
+  it("reads no server metrics and writes no time series", async () => {
+    const { out, run } = await runScenario("baseline", ["load.stages[0].duration=1"], sim, ["--no-server-metrics"]);
+    expect(run.stderr).toContain("server time series: off (--no-server-metrics)");
+    expect(readdirSync(out).sort()).toEqual(["config.yaml", "stage_0_lifecycle_metrics.json", "summary_lifecycle_metrics.json"]);
   });
 });
 
