@@ -118,6 +118,8 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
   });
   const recorder = series.source ? createServerSeriesRecorder(series.source) : null;
   const warnings: string[] = [];
+  /** The sweep's estimate and its caveats, repeated under the table that shows the stages it chose. */
+  const sweepNotes: string[] = [];
   let done = 0;
   let errors = 0;
   let stages: StageRun[];
@@ -161,8 +163,9 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
       },
       onSweep: (o) => {
         const rates = o.stages.map((s) => (s.kind === "concurrent" ? `c=${s.concurrency}` : s.rate)).join(", ");
-        progress.note(`sweep: saturation ≈ ${o.estimate.rateRps.toFixed(2)} req/s (${o.estimate.saturated ? "knee found" : "lower bound"}; stopped by ${o.estimate.stoppedBy}); stages at ${rates} req/s`);
-        for (const n of o.estimate.notes) progress.note(`sweep: ${n}`);
+        sweepNotes.push(`saturation ≈ ${o.estimate.rateRps.toFixed(2)} req/s (${o.estimate.saturated ? "knee found" : "lower bound"}; stopped by ${o.estimate.stoppedBy}); stages at ${rates} req/s`);
+        sweepNotes.push(...o.estimate.notes);
+        for (const n of sweepNotes) progress.note(`sweep: ${n}`);
       },
     });
   } catch (err) {
@@ -194,6 +197,7 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
   });
   for (const w of written.warnings) say(`warning: ${w}`);
   if (stages.length > 0) io.stdout.write(renderScenarioSummaryTable(stages, { ...report, color: io.color }) + "\n");
+  for (const n of sweepNotes) io.stdout.write(`sweep: ${n}\n`);
   for (const w of warnings) io.stdout.write(`warning: ${w}\n`);
   const partial = interrupt.stop.aborted || stages.some((s) => s.status !== "completed");
   io.stdout.write(`reports: ${storage.local.path} (${written.files.length} files${partial ? ", partial" : ""})\n`);

@@ -118,6 +118,7 @@ describe("kneepoint run on the shipped scenarios", () => {
     const { out, run } = await runScenario("sweep", ["load.sweep.num_requests=8", "load.sweep.timeout=10", "load.sweep.stage_duration=1", "load.sweep.num_stages=2"]);
     checkReports(out, 2);
     expect(run.stderr).toMatch(/sweep: saturation ≈ [\d.]+ req\/s/);
+    expect(run.stdout).toMatch(/└[─┴]+┘\n.*\nsweep: saturation ≈ [\d.]+ req\/s .*; stages at [\d., ]+ req\/s\n/); // repeated under the table
     expect(readJson(out, "stage_1_lifecycle_metrics.json").load_summary.requested_rate).toBeGreaterThan(1);
   }, 60_000);
 

@@ -5,7 +5,7 @@
  *     stage pauses included; the scrapes are reduced to series at every stage end (stageEnded) and forgotten, so
  *     a long run holds one stage's scrapes at a time. A failed scrape is a warning, never fatal.
  *   - "prometheus": nothing happens during the run; finish() range-queries the run's window.
- * Usage (src/cli/commands/run.ts):
+ * Usage (src/cli/run-scenario.ts):
  *   const rec = createServerSeriesRecorder(source); rec.start();   // before the first request
  *   onStageEnd: rec.stageEnded();
  *   const { file, warnings } = await rec.finish(stages);           // after the last; file null = nothing read
