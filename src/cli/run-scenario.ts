@@ -64,6 +64,15 @@ function stageLabel(index: number, plan: StagePlan): string {
   return `stage ${index} ${plan.kind === "concurrent" ? `c=${plan.concurrency}` : `${plan.kind} ${plan.rate} req/s`}`;
 }
 
+/** Why the run's charts are not rendered, or null when they are. */
+function chartsSkippedBecause(o: { storeFailed: boolean; allFailed: boolean; stopped: boolean; sent: number }): string | null {
+  if (o.storeFailed) return "the reports could not all be stored";
+  if (o.allFailed) return "every request failed";
+  if (o.stopped) return "the run was stopped";
+  if (o.sent === 0) return "nothing was sent";
+  return null;
+}
+
 /** The token for a tokenizer download comes from the config's tokenizer.token, as inference-perf's does. */
 function tokenizerEnv(cfg: ScenarioConfig, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return cfg.tokenizer?.token ? { ...env, HF_TOKEN: cfg.tokenizer.token } : env;
@@ -185,30 +194,41 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
 
   const storage = storageTargetsFor(cfg);
   const report = reportOptionsFor(cfg, source);
-  const written = await writeScenarioReports({
-    stages,
-    configYaml: effectiveConfigYaml(withServedModel(cfg, target.model)),
-    report,
-    prometheus: prometheusOptionsFor(cfg, target.model, promToken),
-    extraFiles,
-    storage,
-    secrets,
-    ...opts.writerDeps,
-  });
-  for (const w of written.warnings) say(`warning: ${w}`);
+  // A bucket or Prometheus that fails is an EnvironmentError raised after the local files were written: the
+  // table is still printed (the run's numbers are not lost with the upload), and the error raised at the end.
+  let storeError: EnvironmentError | null = null;
+  let files: string[] = [];
+  try {
+    const written = await writeScenarioReports({
+      stages,
+      configYaml: effectiveConfigYaml(withServedModel(cfg, target.model)),
+      report,
+      prometheus: prometheusOptionsFor(cfg, target.model, promToken),
+      extraFiles,
+      storage,
+      secrets,
+      ...opts.writerDeps,
+    });
+    files = written.files;
+    for (const w of written.warnings) say(`warning: ${w}`);
+  } catch (err) {
+    if (!(err instanceof EnvironmentError)) throw err;
+    storeError = err;
+  }
   if (stages.length > 0) io.stdout.write(renderScenarioSummaryTable(stages, { ...report, color: io.color }) + "\n");
   for (const n of sweepNotes) io.stdout.write(`sweep: ${n}\n`);
   for (const w of warnings) io.stdout.write(`warning: ${w}\n`);
   const partial = interrupt.stop.aborted || stages.some((s) => s.status !== "completed");
-  io.stdout.write(`reports: ${storage.local.path} (${written.files.length} files${partial ? ", partial" : ""})\n`);
+  io.stdout.write(`reports: ${storage.local.path} (${storeError ? "not all stored" : `${files.length} files`}${partial ? ", partial" : ""})\n`);
 
   const sent = stages.flatMap((s) => s.records);
   const allFailed = sent.length > 0 && sent.every((r) => r.error);
   const charts: string[] = [];
+  const noCharts = chartsSkippedBecause({ storeFailed: storeError !== null, allFailed, stopped: interrupt.stop.aborted, sent: sent.length });
   if (!opts.charts) {
     // --no-charts: nothing to say, the user asked.
-  } else if (interrupt.stop.aborted || allFailed || sent.length === 0) {
-    io.stdout.write(`charts: not rendered (${allFailed ? "every request failed" : "the run was stopped"}); \`kneepoint report ${storage.local.path}\` renders them from the reports\n`);
+  } else if (noCharts !== null) {
+    io.stdout.write(`charts: not rendered (${noCharts}); \`kneepoint report ${storage.local.path}\` renders them from the reports\n`);
   } else {
     const out = await renderRunCharts({ dir: storage.local.path, reportFilePrefix: storage.local.reportFilePrefix, color: io.color });
     if (!out.rendered) io.stdout.write(`charts: not rendered: ${out.reason}\n`);
@@ -220,6 +240,7 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
     }
   }
 
+  if (storeError) throw storeError;
   if (interrupt.stop.aborted) {
     throw new InterruptedError(`run stopped by Ctrl-C after ${stages.length} stage(s)`, `partial reports are in ${storage.local.path}`);
   }
@@ -230,5 +251,5 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
       `check that ${plan.target.baseUrl}${plan.target.endpoint} serves model '${target.model}' (reports in ${storage.local.path})`,
     );
   }
-  return { dir: storage.local.path, stages, files: written.files, partial, charts };
+  return { dir: storage.local.path, stages, files, partial, charts };
 }

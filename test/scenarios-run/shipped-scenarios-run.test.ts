@@ -157,6 +157,18 @@ describe("kneepoint run --no-server-metrics", () => {
 });
 
 describe("kneepoint run's errors and dry run", () => {
+  it("a bucket that cannot be written: exit 3 after the local reports, with the summary table still printed", async () => {
+    const bucket = "storage.simple_storage_service={bucket_name: results, endpoint_url: 'http://127.0.0.1:1'}";
+    const out = mkdtempSync(join(tmpdir(), "kp-run-s3-down-"));
+    const run = await runProgram(["-c", scenario("baseline"), "--output", out, "--set", `server.base_url=${sim.url}`, "--set", "load.stages[0].duration=1", "--set", bucket]);
+    expect(run.code, run.stderr).toBe(3);
+    expect((run.error as Error).message).toContain("results");
+    expect(run.stdout).toMatch(/│\s+0 │\s+1 req\/s │/);
+    expect(run.stdout).toContain(`reports: ${out} (not all stored)`);
+    expect(run.stdout).toContain("charts: not rendered (the reports could not all be stored)");
+    expect(readdirSync(out)).toContain("stage_0_lifecycle_metrics.json");
+  });
+
   it("exits 2 for an invalid config, naming the key and the nearest valid one, and writes nothing", async () => {
     const out = join(mkdtempSync(join(tmpdir(), "kp-run-bad-")), "reports");
     const run = await runProgram(["-c", scenario("baseline"), "--output", out, "--set", "load.stage[0].duration=30"]);
