@@ -74,7 +74,10 @@ function checkReports(out: string, stages: number, opts: { perRequest?: boolean;
   // The simulator's /metrics scraped through the run: running requests seen, one window per stage.
   const series = timeseriesFileSchema.parse(readJson(out, "server_metrics_timeseries.json"));
   expect(series.samples.length).toBeGreaterThan(0);
-  expect(series.samples.some((x) => (x.num_requests_running ?? 0) > 0)).toBe(true);
+  // A simulator with real latencies has requests in flight at some 4 Hz scrape; the zero-latency one may finish
+  // each request between two scrapes, so only the series' presence is checked there.
+  if (!opts.target) expect(series.samples.some((x) => (x.num_requests_running ?? 0) > 0)).toBe(true);
+  else expect(series.samples.every((x) => x.num_requests_running !== null)).toBe(true);
   expect(series.stages.map((w) => w.stage)).toEqual(Array.from({ length: stages }, (_, i) => i));
   const config = parseYaml(readFileSync(join(out, "config.yaml"), "utf8")) as Json;
   expect(config.server.base_url).toBe((opts.target ?? sim).url);
