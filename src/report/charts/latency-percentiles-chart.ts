@@ -5,7 +5,7 @@
  * A percentile that was not configured for a run has no key in its results and is not drawn. Pure.
  */
 import type { TopLevelSpec } from "vega-lite";
-import { logTickValues, useLogY } from "./log-axis.ts";
+import { latencyMsY } from "./log-axis.ts";
 import { LATENCY_METRIC_LABELS, type LatencyMetric } from "../../metrics/step-result-keys.ts";
 import {
   assertDistinctRunNames,
@@ -67,7 +67,6 @@ export function latencyPercentilesChart(runs: readonly ChartRun[], opts: Latency
     : { field: "stat", type: "nominal", title: "Percentile", scale: { domain: stats, range: PERCENTILE_COLORS.slice(0, stats.length) } };
   const panel = (metric: LatencyMetric, first: boolean): ConcatChild => {
     const values = rows.filter((r) => r.metric === metric).map((r) => r.latencyMs);
-    const logY = useLogY(values);
     const name = LATENCY_METRIC_LABELS[metric].name;
     return {
       width: CHART_SIZE.thirdWidth,
@@ -78,13 +77,7 @@ export function latencyPercentilesChart(runs: readonly ChartRun[], opts: Latency
           mark: { type: "line", point: true },
           encoding: {
             x: concurrencyX(ticks, SHORT_CONCURRENCY_TITLE),
-            y: {
-              field: "latencyMs",
-              type: "quantitative",
-              title: logY ? `${name} (ms, log scale)` : `${name} (ms)`,
-              scale: logY ? { type: "log", nice: false, padding: 10 } : { zero: true },
-              axis: logY ? { format: ",~f", values: logTickValues(values) } : { format: ",~f" },
-            },
+            y: latencyMsY(name, values),
             color,
             ...(compare
               ? { strokeDash: { field: "stat", type: "nominal", title: "Percentile", legend: { symbolType: "stroke", symbolSize: 500 }, scale: { domain: stats, range: PERCENTILE_DASHES.slice(0, stats.length) } } }

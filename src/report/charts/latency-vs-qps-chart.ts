@@ -9,7 +9,7 @@ import type { TopLevelSpec } from "vega-lite";
 import { distStat, percentileStat, type LabelledRun, type LatencyDistsS } from "../compare/scenario-report.ts";
 import { CHART_CONFIG, CHART_SIZE, type ConcatChild } from "./chart-theme.ts";
 import type { ColorEncoding } from "./concurrency-encodings.ts";
-import { logTickValues, useLogY } from "./log-axis.ts";
+import { latencyMsY } from "./log-axis.ts";
 import { assertDistinctLabels, isRunComparison, rateX, runLabelColor, stageRateRps, type RateAxis } from "./rate-axis.ts";
 
 export type QpsLatencyMetric = keyof Pick<LatencyDistsS, "ttft" | "tpot" | "itl" | "requestLatency">;
@@ -52,7 +52,6 @@ export function qpsLatencyRows(runs: readonly LabelledRun[], axis: RateAxis, met
 
 function latencyPanel(runs: readonly LabelledRun[], rows: QpsLatencyRow[], metric: QpsLatencyMetric, stats: string[], axis: RateAxis, width: number): ConcatChild {
   const values = rows.filter((r) => r.metric === metric).map((r) => r.latencyMs);
-  const logY = useLogY(values);
   const name = `${QPS_LATENCY_LABELS[metric]}${stats.length === 1 ? ` ${stats[0]}` : ""}`;
   const compare = isRunComparison(runs);
   const color: ColorEncoding = compare || stats.length === 1
@@ -65,13 +64,7 @@ function latencyPanel(runs: readonly LabelledRun[], rows: QpsLatencyRow[], metri
     mark: { type: "line", point: true },
     encoding: {
       x: rateX(axis, runs),
-      y: {
-        field: "latencyMs",
-        type: "quantitative",
-        title: logY ? `${name} (ms, log scale)` : `${name} (ms)`,
-        scale: logY ? { type: "log", nice: false, padding: 10 } : { zero: true },
-        axis: logY ? { format: ",~f", values: logTickValues(values) } : { format: ",~f" },
-      },
+      y: latencyMsY(name, values),
       color,
       ...(compare && stats.length > 1
         ? { strokeDash: { field: "stat", type: "nominal", title: "Percentile", legend: { symbolType: "stroke", symbolSize: 500 }, scale: { domain: stats, range: PERCENTILE_DASHES.slice(0, stats.length) } } }

@@ -29,3 +29,15 @@ export function logTickValues(values: readonly number[]): number[] {
   }
   return ticks;
 }
+
+/** The y encoding of a latency panel: log scale with readable ticks when the values span a decade, else linear from 0. */
+export function latencyMsY(name: string, values: readonly number[]) {
+  const logY = useLogY(values);
+  return {
+    field: "latencyMs",
+    type: "quantitative" as const,
+    title: logY ? `${name} (ms, log scale)` : `${name} (ms)`,
+    scale: logY ? { type: "log" as const, nice: false, padding: 10 } : { zero: true },
+    axis: logY ? { format: ",~f", values: logTickValues(values) } : { format: ",~f" },
+  };
+}
