@@ -14,22 +14,13 @@ import { extractMarkedResults } from "../../src/engine/vllm/extract-marked-resul
 import { loadJob } from "../k8s/manifest-files.ts";
 import { startKubeApiDouble, type KubeApiDouble, type KubeObject } from "./kube-api-double.ts";
 import { apiFailure, waitUntil } from "./wait-until.ts";
+import { fakeVllmScript } from "../k8s/fake-vllm.ts";
 
 /** Writes what --save-result would, and prints a line; never the key, only whether it had one. */
-const FAKE_VLLM = `#!/bin/sh
-dir=; file=; c=
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --result-dir) dir=$2; shift ;;
-    --result-filename) file=$2; shift ;;
-    --max-concurrency) c=$2; shift ;;
-  esac
-  shift
-done
-echo "fake vllm bench serve at concurrency $c (key set: \${OPENAI_API_KEY:+yes})"
+const FAKE_VLLM = fakeVllmScript(`echo "fake vllm bench serve at concurrency $c (key set: \${OPENAI_API_KEY:+yes})"
 mkdir -p "$dir"
 printf '{"max_concurrency": %s, "completed": 4, "request_rate": "inf"}' "$c" > "$dir/$file"
-`;
+`);
 
 const ns = "bench";
 let double: KubeApiDouble;

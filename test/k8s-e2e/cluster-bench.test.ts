@@ -22,6 +22,7 @@ import { readManifests } from "../../src/k8s/load-manifests.ts";
 import { connectKube } from "../../src/k8s/kube-client.ts";
 import { readClusterContext } from "../../src/k8s/read-cluster-context.ts";
 import { serviceOfUrl } from "../../src/k8s/service-proxy.ts";
+import { fakeVllmScript } from "../k8s/fake-vllm.ts";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 const BIN = join(REPO, "bin/kneepoint.js");
@@ -49,18 +50,7 @@ const GPU_NODE = {
  * writes a result with vLLM's keys whose throughput flattens past c=4 (so the knee is visible). FAKE_FAIL_AT and
  * FAKE_SLEEP_S come from the bench-target ConfigMap (envFrom), as any extra key would.
  */
-const FAKE_VLLM = `#!/bin/sh
-dir=; file=; c=; n=
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --result-dir) dir=$2; shift ;;
-    --result-filename) file=$2; shift ;;
-    --max-concurrency) c=$2; shift ;;
-    --num-prompts) n=$2; shift ;;
-  esac
-  shift
-done
-echo "Starting initial single prompt test run..."
+const FAKE_VLLM = fakeVllmScript(`echo "Starting initial single prompt test run..."
 [ -n "\${FAKE_SLEEP_S:-}" ] && sleep "$FAKE_SLEEP_S"
 if [ "$c" = "\${FAKE_FAIL_AT:-}" ]; then echo "Traceback (most recent call last): ClientConnectorError: Cannot connect to host" >&2; exit 1; fi
 eff=$c; [ "$eff" -gt 4 ] && eff=4
@@ -69,7 +59,7 @@ mkdir -p "$dir"
 printf '{"date": "20261123-120000", "endpoint_type": "vllm", "backend": "vllm", "num_prompts": %s, "request_rate": "inf", "max_concurrency": %s, "duration": 4.0, "completed": %s, "failed": 0, "total_input_tokens": 8192, "total_output_tokens": 4096, "request_throughput": %s.0, "output_throughput": %s.0, "total_token_throughput": %s.0, "mean_ttft_ms": 20.0, "median_ttft_ms": 19.0, "p50_ttft_ms": 19.0, "p95_ttft_ms": 35.0, "p99_ttft_ms": 40.0, "mean_itl_ms": 7.5, "median_itl_ms": 7.0, "p50_itl_ms": 7.0, "p95_itl_ms": 8.5, "p99_itl_ms": 9.0, "mean_e2el_ms": %s.0, "median_e2el_ms": %s.0, "p50_e2el_ms": %s.0, "p99_e2el_ms": %s.0, "errors": []}' \\
   "$n" "$c" "$n" "$eff" "$thr" "$((thr * 3))" "$e2e" "$e2e" "$e2e" "$((e2e + 100))" > "$dir/$file"
 echo "============ Serving Benchmark Result ============"
-`;
+`);
 
 let sim: SimProcess;
 let k8s: KubeApiDouble;

@@ -13,26 +13,17 @@ import { promptsForStep, sweepConfigSchema } from "../../src/config/sweep-config
 import { extractMarkedResults } from "../../src/engine/vllm/extract-marked-results.ts";
 import { jobScript, literalEnv, loadJob, onlyContainer } from "./manifest-files.ts";
 import { expandKubernetesRefs } from "../k8s-double/expand-kubernetes-refs.ts";
+import { fakeVllmScript } from "./fake-vllm.ts";
 
 /** Records each invocation's arguments (one per line, `--` between calls) and writes a result like --save-result. */
-const FAKE_VLLM = `#!/bin/sh
-for a in "$@"; do printf '%s\\n' "$a"; done >> "$FAKE_LOG"
-echo -- >> "$FAKE_LOG"
-printf '%s' "\${OPENAI_API_KEY:-}" > "$FAKE_LOG.key"
-dir=; file=; c=
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --result-dir) dir=$2; shift ;;
-    --result-filename) file=$2; shift ;;
-    --max-concurrency) c=$2; shift ;;
-  esac
-  shift
-done
-echo "fake vllm bench serve at concurrency $c"
+const FAKE_VLLM = fakeVllmScript(`echo "fake vllm bench serve at concurrency $c"
 if [ "$c" = "\${FAKE_FAIL_AT:-}" ]; then echo "Traceback: connection refused" >&2; exit 3; fi
 mkdir -p "$dir"
 printf '{"max_concurrency": %s, "completed": 1, "request_rate": "inf"}' "$c" > "$dir/$file"
-`;
+`, `for a in "$@"; do printf '%s\\n' "$a"; done >> "$FAKE_LOG"
+echo -- >> "$FAKE_LOG"
+printf '%s' "\${OPENAI_API_KEY:-}" > "$FAKE_LOG.key"
+`);
 
 
 interface Run {
