@@ -105,16 +105,16 @@ export function createVllmMetrics(options: {
     return h.labels(labels);
   };
   const tokenBuckets = buckets125(options.maxModelLen);
-  const requestPromptTokens = histogram("vllm:request_prompt_tokens", "Number of prefill tokens processed.", tokenBuckets);
-  const requestGenerationTokens = histogram("vllm:request_generation_tokens", "Number of generation tokens processed.", tokenBuckets);
-  const maxTokensParam = histogram("vllm:request_params_max_tokens", "Histogram of the max_tokens request parameter.", tokenBuckets);
+  const requestPromptTokens = histogram(VLLM.requestPromptTokens.name, "Number of prefill tokens processed.", tokenBuckets);
+  const requestGenerationTokens = histogram(VLLM.requestGenerationTokens.name, "Number of generation tokens processed.", tokenBuckets);
+  const maxTokensParam = histogram(VLLM.requestParamsMaxTokens.name, "Histogram of the max_tokens request parameter.", tokenBuckets);
   const ttft = histogram(VLLM.timeToFirstToken.name, "Histogram of time to first token in seconds.", TTFT_BUCKETS_S);
   const itl = histogram(VLLM.interTokenLatency.name, "Histogram of inter-token latency in seconds.", ITL_BUCKETS_S);
   const e2e = histogram(VLLM.e2eRequestLatency.name, "Histogram of e2e request latency in seconds.", REQUEST_LATENCY_BUCKETS_S);
   const queue = histogram(VLLM.requestQueueTime.name, "Histogram of time spent in WAITING phase for request.", REQUEST_LATENCY_BUCKETS_S);
-  const inference = histogram("vllm:request_inference_time_seconds", "Histogram of time spent in RUNNING phase for request.", REQUEST_LATENCY_BUCKETS_S);
-  const prefill = histogram("vllm:request_prefill_time_seconds", "Histogram of time spent in PREFILL phase for request.", REQUEST_LATENCY_BUCKETS_S);
-  const decode = histogram("vllm:request_decode_time_seconds", "Histogram of time spent in DECODE phase for request.", REQUEST_LATENCY_BUCKETS_S);
+  const inference = histogram(VLLM.requestInferenceTime.name, "Histogram of time spent in RUNNING phase for request.", REQUEST_LATENCY_BUCKETS_S);
+  const prefill = histogram(VLLM.requestPrefillTime.name, "Histogram of time spent in PREFILL phase for request.", REQUEST_LATENCY_BUCKETS_S);
+  const decode = histogram(VLLM.requestDecodeTime.name, "Histogram of time spent in DECODE phase for request.", REQUEST_LATENCY_BUCKETS_S);
 
   // vllm:cache_config_info: an info-style gauge = 1 with CacheConfig fields and `engine`, no model_name.
   new Gauge({
