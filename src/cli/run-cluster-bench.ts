@@ -13,7 +13,7 @@ import { sweepConfigSchema, type SweepConfig } from "../config/sweep-config.ts";
 import type { TargetInfo } from "../engine/target-info.ts";
 import { extractMarkedResults } from "../engine/vllm/extract-marked-results.ts";
 import { parseVllmResult } from "../engine/vllm/parse-vllm-result.ts";
-import { EnvironmentError, InterruptedError, KneepointError } from "../errors.ts";
+import { EnvironmentError, InterruptedError, KneepointError, UsageError } from "../errors.ts";
 import { buildEngineBundle, BUNDLE_KEY } from "../k8s/engine-bundle.ts";
 import type { BenchSettings } from "../k8s/bench-settings.ts";
 import { connectKube, isKubeStatus, kubeCall, type Kube } from "../k8s/kube-client.ts";
@@ -111,8 +111,10 @@ export async function runClusterBench(settings: BenchSettings, io: CliIo): Promi
   const job = renderBenchJob(source, { settings, namespace: kube.namespace, runId, vllmImage: vllmImage(values), bundleConfigMap, server: values });
   assertValidManifest(job as Manifest, JOB_FILE);
   const target = await readTarget(kube, job);
-  say(`target: ${target.baseUrl}${target.endpoint}, model ${target.model} (from ${target.source})`);
   const concurrency = (jobEnv(job, "CONCURRENCY") ?? "").split(/\s+/).filter(Boolean).map(Number);
+  // Checked before anything runs: a shape the analysis would reject must not cost a sweep's GPU time first.
+  const config = sweepConfigOf(job, target, concurrency, settings.out);
+  say(`target: ${target.baseUrl}${target.endpoint}, model ${target.model} (from ${target.source})`);
 
   const writer = await createResultsWriter(settings.out, runId);
   await writer.writeJson("job.json", job);
@@ -121,79 +123,127 @@ export async function runClusterBench(settings: BenchSettings, io: CliIo): Promi
   const jobName = job.metadata!.name!;
   if (await deleteJob(kube, jobName, { waitMs: 120_000 })) say(`deleted the previous Job ${jobName}`);
 
-  const interrupt = installInterrupt({ graceMs: 0, onStop: () => say("stopping: deleting the Job (it would go on loading the server)…"), onAbort: () => undefined });
-  const logPath = join(writer.dir, "job.log");
-  let logText = "";
-  let outcome: JobOutcome;
-  say(`created Job ${jobName}; results in ${writer.dir}`);
-  try {
-    outcome = await runBenchJob(kube, {
-      job,
-      runId,
-      startTimeoutMs: settings.startTimeoutMin * 60_000,
-      runTimeoutMs: settings.runTimeoutMin * 60_000,
-      signal: interrupt.stop,
-      onStage: (stage) => say(`pod: ${stage.text}`),
-      onLogLine: (line) => {
-        logText += line + "\n";
-        if (!/^\s*[{[]/.test(line)) say(`  │ ${line}`); // the result JSON is long; everything else is progress
-      },
-    });
-  } finally {
-    interrupt.dispose();
-  }
-  await writeFile(logPath, outcome.log + "\n");
-  say(`Job ${outcome.end}: ${outcome.message}`);
-  if (!outcome.logComplete) warn("the Job's log could not be read to its end: results after the break are missing");
-
-  const steps = await collectSteps(outcome, writer, warn);
-  const failed = failedSteps(outcome.log);
-  for (const f of failed) warn(`step c=${f.concurrency} failed in the Job (exit ${f.exit}); see ${logPath}`);
-  const missing = concurrency.filter((c) => !steps.some((s) => s.concurrency === c));
-  const partial = outcome.end !== "succeeded" || missing.length > 0;
-
+  // Whatever happens next, the Job must not outlive the runner's interest in it (it would go on loading the server).
+  let cleaned = false;
+  let keep = settings.keepJob;
   const cleanup = async () => {
-    if (!settings.keepJob || outcome.end === "interrupted") await deleteJob(kube, jobName, { waitMs: 60_000 }).catch((e: unknown) => warn(`could not delete Job ${jobName}: ${(e as Error).message}`));
+    if (cleaned) return;
+    cleaned = true;
+    if (!keep) await deleteJob(kube, jobName, { waitMs: 60_000 }).catch((e: unknown) => warn(`could not delete Job ${jobName}: ${(e as Error).message}`));
     if (settings.engine === "native") await kube.core.deleteNamespacedConfigMap({ name: bundleConfigMap, namespace: kube.namespace }).catch(() => undefined);
   };
-
-  await writer.writeJson("summary.json", {
-    runId,
-    engine: engineName,
-    namespace: kube.namespace,
-    job: { name: jobName, end: outcome.end, message: outcome.message, pod: outcome.podName, node: outcome.nodeName, logComplete: outcome.logComplete },
-    target: { baseUrl: target.baseUrl, endpoint: target.endpoint, model: target.model },
-    status: partial ? "partial" : "complete",
-    warnings,
-    steps: steps.map((s) => ({ concurrency: s.concurrency, file: stepFileName(s.concurrency, "step"), completed: s.result.completed, failed: s.result.failed ?? null })),
-  });
-
-  if (steps.length === 0) {
+  try {
+    return await runAndReport();
+  } finally {
     await cleanup();
-    io.stdout.write(`results: ${writer.dir} (no step finished; the Job's log is in job.log)\n`);
-    const hint =
-      outcome.end === "start-timeout"
-        ? "check the node pool and quotas (kubectl describe pod), or raise START_TIMEOUT"
-        : outcome.end === "interrupted"
-          ? "rerun make bench when ready"
-          : `read ${logPath}; a wrong target shows as connection errors (check the ${BENCH_TARGET_CONFIGMAP} ConfigMap)`;
-    const error = outcome.end === "interrupted" ? new InterruptedError(`make bench stopped before any step finished`, hint) : new EnvironmentError(`the sweep produced no result: ${outcome.message}`, hint);
-    throw error;
   }
 
-  const context = await readClusterContext(kube, { target: serviceOfUrl(target.baseUrl, kube.namespace), baseUrl: target.baseUrl });
-  for (const note of context.notes) say(`note: ${note}`);
-  const metrics = await readPeaks(kube, settings, steps, context, target.model, warn);
-  const targetInfo: TargetInfo = {
-    model: target.model,
-    modelRoot: null,
-    serverVersion: context.serverVersion ?? null,
-    simulator: context.simulator ?? null,
-    simulatorProfile: context.simulatorProfile ?? null,
-    maxNumSeqs: context.maxNumSeqs ?? null,
-    servedModels: [target.model],
-  };
-  const config: SweepConfig = sweepConfigSchema.parse({
+  async function runAndReport(): Promise<ClusterBenchReport> {
+    const interrupt = installInterrupt({ graceMs: 0, onStop: () => say("stopping: deleting the Job (it would go on loading the server)…"), onAbort: () => undefined });
+    const logPath = join(writer.dir, "job.log");
+    let outcome: JobOutcome;
+    say(`created Job ${jobName}; results in ${writer.dir}`);
+    try {
+      outcome = await runBenchJob(kube, {
+        job,
+        runId,
+        startTimeoutMs: settings.startTimeoutMin * 60_000,
+        runTimeoutMs: settings.runTimeoutMin * 60_000,
+        signal: interrupt.stop,
+        onStage: (stage) => say(`pod: ${stage.text}`),
+        onNotice: (text) => say(`note: ${text}`),
+        onLogLine: (line) => {
+          if (!/^\s*[{[]/.test(line)) say(`  │ ${line}`); // the result JSON is long; everything else is progress
+        },
+      });
+    } finally {
+      interrupt.dispose();
+    }
+    await writeFile(logPath, outcome.log + "\n");
+    say(`Job ${outcome.end}: ${outcome.message}`);
+    // A Job still running (stopped, timed out, API lost) is deleted now, before the analysis: it loads the server.
+    if (outcome.end === "interrupted") keep = false;
+    if (outcome.end !== "succeeded" && outcome.end !== "failed") await cleanup();
+    if (!outcome.logComplete) warn("the Job's log could not be read to its end: results after the break are missing");
+
+    const steps = await collectSteps(outcome, writer, warn);
+    const failed = failedSteps(outcome.log);
+    for (const f of failed) warn(`step c=${f.concurrency} failed in the Job (exit ${f.exit}); see ${logPath}`);
+    const missing = concurrency.filter((c) => !steps.some((s) => s.concurrency === c));
+    const partial = outcome.end !== "succeeded" || missing.length > 0;
+
+
+    await writer.writeJson("summary.json", {
+      runId,
+      engine: engineName,
+      namespace: kube.namespace,
+      job: { name: jobName, end: outcome.end, message: outcome.message, pod: outcome.podName, node: outcome.nodeName, logComplete: outcome.logComplete },
+      target: { baseUrl: target.baseUrl, endpoint: target.endpoint, model: target.model },
+      status: partial ? "partial" : "complete",
+      warnings,
+      steps: steps.map((s) => ({ concurrency: s.concurrency, file: stepFileName(s.concurrency, "step"), completed: s.result.completed, failed: s.result.failed ?? null })),
+    });
+
+    if (steps.length === 0) {
+      io.stdout.write(`results: ${writer.dir} (no step finished; the Job's log is in job.log)\n`);
+      const hint =
+        outcome.end === "start-timeout"
+          ? "check the node pool and quotas (kubectl describe pod), or raise START_TIMEOUT"
+          : outcome.end === "interrupted"
+            ? "rerun make bench when ready"
+            : `read ${logPath}; a wrong target shows as connection errors (check the ${BENCH_TARGET_CONFIGMAP} ConfigMap)`;
+      const error = outcome.end === "interrupted" ? new InterruptedError(`make bench stopped before any step finished`, hint) : new EnvironmentError(`the sweep produced no result: ${outcome.message}`, hint);
+      throw error;
+    }
+
+    const context = await readClusterContext(kube, { target: serviceOfUrl(target.baseUrl, kube.namespace), baseUrl: target.baseUrl });
+    for (const note of context.notes) say(`note: ${note}`);
+    const metrics = await readPeaks(kube, settings, steps, context, target.model, warn);
+    const targetInfo: TargetInfo = {
+      model: target.model,
+      modelRoot: null,
+      serverVersion: context.serverVersion ?? null,
+      simulator: context.simulator ?? null,
+      simulatorProfile: context.simulatorProfile ?? null,
+      maxNumSeqs: context.maxNumSeqs ?? null,
+      servedModels: [target.model],
+    };
+    await reportRun({
+      runId,
+      config,
+      target: targetInfo,
+      steps,
+      peaks: metrics.peaks,
+      gpu: null,
+      writer,
+      record: partial ? null : settings.record,
+      perStep: jobEnv(job, "NUM_PROMPTS") || `max(${jobEnv(job, "MIN_PROMPTS")}, ${jobEnv(job, "PROMPTS_PER_STEP")}×c)`,
+      io,
+      series: metrics.series,
+      charts: settings.charts,
+      engine: engineName,
+      cluster: {
+        ...(context.gpu ? { gpu: context.gpu } : {}),
+        ...(context.machineType ? { machineType: context.machineType } : {}),
+        ...(context.driver ? { driver: context.driver } : {}),
+        ...(context.cuda ? { cuda: context.cuda } : {}),
+        ...(context.dtype ? { dtype: context.dtype } : {}),
+        ...(context.serverArgs ? { serverArgs: context.serverArgs } : {}),
+      },
+    });
+    if (partial && settings.record) say(`not recorded in ${settings.record}: the run is partial${missing.length ? ` (no result for c=${missing.join(",")})` : ""}`);
+    io.stdout.write(`results: ${writer.dir} (${partial ? "partial" : "complete"})\n`);
+    if (outcome.end === "interrupted") throw new InterruptedError(`make bench stopped by Ctrl-C after ${steps.length} of ${concurrency.length} steps`, `partial results are in ${writer.dir}`);
+    if (outcome.end !== "succeeded") {
+      throw new EnvironmentError(`${outcome.message}; ${steps.length} of ${concurrency.length} steps have results`, `the steps that finished are reported above and saved in ${writer.dir}; the Job's log is ${logPath}`);
+    }
+    return { dir: writer.dir, steps, outcome };
+  }
+}
+
+/** The sweep as the analysis and the record see it; a setting they reject is a UsageError before the Job exists. */
+function sweepConfigOf(job: V1Job, target: { baseUrl: string; model: string; endpoint: string }, concurrency: number[], out: string): SweepConfig {
+  const parsed = sweepConfigSchema.safeParse({
     baseUrl: target.baseUrl,
     model: target.model,
     endpoint: target.endpoint,
@@ -202,39 +252,12 @@ export async function runClusterBench(settings: BenchSettings, io: CliIo): Promi
     outputLen: Number(jobEnv(job, "OUTPUT_LEN")),
     seed: Number(jobEnv(job, "SEED")),
     ...(jobEnv(job, "NUM_PROMPTS") ? { numPrompts: Number(jobEnv(job, "NUM_PROMPTS")) } : {}),
-    out: settings.out,
+    out,
   });
-  await reportRun({
-    runId,
-    config,
-    target: targetInfo,
-    steps,
-    peaks: metrics.peaks,
-    gpu: null,
-    writer,
-    record: partial ? null : settings.record,
-    perStep: jobEnv(job, "NUM_PROMPTS") || `max(${jobEnv(job, "MIN_PROMPTS")}, ${jobEnv(job, "PROMPTS_PER_STEP")}×c)`,
-    io,
-    series: metrics.series,
-    charts: settings.charts,
-    engine: engineName,
-    cluster: {
-      ...(context.gpu ? { gpu: context.gpu } : {}),
-      ...(context.machineType ? { machineType: context.machineType } : {}),
-      ...(context.driver ? { driver: context.driver } : {}),
-      ...(context.cuda ? { cuda: context.cuda } : {}),
-      ...(context.dtype ? { dtype: context.dtype } : {}),
-      ...(context.serverArgs ? { serverArgs: context.serverArgs } : {}),
-    },
-  });
-  if (partial && settings.record) say(`not recorded in ${settings.record}: the run is partial${missing.length ? ` (no result for c=${missing.join(",")})` : ""}`);
-  await cleanup();
-  io.stdout.write(`results: ${writer.dir} (${partial ? "partial" : "complete"})\n`);
-  if (outcome.end === "interrupted") throw new InterruptedError(`make bench stopped by Ctrl-C after ${steps.length} of ${concurrency.length} steps`, `partial results are in ${writer.dir}`);
-  if (outcome.end !== "succeeded") {
-    throw new EnvironmentError(`${outcome.message}; ${steps.length} of ${concurrency.length} steps have results`, `the steps that finished are reported above and saved in ${writer.dir}; the Job's log is ${logPath}`);
-  }
-  return { dir: writer.dir, steps, outcome };
+  if (parsed.success) return parsed.data;
+  const names: Record<string, string> = { baseUrl: "BASE_URL", model: "BENCH_MODEL", endpoint: "ENDPOINT", concurrency: "CONCURRENCY", inputLen: "INPUT_LEN", outputLen: "OUTPUT_LEN", numPrompts: "NUM_PROMPTS", seed: "SEED" };
+  const lines = parsed.error.issues.map((i) => `${names[String(i.path[0])] ?? i.path.join(".")}: ${i.message}`);
+  throw new UsageError(`invalid sweep for make bench: ${lines.join("; ")}`, `fix the variable named (make bench …) or the ${BENCH_TARGET_CONFIGMAP} ConfigMap`);
 }
 
 /** The marked results of the log, parsed and saved step by step; a block that does not parse is a warning. */

@@ -73,6 +73,8 @@ export function connectKube(opts: { namespace?: string | undefined; env?: NodeJS
         res.on("error", reject);
       });
       req.on("error", (err) => reject(describeKubeError(err, `${options.method} ${path}`, { server, namespace })));
+      // Long log follows are silent between steps: TCP keepalive lets an idle-timeout cut (NAT, load balancer) surface.
+      req.on("socket", (socket) => socket.setKeepAlive(true, 30_000));
       req.end(o.body);
     });
   };

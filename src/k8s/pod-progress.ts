@@ -13,8 +13,14 @@ export interface PodStage {
   text: string;
 }
 
-/** Container waiting reasons that will not resolve by waiting. */
-const STUCK_REASONS = new Set(["ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError", "CreateContainerError", "CrashLoopBackOff", "RunContainerError"]);
+/**
+ * Container waiting reasons that will not resolve by waiting. An image pull that failed is stuck only when the
+ * registry said the image does not exist or may not be pulled: a rate limit (Docker Hub's 429) or a broken
+ * download of a 10 GB image is retried by the kubelet, and the start timeout covers it.
+ */
+const STUCK_REASONS = new Set(["InvalidImageName", "CreateContainerConfigError", "CreateContainerError", "CrashLoopBackOff", "RunContainerError"]);
+const PULL_REASONS = new Set(["ErrImagePull", "ImagePullBackOff"]);
+const PULL_FOREVER = /not found|manifest unknown|unauthorized|denied|no such host/i;
 
 /** Events of cluster-autoscaler and Karpenter that mean a node is being added for this pod. */
 const SCALE_UP = /TriggeredScaleUp|Nominated|NotTriggerScaleUp/;
@@ -26,10 +32,12 @@ function latest(events: readonly CoreV1Event[], reasons: RegExp): CoreV1Event | 
 
 const oneLine = (s: string | undefined) => (s ?? "").replace(/\s+/g, " ").trim();
 
-export function describePodStage(pod: V1Pod, events: readonly CoreV1Event[], opts: { readinessMeansLoaded?: boolean } = {}): PodStage {
+export function describePodStage(pod: V1Pod, events: readonly CoreV1Event[], opts: { readinessMeansLoaded?: boolean; container?: string } = {}): PodStage {
   const status = pod.status;
   const phase = status?.phase ?? "Pending";
-  const container = status?.containerStatuses?.[0];
+  // By name: the kubelet sorts statuses by container name, and an injected sidecar may come first.
+  const statuses = status?.containerStatuses ?? [];
+  const container = (opts.container ? statuses.find((c) => c.name === opts.container) : undefined) ?? statuses[0];
   if (phase === "Succeeded") return { kind: "succeeded", text: "finished" };
   if (phase === "Failed") {
     const t = container?.state?.terminated;
@@ -46,12 +54,17 @@ export function describePodStage(pod: V1Pod, events: readonly CoreV1Event[], opt
     return { kind: "scheduling", text: why ? `waiting for a node: ${why}` : "waiting to be scheduled" };
   }
   const waiting = container?.state?.waiting;
-  if (waiting?.reason && STUCK_REASONS.has(waiting.reason)) {
+  if (waiting?.reason && PULL_REASONS.has(waiting.reason) && !PULL_FOREVER.test(waiting.message ?? "")) {
+    return { kind: "pulling", text: `pulling ${container?.image ?? "the image"} on ${pod.spec.nodeName}, retrying after ${waiting.reason}: ${oneLine(waiting.message)}` };
+  }
+  if (waiting?.reason && (STUCK_REASONS.has(waiting.reason) || PULL_REASONS.has(waiting.reason))) {
     return { kind: "stuck", text: `${waiting.reason} on ${pod.spec.nodeName}: ${oneLine(waiting.message) || "see kubectl describe pod " + (pod.metadata?.name ?? "")}` };
   }
   if (!container?.state?.running && !container?.state?.terminated) {
     const pulling = latest(events, /^(Pulling|Pulled)$/);
     if (pulling?.reason === "Pulling") return { kind: "pulling", text: `pulling ${container?.image ?? "the image"} on ${pod.spec.nodeName}` };
+    const mount = latest(events, /^FailedMount$/);
+    if (mount) return { kind: "starting", text: `starting on ${pod.spec.nodeName}, but a volume cannot be mounted: ${oneLine(mount.message)}` };
     return { kind: "starting", text: `starting on ${pod.spec.nodeName}${waiting?.reason ? ` (${waiting.reason})` : ""}` };
   }
   if (opts.readinessMeansLoaded) {

@@ -34,8 +34,14 @@ describe("describePodStage", () => {
     expect(describePodStage(onNode({ running: {} }), []).kind).toBe("running");
   });
   it("stops on states that waiting will not fix", () => {
-    const stage = describePodStage(onNode({ waiting: { reason: "ImagePullBackOff", message: "Back-off pulling image \"vllm/vllm-openai:v0.99\"" } }), []);
-    expect(stage).toEqual({ kind: "stuck", text: 'ImagePullBackOff on gpu-1: Back-off pulling image "vllm/vllm-openai:v0.99"' });
+    const missing = 'failed to pull and unpack image "docker.io/vllm/vllm-openai:v0.99": manifest unknown';
+    expect(describePodStage(onNode({ waiting: { reason: "ErrImagePull", message: missing } }), [])).toEqual({ kind: "stuck", text: `ErrImagePull on gpu-1: ${missing}` });
+    expect(describePodStage(onNode({ waiting: { reason: "CreateContainerConfigError", message: 'secret "hf-token" not found' } }), []).kind).toBe("stuck");
+  });
+  it("lets the kubelet retry a pull that failed for a passing reason (a registry rate limit)", () => {
+    const limited = describePodStage(onNode({ waiting: { reason: "ErrImagePull", message: "429 Too Many Requests: toomanyrequests" } }), []);
+    expect(limited.kind).toBe("pulling");
+    expect(limited.text).toMatch(/retrying after ErrImagePull: 429 Too Many Requests/);
   });
   it("reports the exit code of a failed pod", () => {
     const pod = onNode({ terminated: { exitCode: 2, reason: "Error" } });

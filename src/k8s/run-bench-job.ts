@@ -23,11 +23,13 @@ export interface JobRunOptions {
   signal: AbortSignal;
   onStage(stage: PodStage): void;
   onLogLine(line: string): void;
+  /** Something the user should know that is not a stage (an API call that failed and is retried). */
+  onNotice?(text: string): void;
   /** Between polls; tests shorten it. */
   pollMs?: number;
 }
 
-export type JobEnd = "succeeded" | "failed" | "start-timeout" | "run-timeout" | "pod-deleted" | "interrupted";
+export type JobEnd = "succeeded" | "failed" | "start-timeout" | "run-timeout" | "pod-deleted" | "interrupted" | "api-lost";
 
 export interface JobOutcome {
   end: JobEnd;
@@ -92,6 +94,9 @@ export function splitTimestamp(raw: string): { line: string; timeMs: number } {
   return { line: raw.slice(m[0].length), timeMs: Date.parse(iso) };
 }
 
+/** Consecutive failed polls (with back-off up to 15 s, about 3 minutes in all) before the runner gives up. */
+const MAX_POLL_FAILURES = 15;
+
 /** A stream that breaks more often than this is given up on; the outcome then says the log is incomplete. */
 const MAX_LOG_BREAKS = 10;
 
@@ -131,6 +136,33 @@ class LogFollower {
 
   stop(): void {
     this.controller.abort();
+  }
+
+  /**
+   * Reads the whole log once more, without follow, and keeps it when it holds at least what was streamed: the
+   * results then never depend on how well a long-lived stream survived proxies and idle timeouts.
+   */
+  async reread(): Promise<boolean> {
+    try {
+      const res = await this.kube.request(`/api/v1/namespaces/${this.kube.namespace}/pods/${this.pod}/log?container=${encodeURIComponent(this.container)}&timestamps=true`, {
+        signal: AbortSignal.timeout(60_000),
+      });
+      let text = "";
+      res.setEncoding("utf8");
+      for await (const chunk of res) text += chunk as string;
+      const raw = text.split("\n");
+      if (raw.at(-1) === "") raw.pop();
+      if (raw.length < this.lines.length) return false;
+      const fresh = raw.map(splitTimestamp);
+      for (const { line } of fresh.slice(this.lines.length)) this.onLine(line);
+      this.lines.splice(0, this.lines.length, ...fresh.map((f) => f.line));
+      this.times.splice(0, this.times.length, ...fresh.map((f) => f.timeMs));
+      this.partial = "";
+      this.ended = true;
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private push(raw: string): void {
@@ -191,6 +223,7 @@ export async function runBenchJob(kube: Kube, opts: JobRunOptions): Promise<JobO
   let lastStage = "";
   let stage: PodStage = { kind: "scheduling", text: "waiting for the Job's pod" };
   let follower: LogFollower | null = null;
+  let failures = 0;
   const outcome = (end: JobEnd, message: string): JobOutcome => ({
     end,
     message,
@@ -206,10 +239,23 @@ export async function runBenchJob(kube: Kube, opts: JobRunOptions): Promise<JobO
   try {
     for (;;) {
       if (opts.signal.aborted) return outcome("interrupted", "stopped by Ctrl-C");
-      const [job, pods] = await Promise.all([
-        kubeCall(kube, `read Job ${name}`, () => kube.batch.readNamespacedJob({ name, namespace: kube.namespace })),
-        kubeCall(kube, `list the pods of Job ${name}`, () => kube.core.listNamespacedPod({ namespace: kube.namespace, labelSelector: `${LABEL.runId}=${opts.runId}` })),
-      ]);
+      let job: V1Job;
+      let pods: Awaited<ReturnType<Kube["core"]["listNamespacedPod"]>>;
+      try {
+        [job, pods] = await Promise.all([
+          kube.batch.readNamespacedJob({ name, namespace: kube.namespace }),
+          kube.core.listNamespacedPod({ namespace: kube.namespace, labelSelector: `${LABEL.runId}=${opts.runId}` }),
+        ]);
+        failures = 0;
+      } catch (err) {
+        if (isKubeStatus(err, 404)) return outcome("failed", `the Job ${name} was deleted from outside while the sweep ran`);
+        // A blip (a 5xx, a VPN hiccup, a token refresh) must not lose a sweep that is still running in the cluster.
+        const error = describeKubeError(err, `read Job ${name}`, kube);
+        if (++failures > MAX_POLL_FAILURES) return outcome("api-lost", `lost the Kubernetes API for ${failures} polls in a row: ${error.message}`);
+        opts.onNotice?.(`${error.message}; retrying (${failures}/${MAX_POLL_FAILURES})`);
+        await sleep(Math.min(pollMs * 2 ** failures, 15_000), opts.signal);
+        continue;
+      }
       const pod: V1Pod | undefined = pods.items.find((p) => p.metadata?.name === podName) ?? pods.items[0];
       if (podName && !pods.items.some((p) => p.metadata?.name === podName) && !jobEnd(job)) {
         // Our pod vanished and the Job has not ended (yet): with backoffLimit 0 it will fail shortly.
@@ -224,12 +270,12 @@ export async function runBenchJob(kube: Kube, opts: JobRunOptions): Promise<JobO
       if (pod) {
         nodeName = pod.spec?.nodeName ?? nodeName;
         const events = stage.kind === "running" ? [] : await podEvents(kube, pod);
-        stage = describePodStage(pod, events);
+        stage = describePodStage(pod, events, { container });
         if (stage.text !== lastStage) {
           lastStage = stage.text;
           opts.onStage(stage);
         }
-        const started = pod.status?.containerStatuses?.[0]?.state;
+        const started = pod.status?.containerStatuses?.find((c) => c.name === container)?.state;
         if ((started?.running || started?.terminated) && podName) {
           startedAtMs ??= Date.now();
           follower ??= new LogFollower(kube, podName, container, opts.onLogLine);
@@ -243,13 +289,11 @@ export async function runBenchJob(kube: Kube, opts: JobRunOptions): Promise<JobO
         if (follower) {
           follower.ensure();
           await follower.settle(10_000);
-          if (!follower.ended && podName) {
-            follower.ensure();
-            await follower.settle(10_000);
-          }
+          follower.stop();
+          await follower.reread();
         }
         if (end.type === "Complete") return outcome("succeeded", "the Job completed");
-        const exit = pod?.status?.containerStatuses?.[0]?.state?.terminated;
+        const exit = pod?.status?.containerStatuses?.find((c) => c.name === container)?.state?.terminated;
         const why = [end.reason, end.message].filter(Boolean).join(": ");
         return outcome("failed", `the Job failed${why ? ` (${why})` : ""}${exit ? `; the container exited with code ${exit.exitCode}${exit.reason ? ` (${exit.reason})` : ""}` : ""}`);
       }

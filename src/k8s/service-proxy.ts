@@ -50,11 +50,17 @@ export function serviceProxyFetch(kube: Kube, ref: ServiceRef): typeof fetch {
   return (async (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
     const headers: Record<string, string> = {};
-    new Headers(init?.headers).forEach((v, k) => (headers[k] = v));
+    // The API server authenticates with the kubeconfig's credentials and strips Authorization before proxying, so a
+    // caller's own token (PROMETHEUS_TOKEN) would only reach the API server: it is not sent.
+    new Headers(init?.headers).forEach((v, k) => {
+      if (k !== "authorization") headers[k] = v;
+    });
+    // Any body fetch accepts (a string, URLSearchParams as the Prometheus client sends, bytes), as bytes.
+    const body = init?.body ? Buffer.from(await new Response(init.body).arrayBuffer()) : undefined;
     const res = await kube.request(base + url.pathname + url.search, {
       method: init?.method ?? "GET",
       headers,
-      ...(init?.body ? { body: Buffer.from(init.body as string) } : {}),
+      ...(body ? { body } : {}),
       ...(init?.signal ? { signal: init.signal } : {}),
     }).catch((err: unknown) => {
       // Non-2xx answers of the Service itself are errors of kube.request too; give them back as responses.

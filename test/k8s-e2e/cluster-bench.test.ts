@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { startKubeApiDouble, type KubeApiDouble } from "../k8s-double/kube-api-double.ts";
 import { startSimProcess, type SimProcess } from "../../src/cli/start-sim-process.ts";
+import { skipWithoutPrometheus, startPrometheus } from "../prometheus/start-prometheus.ts";
 import { readManifests } from "../../src/k8s/load-manifests.ts";
 import { connectKube } from "../../src/k8s/kube-client.ts";
 import { readClusterContext } from "../../src/k8s/read-cluster-context.ts";
@@ -118,9 +119,11 @@ beforeAll(async () => {
     (m) => m.kind === "Role" || m.kind === "ClusterRole",
   );
   k8s = await startKubeApiDouble({
-    namespaces: [NS],
+    namespaces: [NS, "monitoring"],
     nodes: [GPU_NODE],
     rbac: rbac as never,
+    // An in-cluster Prometheus Service (selector-less, as with hand-made Endpoints; the test maps it to a real Prometheus).
+    objects: [{ apiVersion: "v1", kind: "Service", metadata: { name: "prometheus-k8s", namespace: "monitoring" }, spec: { ports: [{ name: "web", port: 9090 }] } }],
     serviceUpstreams: { [`${NS}/vllm`]: sim.url },
     deploymentReadyAfterMs: { vllm: 600 },
     deploymentLogs: { vllm: [{ afterMs: 100, line: "INFO Loading safetensors checkpoint shards: 100% Completed | 1/1" }] },
@@ -274,6 +277,41 @@ describe("make vllm-up / bench / vllm-down against the API double", () => {
     const [dir] = runDirs(out);
     expect(existsSync(join(dir!, "step-c1.json"))).toBe(true);
     expect(existsSync(join(dir!, "step-c8.json"))).toBe(false);
+  }, 90_000);
+
+  it("PROMETHEUS_SERVICE: peaks from an in-cluster Prometheus through the API server's service proxy", async () => {
+    if (skipWithoutPrometheus()) return;
+    const prom = await startPrometheus([
+      { name: "vllm", target: new URL(sim.url).host, metricsPath: "/metrics" },
+      { name: "dcgm", target: new URL(sim.url).host, metricsPath: "/dcgm/metrics" },
+    ]);
+    try {
+      k8s.setServiceUpstream("monitoring/prometheus-k8s", prom.url);
+      await setBenchTarget({ BASE_URL: sim.url, BENCH_MODEL: "qwen2.5-0.5b" });
+      const out = join(work, "prometheus");
+      const run = await kneepoint(["bench", "--out", out, "--no-record", "--no-charts"], {
+        ENGINE: "native",
+        // Steps of a few seconds (300 tokens at 1 ms each), so 1 s scrapes land inside each step's window.
+        CONCURRENCY: "2,4",
+        NUM_PROMPTS: "24",
+        INPUT_LEN: "32",
+        OUTPUT_LEN: "300",
+        PROMETHEUS_SERVICE: "monitoring/prometheus-k8s:9090",
+        SCRAPE_INTERVAL: "1",
+      });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).not.toMatch(/server metrics could not be read/);
+      expect(run.stdout).toMatch(/GPU util\s*│\s*KV %\s*│\s*run\/wait/);
+      const row = run.stdout.split("\n").find((l) => /│\s+4\s+│/.test(l))!;
+      expect(row.split("│").map((c) => c.trim()).at(-2)).toMatch(/^~?\d+\/\d+$/); // running/waiting peaks were read (~: few samples)
+      // Every Prometheus query went through the proxy as a POST (create on services/proxy), and none was refused.
+      const proxied = k8s.requests.filter((r) => r.path.startsWith("/api/v1/namespaces/monitoring/services/prometheus-k8s:9090/proxy/api/v1/"));
+      expect(proxied.length).toBeGreaterThan(0);
+      expect(proxied.filter((r) => r.status !== 200)).toEqual([]);
+      expect(proxied.some((r) => r.method === "POST")).toBe(true);
+    } finally {
+      await prom.stop();
+    }
   }, 90_000);
 
   it("vllm-down deletes the server and waits until its pod is gone", async () => {

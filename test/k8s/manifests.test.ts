@@ -170,6 +170,7 @@ describe("RBAC", () => {
         "core/events:list",
         "apps/deployments:get",
         "core/services/proxy:get",
+        "core/services/proxy:create",
       ].sort(),
     );
     expect(grants(role).some((g) => g.includes("*") || g.startsWith("core/secrets"))).toBe(false);
