@@ -37,7 +37,7 @@ exec node /tmp/kneepoint.mjs "$@" \${EXTRA_ARGS:-}
 `;
 
 export interface RenderJobOptions {
-  settings: Pick<BenchSettings, "engine" | "concurrency" | "inputLen" | "outputLen" | "numPrompts" | "seed" | "extraArgs" | "nodeImage">;
+  settings: Pick<BenchSettings, "engine" | "concurrency" | "inputLen" | "outputLen" | "numPrompts" | "seed" | "extraArgs" | "nodeImage" | "startTimeoutMin" | "runTimeoutMin">;
   namespace: string;
   runId: string;
   /** The vLLM image (deploy/vllm/values.yaml), which the vllm engine runs `vllm bench serve` from. */
@@ -82,6 +82,9 @@ export function renderBenchJob(source: V1Job, opts: RenderJobOptions): V1Job {
     throw new UsageError("benchmarks/job.yaml must hold a Job with one container", "restore it with `git checkout benchmarks/job.yaml`");
   }
   template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, [LABEL.runId]: opts.runId } };
+  // If the runner dies (a laptop asleep, a lost VPN), the Job must still stop loading the server: the cluster ends
+  // it when the runner's own timeouts would have.
+  job.spec!.activeDeadlineSeconds = Math.ceil((opts.settings.startTimeoutMin + opts.settings.runTimeoutMin) * 60);
   const server: Record<string, string> = opts.server ? { DEFAULT_BENCH_MODEL: opts.server.servedModelName, DEFAULT_TOKENIZER: opts.server.model } : {};
   container.env = patchEnv(container.env ?? [], { ...server, ...envOverrides(opts.settings) });
   if (opts.settings.engine === "vllm") {

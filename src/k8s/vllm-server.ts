@@ -125,7 +125,11 @@ export async function vllmUp(kube: Kube, objects: ServerObjects, opts: UpOptions
       );
     }
     const pods = await kubeCall(kube, "list the vLLM pods", () => kube.core.listNamespacedPod({ namespace: kube.namespace, labelSelector: selector() }));
-    const pod: V1Pod | undefined = pods.items.filter((p) => !p.metadata?.deletionTimestamp).sort((a, b) => String(b.metadata?.creationTimestamp).localeCompare(String(a.metadata?.creationTimestamp)))[0];
+    // The newest live pod: not one being deleted, nor an evicted (Failed) pod of an earlier ReplicaSet.
+    const created = (p: V1Pod) => new Date(p.metadata?.creationTimestamp ?? 0).getTime();
+    const pod: V1Pod | undefined = pods.items
+      .filter((p) => !p.metadata?.deletionTimestamp && p.status?.phase !== "Failed" && p.status?.phase !== "Succeeded")
+      .sort((a, b) => created(b) - created(a))[0];
     if (pod) {
       const events = await kube.core.listNamespacedEvent({ namespace: kube.namespace, fieldSelector: `involvedObject.name=${pod.metadata?.name}` }).then((l) => l.items).catch(() => []);
       stage = describePodStage(pod, events, { readinessMeansLoaded: true });

@@ -61,9 +61,10 @@ describe("RBAC from benchmarks/rbac.yaml", () => {
     expect(namespace.code).toBe(403);
     const jobStatus = await apiFailure(batch.patchNamespacedJobStatus({ namespace: ns, name: "j", body: [] }));
     expect(jobStatus.body.message).toBe('jobs.batch "j" is forbidden: User "kneepoint-runner" cannot patch resource "jobs/status" in API group "batch" in the namespace "bench"');
-    const proxyPost = await fetch(`${double.url}/api/v1/namespaces/${ns}/services/vllm:8000/proxy/v1/completions`, { method: "POST", body: "{}", headers: { authorization: `Bearer ${double.token}` } });
-    expect(proxyPost.status).toBe(403);
-    expect(((await proxyPost.json()) as { message: string }).message).toBe('services "vllm:8000" is forbidden: User "kneepoint-runner" cannot create resource "services/proxy" in API group "" in the namespace "bench"');
+    // The runner may GET and POST through the proxy (/version, Prometheus queries), not PUT.
+    const proxyPut = await fetch(`${double.url}/api/v1/namespaces/${ns}/services/vllm:8000/proxy/v1/completions`, { method: "PUT", body: "{}", headers: { authorization: `Bearer ${double.token}` } });
+    expect(proxyPut.status).toBe(403);
+    expect(((await proxyPut.json()) as { message: string }).message).toBe('services "vllm:8000" is forbidden: User "kneepoint-runner" cannot update resource "services/proxy" in API group "" in the namespace "bench"');
   });
 
   it("does not limit the admin token", async () => {
