@@ -51,6 +51,15 @@ export function describeKubeError(err: unknown, what: string, where: { server: s
   }
   const code = networkCode(err);
   const message = e?.message?.split("\n")[0] ?? String(err);
+  // client-node runs the kubeconfig's exec plugin (gke-gcloud-auth-plugin, aws eks get-token, …) before any request;
+  // a missing plugin is a spawn ENOENT/EACCES, an expired login an Error with the plugin's stderr and no code.
+  if (code === "ENOENT" || code === "EACCES" || (code === null && /exec|auth|token|credential|login|sso/i.test(message))) {
+    return new EnvironmentError(
+      `cannot ${what}: your kubeconfig's authentication failed before reaching the API server (${code ?? message})`,
+      "install or log in to the credential plugin your kubeconfig names (e.g. gke-gcloud-auth-plugin, aws sso login), then `kubectl auth whoami`",
+      { cause: err },
+    );
+  }
   return new EnvironmentError(
     `cannot ${what}: the Kubernetes API at ${where.server} is unreachable (${code ?? message})`,
     "check the cluster with `kubectl cluster-info`, your VPN, and the current context (`kubectl config current-context`)",
