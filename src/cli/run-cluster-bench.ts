@@ -20,7 +20,7 @@ import { connectKube, isKubeStatus, kubeCall, type Kube } from "../k8s/kube-clie
 import { describeKubeError } from "../k8s/kube-errors.ts";
 import { pickManifest, readManifests, type Manifest } from "../k8s/load-manifests.ts";
 import { assertValidManifest } from "../k8s/kube-schema.ts";
-import { objectMeta, BENCH_TARGET_CONFIGMAP } from "../k8s/manifest-names.ts";
+import { objectMeta, BENCH_TARGET_CONFIGMAP, LABEL } from "../k8s/manifest-names.ts";
 import { readClusterContext, type ClusterContext } from "../k8s/read-cluster-context.ts";
 import { renderBenchJob } from "../k8s/render-bench-job.ts";
 import { deleteJob, runBenchJob, type JobOutcome } from "../k8s/run-bench-job.ts";
@@ -121,6 +121,7 @@ export async function runClusterBench(settings: BenchSettings, io: CliIo): Promi
   if (settings.engine === "native") await shipEngineBundle(kube, runId, say);
 
   const jobName = job.metadata!.name!;
+  await refuseIfAnotherRunIsActive(kube, jobName);
   if (await deleteJob(kube, jobName, { waitMs: 120_000 })) say(`deleted the previous Job ${jobName}`);
 
   // Whatever happens next, the Job must not outlive the runner's interest in it (it would go on loading the server).
@@ -239,6 +240,29 @@ export async function runClusterBench(settings: BenchSettings, io: CliIo): Promi
     }
     return { dir: writer.dir, steps, outcome };
   }
+}
+
+/**
+ * A previous Job of the same name that is still running belongs to another `make bench` (or one whose runner
+ * died): deleting it would cut someone's sweep short and two sweeps would load the server at once. Refuse, and say
+ * how to end it. A finished Job is replaced silently, as the seed's "delete + apply" does.
+ */
+async function refuseIfAnotherRunIsActive(kube: Kube, name: string): Promise<void> {
+  let job: V1Job;
+  try {
+    job = await kube.batch.readNamespacedJob({ name, namespace: kube.namespace });
+  } catch (err) {
+    if (isKubeStatus(err, 404)) return;
+    throw describeKubeError(err, `read Job ${name}`, kube);
+  }
+  const ended = (job.status?.conditions ?? []).some((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
+  if (ended || job.metadata?.deletionTimestamp || !(job.status?.active ?? 0)) return;
+  const run = job.metadata?.labels?.[LABEL.runId] ?? "unknown";
+  const since = job.status?.startTime ? ` since ${new Date(job.status.startTime).toISOString().slice(0, 16).replace("T", " ")} UTC` : "";
+  throw new UsageError(
+    `another sweep is running in namespace ${kube.namespace}: Job ${name} (run ${run})${since}`,
+    `wait for it, or end it: kubectl -n ${kube.namespace} delete job ${name}`,
+  );
 }
 
 /** The sweep as the analysis and the record see it; a setting they reject is a UsageError before the Job exists. */

@@ -76,12 +76,19 @@ export async function readClusterContext(kube: Kube, opts: { target: ServiceRef 
       out.notes.push(`node ${out.serverNode} could not be read (apply deploy/node-reader.yaml for GPU, driver and machine type)`);
     }
   }
-  // An in-cluster Service through the API server; any other URL (an ingress, a load balancer) directly.
-  const versionFetch = opts.target ? serviceProxyFetch(kube, opts.target) : fetch;
-  const versionUrl = opts.target ? "http://service/version" : `${opts.baseUrl.replace(/\/+$/, "")}/version`;
+  // An in-cluster Service through the API server; any other URL (an ingress, a load balancer), or a host that only
+  // looked like a Service (example.com), directly.
+  const direct = `${opts.baseUrl.replace(/\/+$/, "")}/version`;
+  const readVersion = async (): Promise<Response> => {
+    if (opts.target) {
+      const viaProxy = await serviceProxyFetch(kube, opts.target)("http://service/version", { signal: AbortSignal.timeout(10_000) }).catch(() => null);
+      if (viaProxy?.ok) return viaProxy;
+    }
+    return fetch(direct, { signal: AbortSignal.timeout(5_000) });
+  };
   {
     try {
-      const res = await versionFetch(versionUrl, { signal: AbortSignal.timeout(10_000) });
+      const res = await readVersion();
       const body = (await res.json().catch(() => null)) as { version?: unknown; simulator?: unknown; profile?: unknown; max_num_seqs?: unknown } | null;
       if (res.ok && typeof body?.version === "string") {
         out.serverVersion = body.version;

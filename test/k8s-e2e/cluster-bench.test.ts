@@ -15,7 +15,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CoreV1Api } from "@kubernetes/client-node";
+import { BatchV1Api, CoreV1Api } from "@kubernetes/client-node";
 import { startKubeApiDouble, type KubeApiDouble } from "../k8s-double/kube-api-double.ts";
 import { startSimProcess, type SimProcess } from "../../src/cli/start-sim-process.ts";
 import { skipWithoutPrometheus, startPrometheus } from "../prometheus/start-prometheus.ts";
@@ -313,6 +313,27 @@ describe("make vllm-up / bench / vllm-down against the API double", () => {
       await prom.stop();
     }
   }, 90_000);
+
+  it("refuses to cut short another sweep that is still running, and says how to end it", async () => {
+    const batch = k8s.kubeConfig({ admin: true }).makeApiClient(BatchV1Api);
+    await batch.createNamespacedJob({
+      namespace: NS,
+      body: {
+        metadata: { name: "vllm-bench", labels: { "kneepoint.dev/run-id": "20261124-000000-beef" } },
+        spec: { backoffLimit: 0, template: { spec: { restartPolicy: "Never", containers: [{ name: "bench", image: "busybox", command: ["sleep", "60"] }] } } },
+      },
+    });
+    try {
+      for (let i = 0; i < 50 && !((k8s.get("Job", NS, "vllm-bench") as { status?: { active?: number } } | undefined)?.status?.active ?? 0); i++) await new Promise((r) => setTimeout(r, 100));
+      const run = await kneepoint(["bench", "--no-record", "--no-charts", "--out", join(work, "refused")], { CONCURRENCY: "1" });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/another sweep is running in namespace serving: Job vllm-bench \(run 20261124-000000-beef\)/);
+      expect(run.stderr).toMatch(/hint: wait for it, or end it: kubectl -n serving delete job vllm-bench/);
+      expect(k8s.get("Job", NS, "vllm-bench")).toBeDefined(); // untouched
+    } finally {
+      await batch.deleteNamespacedJob({ name: "vllm-bench", namespace: NS, propagationPolicy: "Foreground" }).catch(() => undefined);
+    }
+  }, 60_000);
 
   it("vllm-down deletes the server and waits until its pod is gone", async () => {
     const run = await kneepoint(["vllm-down"]);
