@@ -13,6 +13,15 @@ import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi } fro
 import { EnvironmentError, UsageError } from "../errors.ts";
 import { describeKubeError } from "./kube-errors.ts";
 
+export interface RawRequestOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: Buffer;
+  signal?: AbortSignal;
+  /** Resolve with the response whatever its status (the service proxy passes the Service's own answers on). */
+  anyStatus?: boolean;
+}
+
 export interface Kube {
   kc: KubeConfig;
   /** The API server's URL, for messages. */
@@ -24,7 +33,7 @@ export interface Kube {
   apps: AppsV1Api;
   objects: KubernetesObjectApi;
   /** GET (or another method) on an API path, returning the response as a stream; non-2xx becomes an error. */
-  request(path: string, opts?: { method?: string; headers?: Record<string, string>; body?: Buffer; signal?: AbortSignal }): Promise<http.IncomingMessage>;
+  request(path: string, opts?: RawRequestOptions): Promise<http.IncomingMessage>;
 }
 
 export const DEFAULT_NAMESPACE = "serving";
@@ -65,7 +74,7 @@ export function connectKube(opts: { namespace?: string | undefined; env?: NodeJS
     return new Promise((resolve, reject) => {
       const req = mod.request(url, { ...options, ...(o.signal ? { signal: o.signal } : {}) }, (res) => {
         const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) return resolve(res);
+        if ((status >= 200 && status < 300) || o.anyStatus) return resolve(res);
         let text = "";
         res.setEncoding("utf8");
         res.on("data", (c: string) => (text += c.length < 64 * 1024 ? c : ""));

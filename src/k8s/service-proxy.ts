@@ -62,13 +62,9 @@ export function serviceProxyFetch(kube: Kube, ref: ServiceRef): typeof fetch {
       headers,
       ...(body ? { body } : {}),
       ...(init?.signal ? { signal: init.signal } : {}),
-    }).catch((err: unknown) => {
-      // Non-2xx answers of the Service itself are errors of kube.request too; give them back as responses.
-      const cause = (err as { cause?: { code?: number; body?: unknown } }).cause;
-      if (typeof cause?.code === "number") return { statusCode: cause.code, text: typeof cause.body === "string" ? cause.body : "" };
-      throw err;
+      // A non-2xx answer (the Service's, or the API server's Status) is a response for the caller to read, as fetch has it.
+      anyStatus: true,
     });
-    if ("text" in res) return new Response(res.text, { status: res.statusCode });
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);
     const responseHeaders = new Headers();
