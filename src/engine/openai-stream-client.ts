@@ -88,6 +88,17 @@ interface InFlight {
   cancel(error: RequestError): void;
 }
 
+/** `usage` of a final chunk or a whole response: the server's token counts. */
+function applyUsage(usage: NonNullable<ChunkJson["usage"]>, rec: RequestRecord): void {
+  if (typeof usage.prompt_tokens === "number") rec.promptTokens = usage.prompt_tokens;
+  if (typeof usage.completion_tokens === "number") rec.completionTokens = usage.completion_tokens;
+}
+
+/** An `error` object (or string) the server sent with status 200, in a stream or as the whole answer. */
+function serverError(error: NonNullable<ChunkJson["error"]>): RequestError {
+  return { reason: "stream-error", message: excerpt(typeof error === "string" ? error : (error.message ?? JSON.stringify(error))) };
+}
+
 /** Applies one SSE data payload to the record; returns an error that ends the request, or null. */
 function applyEvent(data: string, rec: RequestRecord, t: number): RequestError | null {
   let json: ChunkJson;
@@ -102,11 +113,9 @@ function applyEvent(data: string, rec: RequestRecord, t: number): RequestError |
     const c = choices[0]!;
     if (c.text ?? c.delta?.content) rec.textChunks++;
   } else if (json.usage) {
-    if (typeof json.usage.prompt_tokens === "number") rec.promptTokens = json.usage.prompt_tokens;
-    if (typeof json.usage.completion_tokens === "number") rec.completionTokens = json.usage.completion_tokens;
+    applyUsage(json.usage, rec);
   } else if (json.error !== undefined) {
-    const msg = typeof json.error === "string" ? json.error : (json.error.message ?? JSON.stringify(json.error));
-    return { reason: "stream-error", message: excerpt(msg) };
+    return serverError(json.error);
   } else if (!Array.isArray(choices)) {
     return { reason: "malformed-chunk", message: excerpt(`no "choices" in chunk: ${data}`) };
   }
@@ -122,14 +131,8 @@ function applyJsonResponse(body: string, rec: RequestRecord, t: number): Request
     return { reason: "malformed-chunk", message: excerpt(`response body is not JSON: ${body}`) };
   }
   if (json === null || typeof json !== "object") return { reason: "malformed-chunk", message: excerpt(`response body is not a JSON object: ${body}`) };
-  if (json.usage) {
-    if (typeof json.usage.prompt_tokens === "number") rec.promptTokens = json.usage.prompt_tokens;
-    if (typeof json.usage.completion_tokens === "number") rec.completionTokens = json.usage.completion_tokens;
-  }
-  if (json.error !== undefined && json.error !== null) {
-    const msg = typeof json.error === "string" ? json.error : (json.error.message ?? JSON.stringify(json.error));
-    return { reason: "stream-error", message: excerpt(msg) };
-  }
+  if (json.usage) applyUsage(json.usage, rec);
+  if (json.error !== undefined && json.error !== null) return serverError(json.error);
   const choices = json.choices;
   if (!Array.isArray(choices) || choices.length === 0) {
     return { reason: "empty-stream", message: excerpt(`HTTP 200 but the response has no choices: ${body}`) };
