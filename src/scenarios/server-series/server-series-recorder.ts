@@ -16,7 +16,7 @@ import { createPrometheusClient } from "../../server-metrics/prometheus-client.t
 import { computeScrapedSeries } from "../../server-metrics/scraped-peaks.ts";
 import type { SeriesKey, TimeSeries } from "../../server-metrics/time-series.ts";
 import type { TimeseriesFile } from "../../report/compare/scenario-report-files.ts";
-import type { PrometheusServerType } from "../report/prometheus-report-metrics.ts";
+import type { PrometheusReportOptions } from "../report/collect-prometheus-reports.ts";
 import type { StageRun } from "../types.ts";
 import { readPrometheusSeries } from "./read-prometheus-series.ts";
 import { buildServerSeriesQueries } from "./server-series-queries.ts";
@@ -33,15 +33,7 @@ export type ServerSeriesSource =
       headers: Record<string, string>;
       intervalMs: number;
     }
-  | {
-      kind: "prometheus";
-      url: string;
-      token?: string;
-      server: PrometheusServerType;
-      model: string;
-      filters: readonly string[];
-      scrapeIntervalS: number;
-    };
+  | ({ kind: "prometheus" } & Pick<PrometheusReportOptions, "url" | "token" | "server" | "model" | "filters" | "scrapeIntervalS">);
 
 export interface ServerSeriesDeps {
   fetchFn?: typeof fetch;
