@@ -27,6 +27,7 @@ import { buildPrompts } from "../src/workload/prompts.ts";
 import { buildRequestBody } from "../src/workload/request-body.ts";
 import { RESULT_MARKER, readMachineBusyTicks, type CellResult, type CellSpec, type ClientKind, type SimMode } from "./engine-cell-spec.ts";
 import { LEGEND, renderGoals, renderMemory, renderModeTable, renderNoise } from "./engine-report.ts";
+import { parseArgs } from "node:util";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const CELL_FILE = fileURLToPath(new URL("./engine-cell.ts", import.meta.url));
@@ -52,24 +53,27 @@ interface Flags {
 }
 
 function parseFlags(argv: string[]): Flags {
-  const flags: Flags = { modes: ["deterministic", "zero"], concurrencies: [1, 32, 256, 1024], clients: ["engine", "raw"], windowScale: 1, cpuProfDir: null, jsonFile: null };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === "--quick") {
-      flags.concurrencies = [256, 1024];
-      flags.windowScale = 0.6;
-    } else if (a === "--mode") flags.modes = value().split(",") as SimMode[];
-    else if (a === "--concurrency") flags.concurrencies = value().split(",").map(Number);
-    else if (a === "--client") flags.clients = value().split(",") as ClientKind[];
-    else if (a === "--cpu-prof") flags.cpuProfDir = value();
-    else if (a === "--json") flags.jsonFile = value();
-    else throw new Error(`unknown flag ${a} (see the header of bench/engine-bench.ts)`);
-  }
+  // node:util's parser: unknown flags and missing values are errors that name the flag.
+  const { values: v } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      quick: { type: "boolean", default: false },
+      mode: { type: "string", default: "deterministic,zero" },
+      concurrency: { type: "string" },
+      client: { type: "string", default: "engine,raw" },
+      "cpu-prof": { type: "string" },
+      json: { type: "string" },
+    },
+  });
+  const flags: Flags = {
+    modes: v.mode.split(",") as SimMode[],
+    concurrencies: (v.concurrency ?? (v.quick ? "256,1024" : "1,32,256,1024")).split(",").map(Number),
+    clients: v.client.split(",") as ClientKind[],
+    windowScale: v.quick ? 0.6 : 1,
+    cpuProfDir: v["cpu-prof"] ?? null,
+    jsonFile: v.json ?? null,
+  };
   if (!flags.modes.every((m) => m in MODES)) throw new Error("--mode takes deterministic, zero or both");
   if (!flags.concurrencies.every((c) => Number.isInteger(c) && c > 0)) throw new Error("--concurrency takes positive integers");
   if (!flags.clients.every((c) => c === "engine" || c === "raw")) throw new Error("--client takes engine, raw or both");

@@ -20,6 +20,7 @@ import { runStages } from "../src/scenarios/load/run-stages.ts";
 import { summarizeStageLoad } from "../src/scenarios/load/stage-load-summary.ts";
 import { stageWarnings } from "../src/scenarios/load/stage-warnings.ts";
 import { readMachineBusyTicks, readProcCpuTicks } from "./engine-cell-spec.ts";
+import { parseArgs } from "node:util";
 
 interface Flags {
   rates: number[];
@@ -31,22 +32,27 @@ interface Flags {
 }
 
 function parseFlags(argv: string[]): Flags {
-  const f: Flags = { rates: [100, 500, 1000], seconds: 5, kind: "constant", outputTokens: 8, maxInFlight: 0, jsonFile: null };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === "--rates") f.rates = value().split(",").map(Number);
-    else if (a === "--seconds") f.seconds = Number(value());
-    else if (a === "--kind") f.kind = value() as Flags["kind"];
-    else if (a === "--output-tokens") f.outputTokens = Number(value());
-    else if (a === "--max-in-flight") f.maxInFlight = Number(value());
-    else if (a === "--json") f.jsonFile = value();
-    else throw new Error(`unknown flag ${a} (see the header of bench/rate-bench.ts)`);
-  }
+  // node:util's parser: unknown flags and missing values are errors that name the flag.
+  const { values: v } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      rates: { type: "string", default: "100,500,1000" },
+      seconds: { type: "string", default: "5" },
+      kind: { type: "string", default: "constant" },
+      "output-tokens": { type: "string", default: "8" },
+      "max-in-flight": { type: "string", default: "0" },
+      json: { type: "string" },
+    },
+  });
+  const f: Flags = {
+    rates: v.rates.split(",").map(Number),
+    seconds: Number(v.seconds),
+    kind: v.kind as Flags["kind"],
+    outputTokens: Number(v["output-tokens"]),
+    maxInFlight: Number(v["max-in-flight"]),
+    jsonFile: v.json ?? null,
+  };
   if (!f.rates.every((r) => r > 0) || !(f.seconds > 0) || !(f.outputTokens >= 1)) throw new Error("--rates, --seconds and --output-tokens take positive numbers");
   if (f.kind !== "constant" && f.kind !== "poisson") throw new Error("--kind takes constant or poisson");
   return f;
