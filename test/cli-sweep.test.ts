@@ -3,36 +3,25 @@
  * results directory, exit codes, secrets kept out of files, and Ctrl-C saving partial results.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { startSimProcess, type SimProcess } from "../src/cli/start-sim-process.ts";
+import { runKneepoint, type KneepointRun } from "./run-kneepoint.ts";
 
-const BIN = fileURLToPath(new URL("../bin/kneepoint.js", import.meta.url));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-function kneepoint(args: string[], opts: { env?: Record<string, string>; interruptAfterMs?: number } = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const env = { ...process.env, BASE_URL: "", BENCH_MODEL: "", TOKENIZER: "", ENDPOINT: "", OPENAI_API_KEY: "", ...opts.env };
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-      if (opts.interruptAfterMs !== undefined && stderr.includes("c=") && !child.killed) {
-        setTimeout(() => child.kill("SIGINT"), opts.interruptAfterMs);
-        opts.interruptAfterMs = undefined;
-      }
-    });
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+function kneepoint(args: string[], opts: { env?: Record<string, string>; interruptAfterMs?: number } = {}): Promise<KneepointRun> {
+  let interruptAfterMs = opts.interruptAfterMs;
+  return runKneepoint(args, {
+    env: { BASE_URL: "", BENCH_MODEL: "", TOKENIZER: "", ENDPOINT: "", OPENAI_API_KEY: "", ...opts.env },
+    // Ctrl-C once the first step has begun.
+    onStderr: (stderr, child) => {
+      if (interruptAfterMs === undefined || !stderr.includes("c=") || child.killed) return;
+      const after = interruptAfterMs;
+      interruptAfterMs = undefined;
+      setTimeout(() => child.kill("SIGINT"), after);
+    },
   });
 }
 

@@ -10,7 +10,6 @@
  * that breaks (the runner resumes it). Each ends with a clear message and the finished steps saved.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -24,9 +23,9 @@ import { connectKube } from "../../src/k8s/kube-client.ts";
 import { readClusterContext } from "../../src/k8s/read-cluster-context.ts";
 import { serviceOfUrl } from "../../src/k8s/service-proxy.ts";
 import { fakeVllmScript } from "../k8s/fake-vllm.ts";
+import { runKneepoint, type KneepointRun } from "../run-kneepoint.ts";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
-const BIN = join(REPO, "bin/kneepoint.js");
 const NS = "serving";
 const SECRET = "sk-e2e-never-printed-7f3a";
 const GPU_NODE = {
@@ -68,26 +67,12 @@ let work: string;
 let kubeconfig: string;
 let admin: CoreV1Api;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-function kneepoint(args: string[], env: Record<string, string> = {}, onStderr?: (text: string) => void): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: REPO,
-      env: { PATH: process.env.PATH ?? "", HOME: work, KUBECONFIG: kubeconfig, NAMESPACE: NS, ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-      onStderr?.(stderr);
-    });
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+function kneepoint(args: string[], env: Record<string, string> = {}, onStderr?: (text: string) => void): Promise<KneepointRun> {
+  return runKneepoint(args, {
+    inheritEnv: false,
+    env: { PATH: process.env.PATH ?? "", HOME: work, KUBECONFIG: kubeconfig, NAMESPACE: NS, ...env },
+    ...(onStderr ? { onStderr } : {}),
   });
 }
 

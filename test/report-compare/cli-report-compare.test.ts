@@ -2,34 +2,18 @@
  * `kneepoint report --compare` and `kneepoint report DIR` on scenario report directories, as a user runs
  * them: a real process from the repository root, on the fixtures.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { H100, KV_STARVED, LEGACY } from "./fixture-runs.ts";
+import { runKneepoint, type KneepointRun } from "../run-kneepoint.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const BIN = join(ROOT, "bin/kneepoint.js");
 const GOLDEN = fileURLToPath(new URL("./goldens/compare-report.md", import.meta.url));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-function kneepoint(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const kneepoint = (args: string[]): Promise<KneepointRun> => runKneepoint(args, { env: { NO_COLOR: "1" } });
 
 const temps: string[] = [];
 afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));

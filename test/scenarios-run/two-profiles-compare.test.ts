@@ -7,7 +7,6 @@
  * one at the highest rate (60 QPS is above its capacity of ≈ 42 req/s at this speedup, below h100-8b's ≈ 380),
  * and the five charts exist. The bounds are the profiles' differences (5× and more), not tight timings.
  */
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,9 +16,8 @@ import { startSimProcess, type SimProcess } from "../../src/cli/start-sim-proces
 import { TIMESERIES_FILE, timeseriesFileSchema, type TimeseriesFile } from "../../src/report/compare/scenario-report-files.ts";
 import { SCENARIO_CHARTS } from "../../src/report/charts/scenario-charts.ts";
 import { runProgram, type ProgramRun } from "./run-program.ts";
+import { runKneepoint } from "../run-kneepoint.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const BIN = join(ROOT, "bin/kneepoint.js");
 const CONFIG = fileURLToPath(new URL("./fixtures/two-profiles.yaml", import.meta.url));
 const CHART_NAMES = Object.values(SCENARIO_CHARTS).map((c) => c.name);
 const RATES = ["10.0", "25.0", "60.0"];
@@ -34,16 +32,7 @@ const dirA = () => join(temp, "h100-8b");
 const dirB = () => join(temp, "kv-starved");
 const outC = () => join(temp, "compare");
 
-function kneepoint(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const kneepoint = (args: string[]) => runKneepoint(args, { env: { NO_COLOR: "1" } });
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const readJson = (dir: string, name: string) => JSON.parse(readFileSync(join(dir, name), "utf8")) as Json;
