@@ -12,6 +12,7 @@ import type { V1ConfigMap, V1Job } from "@kubernetes/client-node";
 import { sweepConfigSchema, type SweepConfig } from "../config/sweep-config.ts";
 import type { TargetInfo } from "../engine/target-info.ts";
 import { extractMarkedResults } from "../engine/vllm/extract-marked-results.ts";
+import { failedStepsInLog } from "../engine/vllm/result-markers.ts";
 import { parseVllmResult } from "../engine/vllm/parse-vllm-result.ts";
 import { EnvironmentError, InterruptedError, KneepointError, UsageError } from "../errors.ts";
 import { buildEngineBundle, BUNDLE_KEY } from "../k8s/engine-bundle.ts";
@@ -88,10 +89,6 @@ async function shipEngineBundle(kube: Kube, runId: string, say: (s: string) => v
   return meta.name;
 }
 
-/** Lines the Job prints when a step fails: `=== kneepoint-step-failed c=8 exit=1 ===`. */
-function failedSteps(log: string): Array<{ concurrency: number; exit: number }> {
-  return [...log.matchAll(/=== kneepoint-step-failed c=(\d+) exit=(\d+) ===/g)].map((m) => ({ concurrency: Number(m[1]), exit: Number(m[2]) }));
-}
 
 export async function runClusterBench(settings: BenchSettings, io: CliIo): Promise<ClusterBenchReport> {
   const say = (s: string) => io.stderr.write(s + "\n");
@@ -168,7 +165,7 @@ export async function runClusterBench(settings: BenchSettings, io: CliIo): Promi
     if (!outcome.logComplete) warn("the Job's log could not be read to its end: results after the break are missing");
 
     const steps = await collectSteps(outcome, writer, warn);
-    const failed = failedSteps(outcome.log);
+    const failed = failedStepsInLog(outcome.log);
     for (const f of failed) warn(`step c=${f.concurrency} failed in the Job (exit ${f.exit}); see ${logPath}`);
     const missing = concurrency.filter((c) => !steps.some((s) => s.concurrency === c));
     const partial = outcome.end !== "succeeded" || missing.length > 0;

@@ -14,6 +14,7 @@ import { extractMarkedResults } from "../../src/engine/vllm/extract-marked-resul
 import { jobScript, literalEnv, loadJob, onlyContainer } from "./manifest-files.ts";
 import { expandKubernetesRefs } from "../k8s-double/expand-kubernetes-refs.ts";
 import { fakeVllmScript } from "./fake-vllm.ts";
+import { failedStepsInLog } from "../../src/engine/vllm/result-markers.ts";
 
 /** Records each invocation's arguments (one per line, `--` between calls) and writes a result like --save-result. */
 const FAKE_VLLM = fakeVllmScript(`echo "fake vllm bench serve at concurrency $c"
@@ -197,6 +198,7 @@ describe("the Job's sh script", () => {
     expect([...markedResults(run.stdout).keys()]).toEqual(["1", "2"]);
     expect(extractMarkedResults(run.stdout).results.map((r) => r.concurrency)).toEqual([1, 2]);
     expect(run.stdout).toMatch(/^=== kneepoint-step-failed c=4 exit=3 ===$/m);
+    expect(failedStepsInLog(run.stdout)).toEqual([{ concurrency: 4, exit: 3 }]); // the runner's reader sees it
     expect(run.stderr).toContain("step c=4 failed (exit 3)");
     expect(run.calls).toHaveLength(3);
   });

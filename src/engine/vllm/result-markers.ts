@@ -63,3 +63,14 @@ function checkedTag(markers: ResultMarkers): string {
   }
   return markers.tag;
 }
+
+/** A step that failed in the Job: `=== kneepoint-step-failed c=8 exit=1 ===` (benchmarks/job.yaml prints it). */
+export interface FailedStep {
+  concurrency: number;
+  exit: number;
+}
+
+/** Every failed-step line of a log, in order. */
+export function failedStepsInLog(log: string): FailedStep[] {
+  return [...log.matchAll(/=== kneepoint-step-failed c=(\d+) exit=(\d+) ===[ \t]*$/gm)].map((m) => ({ concurrency: Number(m[1]), exit: Number(m[2]) }));
+}
