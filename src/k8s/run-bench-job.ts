@@ -6,6 +6,7 @@
  * one Job and one pod do not need a watch, and a poll cannot silently miss the end.
  * Never throws for a failed Job: the outcome says what happened, so the results in the log so far are kept.
  */
+import { setTimeout as delay } from "node:timers/promises";
 import type { CoreV1Event, V1Job, V1Pod } from "@kubernetes/client-node";
 import { EnvironmentError } from "../errors.ts";
 import { isKubeStatus, kubeCall, type Kube } from "./kube-client.ts";
@@ -48,11 +49,8 @@ export interface JobOutcome {
   endedAtMs: number;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
-  });
+/** Waits, or less when the signal aborts (node's timer removes its abort listener: no leak over a 2 h poll loop). */
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> => delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
 
 const duration = (ms: number): string => (ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`);
 
