@@ -4,10 +4,11 @@
  * leaves half a section. The section is built from the file's current content (the baseline is read under
  * the same lock), and the header is written when the file is new.
  */
-import { open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { open, readFile, rm, stat } from "node:fs/promises";
 import { EnvironmentError } from "../errors.ts";
 import { BENCHMARKS_HEADER } from "./benchmarks-section.ts";
 import { parseRecordedRuns, type RecordedRun } from "./recorded-run.ts";
+import { writeFileAtomically } from "./write-file-atomically.ts";
 
 const LOCK_STALE_MS = 60_000;
 const LOCK_WAIT_MS = 30_000;
@@ -44,9 +45,7 @@ export async function appendBenchmarksSection(path: string, build: (previous: Re
     });
     const section = build(parseRecordedRuns(current));
     const next = (current.endsWith("\n") ? current : current + "\n") + "\n" + section;
-    const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-    await writeFile(tmp, next);
-    await rename(tmp, path);
+    await writeFileAtomically(path, next);
     return section;
   } finally {
     await release();

@@ -8,7 +8,8 @@
  *   samples-c<N>.jsonl raw request records, one per line, so any report can be rebuilt (`kneepoint report DIR`)
  *   summary.json       status (complete | partial), steps, warnings
  */
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
+import { writeFileAtomically } from "./write-file-atomically.ts";
 import { join } from "node:path";
 import type { RequestRecord } from "../engine/request-record.ts";
 
@@ -16,12 +17,6 @@ export interface ResultsWriter {
   readonly dir: string;
   writeJson(name: string, value: unknown): Promise<void>;
   writeRecords(name: string, records: RequestRecord[]): Promise<void>;
-}
-
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
 }
 
 /** A sortable, unique-enough run id: UTC time plus 4 random hex digits (e.g. 20261123-201502-a3f9). */
@@ -36,8 +31,8 @@ export async function createResultsWriter(outDir: string, runId: string): Promis
   await mkdir(dir, { recursive: true });
   return {
     dir,
-    writeJson: (name, value) => writeAtomic(join(dir, name), JSON.stringify(value, null, 2) + "\n"),
-    writeRecords: (name, records) => writeAtomic(join(dir, name), records.map((r) => JSON.stringify(r)).join("\n") + (records.length ? "\n" : "")),
+    writeJson: (name, value) => writeFileAtomically(join(dir, name), JSON.stringify(value, null, 2) + "\n"),
+    writeRecords: (name, records) => writeFileAtomically(join(dir, name), records.map((r) => JSON.stringify(r)).join("\n") + (records.length ? "\n" : "")),
   };
 }
 

@@ -2,10 +2,11 @@
  * Renders charts and writes `<name>.svg` and `<name>.png` into a directory, each atomically (a temp file in
  * the same directory, then rename), so a crash never leaves a half-written image a report links to.
  */
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { renderChart } from "./render-chart.ts";
 import type { NamedChart } from "./sweep-charts.ts";
+import { writeFileAtomically } from "../write-file-atomically.ts";
 
 export interface WrittenChart {
   name: string;
@@ -30,17 +31,4 @@ export async function writeChartFiles(charts: readonly NamedChart[], dir: string
     written.push({ name: chart.name, svgPath, pngPath, renderMs: performance.now() - t0, warnings: rendered.warnings });
   }
   return written;
-}
-
-let tempCounter = 0;
-
-async function writeFileAtomically(path: string, data: string | Uint8Array): Promise<void> {
-  const temp = `${path}.tmp-${process.pid}-${tempCounter++}`;
-  try {
-    await writeFile(temp, data);
-    await rename(temp, path);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
 }

@@ -4,7 +4,7 @@
  * (`<name>.svg` + `<name>.png`) into the output directory, and returns the terminal text for the CLI to print.
  * vega is imported only when charts are rendered: loading it takes seconds.
  */
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { UsageError } from "../../errors.ts";
 import type { RateAxis } from "../charts/rate-axis.ts";
@@ -14,6 +14,7 @@ import { renderCompareTables } from "./compare-terminal.ts";
 import { readScenarioReportDir } from "./read-scenario-report-dir.ts";
 import { runLabels } from "./run-labels.ts";
 import type { LabelledRun } from "./scenario-report.ts";
+import { writeFileAtomically } from "../write-file-atomically.ts";
 
 export const COMPARE_MARKDOWN_FILE = "report.md";
 
@@ -79,7 +80,7 @@ export async function writeCompareReport(opts: CompareReportOptions): Promise<Co
   }
   const markdown = buildCompareMarkdown({ runs, charts: built.charts, chartNotes: built.notes, x: opts.x });
   const markdownPath = join(opts.outDir, COMPARE_MARKDOWN_FILE);
-  await writeTextAtomically(markdownPath, markdown);
+  await writeFileAtomically(markdownPath, markdown);
   return {
     runs,
     tables: renderCompareTables(runs, { color: opts.color }),
@@ -88,15 +89,4 @@ export async function writeCompareReport(opts: CompareReportOptions): Promise<Co
     notes: [...built.notes, ...runs.flatMap((r) => r.report.notes)],
     chartWarnings,
   };
-}
-
-async function writeTextAtomically(path: string, text: string): Promise<void> {
-  const temp = `${path}.tmp-${process.pid}`;
-  try {
-    await writeFile(temp, text);
-    await rename(temp, path);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
 }
