@@ -6,7 +6,6 @@
  * local sweep. The log and every parsed step are saved as they arrive; a failed or cut-short Job still
  * reports the steps it finished.
  */
-import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { V1ConfigMap, V1Job } from "@kubernetes/client-node";
 import { sweepConfigSchema, type SweepConfig } from "../config/sweep-config.ts";
@@ -37,6 +36,7 @@ import { HARNESS_VERSION } from "../version.ts";
 import { installInterrupt } from "./interrupt.ts";
 import { reportRun, type ReportStep } from "./report-run.ts";
 import type { CliIo } from "./run-sweep.ts";
+import { writeFileAtomically } from "../report/write-file-atomically.ts";
 
 const JOB_FILE = "benchmarks/job.yaml";
 const VALUES_FILE = "deploy/vllm/values.yaml";
@@ -157,7 +157,7 @@ export async function runClusterBench(settings: BenchSettings, io: CliIo): Promi
     } finally {
       interrupt.dispose();
     }
-    await writeFile(logPath, outcome.log + "\n");
+    await writeFileAtomically(logPath, outcome.log + "\n");
     say(`Job ${outcome.end}: ${outcome.message}`);
     // A Job still running (stopped, timed out, API lost) is deleted now, before the analysis: it loads the server.
     if (outcome.end === "interrupted") keep = false;

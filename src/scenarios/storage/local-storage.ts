@@ -3,10 +3,11 @@
  * by 2, existing files overwritten (kubernetes-sigs/inference-perf inference_perf/client/filestorage/local.py).
  * `{timestamp}` in the path is replaced when the config is read (src/scenarios/config/storage-timestamp.ts).
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { EnvironmentError } from "../../errors.ts";
 import { reportFileName, serializeReportFile, type ReportFile } from "./report-file.ts";
+import { writeFileAtomically } from "../../report/write-file-atomically.ts";
 
 export interface LocalStorageTarget {
   path: string;
@@ -20,7 +21,7 @@ export async function writeLocalReports(files: readonly ReportFile[], target: Lo
     const path = join(target.path, `${target.reportFilePrefix ?? ""}${reportFileName(file)}`);
     try {
       await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, serializeReportFile(file, "indented"));
+      await writeFileAtomically(path, serializeReportFile(file, "indented"));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       throw new EnvironmentError(
