@@ -10,12 +10,13 @@
 import { EnvironmentError, InterruptedError } from "../errors.ts";
 import { buildRequestHeaders } from "../engine/openai-stream-client.ts";
 import { readTargetInfo } from "../engine/target-info.ts";
+import { sendsCredentials } from "../engine/auth-failure.ts";
 import { scrubSecrets } from "../redact.ts";
 import { TIMESERIES_FILE } from "../report/compare/scenario-report-files.ts";
-import { createApproximateTokenizer } from "../tokenizer/approximate-tokenizer.ts";
-import { loadLocalTokenizer } from "../tokenizer/local-tokenizer.ts";
+import { loadPreviewTokenizer } from "../tokenizer/preview-tokenizer.ts";
 import { resolveTokenizer } from "../tokenizer/resolve-tokenizer.ts";
-import { readScenarioConfig } from "../scenarios/config/read-scenario-config.ts";
+import { readScenarioConfigWithWarnings } from "../scenarios/config/read-scenario-config.ts";
+import { configWarningsFile } from "../scenarios/config/compatibility-warnings.ts";
 import type { ScenarioConfig } from "../scenarios/config/scenario-config-schema.ts";
 import { effectiveConfigYaml } from "../scenarios/config/effective-config-yaml.ts";
 import { createRequestSource } from "../scenarios/data/create-request-source.ts";
@@ -25,7 +26,9 @@ import { stageWarnings } from "../scenarios/load/stage-warnings.ts";
 import { summarizeStageLoad } from "../scenarios/load/stage-load-summary.ts";
 import { buildScenarioPlan } from "../scenarios/plan/build-scenario-plan.ts";
 import { describeScenarioPlan } from "../scenarios/plan/describe-scenario-plan.ts";
-import { clientOptionsFor, prometheusOptionsFor, reportOptionsFor, serverSeriesSourceFor, storageTargetsFor, withOutputDir, withServedModel } from "../scenarios/plan/run-options.ts";
+import { clientOptionsFor, prometheusOptionsFor, reportOptionsFor, serverSeriesSourceFor, storageTargetsFor, withOutputDir, kneepointRunFile } from "../scenarios/plan/run-options.ts";
+import { withRunWindows } from "../scenarios/report/collect-prometheus-reports.ts";
+import { responseTokenOptions } from "../scenarios/report/response-token-counts.ts";
 import { renderScenarioSummaryTable } from "../scenarios/report/scenario-summary-table.ts";
 import { writeScenarioReports, type WriteScenarioReportsOptions } from "../scenarios/report/write-scenario-reports.ts";
 import { createServerSeriesRecorder } from "../scenarios/server-series/server-series-recorder.ts";
@@ -36,6 +39,7 @@ import { installInterrupt } from "./interrupt.ts";
 import { createProgress } from "./progress.ts";
 import { renderRunCharts } from "./run-scenario-charts.ts";
 import type { CliIo } from "./run-sweep.ts";
+import { createRefusalWatch, everyRequestFailedError, withApiKeyFromEnv } from "./scenario-credentials.ts";
 
 export interface RunCommandOptions {
   config: string;
@@ -80,18 +84,19 @@ function tokenizerEnv(cfg: ScenarioConfig, env: NodeJS.ProcessEnv): NodeJS.Proce
 
 async function dryRun(cfg: ScenarioConfig, io: CliIo): Promise<ScenarioRunResult> {
   const plan = buildScenarioPlan(cfg);
-  const spec = cfg.tokenizer?.pretrained_model_name_or_path;
-  // Nothing is sent, not even to /tokenize: a local tokenizer when one is named, otherwise word-level estimates.
-  const tokenizer = spec ? await loadLocalTokenizer(spec, tokenizerEnv(cfg, io.env)) : createApproximateTokenizer();
+  // Nothing is sent, not even to /tokenize: the configured tokenizer when it loads (offline too), else word estimates.
+  const { port: tokenizer, approximateBecause } = await loadPreviewTokenizer(cfg.tokenizer?.pretrained_model_name_or_path, tokenizerEnv(cfg, io.env));
   const source = await createRequestSource(cfg, { tokenizer, seed: plan.seed, model: cfg.server.model_name ?? "(model)", ...(plan.totalRequests !== null ? { requestCount: plan.totalRequests } : {}) });
   io.stdout.write(describeScenarioPlan(plan, source) + "\n");
-  if (!spec) io.stdout.write("tokenizer: the target's /tokenize, when the run starts (this preview counts words as tokens)\n");
+  if (approximateBecause) io.stdout.write(`tokenizer: token counts in this preview are approximate (one word ≈ one token): ${approximateBecause}\n`);
   io.stdout.write("(dry run: nothing was sent)\n");
   return { dir: null, stages: [], files: [], partial: false, charts: [] };
 }
 
 export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Promise<ScenarioRunResult> {
-  const cfg = withOutputDir(await readScenarioConfig(opts.config, opts.sets), opts.output);
+  const read = await readScenarioConfigWithWarnings(opts.config, opts.sets);
+  for (const w of read.warnings) io.stderr.write(`warning: ${w}\n`);
+  const cfg = withApiKeyFromEnv(withOutputDir(read.config, opts.output), io.env);
   if (opts.dryRun) return dryRun(cfg, io);
 
   const secrets = [cfg.server.api_key ?? undefined, cfg.tokenizer?.token ?? undefined, io.env.PROMETHEUS_TOKEN, ...Object.values(cfg.api.headers ?? {})];
@@ -126,12 +131,18 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
     onAbort: () => progress.note("cancelling in-flight requests"),
   });
   const recorder = series.source ? createServerSeriesRecorder(series.source) : null;
-  const warnings: string[] = [];
+  // A key refused by the first requests is refused by all: stop sending then, as Ctrl-C does.
+  const refusals = createRefusalWatch();
+  /** Repeated under the table: the config's warnings, then the stages'. */
+  const warnings: string[] = [...read.warnings];
   /** The sweep's estimate and its caveats, repeated under the table that shows the stages it chose. */
   const sweepNotes: string[] = [];
   let done = 0;
   let errors = 0;
   let stages: StageRun[];
+  /** inference-perf's run start (the summary Prometheus window) and the sweep probe's rungs (its stage −1). */
+  const runStartEpochMs = Date.now();
+  const probeRuns: StageRun[] = [];
   recorder?.start();
   try {
     stages = await runStages({
@@ -142,7 +153,7 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
       client,
       ...(plan.maxInFlight !== undefined ? { maxInFlight: plan.maxInFlight } : {}),
       seed: plan.seed,
-      stop: interrupt.stop,
+      stop: AbortSignal.any([interrupt.stop, refusals.signal]),
       abort: interrupt.abort,
       onStageStart: (i, p) => {
         done = 0;
@@ -150,6 +161,7 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
         progress.stepStart(stageLabel(i, p), plannedRequestCount(p));
       },
       onRecord: (rec) => {
+        refusals.observe(rec);
         if (rec.stage < 0) return;
         done++;
         if (rec.error) errors++;
@@ -167,6 +179,7 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
         }
       },
       onProbeRung: (run, m) => {
+        probeRuns.push(run);
         const c = run.plan.kind === "concurrent" ? run.plan.concurrency : 0;
         progress.note(`sweep probe c=${c}: ${m ? `${m.throughputRps.toFixed(2)} req/s, mean latency ${(m.meanLatencyMs / 1000).toFixed(2)} s` : "no measurement"}`);
       },
@@ -185,6 +198,8 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
   }
 
   const extraFiles: ReportFile[] = [];
+  if (read.warnings.length > 0) extraFiles.push(configWarningsFile(read.warnings));
+  extraFiles.push(kneepointRunFile({ servedModel: target.model, baseUrl: plan.target.baseUrl, serverVersion: target.serverVersion, tokenizer: tokenizer.port.source, harnessVersion: HARNESS_VERSION }));
   if (recorder) {
     if (series.source?.kind === "prometheus") say(`waiting for Prometheus' last scrape of the run (${series.source.scrapeIntervalS + 2} s)`);
     const outcome = await recorder.finish(stages);
@@ -193,7 +208,8 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
   }
 
   const storage = storageTargetsFor(cfg);
-  const report = reportOptionsFor(cfg, source);
+  // inference-perf's output counts and token times come from the answers' text, counted by the run's tokenizer.
+  const report = { ...reportOptionsFor(cfg, source), ...(await responseTokenOptions(stages, { exact: tokenizer.exact, encode: (t) => tokenizer.port.encode(t) }, cfg.tokenizer != null)) };
   // A bucket or Prometheus that fails is an EnvironmentError raised after the local files were written: the
   // table is still printed (the run's numbers are not lost with the upload), and the error raised at the end.
   let storeError: EnvironmentError | null = null;
@@ -201,9 +217,9 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
   try {
     const written = await writeScenarioReports({
       stages,
-      configYaml: effectiveConfigYaml(withServedModel(cfg, target.model)),
+      configYaml: effectiveConfigYaml(cfg),
       report,
-      prometheus: prometheusOptionsFor(cfg, target.model, promToken),
+      prometheus: withRunWindows(prometheusOptionsFor(cfg, target.model, promToken), runStartEpochMs, probeRuns),
       extraFiles,
       storage,
       secrets,
@@ -245,11 +261,14 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
     throw new InterruptedError(`run stopped by Ctrl-C after ${stages.length} stage(s)`, `partial reports are in ${storage.local.path}`);
   }
   if (allFailed) {
-    const first = sent[0]!.error!;
-    throw new EnvironmentError(
-      `every request failed; first error: ${first.reason}${first.status ? ` ${first.status}` : ""}: ${scrub(first.message)}`,
-      `check that ${plan.target.baseUrl}${plan.target.endpoint} serves model '${target.model}' (reports in ${storage.local.path})`,
-    );
+    throw everyRequestFailedError(sent[0]!.error!, {
+      target: `${plan.target.baseUrl}${plan.target.endpoint}`,
+      model: target.model,
+      reportsDir: storage.local.path,
+      keySent: sendsCredentials(authHeaders),
+      scrub,
+      stoppedEarly: refusals.stopped(),
+    });
   }
   return { dir: storage.local.path, stages, files, partial, charts };
 }

@@ -21,6 +21,7 @@ import { HARNESS_VERSION } from "../version.ts";
 import { installInterrupt } from "./interrupt.ts";
 import { createProgress } from "./progress.ts";
 import { resultMarkerLine } from "../engine/vllm/result-markers.ts";
+import { authFailureHint, authFailureOfError, describeAuthFailure, sendsCredentials } from "../engine/auth-failure.ts";
 
 /** A step's result framed by the markers the Job log's reader (extractMarkedResults) looks for. */
 export function markedResult(concurrency: number, result: object): string {
@@ -43,13 +44,21 @@ export interface SweepRunReport {
 
 /** What to check first, from the first failure's reason and status. */
 export function hintFor(first: RequestError | null | undefined, cfg: SweepConfig, model: string): string {
-  if (first?.reason === "http" && (first.status === 401 || first.status === 403)) return "the target rejected the credentials: check --api-key / OPENAI_API_KEY";
+  if (authFailureOfError(first)) return authFailureHint(sendsCredentials(requestCredentials(cfg)));
   if (first?.reason === "http" && first.status === 404) return `check --endpoint (${cfg.endpoint}) and --model ('${model}')`;
   if (first?.reason === "http" && first.status === 429) return "the target is rate-limiting: lower --concurrency or raise the limit (LiteLLM: the key's rpm/tpm)";
   if (first?.reason === "connection") return `the target at ${cfg.baseUrl} stopped answering`;
   if (first?.reason === "not-a-stream") return "the target did not stream: check that it supports stream=true, or that no auth proxy answers instead";
   if (first?.reason === "timeout") return "raise --timeout, or lower --output-len / --concurrency";
-  return `check that ${cfg.baseUrl}${cfg.endpoint} serves model '${model}'`;
+  const serves = `check that ${cfg.baseUrl}${cfg.endpoint} serves model '${model}'`;
+  // A LiteLLM proxy without its prisma package answers a request without a key 500, not 401 (test/litellm/).
+  if (first?.reason === "http" && !sendsCredentials(requestCredentials(cfg))) return `${serves}; ${authFailureHint(false)}, if the target needs one (a LiteLLM proxy does)`;
+  return serves;
+}
+
+/** The headers that carry the run's credentials (the key as a bearer token, and any --header). */
+function requestCredentials(cfg: SweepConfig): Record<string, string> {
+  return { ...cfg.headers, ...(cfg.apiKey ? { authorization: "Bearer" } : {}) };
 }
 
 /** Things a user must know about a step's numbers. */
@@ -185,6 +194,14 @@ export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: 
     // Nothing to report or record: a table of zeros would be a wrong number, and no baseline may come from it.
     io.stdout.write(`results: ${writer.dir} (${status}, every request failed)\n`);
     const first = result.steps.flatMap((o) => o.records).find((r) => r.error)?.error;
+    const refused = authFailureOfError(first);
+    if (refused) {
+      const skipped = plan.steps.length - result.steps.length;
+      throw new EnvironmentError(
+        `${describeAuthFailure(refused, `${cfg.baseUrl}${cfg.endpoint}`)}: every request failed${skipped > 0 ? `; the remaining ${skipped} step(s) were not run` : ""}`,
+        `${hintFor(first, cfg, target.model)}; details in ${writer.dir}`,
+      );
+    }
     throw new EnvironmentError(
       `every request failed${first ? `; first error: ${first.reason}${first.status ? ` ${first.status}` : ""}: ${scrubSecrets(first.message, secrets)}` : ""}`,
       `${hintFor(first, cfg, target.model)}; details in ${writer.dir}`,

@@ -36,6 +36,31 @@ const routes: Record<string, (res: ServerResponse) => void> = {
     res.writeHead(200, { "content-type": "text/event-stream" });
     res.end(chunk("a") + `data: {"error":{"message":"out of memory"}}\n\n`);
   },
+  "/chat-mixed": (res) => {
+    // role chunk, reasoning delta, content, tool-call delta, content with usage (continuous usage stats), usage chunk
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    const c = (delta: object, extra: object = {}) => `data: ${JSON.stringify({ choices: [{ index: 0, delta }], ...extra })}\n\n`;
+    res.end(
+      c({ role: "assistant", content: "" }) + c({ reasoning_content: "hmm" }) + c({ content: "x" }) + c({ tool_calls: [{ index: 0 }] }) +
+        c({ content: "y" }, { usage: { prompt_tokens: 4, completion_tokens: 2 } }) + `data: {"choices":[],"usage":{"prompt_tokens":4,"completion_tokens":5,"total_tokens":9}}\n\n` + "data: [DONE]\n\n",
+    );
+  },
+  "/litellm": (res) => {
+    // LiteLLM 1.108.7 in front of vLLM (test/litellm/README.md): finish_reason in a bare chunk of its own, and a
+    // usage chunk that keeps a bare choice instead of vLLM's `choices: []`.
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.end(
+      chunk("a") + chunk("b") + `data: {"choices":[{"finish_reason":"length","index":0}]}\n\n` +
+        `data: {"choices":[{"index":0}],"usage":{"prompt_tokens":7,"completion_tokens":2,"total_tokens":9}}\n\n` + "data: [DONE]\n\n",
+    );
+  },
+  "/litellm-chat": (res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    const c = (delta: object, extra: object = {}) => `data: ${JSON.stringify({ choices: [{ index: 0, delta }], ...extra })}\n\n`;
+    res.end(c({ role: "assistant", content: "" }) + c({ content: "x" }) + c({}, { choices: [{ index: 0, delta: {}, finish_reason: "length" }] }) + c({}, { usage: { prompt_tokens: 3, completion_tokens: 1 } }) + "data: [DONE]\n\n");
+  },
+  "/plain-200": (res) => void res.writeHead(200, { "content-type": "text/plain" }).end('data: {"choices":[{"text":"a"}]}\n\n' + "x".repeat(2000)),
+  "/http400-long": (res) => void res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "m".repeat(1000) } })),
   "/stall": (res) => {
     res.writeHead(200, { "content-type": "text/event-stream" });
     res.write(chunk("a"));
@@ -92,6 +117,56 @@ describe("streaming client", () => {
     expect(h["x-team"]).toBe("infra");
   });
 
+  it("capture: keeps what inference-perf keeps — content chunks only, merged usage, the whole body", async () => {
+    const c = createStreamClient({ baseUrl: base, endpoint: "/chat-mixed", headers: {}, connections: 1, timeoutMs: 5000, capture: "full" });
+    const rec = await c.send({ index: 0, body: "{}", plannedPromptTokens: 1 }, new AbortController().signal);
+    await c.close();
+    expect(rec.error).toBeNull();
+    expect(rec.chunkTimesMs).toHaveLength(5); // kneepoint's (vLLM's) token-bearing chunks: every non-empty choices
+    const cap = rec.capture!;
+    expect(cap.contentTexts).toEqual(["x", "y"]); // role, reasoning and tool-call deltas are not content
+    expect(cap.contentTimesMs).toHaveLength(2);
+    expect(cap.contentChunks[0]).toBe(JSON.stringify({ choices: [{ index: 0, delta: { content: "x" } }] }));
+    expect(cap.usage).toEqual({ prompt_tokens: 4, completion_tokens: 5, total_tokens: 9 }); // later usage wins, keys merged
+    expect(cap.body.endsWith("data: [DONE]\n\n")).toBe(true);
+    expect(cap.complete).toBe(true);
+  });
+
+  it("capture: reads on past a malformed chunk and an error event; keeps an error body whole; parses a non-SSE 200", async () => {
+    const send = async (path: string) => {
+      const c = createStreamClient({ baseUrl: base, endpoint: path, headers: {}, connections: 1, timeoutMs: 5000, capture: "full" });
+      try {
+        return await c.send({ index: 0, body: "{}", plannedPromptTokens: 1 }, new AbortController().signal);
+      } finally {
+        await c.close();
+      }
+    };
+    const malformed = await send("/malformed");
+    expect(malformed.error?.reason).toBe("malformed-chunk"); // kneepoint's verdict is kept
+    expect(malformed.capture!.complete).toBe(true);
+    const streamError = await send("/stream-error");
+    expect(streamError.capture!.contentTexts).toEqual(["a"]);
+    const long = await send("/http400-long");
+    expect(long.error?.message.length).toBeLessThan(300);
+    expect(long.capture!.body).toBe(JSON.stringify({ error: { message: "m".repeat(1000) } }));
+    const plain = await send("/plain-200");
+    expect(plain.error?.reason).toBe("not-a-stream");
+    expect(plain.capture!.contentTexts).toEqual(["a"]);
+    expect(plain.capture!.body.length).toBeGreaterThan(2000);
+    const cut = await send("/disconnect");
+    expect(cut.error?.reason).toBe("disconnect");
+    expect(cut.capture!.complete).toBe(false);
+    expect(cut.capture!.body).toBe(chunk("a"));
+  });
+
+  it("no capture unless asked (the sweep's records carry none); \"text\" keeps no raw stream", async () => {
+    expect((await sendOnce("/ok")).capture).toBeUndefined();
+    const c = createStreamClient({ baseUrl: base, endpoint: "/ok", headers: {}, connections: 1, timeoutMs: 5000, capture: "text" });
+    const rec = await c.send({ index: 0, body: "{}", plannedPromptTokens: 1 }, new AbortController().signal);
+    await c.close();
+    expect(rec.capture).toMatchObject({ body: "", contentChunks: [], contentTexts: ["a", "b"], complete: true });
+  });
+
   it("times chat from the role-only opening chunk, as vllm bench serve does, but counts only content as text", async () => {
     const rec = await sendOnce("/chat-ok");
     expect(rec.error).toBeNull();
@@ -111,6 +186,20 @@ describe("streaming client", () => {
     expect(rec.error?.reason).toBe(reason);
     expect(rec.error?.message).toMatch(message);
     if (reason === "http") expect(rec.error?.status).toBeGreaterThanOrEqual(400);
+  });
+
+  it("behind LiteLLM: reads usage from a chunk that keeps a choice, and a bare choice is not a token", async () => {
+    const rec = await sendOnce("/litellm");
+    expect(rec.error).toBeNull();
+    expect(rec.chunkTimesMs).toHaveLength(2); // "a", "b"; not the finish chunk, not the usage chunk
+    expect(rec.textChunks).toBe(2);
+    expect(rec.promptTokens).toBe(7);
+    expect(rec.completionTokens).toBe(2);
+    const chat = await sendOnce("/litellm-chat");
+    expect(chat.error).toBeNull();
+    expect(chat.chunkTimesMs).toHaveLength(2); // the role chunk (vLLM's definition) and "x"; `delta: {}` is no token
+    expect(chat.textChunks).toBe(1);
+    expect(chat.completionTokens).toBe(1);
   });
 
   it("times out a stalled stream, and calls a run-stop cancellation 'aborted'", async () => {

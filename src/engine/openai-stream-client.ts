@@ -4,11 +4,14 @@
  * one performance.now(), the SSE split, and JSON.parse of each event — nothing else.
  *
  * Timing follows `vllm bench serve` (research/vllm-bench.md §1.4): send time is taken just before the request
- * is written; a token-bearing chunk is any event whose `choices` is non-empty — for chat this includes vLLM's
- * role-only opening chunk (`delta: {role: "assistant", content: ""}`), so chat TTFT is taken at that chunk and
- * each chat request's first ITL sample is the short gap to the first content chunk, exactly as vLLM measures;
- * the usage chunk (`choices: []`) and `[DONE]` are not token events. A request succeeds iff HTTP 200 and at
- * least one token-bearing chunk arrived; every failure is kept with its reason.
+ * is written; a token-bearing chunk is any event whose first choice carries a token (completion `text`, or a chat
+ * `delta` with any field) — for chat this includes vLLM's role-only opening chunk (`delta: {role: "assistant",
+ * content: ""}`), so chat TTFT is taken at that chunk and each chat request's first ITL sample is the short gap to
+ * the first content chunk, exactly as vLLM measures; the usage chunk (`choices: []`) and `[DONE]` are not token
+ * events. One deliberate difference from `vllm bench serve`, which counts every non-empty `choices`: a proxy's bare
+ * choice (LiteLLM's finish chunk `{finish_reason, index}` and its usage chunk, which keeps `[{index: 0}]`) is not a
+ * token, and `usage` is read from whichever chunk carries it. A request succeeds iff HTTP 200 and at least one
+ * token-bearing chunk arrived; every failure is kept with its reason.
  *
  * Non-streamed requests (`streaming: false`, inference-perf's `api.streaming: false`): the whole JSON response is
  * read and its arrival — the time of the body's last network chunk — is recorded as the request's one
@@ -19,6 +22,13 @@
  * Errors are classified as for streams: non-200 → "http"; a body that is not JSON → "malformed-chunk"; an
  * `error` object → "stream-error"; no `choices` → "empty-stream".
  *
+ * Capture (`capture: true`, `kneepoint run` only, for inference-perf's report files): the record also keeps what
+ * inference-perf's client keeps (request-record.ts ResponseCapture): the whole body, each content-bearing chunk's
+ * time, data and text, and the merged `usage`. And it reads the way inference-perf reads: a malformed chunk or an
+ * `error` event does not end the request (the record still carries it as its error), a 200 whose content-type is
+ * not text/event-stream is read to its end and parsed as SSE all the same, and an error body is kept whole.
+ * `capture.complete` says the body was read to its end (or to `[DONE]`): inference-perf's success, whatever the chunks.
+ *
  * Transport: node:http(s) with a keep-alive Agent of `connections` sockets, not undici: undici waits one
  * event-loop turn before writing a request on a reused socket (client-h1.js), which showed as extra TTFT at
  * concurrency 256 in one-off profiling during development (not a repo benchmark; `npm run bench:engine` compares
@@ -27,7 +37,7 @@
  */
 import http from "node:http";
 import https from "node:https";
-import { newRequestRecord, type RequestError, type RequestRecord } from "./request-record.ts";
+import { newRequestRecord, type RequestError, type RequestRecord, type ResponseCapture } from "./request-record.ts";
 import { createSseParser } from "./sse-parser.ts";
 import { scrubSecrets } from "../redact.ts";
 
@@ -53,11 +63,16 @@ export interface StreamClientOptions {
   timeoutMs: number;
   /** false: the body asks for `stream: false` and the answer is one JSON document (default true). */
   streaming?: boolean;
+  /**
+   * Record `rec.capture` for inference-perf's reports (see the header): "full" keeps the streamed body and each
+   * content chunk's JSON too (per-request reports), "text" only the chunk texts, times, usage and error bodies.
+   */
+  capture?: "full" | "text";
 }
 
 /** The fields read from a chunk or from a whole non-streamed response (same shape, `choices[0].text`/`message`). */
 interface ChunkJson {
-  choices?: Array<{ text?: string | null; delta?: { content?: string | null }; message?: { content?: string | null } }>;
+  choices?: Array<{ text?: string | null; delta?: { content?: string | null } | null; message?: { content?: string | null } | null }>;
   usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
   error?: { message?: string } | string;
 }
@@ -99,21 +114,56 @@ function serverError(error: NonNullable<ChunkJson["error"]>): RequestError {
   return { reason: "stream-error", message: excerpt(typeof error === "string" ? error : (error.message ?? JSON.stringify(error))) };
 }
 
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** inference-perf's `parse_sse_stream` on one parsed event: usage merged, a content-bearing chunk recorded. */
+function captureEvent(data: string, json: ChunkJson, capture: ResponseCapture, t: number, keepChunk: boolean): void {
+  if (!isPlainObject(json)) return;
+  const usage = isPlainObject(json.usage) ? json.usage : isPlainObject((json as { message?: { usage?: unknown } }).message?.usage) ? (json as { message: { usage: Record<string, unknown> } }).message.usage : null;
+  if (usage) capture.usage = { ...(capture.usage ?? {}), ...usage };
+  const c = Array.isArray(json.choices) ? json.choices[0] : undefined;
+  if (!isPlainObject(c)) return;
+  const text = typeof c.text === "string" && c.text !== "" ? c.text : isPlainObject(c.delta) && typeof c.delta.content === "string" ? c.delta.content : "";
+  if (text === "") return;
+  capture.contentTimesMs.push(t);
+  if (keepChunk) capture.contentChunks.push(data);
+  capture.contentTexts.push(text);
+}
+
+type Choice = NonNullable<ChunkJson["choices"]>[number];
+
+/**
+ * A choice that carries a token: completion `text` (a string, even empty), or a chat `delta` with any field (vLLM's
+ * role-only opening chunk included, as `vllm bench serve` counts it). A proxy's bare choice — LiteLLM's finish chunk
+ * `{"finish_reason": "length", "index": 0}` or its usage chunk's `{"index": 0, "delta": {}}` — carries none; `vllm
+ * bench serve` would count those as token events (two extra ~0 ms ITL samples per request behind LiteLLM).
+ */
+function isTokenChoice(c: Choice | null | undefined): c is Choice {
+  if (c === null || typeof c !== "object") return false;
+  if (typeof c.text === "string") return true;
+  return c.delta !== null && typeof c.delta === "object" && Object.keys(c.delta).length > 0;
+}
+
 /** Applies one SSE data payload to the record; returns an error that ends the request, or null. */
-function applyEvent(data: string, rec: RequestRecord, t: number): RequestError | null {
+function applyEvent(data: string, rec: RequestRecord, t: number, keep = false): RequestError | null {
   let json: ChunkJson;
   try {
     json = JSON.parse(data) as ChunkJson;
   } catch {
     return { reason: "malformed-chunk", message: excerpt(`not JSON: ${data}`) };
   }
+  if (rec.capture) captureEvent(data, json, rec.capture, t, keep);
+  // Usage is read from whichever chunk carries it: vLLM's usage chunk has `choices: []`, LiteLLM's keeps a choice.
+  if (json.usage) applyUsage(json.usage, rec);
   const choices = json.choices;
   if (choices && choices.length > 0) {
-    rec.chunkTimesMs.push(t);
-    const c = choices[0]!;
-    if (c.text ?? c.delta?.content) rec.textChunks++;
+    const c = choices[0];
+    if (isTokenChoice(c)) {
+      rec.chunkTimesMs.push(t);
+      if (c.text ?? c.delta?.content) rec.textChunks++;
+    }
   } else if (json.usage) {
-    applyUsage(json.usage, rec);
+    // vLLM's usage chunk: not a token event.
   } else if (json.error !== undefined) {
     return serverError(json.error);
   } else if (!Array.isArray(choices)) {
@@ -131,6 +181,7 @@ function applyJsonResponse(body: string, rec: RequestRecord, t: number): Request
     return { reason: "malformed-chunk", message: excerpt(`response body is not JSON: ${body}`) };
   }
   if (json === null || typeof json !== "object") return { reason: "malformed-chunk", message: excerpt(`response body is not a JSON object: ${body}`) };
+  if (rec.capture) captureJsonResponse(json, rec.capture, t);
   if (json.usage) applyUsage(json.usage, rec);
   if (json.error !== undefined && json.error !== null) return serverError(json.error);
   const choices = json.choices;
@@ -143,6 +194,25 @@ function applyJsonResponse(body: string, rec: RequestRecord, t: number): Request
   return null;
 }
 
+/** inference-perf's non-streamed `process_response`: usage, and the answer's text (completion: choices[0].text; chat: every message). */
+function captureJsonResponse(json: ChunkJson, capture: ResponseCapture, t: number): void {
+  if (isPlainObject(json.usage)) capture.usage = json.usage;
+  const choices = Array.isArray(json.choices) ? json.choices : [];
+  if (choices.length === 0) {
+    capture.noChoices = true;
+    return;
+  }
+  const first = choices[0];
+  const text =
+    isPlainObject(first) && "text" in first
+      ? String(first.text ?? "")
+      : choices.map((c) => (isPlainObject(c) && isPlainObject(c.message) && typeof c.message.content === "string" ? c.message.content : "")).join("");
+  capture.contentTimesMs.push(t);
+  capture.contentTexts.push(text);
+}
+
+const newCapture = (): ResponseCapture => ({ body: "", contentTimesMs: [], contentChunks: [], contentTexts: [], usage: null, complete: false });
+
 export function createStreamClient(opts: StreamClientOptions): StreamClient {
   const url = new URL(opts.baseUrl);
   const secure = url.protocol === "https:";
@@ -151,6 +221,8 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
   const path = url.pathname.replace(/\/+$/, "") + opts.endpoint;
   const baseHeaders = buildRequestHeaders(opts);
   const streaming = opts.streaming !== false;
+  const capturing = opts.capture !== undefined;
+  const keepRaw = opts.capture === "full";
   const inFlight = new Set<InFlight>();
   /** Responses whose [DONE] arrived but that the server has not ended yet: cut by the same scan after a grace. */
   const lingering = new Map<http.IncomingMessage, number>();
@@ -176,8 +248,13 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
   function send(req: PreparedRequest, runSignal: AbortSignal): Promise<RequestRecord> {
     watch(runSignal);
     const rec = newRequestRecord(req.index, req.plannedPromptTokens, Date.now());
+    const capture = capturing ? (rec.capture = newCapture()) : null;
     return new Promise<RequestRecord>((resolve) => {
       let settled = false;
+      /** Capture: the streamed body so far (kept when a timeout or a cut ends the request, as inference-perf keeps it). */
+      const bodyParts: Buffer[] = [];
+      let bodyBytes = 0;
+      let captureEnded = false;
       let gotResponse = false;
       let request!: http.ClientRequest; // assigned below, before anything can cancel
       const entry: InFlight = {
@@ -191,6 +268,7 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
         if (settled) return;
         settled = true;
         rec.endMs = performance.now();
+        if (capture && !captureEnded && bodyBytes > 0) capture.body = scrubSecrets(Buffer.concat(bodyParts, bodyBytes).toString("utf8"), secrets);
         inFlight.delete(entry);
         if (error) error.message = scrubSecrets(error.message, secrets);
         rec.error = error ?? (rec.chunkTimesMs.length === 0 ? { reason: "empty-stream", message: "HTTP 200 but no token-bearing chunk arrived" } : null);
@@ -207,16 +285,24 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
           if (res.statusCode !== 200) {
             let body = "";
             res.setEncoding("utf8");
+            const keep = capture ? MAX_JSON_BYTES : 4 * EXCERPT;
             res.on("data", (d: string) => {
-              if (body.length < 4 * EXCERPT) body += d;
+              if (body.length < keep) body += d;
             });
-            res.on("end", () => finish({ reason: "http", status: res.statusCode ?? 0, message: excerpt(`HTTP ${res.statusCode}: ${body}`) }));
+            res.on("end", () => {
+              if (capture) {
+                capture.body = scrubSecrets(body, secrets);
+                capture.complete = true;
+              }
+              finish({ reason: "http", status: res.statusCode ?? 0, message: excerpt(`HTTP ${res.statusCode}: ${body}`) });
+            });
             res.on("error", () => finish({ reason: "http", status: res.statusCode ?? 0, message: excerpt(`HTTP ${res.statusCode}: ${body}`) }));
             return;
           }
           if (!streaming) return readJsonResponse(res);
           const contentType = String(res.headers["content-type"] ?? "");
-          if (!contentType.includes("text/event-stream")) {
+          const notSse = !contentType.includes("text/event-stream");
+          if (notSse && !capture) {
             // A server that ignored stream:true (JSON), or an auth proxy's login page: say so, don't buffer it.
             let body = "";
             res.setEncoding("utf8");
@@ -232,9 +318,26 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
           }
           const parser = createSseParser();
           let doneSeen = false;
+          /** Capture: the first malformed chunk or error event, reported when the response ends (inference-perf reads on). */
+          let softError: RequestError | null = null;
+          const endCapture = (complete: boolean) => {
+            if (!capture || captureEnded) return;
+            captureEnded = true;
+            capture.body = scrubSecrets(Buffer.concat(bodyParts, bodyBytes).toString("utf8"), secrets);
+            capture.complete = complete;
+          };
+          const notAStream = (): RequestError => ({
+            reason: "not-a-stream",
+            status: 200,
+            message: excerpt(`HTTP 200 with content-type "${contentType || "none"}", not text/event-stream: ${capture?.body ?? ""}`),
+          });
           res.on("data", (chunk: Buffer) => {
             if (settled || doneSeen) return;
             const t = performance.now();
+            if (capture && (keepRaw || notSse) && bodyBytes < MAX_JSON_BYTES) {
+              bodyParts.push(chunk);
+              bodyBytes += chunk.length;
+            }
             for (const data of parser.push(chunk)) {
               if (data === "[DONE]") {
                 // The answer is complete. The request settles when the response ends (normally at once, which
@@ -243,16 +346,19 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
                 // still counts as a success.
                 doneSeen = true;
                 lingering.set(res, performance.now() + DONE_GRACE_MS);
+                endCapture(true);
                 return;
               }
-              const err = applyEvent(data, rec, t);
-              if (err) {
+              const err = applyEvent(data, rec, t, keepRaw);
+              if (err && capture) softError ??= err;
+              else if (err) {
                 finish(err);
                 res.destroy();
                 return;
               }
             }
             if (parser.pending() > MAX_PENDING_BYTES) {
+              endCapture(false);
               finish({ reason: "malformed-chunk", message: `no event boundary in ${MAX_PENDING_BYTES} bytes: not an SSE stream` });
               res.destroy();
             }
@@ -260,16 +366,24 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
           res.on("end", () => {
             // "data: [DONE]" followed by a single newline still ends the answer.
             lingering.delete(res);
+            if (!doneSeen) endCapture(true);
             const tail = doneSeen ? [] : parser.push(Buffer.from("\n"));
-            if (doneSeen || tail.includes("[DONE]") || parser.pending() === 0) finish(null);
-            else finish({ reason: "disconnect", message: "stream ended inside an event" });
+            if (notSse) finish(notAStream());
+            else if (doneSeen || tail.includes("[DONE]") || parser.pending() === 0) finish(softError);
+            else finish(softError ?? { reason: "disconnect", message: "stream ended inside an event" });
           });
           res.on("close", () => {
             lingering.delete(res);
-            if (doneSeen) finish(null);
-            else if (!res.complete) finish({ reason: "disconnect", message: "connection closed mid-stream" });
+            if (doneSeen) finish(softError);
+            else if (!res.complete) {
+              endCapture(false);
+              finish({ reason: "disconnect", message: "connection closed mid-stream" });
+            }
           });
-          res.on("error", (err: NodeJS.ErrnoException) => finish({ reason: "disconnect", message: excerpt([err.code, err.message].filter(Boolean).join(": ")) }));
+          res.on("error", (err: NodeJS.ErrnoException) => {
+            endCapture(false);
+            finish({ reason: "disconnect", message: excerpt([err.code, err.message].filter(Boolean).join(": ")) });
+          });
         },
       );
       function readJsonResponse(res: http.IncomingMessage): void {
@@ -290,6 +404,10 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
         res.on("end", () => {
           if (settled) return;
           const body = Buffer.concat(parts, bytes).toString("utf8");
+          if (capture) {
+            capture.body = scrubSecrets(body, secrets);
+            capture.complete = true;
+          }
           finish(applyJsonResponse(body, rec, lastDataMs || performance.now()));
         });
         res.on("close", () => {

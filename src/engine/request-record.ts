@@ -50,6 +50,34 @@ export interface RequestRecord {
   endMs?: number;
   /** null when the request succeeded (HTTP 200 and at least one token-bearing chunk). */
   error: RequestError | null;
+  /** What inference-perf's reports need beyond the timings; only when the client was asked to capture (`capture`). */
+  capture?: ResponseCapture;
+}
+
+/**
+ * The response as inference-perf's client keeps it (kubernetes-sigs/inference-perf apis/streaming_parser.py
+ * `parse_sse_stream`, openai_client.py `response_content`), recorded by `kneepoint run` only: `kneepoint sweep`
+ * never pays for it. A chunk is content-bearing when `choices[0].text` or `choices[0].delta.content` is a
+ * non-empty string: the chat role-only chunk, empty text, reasoning and tool-call deltas are not.
+ */
+export interface ResponseCapture {
+  /**
+   * The whole response body as received: the SSE text (capture "full" only, else ""), the JSON document, the
+   * error body, or a 200 that was not an event stream (never cut).
+   */
+  body: string;
+  /** Monotonic ms of each content-bearing chunk (inference-perf's `chunk_times`). */
+  contentTimesMs: number[];
+  /** The SSE data string of each content-bearing chunk (`response_chunks`); streamed answers, capture "full" only. */
+  contentChunks: string[];
+  /** The text each content-bearing chunk carried; for a non-streamed answer, its one text. */
+  contentTexts: string[];
+  /** Every `usage` object of the answer merged in arrival order (`server_usage`), or null when there was none. */
+  usage: Record<string, unknown> | null;
+  /** The body was read to its end (or to `[DONE]`): inference-perf's success for a 200, whatever the chunks held. */
+  complete: boolean;
+  /** A non-streamed answer whose `choices` were missing or empty (inference-perf then records no response metrics). */
+  noChoices?: boolean;
 }
 
 /** A record before its request is sent: nothing measured yet. The one constructor every client and test uses. */

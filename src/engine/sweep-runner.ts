@@ -14,6 +14,7 @@ import { runClosedLoop } from "./closed-loop.ts";
 import type { RequestRecord } from "./request-record.ts";
 import { summarizeStep, type StepResult } from "../metrics/summarize-step.ts";
 import { EnvironmentError, KneepointError } from "../errors.ts";
+import { everyRequestRefusedCredentials } from "./auth-failure.ts";
 
 export interface StepOutcome {
   step: PlannedStep;
@@ -49,6 +50,8 @@ export interface SweepRunOptions {
 export interface SweepRunResult {
   steps: StepOutcome[];
   partial: boolean;
+  /** True when the run stopped after a step whose every request was refused on credentials (auth-failure.ts). */
+  credentialsRefused: boolean;
 }
 
 /** A step's serialized requests: the unmeasured warmup ones first in the prompt set, then the measured ones. */
@@ -159,6 +162,10 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepRunResult> {
     steps.push(outcome);
     await opts.events?.onStepEnd?.(outcome);
     if (outcome.partial) break;
+    // The same key would be refused at every later step: stop after the first one that shows it.
+    if (everyRequestRefusedCredentials(outcome.records)) {
+      return { steps, partial: steps.length < opts.plan.steps.length, credentialsRefused: true };
+    }
   }
-  return { steps, partial: opts.stop.aborted || steps.length < opts.plan.steps.length };
+  return { steps, partial: opts.stop.aborted || steps.length < opts.plan.steps.length, credentialsRefused: false };
 }

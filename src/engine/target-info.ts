@@ -4,6 +4,7 @@
  * vLLM only). Unreachable targets become EnvironmentErrors that say what to run next.
  */
 import { EnvironmentError, UsageError } from "../errors.ts";
+import { authFailureHint, authFailureOf, describeAuthFailure, sendsCredentials } from "./auth-failure.ts";
 
 export interface TargetInfo {
   model: string;
@@ -20,18 +21,18 @@ export interface TargetInfo {
   servedModels: string[];
 }
 
-async function getJson(url: string, headers: Record<string, string>): Promise<{ status: number; json: unknown }> {
+async function getJson(url: string, headers: Record<string, string>): Promise<{ status: number; json: unknown; text: string }> {
   const res = await fetch(url, { headers, signal: AbortSignal.timeout(15_000) });
   const text = await res.text();
   try {
-    return { status: res.status, json: JSON.parse(text) as unknown };
+    return { status: res.status, json: JSON.parse(text) as unknown, text };
   } catch {
-    return { status: res.status, json: null };
+    return { status: res.status, json: null, text };
   }
 }
 
 export async function readTargetInfo(baseUrl: string, headers: Record<string, string>, model: string | undefined): Promise<TargetInfo> {
-  let models: { status: number; json: unknown };
+  let models: { status: number; json: unknown; text: string };
   try {
     models = await getJson(`${baseUrl}/v1/models`, headers);
   } catch (err) {
@@ -42,9 +43,9 @@ export async function readTargetInfo(baseUrl: string, headers: Record<string, st
       { cause: err },
     );
   }
-  if (models.status === 401 || models.status === 403) {
-    throw new EnvironmentError(`${baseUrl}/v1/models answered ${models.status}: the target wants credentials`, "pass --api-key or set OPENAI_API_KEY");
-  }
+  // A refused key stops the run here, before any load: every request would be refused the same way.
+  const refused = authFailureOf(models.status, models.text);
+  if (refused) throw new EnvironmentError(describeAuthFailure(refused, `${baseUrl}/v1/models`), authFailureHint(sendsCredentials(headers)));
   const data = (models.json as { data?: Array<{ id?: unknown; root?: unknown }> } | null)?.data;
   const served = Array.isArray(data) ? data.map((m) => m.id).filter((id): id is string => typeof id === "string") : [];
   const first = Array.isArray(data) ? data[0] : undefined;

@@ -51,9 +51,14 @@ async function download(url: string, token: string | undefined): Promise<string 
   return res.text();
 }
 
-async function fetchFromHub(modelId: string, env: NodeJS.ProcessEnv): Promise<string> {
+/** The cached tokenizer.json of a Hub id (present once downloaded). */
+export function cachedHubTokenizerFile(modelId: string, env: NodeJS.ProcessEnv): string {
   const cacheRoot = env.KNEEPOINT_CACHE_DIR ?? join(homedir(), ".cache", "kneepoint", "tokenizers");
-  const dir = join(cacheRoot, modelId.replace(/[^A-Za-z0-9._-]+/g, "--"));
+  return join(cacheRoot, modelId.replace(/[^A-Za-z0-9._-]+/g, "--"), "tokenizer.json");
+}
+
+async function fetchFromHub(modelId: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const dir = dirname(cachedHubTokenizerFile(modelId, env));
   if (existsSync(join(dir, "tokenizer.json"))) return dir;
   const endpoint = (env.HF_ENDPOINT ?? "https://huggingface.co").replace(/\/+$/, "");
   const token = env.HF_TOKEN ?? env.HUGGING_FACE_HUB_TOKEN;

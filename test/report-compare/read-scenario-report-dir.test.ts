@@ -104,6 +104,30 @@ describe("readScenarioReportDir", () => {
     expect(r.stages[0]!.lifecycle.latencyS.itl).toBeNull();
   });
 
+  it("reads inference-perf's NaN; prefers kneepoint_prometheus_report.json's nulls to the zero-filled files, and notes failed queries", async () => {
+    const zeros = { successes: { queue_len: { mean: 0.0 }, num_requests_running: { mean: 0.0 }, kv_cache_usage_percentage: { mean: 0.0, median: 0.0 } } };
+    const dir = tempDir({
+      "stage_0_lifecycle_metrics.json": stage(),
+      "stage_0_prometheus_metrics.json": '{"successes": {"queue_len": {"mean": NaN}, "num_requests_running": {"mean": 2.5}, "kv_cache_usage_percentage": {"mean": -Infinity}}}',
+      "stage_1_lifecycle_metrics.json": stage(),
+      "stage_1_prometheus_metrics.json": zeros,
+      "kneepoint_prometheus_report.json": {
+        prometheus_url: "http://prom:9090/",
+        reports: [
+          {
+            file: "stage_1_prometheus_metrics.json",
+            report: { successes: { queue_len: { mean: null }, num_requests_running: { mean: null }, kv_cache_usage_percentage: { mean: null, median: null } } },
+            queries: [{ field: "queue_length", stat: "avg", status: "failed", error: "Prometheus is unreachable: ECONNREFUSED" }, { field: "kv_cache_usage", stat: "avg", status: "no_series" }],
+          },
+        ],
+      },
+    });
+    const r = await readScenarioReportDir(dir);
+    expect(r.stages[0]!.prometheus).toEqual({ queueLenMean: null, runningMean: 2.5, kvCacheUsage: null });
+    expect(r.stages[1]!.prometheus).toEqual({ queueLenMean: null, runningMean: null, kvCacheUsage: null });
+    expect(r.notes.join("\n")).toContain("**Prometheus at http://prom:9090/ failed 1 of 2 report queries** (Prometheus is unreachable: ECONNREFUSED)");
+  });
+
   it("tells a scenario report directory from anything else", async () => {
     expect(await isScenarioReportDir(H100)).toBe(true);
     expect(await isScenarioReportDir(tempDir({ "summary.json": {}, "step-c1.json": {} }))).toBe(false);

@@ -4,12 +4,13 @@
  * Two short stages are sent with the native client; then every report query runs for the summary and each
  * stage at inference-perf's evaluation times. Checks: every query is accepted by Prometheus, the numbers the
  * simulator's histograms and counters must give come out (within bucket and extrapolation error), and a metric
- * the simulator does not expose is null, not 0.
+ * the simulator does not expose is 0.0 in the inference-perf file (as 0.7.0 writes it) and null in kneepoint's
+ * own kneepoint_prometheus_report.json. Against the real inference-perf: test/prometheus-parity/.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStreamClient } from "../../src/engine/openai-stream-client.ts";
-import type { PrometheusReport, PromSummary } from "../../src/scenarios/report/build-prometheus-report.ts";
-import { collectPrometheusReports, type PrometheusReportOutcome } from "../../src/scenarios/report/collect-prometheus-reports.ts";
+import type { PrometheusReport } from "../../src/scenarios/report/build-prometheus-report.ts";
+import { collectPrometheusReports, KNEEPOINT_PROMETHEUS_FILE, type PrometheusReportOutcome } from "../../src/scenarios/report/collect-prometheus-reports.ts";
 import type { ScenarioRecord, StageRun } from "../../src/scenarios/types.ts";
 import { startSimulator, type RunningSimulator } from "../../src/sim/server.ts";
 import { skipWithoutPrometheus, startPrometheus, type RunningPrometheus } from "../prometheus/start-prometheus.ts";
@@ -60,18 +61,25 @@ afterAll(async () => {
   await sim?.close();
 });
 
-function report(name: string): PrometheusReport | null {
-  const file = outcome.files.find((f) => f.name === name);
-  return file?.kind === "json" ? (file.contents as PrometheusReport) : null;
+type PromSummary = { mean: number; median: number; p90: number; p99: number };
+function report(name: string, o = outcome): PrometheusReport<number> | null {
+  const file = o.files.find((f) => f.name === name);
+  return file?.kind === "json" ? (file.contents as PrometheusReport<number>) : null;
 }
-const summaryOf = (r: PrometheusReport | null, key: string) => r?.successes[key] as PromSummary;
+interface TruthFile {
+  reports: Array<{ file: string; report: PrometheusReport<number | null>; queries: Array<{ status: string; error?: string }> }>;
+  queries: { sent: number; failed: number };
+}
+const truthOf = (o = outcome) => report(KNEEPOINT_PROMETHEUS_FILE, o) as unknown as TruthFile;
+const summaryOf = (r: PrometheusReport<number> | null, key: string) => r?.successes[key] as PromSummary;
 
 describe.skipIf(SKIP)("Prometheus report against a real Prometheus", () => {
   it("writes the summary and one file per stage; Prometheus accepts every query", () => {
     if (process.env.SHOW_REPORT === "1") console.log(JSON.stringify(report("stage_1_prometheus_metrics"), null, 1));
     expect(outcome.failure).toBeNull();
     expect(outcome.warnings).toEqual([]);
-    expect(outcome.files.map((f) => f.name)).toEqual(["summary_prometheus_metrics", "stage_0_prometheus_metrics", "stage_1_prometheus_metrics"]);
+    expect(outcome.files.map((f) => f.name)).toEqual(["summary_prometheus_metrics", "stage_0_prometheus_metrics", "stage_1_prometheus_metrics", KNEEPOINT_PROMETHEUS_FILE]);
+    expect(truthOf().queries.failed).toBe(0);
   });
 
   it("counts each stage's requests (increase() extrapolates to the window's edges: at or above the truth)", () => {
@@ -107,23 +115,37 @@ describe.skipIf(SKIP)("Prometheus report against a real Prometheus", () => {
     expect(s.queue_len).toEqual({ mean: 0 });
   });
 
-  it("metrics the simulator does not expose are null, never 0", () => {
+  it("metrics the simulator does not expose: 0.0 in inference-perf's file (as 0.7.0), null in kneepoint's own", () => {
     const s = report("summary_prometheus_metrics")!.successes;
-    expect(s.prefix_cache_hit_percent).toEqual({ mean: null });
-    expect(summaryOf(report("summary_prometheus_metrics"), "time_per_output_token")).toEqual({ mean: null, median: null, p90: null, p99: null });
-    expect(s.num_requests_swapped).toEqual({ mean: null });
-    expect(s.corrupted_requests).toBeNull();
+    expect(s.prefix_cache_hit_percent).toEqual({ mean: 0 });
+    expect(summaryOf(report("summary_prometheus_metrics"), "time_per_output_token")).toEqual({ mean: 0, median: 0, p90: 0, p99: 0 });
+    expect(s.num_requests_swapped).toEqual({ mean: 0 });
+    expect(s.corrupted_requests).toBe(0);
+    const truth = truthOf().reports.find((r) => r.file === "summary_prometheus_metrics.json")!.report.successes;
+    expect(truth.prefix_cache_hit_percent).toEqual({ mean: null });
+    expect(truth.time_per_output_token).toEqual({ mean: null, median: null, p90: null, p99: null });
+    expect(truth.num_requests_swapped).toEqual({ mean: null });
+    expect(truth.corrupted_requests).toBeNull();
+    expect(truth.count).toBe(s.count);
   });
 
-  it("an unreachable Prometheus is one EnvironmentError and no files", async () => {
+  it("an unreachable Prometheus: the files zero-filled as inference-perf writes them, a loud warning, kneepoint's record says why", async () => {
     const down = await collectPrometheusReports(
       stages,
       { url: "http://127.0.0.1:1", server: "vllm", model: MODEL, filters: [], scrapeIntervalS: 1, summary: true, perStage: true },
       { clock: Date.now, sleep },
     );
-    expect(down.files).toEqual([]);
-    expect(down.failure?.kind).toBe("environment");
-    expect(down.failure?.message).toContain("http://127.0.0.1:1");
-    expect(down.failure?.hint).toContain("metrics.prometheus.url");
+    expect(down.failure).toBeNull();
+    expect(down.files.map((f) => f.name)).toEqual(["summary_prometheus_metrics", "stage_0_prometheus_metrics", "stage_1_prometheus_metrics", KNEEPOINT_PROMETHEUS_FILE]);
+    const flat = (o: unknown): unknown[] => (o !== null && typeof o === "object" ? Object.values(o).flatMap(flat) : [o]);
+    expect(flat(report("stage_1_prometheus_metrics", down)!.successes).every((v) => v === 0)).toBe(true);
+    expect(down.warnings).toHaveLength(1);
+    expect(down.warnings[0]).toMatch(/^PROMETHEUS REPORT NOT MEASURED: Prometheus at http:\/\/127\.0\.0\.1:1\/? answered none of the \d+ report queries \(Prometheus is unreachable: [^)]+\)/);
+    expect(down.warnings[0]).toContain("kneepoint_prometheus_report.json");
+    const truth = truthOf(down);
+    expect(truth.queries.failed).toBe(truth.queries.sent);
+    expect(truth.reports.flatMap((r) => r.queries).every((q) => q.status === "failed" && q.error!.includes("Prometheus is unreachable"))).toBe(true);
+    expect(flat(truth.reports[0]!.report.successes).every((v) => v === null || v === 0)).toBe(true);
+    expect(truth.reports[0]!.report.successes.count).toBeNull();
   });
 });

@@ -2,7 +2,7 @@
  * Builds ScenarioRecords for tests: every field a test does not set is the "nothing happened" value of
  * newRequestRecord. Used by the report tests only.
  */
-import { newRequestRecord, type RequestError } from "../../src/engine/request-record.ts";
+import { newRequestRecord, type RequestError, type ResponseCapture } from "../../src/engine/request-record.ts";
 import type { ScenarioRecord } from "../../src/scenarios/types.ts";
 
 export interface RecordSpec {
@@ -18,6 +18,8 @@ export interface RecordSpec {
   /** Default: one per chunk. */
   textChunks?: number;
   error?: RequestError | null;
+  /** What a capturing client kept (`kneepoint run`); unset fields are empty, `complete` defaults to true. */
+  capture?: Partial<ResponseCapture>;
 }
 
 export function scenarioRecord(spec: RecordSpec): ScenarioRecord {
@@ -34,5 +36,8 @@ export function scenarioRecord(spec: RecordSpec): ScenarioRecord {
     stage: spec.stage ?? 0,
     scheduledMs: spec.scheduledMs,
     endMs: spec.endMs,
+    ...(spec.capture
+      ? { capture: { body: "", contentTimesMs: [], contentChunks: [], contentTexts: [], usage: null, complete: true, ...spec.capture } }
+      : {}),
   };
 }

@@ -92,7 +92,7 @@ describe("deterministic simulator → client → lifecycle report", () => {
     const files = buildLifecycleFiles([probe, stage], {
       summary: true, perStage: true, perRequest: true, percentiles: [50], useServerOutputTokens: false, maxErrorMessages: 10, goodput: null,
     });
-    expect(files.map((f) => f.name)).toEqual(["summary_lifecycle_metrics", "stage_0_lifecycle_metrics", "per_request_lifecycle_metrics"]);
+    expect(files.map((f) => f.name)).toEqual(["summary_lifecycle_metrics", "stage_0_lifecycle_metrics", "per_request_lifecycle_metrics", "kneepoint_per_request"]);
     const perRequest = files[2]!.kind === "json" ? (files[2]!.contents as unknown[]) : [];
     expect(perRequest).toHaveLength(REQUESTS); // the sweep probe (stage −1) is not reported
   });

@@ -5,6 +5,7 @@
  * keys that exist are never overwritten, a failing bucket is an EnvironmentError after the local files are
  * written, and a secret never reaches a file or a message.
  */
+import { parse as parseYaml } from "yaml";
 import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,7 +21,18 @@ import { S3RVER_CREDENTIALS, startS3rver } from "./start-s3rver.ts";
 
 const SECRET = "sk-live-abcdef123456";
 const CONFIG_YAML = `api:\n  type: completion\nserver:\n  api_key: ${SECRET}\nreport:\n  request_lifecycle:\n    per_request: true\n`;
-const NAMES = ["summary_lifecycle_metrics.json", "stage_0_lifecycle_metrics.json", "stage_1_lifecycle_metrics.json", "per_request_lifecycle_metrics.json", "config.yaml"];
+// In inference-perf 0.7.0's order: lifecycle files, BR0.2 partials, config.yaml, then validation.json of them all.
+const NAMES = [
+  "summary_lifecycle_metrics.json",
+  "stage_0_lifecycle_metrics.json",
+  "stage_1_lifecycle_metrics.json",
+  "per_request_lifecycle_metrics.json",
+  "kneepoint_per_request.json",
+  "inference-perf.partial.stage_0.yaml",
+  "inference-perf.partial.stage_1.yaml",
+  "config.yaml",
+  "validation.json",
+];
 
 const stage = (index: number, rate: number, t0: number): StageRun => ({
   index,
@@ -139,22 +151,24 @@ describe("writeScenarioReports", () => {
         extraFiles: [{ name: "server_metrics_timeseries", kind: "json", contents: series }],
       }),
     );
-    expect(res.files.slice(NAMES.length - 1, NAMES.length + 1)).toEqual([join(out, "server_metrics_timeseries.json"), join(out, "config.yaml")]);
+    const at = NAMES.indexOf("config.yaml");
+    expect(res.files.slice(at, at + 2)).toEqual([join(out, "server_metrics_timeseries.json"), join(out, "config.yaml")]);
     expect(JSON.parse(readFileSync(join(out, "server_metrics_timeseries.json"), "utf8"))).toEqual(series);
     expect(JSON.parse(await s3Text("runs/series/sim-server_metrics_timeseries.json"))).toEqual(series);
   });
 
-  it("content types: JSON as application/json, the config as text/yaml", async () => {
+  it("content types: every bucket object as application/json, config.yaml too (as inference-perf's s3.py/gcs.py)", async () => {
     expect((await s3Client.send(new HeadObjectCommand({ Bucket: "bench-results", Key: "runs/r1/sim-stage_0_lifecycle_metrics.json" }))).ContentType).toBe("application/json");
-    expect((await s3Client.send(new HeadObjectCommand({ Bucket: "bench-results", Key: "runs/r1/sim-config.yaml" }))).ContentType).toBe("text/yaml");
-    expect(gcs.objects.get("gcs-results/runs/r1/config.yaml")!.contentType).toBe("text/yaml");
+    expect((await s3Client.send(new HeadObjectCommand({ Bucket: "bench-results", Key: "runs/r1/sim-config.yaml" }))).ContentType).toBe("application/json");
+    expect(gcs.objects.get("gcs-results/runs/r1/config.yaml")!.contentType).toBe("application/json");
   });
 
-  it("the config is stored as given, with the secret scrubbed in every sink", async () => {
+  it("the config is stored with the secret scrubbed in every sink: YAML locally, json.dumps of it in buckets", async () => {
     const localConfig = readFileSync(join(local(), "config.yaml"), "utf8");
     expect(localConfig).toBe(CONFIG_YAML.replace(SECRET, "[redacted]"));
-    expect(await s3Text("runs/r1/sim-config.yaml")).toBe(localConfig);
-    expect(gcs.objects.get("gcs-results/runs/r1/config.yaml")!.body).toBe(localConfig);
+    const asJson = JSON.stringify(parseYaml(localConfig)).replace(/,"/g, ', "').replace(/":/g, '": ');
+    expect(await s3Text("runs/r1/sim-config.yaml")).toBe(asJson);
+    expect(gcs.objects.get("gcs-results/runs/r1/config.yaml")!.body).toBe(asJson);
   });
 
   it("never overwrites a bucket key that exists (as inference-perf), but rewrites local files", async () => {

@@ -45,7 +45,7 @@ describe("Ctrl-C during kneepoint run", () => {
     expect(result.code, result.stderr).toBe(130);
     expect(result.stderr).toMatch(/stopping: no new requests/);
     expect(result.stderr).toMatch(/run stopped by Ctrl-C/);
-    expect(readdirSync(out).sort()).toEqual(["config.yaml", "server_metrics_timeseries.json", "stage_0_lifecycle_metrics.json", "summary_lifecycle_metrics.json"]);
+    expect(readdirSync(out).sort()).toEqual(["config.yaml", "inference-perf.partial.stage_0.yaml", "kneepoint_run.json", "server_metrics_timeseries.json", "stage_0_lifecycle_metrics.json", "summary_lifecycle_metrics.json", "validation.json"]);
     expect(result.stdout).toContain(`charts: not rendered (the run was stopped); \`kneepoint report ${out}\` renders them from the reports`);
     const stage = JSON.parse(readFileSync(join(out, "stage_0_lifecycle_metrics.json"), "utf8")) as { successes: { count: number } };
     expect(stage.successes.count).toBeGreaterThan(0);

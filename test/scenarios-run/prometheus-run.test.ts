@@ -51,6 +51,10 @@ describe.skipIf(SKIP)("kneepoint run with metrics.type: prometheus", () => {
     expect(run.stderr).not.toContain("warning:");
     expect(readdirSync(out()).sort()).toEqual([
       "config.yaml",
+      "inference-perf.partial.stage_0.yaml",
+      "inference-perf.partial.stage_1.yaml",
+      "kneepoint_prometheus_report.json",
+      "kneepoint_run.json",
       "server_metrics_timeseries.json",
       "stage_0_lifecycle_metrics.json",
       "stage_0_prometheus_metrics.json",
@@ -58,6 +62,7 @@ describe.skipIf(SKIP)("kneepoint run with metrics.type: prometheus", () => {
       "stage_1_prometheus_metrics.json",
       "summary_lifecycle_metrics.json",
       "summary_prometheus_metrics.json",
+      "validation.json",
     ]);
   });
 

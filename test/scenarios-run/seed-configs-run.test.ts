@@ -81,7 +81,15 @@ async function bucketKeys(prefix: string): Promise<string[]> {
   return (listed.Contents ?? []).map((o) => o.Key!).sort();
 }
 
-const REPORTS = ["config.yaml", "server_metrics_timeseries.json", "stage_0_lifecycle_metrics.json", "summary_lifecycle_metrics.json"];
+const REPORTS = [
+  "config.yaml",
+  "inference-perf.partial.stage_0.yaml",
+  "kneepoint_run.json",
+  "server_metrics_timeseries.json",
+  "stage_0_lifecycle_metrics.json",
+  "summary_lifecycle_metrics.json",
+  "validation.json",
+];
 
 describe("the seeds' inference-perf configs, unmodified but for time and addresses", () => {
   it("seed 000 (chat + synthetic, mistral-7b, S3 path with {timestamp}): local reports and the same files in the bucket", async () => {

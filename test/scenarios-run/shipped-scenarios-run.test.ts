@@ -52,8 +52,15 @@ async function runScenario(name: string, sets: string[], target: SimProcess = si
 /** The files and keys inference-perf writes, for a run of `stages` stages. */
 function checkReports(out: string, stages: number, opts: { perRequest?: boolean; target?: SimProcess } = {}) {
   const files = readdirSync(out).sort();
-  const expected = ["config.yaml", "server_metrics_timeseries.json", "summary_lifecycle_metrics.json", ...Array.from({ length: stages }, (_, i) => `stage_${i}_lifecycle_metrics.json`)];
-  if (opts.perRequest) expected.push("per_request_lifecycle_metrics.json");
+  const expected = [
+    "config.yaml",
+    "kneepoint_run.json",
+    "server_metrics_timeseries.json",
+    "summary_lifecycle_metrics.json",
+    "validation.json",
+    ...Array.from({ length: stages }, (_, i) => [`stage_${i}_lifecycle_metrics.json`, `inference-perf.partial.stage_${i}.yaml`]).flat(),
+  ];
+  if (opts.perRequest) expected.push("per_request_lifecycle_metrics.json", "kneepoint_per_request.json"); // the second is kneepoint's own
   expect(files).toEqual(expected.sort());
   const summary = readJson(out, "summary_lifecycle_metrics.json");
   expect(summary.failures.count).toBe(0);
@@ -156,7 +163,7 @@ describe("kneepoint run --no-server-metrics", () => {
   it("reads no server metrics and writes no time series", async () => {
     const { out, run } = await runScenario("baseline", ["load.stages[0].duration=1"], sim, ["--no-server-metrics"]);
     expect(run.stderr).toContain("server time series: off (--no-server-metrics)");
-    expect(readdirSync(out).sort()).toEqual(["config.yaml", "stage_0_lifecycle_metrics.json", "summary_lifecycle_metrics.json"]);
+    expect(readdirSync(out).sort()).toEqual(["config.yaml", "inference-perf.partial.stage_0.yaml", "kneepoint_run.json", "stage_0_lifecycle_metrics.json", "summary_lifecycle_metrics.json", "validation.json"]);
   });
 });
 

@@ -36,7 +36,10 @@ export function registerRunCommand(program: Command, deps: { io?: () => CliIo } 
     .option("--no-server-metrics", "do not read the server's queue and KV cache over time (no /metrics scrape, no Prometheus range queries)")
     .addHelpText(
       "after",
-      "\nExit codes: 0 ok, 2 invalid config, 3 target or storage unreachable,\n130 interrupted (partial reports saved).\n\n" +
+      "\nThe target's API key is the config's server.api_key, or OPENAI_API_KEY when the config has none (the\n" +
+        "bench-target-auth Secret in the cluster); it is never written to the reports. A key the target refuses\n" +
+        "(401, 403, LiteLLM's no_db_connection) stops the run after the first requests.\n" +
+        "\nExit codes: 0 ok, 2 invalid config, 3 target or storage unreachable or the key refused,\n130 interrupted (partial reports saved).\n\n" +
         "Examples:\n" +
         "  kneepoint run -c benchmarks/scenarios/baseline.yaml --dry-run\n" +
         "  kneepoint run -c benchmarks/scenarios/saturation.yaml \\\n" +

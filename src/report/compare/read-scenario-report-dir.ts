@@ -3,16 +3,22 @@
  * them): every `stage_N_lifecycle_metrics.json` (required, at least one), the summary, the Prometheus files
  * when present, config.yaml for the run's labels, and `server_metrics_timeseries.json` when the run has
  * one. A directory that is none of this is a UsageError that names it and says what is missing.
+ * Where kneepoint's `kneepoint_prometheus_report.json` is present, its Prometheus numbers are used instead of the
+ * inference-perf files' (which hold 0.0 for what was not measured), and its failed queries become notes.
+ * Python's bare NaN / Infinity (inference-perf writes them when Prometheus answers NaN) are read as null.
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import type { z } from "zod";
+import { z } from "zod";
 import { UsageError } from "../../errors.ts";
 import { describeScenarioConfig, UNKNOWN } from "./describe-scenario-config.ts";
+import { KNEEPOINT_RUN_FILE } from "../../scenarios/storage/report-file.ts";
 import { lifecycleFromFile, prometheusFromFile, timeseriesFromFile } from "./from-report-files.ts";
 import {
   CONFIG_FILE,
+  KNEEPOINT_PROMETHEUS_FILE,
+  kneepointPrometheusFileSchema,
   lifecycleFileSchema,
   prometheusFileSchema,
   STAGE_LIFECYCLE_FILE,
@@ -22,6 +28,7 @@ import {
   TIMESERIES_FILE,
   timeseriesFileSchema,
 } from "./scenario-report-files.ts";
+import type { KneepointPrometheusFile } from "./scenario-report-files.ts";
 import type { RunDescription, ScenarioReport, ScenarioStage } from "./scenario-report.ts";
 
 const FORMAT_HINT = "the file does not have inference-perf's report keys (research/inference-perf.md §2.2); was it written by another tool?";
@@ -56,15 +63,18 @@ export async function readScenarioReportDir(dir: string): Promise<ScenarioReport
   }
   const notes: string[] = [];
   const description = await readDescription(dir, notes);
+  const truth = await readOptionalJson(join(dir, KNEEPOINT_PROMETHEUS_FILE), kneepointPrometheusFileSchema);
+  if (truth) notes.push(...prometheusNotes(dir, truth));
+  const readProm = async (name: string) => truth?.reports.find((r) => r.file === name)?.report ?? (await readOptionalJson(join(dir, name), prometheusFileSchema));
   const stages: ScenarioStage[] = [];
   for (const f of files) {
     const lifecycle = lifecycleFromFile(await readJsonFile(join(dir, f.name), lifecycleFileSchema));
-    const prom = await readOptionalJson(join(dir, stagePrometheusFile(f.index)), prometheusFileSchema);
+    const prom = await readProm(stagePrometheusFile(f.index));
     stages.push({ index: f.index, lifecycle, prometheus: prom ? prometheusFromFile(prom) : null });
   }
   const summaryFile = await readOptionalJson(join(dir, SUMMARY_LIFECYCLE_FILE), lifecycleFileSchema);
   if (!summaryFile) notes.push(`${dir}: no ${SUMMARY_LIFECYCLE_FILE}; its row of the summary table is empty`);
-  const summaryProm = await readOptionalJson(join(dir, SUMMARY_PROMETHEUS_FILE), prometheusFileSchema);
+  const summaryProm = await readProm(SUMMARY_PROMETHEUS_FILE);
   const series = await readOptionalJson(join(dir, TIMESERIES_FILE), timeseriesFileSchema, TIMESERIES_HINT);
   return {
     dir,
@@ -77,6 +87,30 @@ export async function readScenarioReportDir(dir: string): Promise<ScenarioReport
   };
 }
 
+/** The Prometheus report's failed queries, said loudly: the inference-perf files hold 0.0 for them. */
+function prometheusNotes(dir: string, truth: KneepointPrometheusFile): string[] {
+  const queries = truth.reports.flatMap((r) => r.queries);
+  const failed = queries.filter((q) => q.status === "failed");
+  if (failed.length === 0) return [];
+  const where = truth.prometheus_url ? ` at ${truth.prometheus_url}` : "";
+  const errors = [...new Set(failed.map((q) => (q.error ?? "no error recorded").replace(/^not sent: /, "")))];
+  const what = failed.length === queries.length ? `answered none of the ${queries.length} report queries` : `failed ${failed.length} of ${queries.length} report queries`;
+  return [
+    `**Prometheus${where} ${what}** (${errors.slice(0, 3).join("; ")}${errors.length > 3 ? "; …" : ""}): the *_prometheus_metrics.json files in ${dir} hold 0.0 for them, as inference-perf writes them; here they are not measured (empty). Details: ${KNEEPOINT_PROMETHEUS_FILE}.`,
+  ];
+}
+
+/** JSON.parse that also takes Python's bare NaN / Infinity / -Infinity (outside strings), as null. */
+function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const patched = text.replace(/"(?:[^"\\]|\\.)*"|-?Infinity|NaN/g, (m) => (m.startsWith('"') ? m : "null"));
+    if (patched === text) throw err;
+    return JSON.parse(patched);
+  }
+}
+
 async function readDescription(dir: string, notes: string[]): Promise<RunDescription> {
   const unknown = { model: UNKNOWN, data: UNKNOWN, load: UNKNOWN };
   const text = await readFile(join(dir, CONFIG_FILE), "utf8").catch(() => null);
@@ -85,7 +119,11 @@ async function readDescription(dir: string, notes: string[]): Promise<RunDescrip
     return unknown;
   }
   try {
-    return describeScenarioConfig(parseYaml(text));
+    const described = describeScenarioConfig(parseYaml(text));
+    if (described.model !== UNKNOWN) return described;
+    // config.yaml names no model (inference-perf writes server.model_name: null then); kneepoint's record has it.
+    const run = await readOptionalJson(join(dir, KNEEPOINT_RUN_FILE), z.looseObject({ served_model: z.string() }));
+    return run ? { ...described, model: run.served_model } : described;
   } catch (err) {
     notes.push(`${dir}: ${CONFIG_FILE} is not valid YAML (${(err as Error).message.split("\n")[0]}); model, data and load are unknown`);
     return unknown;
@@ -103,7 +141,7 @@ async function readOptionalJson<S extends z.ZodType>(path: string, schema: S, hi
 async function readJsonFile<S extends z.ZodType>(path: string, schema: S, hint = FORMAT_HINT): Promise<z.infer<S>> {
   let raw: unknown;
   try {
-    raw = JSON.parse(await readFile(path, "utf8"));
+    raw = parseJsonText(await readFile(path, "utf8"));
   } catch (err) {
     throw new UsageError(`${path}: not valid JSON (${(err as Error).message})`, "the file is damaged or was cut short; rerun the scenario or remove the file");
   }

@@ -74,6 +74,24 @@ export const prometheusFileSchema = z.looseObject({
 });
 export type PrometheusFile = z.infer<typeof prometheusFileSchema>;
 
+/**
+ * `kneepoint_prometheus_report.json`: kneepoint's own record beside the Prometheus reports (written by
+ * src/scenarios/report/collect-prometheus-reports.ts). The inference-perf files hold 0.0 where a query failed or
+ * found nothing, as inference-perf writes them; `report` here has null there, and `queries` says why. Read loosely.
+ */
+export const KNEEPOINT_PROMETHEUS_FILE = "kneepoint_prometheus_report.json";
+export const kneepointPrometheusFileSchema = z.looseObject({
+  prometheus_url: z.string().optional(),
+  reports: z.array(
+    z.looseObject({
+      file: z.string(),
+      report: prometheusFileSchema,
+      queries: z.array(z.looseObject({ field: z.string(), stat: z.string(), status: z.string(), error: z.string().optional() })).default([]),
+    }),
+  ),
+});
+export type KneepointPrometheusFile = z.infer<typeof kneepointPrometheusFileSchema>;
+
 const count = z.number().min(0).nullable();
 
 /**

@@ -19,7 +19,7 @@ export const DATA_TYPES = [
   "weka_trace_replay",
   "conversation_replay",
   "visionarena",
-  "dataset_trace",
+  "synthetic_agentic",
 ] as const;
 
 /** A length given as a number of tokens or as a Distribution (shared_prefix lengths on main; ints on v0.2.0). */
@@ -82,6 +82,7 @@ export const dataSchema = z.strictObject({
   weka_trace_replay: opaqueBlock,
   conversation_replay: opaqueBlock,
   visionarena: opaqueBlock,
+  synthetic_agentic: opaqueBlock,
   use_chat_template: z.boolean().default(false),
 });
 

@@ -18,8 +18,11 @@ export const distributionSchema = z
     max: z.number().int().default(1024),
     mean: z.number().default(512),
     std_dev: z.number().min(0, { message: "std_dev cannot be negative" }).optional(),
-    /** Ignored, as in inference-perf, whose main.py raises it to the largest stage's request count. */
-    total_count: z.number().int().positive().nullable().default(null),
+    /**
+     * Not used for sampling. Any integer is accepted, as both releases do: inference-perf's main.py raises it to
+     * the largest stage's request count + 1 for random/synthetic (effective-config-yaml.ts writes that value).
+     */
+    total_count: z.number().int().nullable().default(null),
     type: z.enum(DISTRIBUTION_TYPES).default("normal"),
     variance: z.number().min(0, { message: "variance cannot be negative" }).nullable().default(null),
     /** Shape of skew_normal (Azzalini's alpha); 0 makes it a normal. */
@@ -30,10 +33,9 @@ export const distributionSchema = z
     if (d.variance !== null && d.std_dev !== undefined && d.std_dev > 0 && Math.abs(d.std_dev - Math.sqrt(d.variance)) > 1e-9) {
       ctx.addIssue({ code: "custom", path: ["variance"], message: "specify either std_dev or variance, not both" });
     }
-    if (d.type === "normal" && (d.mean < d.min || d.mean > d.max)) {
-      ctx.addIssue({ code: "custom", path: ["mean"], message: `mean (${d.mean}) must lie within [min ${d.min}, max ${d.max}] for a normal distribution` });
-    }
-    if (d.type === "lognormal" && d.mean <= 0) ctx.addIssue({ code: "custom", path: ["mean"], message: "a lognormal distribution needs mean > 0" });
+    // A normal mean outside [min, max] and a lognormal mean ≤ 0 pass both releases' schemas; the samples are
+    // clipped to [min, max] (sample-length.ts). Where the releases' generators refuse them at start (random and
+    // synthetic input/output lengths), scenario-config-schema.ts refuses them too.
   })
   .transform((d) => ({
     ...d,

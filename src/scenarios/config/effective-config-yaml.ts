@@ -1,19 +1,42 @@
 /**
- * The effective config (defaults applied) as the `config.yaml` inference-perf writes beside its reports:
- * every field, shared_prefix counts under the alias names inference-perf serializes
- * (`num_unique_system_prompts`, `num_users_per_system_prompt`), stages in the shape of their load type.
- * Secrets (server.api_key, tokenizer.token, credential-bearing headers) are written as "[redacted]".
+ * The `config.yaml` inference-perf 0.7.0 writes beside its reports: `Config.model_dump(mode="json", by_alias=True)`
+ * (reportgen/base.py `generate_config_report`) of the config after main.py changed it:
+ *  - concurrent stages get `duration: 1`, `rate: num_requests`, and `worker_max_concurrency: 0` (main.py:149-156);
+ *  - random/synthetic distributions get `total_count` raised to the largest stage's requests + 1 (main.py:302-320);
+ *  - `load.interval` is raised to the Prometheus scrape interval with per-stage Prometheus reports (main.py:378).
+ * Every field in 0.7.0's order, shared_prefix counts under their aliases, float fields as floats (`rate: 1.0`),
+ * Prometheus' URL as pydantic's HttpUrl writes it (`http://host:9090/`). Keys 0.7.0 does not have (and that were
+ * run past with a warning) are not written. Secrets (server.api_key, tokenizer.token, credential-bearing headers)
+ * are written as "[redacted]". Buckets get the same document as JSON (python-json.ts).
  */
-import { stringify } from "yaml";
+import { Scalar, stringify } from "yaml";
 import { REDACTED, redactHeaders } from "../../redact.ts";
 import type { Distribution } from "./distribution-schema.ts";
 import type { ScenarioConfig } from "./scenario-config-schema.ts";
 import type { SharedPrefixConfig } from "./data-schema.ts";
 import type { LoadConfig, StageConfig } from "./load-schema.ts";
 
-function distribution(d: Distribution | null) {
+/** A Python float: written with a fraction (`1.0`) by the YAML and JSON writers. */
+export function pyFloat(n: number): Scalar<number> {
+  const s = new Scalar(n);
+  if (Number.isInteger(n)) s.minFractionDigits = 1;
+  return s;
+}
+
+const optFloat = (n: number | null) => (n === null ? null : pyFloat(n));
+
+function distribution(d: Distribution | null, totalCount: number | null = d?.total_count ?? null) {
   if (d === null) return null;
-  return { min: d.min, max: d.max, mean: d.mean, std_dev: d.std_dev, total_count: d.total_count, type: d.type, variance: d.variance, skew: d.skew };
+  return {
+    min: d.min,
+    max: d.max,
+    mean: pyFloat(d.mean),
+    std_dev: pyFloat(d.std_dev),
+    total_count: totalCount,
+    type: d.type,
+    variance: optFloat(d.variance),
+    skew: pyFloat(d.skew),
+  };
 }
 
 const length = (v: number | Distribution) => (typeof v === "number" ? v : distribution(v));
@@ -35,27 +58,153 @@ function sharedPrefix(s: SharedPrefixConfig | null) {
 }
 
 function stage(s: StageConfig, type: LoadConfig["type"]) {
-  return type === "concurrent"
-    ? { num_requests: s.num_requests, concurrency_level: s.concurrency_level, rate: s.rate, duration: s.duration }
-    : { rate: s.rate, duration: s.duration, num_requests: s.num_requests, concurrency_level: s.concurrency_level };
+  if (type === "concurrent") {
+    // main.py: every request of the stage is enqueued within one second.
+    return { num_requests: s.num_requests, concurrency_level: s.concurrency_level, rate: optFloat(s.num_requests), duration: 1 };
+  }
+  return { rate: optFloat(s.rate), duration: s.duration, num_requests: s.num_requests, concurrency_level: s.concurrency_level };
 }
 
-/** The effective config as a plain object in inference-perf's serialized shape (secrets redacted). */
+/** main.py's total_count for random/synthetic: the largest stage's request count + 1, never lowered. */
+function raisedTotalCount(cfg: ScenarioConfig, written: number | null): number | null {
+  if (cfg.data.type !== "random" && cfg.data.type !== "synthetic") return written;
+  const most = cfg.load.stages.reduce(
+    (m, s) => Math.max(m, cfg.load.type === "concurrent" ? (s.num_requests ?? 0) : Math.trunc((s.rate ?? 0) * (s.duration ?? 0))),
+    0,
+  );
+  return written === null || written < most + 1 ? most + 1 : written;
+}
+
+/** main.py: with per-stage Prometheus reports, the pause between stages is at least one scrape interval. */
+function effectiveInterval(cfg: ScenarioConfig): number {
+  const prom = cfg.metrics?.type === "prometheus" ? cfg.metrics.prometheus : null;
+  return prom && !prom.google_managed && cfg.report.prometheus?.per_stage ? Math.max(cfg.load.interval, prom.scrape_interval) : cfg.load.interval;
+}
+
+/** pydantic's HttpUrl: an empty path becomes "/". */
+function httpUrl(url: string | null): string | null {
+  if (url === null) return null;
+  try {
+    const u = new URL(url);
+    return u.pathname === "/" && !url.endsWith("/") && u.search === "" && u.hash === "" ? `${url}/` : url;
+  } catch {
+    return url;
+  }
+}
+
+function sweep(s: LoadConfig["sweep"]) {
+  if (s === null) return null;
+  return {
+    type: s.type,
+    num_requests: s.num_requests,
+    timeout: pyFloat(s.timeout),
+    num_stages: s.num_stages,
+    stage_duration: s.stage_duration,
+    saturation_percentile: pyFloat(s.saturation_percentile),
+  };
+}
+
+function load(cfg: ScenarioConfig) {
+  const l = cfg.load;
+  return {
+    type: l.type,
+    interval: pyFloat(effectiveInterval(cfg)),
+    stages: l.stages.map((s) => stage(s, l.type)),
+    sweep: sweep(l.sweep),
+    num_workers: l.num_workers,
+    worker_max_concurrency: l.type === "concurrent" ? 0 : l.worker_max_concurrency,
+    worker_max_tcp_connections: l.worker_max_tcp_connections,
+    trace: l.trace,
+    circuit_breakers: l.circuit_breakers,
+    request_timeout: optFloat(l.request_timeout),
+    request_retries: l.request_retries,
+    request_retry_backoff_sec: pyFloat(l.request_retry_backoff_sec),
+    stage_teardown_grace_seconds: pyFloat(l.stage_teardown_grace_seconds),
+    lora_traffic_split: l.lora_traffic_split,
+    base_seed: l.base_seed,
+  };
+}
+
+function report(r: ScenarioConfig["report"]) {
+  const rl = r.request_lifecycle;
+  return {
+    request_lifecycle: {
+      summary: rl.summary,
+      per_stage: rl.per_stage,
+      per_request: rl.per_request,
+      per_request_fields: rl.per_request_fields,
+      per_adapter: rl.per_adapter,
+      per_adapter_stage: rl.per_adapter_stage,
+      percentiles: rl.percentiles.map(pyFloat),
+      use_server_output_tokens: rl.use_server_output_tokens,
+      max_error_messages: rl.max_error_messages,
+    },
+    prometheus: r.prometheus,
+    session_lifecycle: r.session_lifecycle,
+    goodput: r.goodput && { constraints: Object.fromEntries(Object.entries(r.goodput.constraints).map(([k, v]) => [k, pyFloat(v)])) },
+  };
+}
+
+/** Bucket blocks: the base fields (path, report_file_prefix) first, as the pydantic subclasses order them. */
+function storage(st: ScenarioConfig["storage"]) {
+  if (st === null) return null;
+  const gcs = st.google_cloud_storage;
+  const s3 = st.simple_storage_service;
+  return {
+    local_storage: st.local_storage,
+    google_cloud_storage: gcs && { path: gcs.path, report_file_prefix: gcs.report_file_prefix, bucket_name: gcs.bucket_name },
+    simple_storage_service: s3 && {
+      path: s3.path,
+      report_file_prefix: s3.report_file_prefix,
+      bucket_name: s3.bucket_name,
+      endpoint_url: s3.endpoint_url,
+      region_name: s3.region_name,
+      addressing_style: s3.addressing_style,
+    },
+  };
+}
+
+function metrics(m: ScenarioConfig["metrics"]) {
+  if (m === null) return null;
+  const p = m.prometheus;
+  return {
+    type: m.type,
+    prometheus: p && { scrape_interval: p.scrape_interval, url: httpUrl(p.url), filters: p.filters, google_managed: p.google_managed },
+  };
+}
+
+/** The effective config in inference-perf 0.7.0's serialized shape (secrets redacted); floats are yaml Scalars. */
 export function effectiveConfig(cfg: ScenarioConfig): Record<string, unknown> {
+  const d = cfg.data;
   return {
     api: { ...cfg.api, headers: cfg.api.headers && redactHeaders(cfg.api.headers) },
     data: {
-      ...cfg.data,
-      input_distribution: distribution(cfg.data.input_distribution),
-      output_distribution: distribution(cfg.data.output_distribution),
-      shared_prefix: sharedPrefix(cfg.data.shared_prefix),
+      type: d.type,
+      path: d.path,
+      corpus_file_path: d.corpus_file_path,
+      input_distribution: distribution(d.input_distribution, raisedTotalCount(cfg, d.input_distribution?.total_count ?? null)),
+      output_distribution: distribution(d.output_distribution, raisedTotalCount(cfg, d.output_distribution?.total_count ?? null)),
+      shared_prefix: sharedPrefix(d.shared_prefix),
+      multimodal: d.multimodal,
+      trace: d.trace,
+      otel_trace_replay: d.otel_trace_replay,
+      weka_trace_replay: d.weka_trace_replay,
+      conversation_replay: d.conversation_replay,
+      visionarena: d.visionarena,
+      synthetic_agentic: d.synthetic_agentic,
+      use_chat_template: d.use_chat_template,
     },
-    load: { ...cfg.load, stages: cfg.load.stages.map((s) => stage(s, cfg.load.type)) },
-    metrics: cfg.metrics,
-    report: cfg.report,
-    storage: cfg.storage,
+    load: load(cfg),
+    metrics: metrics(cfg.metrics),
+    report: report(cfg.report),
+    storage: storage(cfg.storage),
     server: { ...cfg.server, api_key: cfg.server.api_key === null ? null : REDACTED },
-    tokenizer: cfg.tokenizer && { ...cfg.tokenizer, token: cfg.tokenizer.token === null ? null : REDACTED },
+    tokenizer: cfg.tokenizer && {
+      pretrained_model_name_or_path: cfg.tokenizer.pretrained_model_name_or_path,
+      trust_remote_code: cfg.tokenizer.trust_remote_code,
+      token: cfg.tokenizer.token === null ? null : REDACTED,
+      load_timeout: optFloat(cfg.tokenizer.load_timeout),
+    },
     circuit_breakers: cfg.circuit_breakers,
   };
 }

@@ -30,8 +30,8 @@ export const sweepSchema = z.strictObject({
 
 export const loadSchema = z.strictObject({
   type: z.enum(LOAD_TYPES, { message: `must be one of ${LOAD_TYPES.join(", ")}` }).default("constant"),
-  /** Seconds slept between stages. */
-  interval: z.number().nonnegative().default(1),
+  /** Seconds slept between stages; both releases accept any number (a negative one sleeps 0 s, as asyncio.sleep). */
+  interval: z.number().default(1),
   stages: z.array(stageSchema).default([]),
   sweep: sweepSchema.nullable().default(null),
   /** inference-perf's default is the CPU count; readScenarioConfig fills it in the same way. */
@@ -40,8 +40,13 @@ export const loadSchema = z.strictObject({
   worker_max_tcp_connections: z.number().int().positive().default(2500),
   trace: z.record(z.string(), z.unknown()).nullable().default(null),
   circuit_breakers: z.array(z.string()).default([]),
-  /** Per-request timeout, seconds. */
-  request_timeout: z.number().positive().nullable().default(null),
+  /** Per-request timeout, seconds; ≤ 0 means none, as aiohttp treats a timeout of 0 (run-options.ts). */
+  request_timeout: z.number().nullable().default(null),
+  /** 0.7.0: retries of a request that failed before its response headers; > 0 is refused (unsupported-features.ts). */
+  request_retries: z.number().int().nonnegative().default(0),
+  request_retry_backoff_sec: z.number().nonnegative().default(0.5),
+  /** 0.7.0: grace for in-flight requests after a stage ends; kneepoint waits for them (written to config.yaml only). */
+  stage_teardown_grace_seconds: z.number().nonnegative().default(120),
   lora_traffic_split: z.array(z.unknown()).nullable().default(null),
   /** inference-perf's default is the current time in ms; readScenarioConfig fills it from its clock. */
   base_seed: z.number().int().nonnegative().default(0),

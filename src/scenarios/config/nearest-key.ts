@@ -21,7 +21,8 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The closest candidate to `key`, or null when none is close enough to be a plausible typo: at most
- * a third of the longer name's characters (and at least 2) may differ. Case is ignored.
+ * a third of the longer name's characters (and at least 2) may differ. Failing that, the one candidate the key
+ * abbreviates (a prefix of at least 3 characters: `std` → `std_dev`). Case is ignored.
  */
 export function nearestKey(key: string, candidates: readonly string[]): string | null {
   let best: string | null = null;
@@ -35,5 +36,7 @@ export function nearestKey(key: string, candidates: readonly string[]): string |
   }
   if (best === null) return null;
   const allowed = Math.max(2, Math.floor(Math.max(key.length, best.length) / 3));
-  return bestDistance <= allowed ? best : null;
+  if (bestDistance <= allowed) return best;
+  const abbreviated = key.length >= 3 ? candidates.filter((c) => c.toLowerCase().startsWith(key.toLowerCase())) : [];
+  return abbreviated.length === 1 ? abbreviated[0]! : null;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { parseScenarioConfig } from "./read-scenario-config.ts";
+import { parseScenarioConfig, parseScenarioConfigWithWarnings } from "./read-scenario-config.ts";
 import { effectiveConfigYaml } from "./effective-config-yaml.ts";
 import { formatTimestamp, substituteTimestamp } from "./storage-timestamp.ts";
 import { editDistance, nearestKey } from "./nearest-key.ts";
@@ -9,6 +9,7 @@ import { UsageError } from "../../errors.ts";
 const NOW = new Date(2025, 0, 2, 3, 4, 5);
 const OPTS = { now: NOW, cpuCount: 3 };
 const parse = (doc: unknown, sets: string[] = []) => parseScenarioConfig(doc, sets, "test.yml", OPTS);
+const parseWithWarnings = (doc: unknown) => parseScenarioConfigWithWarnings(doc, [], "test.yml", OPTS);
 
 /** Seed 000's ConfigMap (AI on EKS, inference-perf v0.2.0), verbatim. */
 const SEED_BASELINE = parseYaml(`
@@ -72,14 +73,42 @@ describe("reading an inference-perf config", () => {
     expect(cfg.storage?.local_storage.path).toBe("reports-20250102-030405");
   });
 
-  it("names an unknown key with its full path and the nearest valid key", () => {
-    expect(usageMessage(() => parse({ ...MINIMAL, load: { stage: [{ rate: 1, duration: 1 }] } }))).toMatch(/load\.stage is not a key; did you mean load\.stages\?/);
-    expect(usageMessage(() => parse({ ...MINIMAL, sever: {} }))).toMatch(/sever is not a key; did you mean server\?/);
-    expect(usageMessage(() => parse({ ...MINIMAL, load: { stages: [{ rtae: 1, duration: 1 }] } }))).toMatch(/load\.stages\[0\]\.rtae is not a key; did you mean load\.stages\[0\]\.rate\?/);
+  it("runs past a key neither release knows, with a warning naming its full path and the nearest valid key", () => {
+    const warned = (doc: object) => parseWithWarnings(doc).warnings.join("\n");
+    const stages = [{ rate: 1, duration: 1 }];
+    expect(warned({ ...MINIMAL, load: { stages, stage: stages } })).toMatch(/test\.yml: load\.stage is not a key; did you mean load\.stages\? \(ignored, as inference-perf 0\.2\.0 ignores it; 0\.7\.0 refuses it\)/);
+    expect(warned({ ...MINIMAL, sever: {} })).toMatch(/sever is not a key; did you mean server\?/);
+    expect(warned({ ...MINIMAL, load: { stages: [{ rate: 1, duration: 1, rtae: 1 }] } })).toMatch(/load\.stages\[0\]\.rtae is not a key; did you mean load\.stages\[0\]\.rate\?/);
     // A key that exists elsewhere in the schema is pointed to.
-    expect(usageMessage(() => parse({ ...MINIMAL, load: { ...MINIMAL.load, model_name: "m" } }))).toMatch(/load\.model_name is not a key; did you mean server\.model_name\?/);
+    expect(warned({ ...MINIMAL, load: { ...MINIMAL.load, model_name: "m" } })).toMatch(/load\.model_name is not a key; did you mean server\.model_name\?/);
     // No plausible match: the valid keys are listed.
-    expect(usageMessage(() => parse({ ...MINIMAL, api: { zzzzzzzz: 1 } }))).toMatch(/api\.zzzzzzzz is not a key; valid keys of api: type, streaming/);
+    expect(warned({ ...MINIMAL, api: { zzzzzzzz: 1 } })).toMatch(/api\.zzzzzzzz is not a key; valid keys of api: type, streaming/);
+    // v0.2.0's own examples write std: it is ignored there (std_dev keeps its default 200), and here.
+    const std = parseWithWarnings({ ...MINIMAL, data: { type: "random", input_distribution: { min: 1, max: 900, mean: 500, std: 10 }, output_distribution: { min: 1, max: 20, mean: 10 } } });
+    expect(std.warnings.join("\n")).toMatch(/data\.input_distribution\.std is not a key; did you mean data\.input_distribution\.std_dev\?/);
+    expect(std.config.data.input_distribution?.std_dev).toBe(200);
+    // The key a release refuses is still refused, and an unknown key in a --set is an error (it is kneepoint's flag).
+    expect(usageMessage(() => parse({ ...MINIMAL, load: { stage: [{ rate: 1, duration: 1 }] } }))).toMatch(/load\.stages: set at least one stage/);
+    expect(usageMessage(() => parse(MINIMAL, ["load.stage[0].duration=30"]))).toMatch(/load\.stage is not a key/);
+  });
+
+  it("accepts the values both releases accept (research/inference-perf-parity.md item 6) and says what it does with them", () => {
+    const sp = (len: object) => parse({ ...MINIMAL, data: { type: "shared_prefix", shared_prefix: { question_len: len } } }).data.shared_prefix?.question_len;
+    expect(parse({ ...MINIMAL, report: { request_lifecycle: { percentiles: [0, 50, 100] } } }).report.request_lifecycle.percentiles).toEqual([0, 50, 100]);
+    expect(usageMessage(() => parse({ ...MINIMAL, report: { request_lifecycle: { percentiles: [101] } } }))).toMatch(/percentiles must be within \[0, 100\]/);
+    expect(sp({ type: "normal", mean: 5000, min: 10, max: 100 })).toMatchObject({ mean: 5000 }); // clipped to [min, max] when sampled
+    expect(sp({ type: "lognormal", mean: -3, min: 10, max: 100 })).toMatchObject({ mean: -3 });
+    const goodput = parseWithWarnings({ ...MINIMAL, report: { goodput: { constraints: { ttft: 0.5, e2e: 2 } } } });
+    expect(goodput.config.report.goodput?.constraints).toEqual({ ttft: 0.5, e2e: 2 });
+    expect(goodput.warnings.join("\n")).toMatch(/report\.goodput\.constraints\.e2e is not read/);
+    const dist = { min: 1, max: 20, mean: 10, total_count: -5 };
+    expect(parse({ ...MINIMAL, data: { type: "random", input_distribution: dist, output_distribution: dist } }).data.input_distribution?.total_count).toBe(-5);
+    const negative = parseWithWarnings({ ...MINIMAL, load: { ...MINIMAL.load, interval: -2, request_timeout: 0 } });
+    expect(negative.config.load.interval).toBe(-2);
+    expect(negative.warnings.join("\n")).toMatch(/load\.interval -2: no pause between stages[\s\S]*load\.request_timeout 0: requests have no timeout/);
+    // Refused by kneepoint although both schemas take them, because both releases fail on them before or while sending.
+    expect(usageMessage(() => parse({ ...MINIMAL, server: { base_url: "localhost:8000" } }))).toMatch(/server\.base_url: must be an http:\/\/ or https:\/\/ URL/);
+    expect(usageMessage(() => parse({ ...MINIMAL, load: { ...MINIMAL.load, request_retries: 2 } }))).toMatch(/load\.request_retries 2 is not supported yet/);
   });
 
   it("applies --set overrides before validation: a path into a list keeps the item's other keys, values are YAML", () => {
@@ -160,8 +189,11 @@ describe("reading an inference-perf config", () => {
     expect(text).not.toContain("Bearer abc");
     expect(text).toContain("x-team: perf");
     const reread = parse(parseYaml(text));
+    // inference-perf's main.py raises total_count to the largest stage's requests + 1 (300 s at 1 req/s here).
+    const counted = { ...cfg.data, input_distribution: { ...cfg.data.input_distribution!, total_count: 301 }, output_distribution: { ...cfg.data.output_distribution!, total_count: 301 } };
     expect({ ...reread, server: { ...reread.server, api_key: null }, api: { ...reread.api, headers: null } }).toEqual({
       ...cfg,
+      data: counted,
       server: { ...cfg.server, api_key: null },
       api: { ...cfg.api, headers: null },
     });
@@ -186,5 +218,7 @@ describe("nearest key", () => {
     expect(nearestKey("stage", ["type", "interval", "stages", "sweep"])).toBe("stages");
     expect(nearestKey("Streaming", ["type", "streaming"])).toBe("streaming");
     expect(nearestKey("xyz", ["rate", "duration"])).toBeNull();
+    expect(nearestKey("std", ["min", "max", "mean", "std_dev", "skew"])).toBe("std_dev"); // an abbreviation
+    expect(nearestKey("st", ["std_dev"])).toBeNull();
   });
 });

@@ -1,8 +1,10 @@
 /**
  * Reads an inference-perf config the way inference-perf does (YAML, deep-merged onto the defaults, then the
- * overrides) and validates it once: unknown keys first (named, with the nearest valid key), then features
- * kneepoint does not run yet, then the schema and its cross-field rules. Every error is a UsageError (exit 2)
- * naming the key and, when it came from a --set, that --set.
+ * overrides) and validates it once. A key of the file that neither release knows is run past with a warning naming
+ * the nearest valid key (inference-perf 0.2.0 ignores unknown keys; 0.7.0 refuses them, so a config either release
+ * accepts runs here); an unknown --set path is an error (it is kneepoint's flag). Then features kneepoint does not
+ * run yet are refused, then the schema and its cross-field rules. Every error is a UsageError (exit 2) naming the
+ * key and, when it came from a --set, that --set.
  */
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
@@ -11,6 +13,7 @@ import type { z } from "zod";
 import { UsageError } from "../../errors.ts";
 import { scenarioConfigSchema, type ScenarioConfig } from "./scenario-config-schema.ts";
 import { findUnknownKeys, findUnknownSegment, formatPath, type UnknownKey } from "./schema-keys.ts";
+import { compatibilityWarnings, withoutKeys } from "./compatibility-warnings.ts";
 import { findUnsupportedFeatures } from "./unsupported-features.ts";
 import { applySet, parseSet, type PathSegment, type SetOverride } from "./set-override.ts";
 import { substituteTimestamp } from "./storage-timestamp.ts";
@@ -57,14 +60,36 @@ function zodLines(error: z.ZodError, sets: readonly SetOverride[]): string[] {
   });
 }
 
+export interface ParsedScenarioConfig {
+  config: ScenarioConfig;
+  /** Keys run past and values inference-perf reads differently, one line each (`path: what; what to do`). */
+  warnings: string[];
+}
+
 /** Pure core of readScenarioConfig: a parsed YAML document and --set texts in, a validated config out. */
 export function parseScenarioConfig(doc: unknown, setTexts: readonly string[], source: string, opts: Required<ScenarioConfigOptions>): ScenarioConfig {
+  return parseScenarioConfigWithWarnings(doc, setTexts, source, opts).config;
+}
+
+export function parseScenarioConfigWithWarnings(doc: unknown, setTexts: readonly string[], source: string, opts: Required<ScenarioConfigOptions>): ParsedScenarioConfig {
+  const warnings: string[] = [];
+  try {
+    return validate(doc, setTexts, source, opts, warnings);
+  } catch (err) {
+    // A refused config still names the keys that were run past: often they are why (auto_stage left no stages).
+    if (!(err instanceof UsageError) || warnings.length === 0) throw err;
+    throw new UsageError(`${err.message}\n  ${warnings.map((w) => `(warning: ${w})`).join("\n  ")}`, err.hint, { cause: err });
+  }
+}
+
+function validate(doc: unknown, setTexts: readonly string[], source: string, opts: Required<ScenarioConfigOptions>, warnings: string[]): ParsedScenarioConfig {
   if (doc === null || doc === undefined) doc = {};
   if (typeof doc !== "object" || Array.isArray(doc)) fail(["must be a mapping of inference-perf sections (api, data, load, server, …)"], source, "see benchmarks/scenarios/ for examples");
   const hint = `fix ${source}${setTexts.length ? " or the --set values" : ""}; the keys are inference-perf's config keys (examples in benchmarks/scenarios/)`;
 
   const unknownInFile = findUnknownKeys(scenarioConfigSchema, doc);
-  if (unknownInFile.length) fail(unknownInFile.map(describeUnknown), source, hint);
+  warnings.push(...unknownInFile.map((u) => `${source}: ${describeUnknown(u)} (ignored, as inference-perf 0.2.0 ignores it; 0.7.0 refuses it)`));
+  doc = withoutKeys(doc, unknownInFile.map((u) => [...u.path, u.key]));
 
   const sets = setTexts.map(parseSet);
   let merged: unknown = doc;
@@ -103,10 +128,15 @@ export function parseScenarioConfig(doc: unknown, setTexts: readonly string[], s
       if (block) block.path = substituteTimestamp(block.path, opts.now);
     }
   }
-  return cfg;
+  warnings.push(...compatibilityWarnings(merged).map((w) => `${source}: ${w}`));
+  return { config: cfg, warnings };
 }
 
 export async function readScenarioConfig(path: string, sets: readonly string[], opts: ScenarioConfigOptions = {}): Promise<ScenarioConfig> {
+  return (await readScenarioConfigWithWarnings(path, sets, opts)).config;
+}
+
+export async function readScenarioConfigWithWarnings(path: string, sets: readonly string[], opts: ScenarioConfigOptions = {}): Promise<ParsedScenarioConfig> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -119,5 +149,5 @@ export async function readScenarioConfig(path: string, sets: readonly string[], 
   } catch (err) {
     throw new UsageError(`config file ${path} is not valid YAML: ${(err as Error).message.split("\n")[0]}`, "fix the YAML syntax");
   }
-  return parseScenarioConfig(doc, sets, path, { now: opts.now ?? new Date(), cpuCount: opts.cpuCount ?? availableParallelism() });
+  return parseScenarioConfigWithWarnings(doc, sets, path, { now: opts.now ?? new Date(), cpuCount: opts.cpuCount ?? availableParallelism() });
 }

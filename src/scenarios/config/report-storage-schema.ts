@@ -8,6 +8,8 @@ import { z } from "zod";
 export const DEFAULT_PERCENTILES = [0.1, 1, 5, 10, 25, 50, 75, 90, 95, 99, 99.9];
 export const DEFAULT_REPORT_PATH = "reports-{timestamp}";
 
+const PERCENTILE_RANGE = { message: "percentiles must be within [0, 100] (inference-perf accepts others, then fails writing its reports after the run)" };
+
 const nullableBool = (value: boolean) => z.boolean().nullable().default(value);
 
 export const reportSchema = z.strictObject({
@@ -16,27 +18,35 @@ export const reportSchema = z.strictObject({
       summary: nullableBool(true),
       per_stage: nullableBool(true),
       per_request: nullableBool(false),
+      per_request_fields: z
+        .strictObject({
+          request: z.boolean().default(true),
+          response: z.boolean().default(true),
+          info: z.boolean().default(true),
+          response_chunks: z.boolean().default(true),
+          computed_metrics: z.boolean().default(false),
+        })
+        .prefault({}),
       per_adapter: nullableBool(true),
       per_adapter_stage: nullableBool(false),
-      percentiles: z.array(z.number().gt(0, { message: "percentiles must be > 0" }).lt(100, { message: "percentiles must be < 100" })).default([...DEFAULT_PERCENTILES]),
+      /**
+       * 0 and 100 are the minimum and maximum (keys p0, p100), as numpy computes them. Outside [0, 100] both releases
+       * accept the config and numpy raises when the reports are written, after the whole run: refused here instead.
+       */
+      percentiles: z.array(z.number().gte(0, PERCENTILE_RANGE).lte(100, PERCENTILE_RANGE)).default([...DEFAULT_PERCENTILES]),
       use_server_output_tokens: z.boolean().default(false),
       max_error_messages: z.number().int().nonnegative().default(100),
     })
     .prefault({}),
   prometheus: z.strictObject({ summary: nullableBool(true), per_stage: nullableBool(false) }).nullable().prefault({}),
   session_lifecycle: z.strictObject({ summary: nullableBool(true), per_stage: nullableBool(true), per_session: nullableBool(false) }).prefault({}),
-  /** SLO thresholds in seconds; a request is good when it meets every one given. */
+  /**
+   * SLO thresholds in seconds; a request is good when it meets every one given. Any name is accepted, as 0.7.0's
+   * `Dict[str, float]`; only ttft, tpot, itl, ntpot and request_latency are read (by both), the others draw a warning.
+   */
   goodput: z
     .strictObject({
-      constraints: z
-        .strictObject({
-          ttft: z.number().positive().optional(),
-          tpot: z.number().positive().optional(),
-          itl: z.number().positive().optional(),
-          ntpot: z.number().positive().optional(),
-          request_latency: z.number().positive().optional(),
-        })
-        .default({}),
+      constraints: z.record(z.string(), z.number()).default({}),
     })
     .nullable()
     .default(null),

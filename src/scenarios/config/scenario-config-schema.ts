@@ -29,7 +29,11 @@ export const serverSchema = z.strictObject({
   type: z.enum(["vllm", "sglang", "tgi", "mock"]).default("vllm"),
   /** null: the first id of GET {base_url}/v1/models. */
   model_name: z.string().min(1).nullable().default(null),
-  base_url: z.url({ message: "server.base_url must be a URL such as http://127.0.0.1:8000" }),
+  /**
+   * Both releases take any string here, and then cannot reach a URL without http(s):// (0.7.0 fails at start when it
+   * has to ask /v1/models for the model, and fails every request otherwise): refused here before anything is sent.
+   */
+  base_url: z.string().regex(/^https?:\/\/[^/\s]/i, { message: "must be an http:// or https:// URL such as http://127.0.0.1:8000 (inference-perf cannot reach one without the scheme either)" }),
   ignore_eos: z.boolean().default(true),
   api_key: z.string().min(1).nullable().default(null),
   cert_path: z.string().nullable().default(null),
@@ -43,6 +47,8 @@ export const tokenizerSchema = z.strictObject({
   pretrained_model_name_or_path: z.string().min(1).nullable().default(null),
   trust_remote_code: z.boolean().nullable().default(null),
   token: z.string().min(1).nullable().default(null),
+  /** 0.7.0: deadline for loading the tokenizer, seconds (null: none). */
+  load_timeout: z.number().positive().nullable().default(300),
 });
 
 export const scenarioConfigSchema = z
@@ -65,6 +71,13 @@ export const scenarioConfigSchema = z
     if (data.type === "synthetic" || data.type === "random") {
       if (data.input_distribution === null) issue(["data", "input_distribution"], `is required for data.type ${data.type}`);
       if (data.output_distribution === null) issue(["data", "output_distribution"], `is required for data.type ${data.type}`);
+      // Both releases' random/synthetic generators raise "Mean cannot be outside min and max range" before sending.
+      for (const key of ["input_distribution", "output_distribution"] as const) {
+        const d = data[key];
+        if (d?.type === "normal" && (d.mean < d.min || d.mean > d.max)) {
+          issue(["data", key, "mean"], `mean (${d.mean}) must lie within [min ${d.min}, max ${d.max}] for a normal distribution of data.type ${data.type} (inference-perf refuses it at start too)`);
+        }
+      }
     }
     if (data.type === "shared_prefix" && data.shared_prefix === null) issue(["data", "shared_prefix"], "is required for data.type shared_prefix");
     // inference-perf's random and synthetic generators refuse api.type chat; kneepoint sends their prompt as one

@@ -27,6 +27,8 @@ export interface ScenarioClientOptions {
   streaming: boolean;
   /** load.request_timeout, s; undefined: no per-request timeout. */
   requestTimeoutS?: number;
+  /** Keep what inference-perf's report files need of each response (request-record.ts ResponseCapture). */
+  capture?: "full" | "text";
 }
 
 export interface SweepOutcome {
@@ -94,6 +96,7 @@ export async function runStages(opts: RunStagesOptions): Promise<StageRun[]> {
     connections,
     timeoutMs: c.requestTimeoutS === undefined ? Infinity : c.requestTimeoutS * 1000,
     streaming: c.streaming,
+    ...(c.capture ? { capture: c.capture } : {}),
   });
   const stopped = () => opts.stop.aborted || opts.abort.aborted;
   try {

@@ -63,7 +63,8 @@ export function buildScenarioPlan(cfg: ScenarioConfig): ScenarioPlan {
 
   const scrapeS = cfg.metrics?.type === "prometheus" ? (cfg.metrics.prometheus?.scrape_interval ?? 0) : 0;
   const perStagePrometheus = scrapeS > 0 && cfg.report.prometheus?.per_stage === true;
-  const intervalS = perStagePrometheus ? Math.max(load.interval, scrapeS) : load.interval;
+  // A negative load.interval sleeps 0 s (asyncio.sleep in inference-perf); intervalRaisedFromS keeps what was written.
+  const intervalS = Math.max(0, perStagePrometheus ? Math.max(load.interval, scrapeS) : load.interval);
 
   const requestsPerStage = stages.map(plannedRequestCount);
   const stageCount = sweep ? sweep.numStages : stages.length;
@@ -84,9 +85,10 @@ export function buildScenarioPlan(cfg: ScenarioConfig): ScenarioPlan {
     stages,
     ...(sweep ? { sweep } : {}),
     intervalS,
-    ...(intervalS !== load.interval ? { intervalRaisedFromS: load.interval } : {}),
+    ...(perStagePrometheus && scrapeS > load.interval ? { intervalRaisedFromS: load.interval } : {}),
     ...(loadType !== "concurrent" && cap > 0 ? { maxInFlight: cap } : {}),
-    ...(load.request_timeout !== null ? { requestTimeoutS: load.request_timeout } : {}),
+    // ≤ 0 is no timeout, as aiohttp (inference-perf's client) reads it.
+    ...(load.request_timeout !== null && load.request_timeout > 0 ? { requestTimeoutS: load.request_timeout } : {}),
     seed: load.base_seed,
     requestsPerStage,
     totalRequests: sweep ? null : requestsPerStage.reduce((a, b) => a + b, 0),

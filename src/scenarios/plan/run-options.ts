@@ -7,6 +7,7 @@ import type { ScenarioClientOptions } from "../load/run-stages.ts";
 import type { PrometheusReportOptions } from "../report/collect-prometheus-reports.ts";
 import type { ScenarioReportOptions } from "../report/scenario-report-options.ts";
 import type { ScenarioStorageTargets } from "../report/write-scenario-reports.ts";
+import { KNEEPOINT_RUN_FILE, type ReportFile } from "../storage/report-file.ts";
 import type { ServerSeriesSource } from "../server-series/server-series-recorder.ts";
 import type { RequestSource } from "../types.ts";
 import type { ScenarioPlan } from "./build-scenario-plan.ts";
@@ -18,6 +19,9 @@ export function clientOptionsFor(cfg: ScenarioConfig, plan: ScenarioPlan): Scena
     headers: cfg.api.headers ?? {},
     ...(cfg.server.api_key !== null ? { apiKey: cfg.server.api_key } : {}),
     streaming: cfg.api.streaming,
+    // inference-perf's report files are built from what its client keeps of each response: the chunk texts, and
+    // the raw bodies and chunks only for the per-request file (they cost memory in proportion to the output).
+    capture: cfg.report.request_lifecycle.per_request === true ? "full" : "text",
     ...(plan.requestTimeoutS !== undefined ? { requestTimeoutS: plan.requestTimeoutS } : {}),
   };
 }
@@ -46,11 +50,16 @@ export function withOutputDir(cfg: ScenarioConfig, dir: string | null): Scenario
 }
 
 /**
- * The config with server.model_name set to the model the run resolved (GET /v1/models) when it named none, so
- * config.yaml (and the comparison report that reads it) says which model answered.
+ * kneepoint's own record of the run beside inference-perf's files (`kneepoint_run.json`, a name no inference-perf
+ * glob reads): the model that answered, the target and the harness. config.yaml stays as inference-perf writes it
+ * (`server.model_name: null` when the config names none); `kneepoint report` reads the model from here then.
  */
-export function withServedModel(cfg: ScenarioConfig, model: string): ScenarioConfig {
-  return cfg.server.model_name === null ? { ...cfg, server: { ...cfg.server, model_name: model } } : cfg;
+export function kneepointRunFile(run: { servedModel: string; baseUrl: string; serverVersion: string | null; tokenizer: string; harnessVersion: string }): ReportFile {
+  return {
+    name: KNEEPOINT_RUN_FILE.replace(/\.json$/, ""),
+    kind: "json",
+    contents: { served_model: run.servedModel, base_url: run.baseUrl, server_version: run.serverVersion, tokenizer: run.tokenizer, harness_version: run.harnessVersion },
+  };
 }
 
 export function storageTargetsFor(cfg: ScenarioConfig): ScenarioStorageTargets {

@@ -31,7 +31,7 @@ describe("the shipped scenarios", () => {
     expect(d(cfg.data.output_distribution)).toEqual(chart.output);
     expect(cfg.load).toMatchObject({ type: chart.type, num_workers: chart.workers });
     expect(cfg.server).toMatchObject({ type: "vllm", base_url: "http://127.0.0.1:8000", model_name: "meta-llama/Llama-3.1-8B-Instruct", ignore_eos: true });
-    expect(cfg.tokenizer).toEqual({ pretrained_model_name_or_path: null, trust_remote_code: null, token: null });
+    expect(cfg.tokenizer).toEqual({ pretrained_model_name_or_path: null, trust_remote_code: null, token: null, load_timeout: 300 });
     expect(cfg.storage?.local_storage.path).toBe(`reports/${name}-20250601-000000`);
   });
 

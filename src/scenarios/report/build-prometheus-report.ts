@@ -1,87 +1,118 @@
 /**
- * The content of `summary_prometheus_metrics.json` / `stage_N_prometheus_metrics.json`: inference-perf's
- * `summarize_prometheus_metrics` (kubernetes-sigs/inference-perf inference_perf/reportgen/base.py) from the
- * query answers. Same wrapper as a lifecycle report with empty `load_summary` and `failures` and
- * `benchmark_time_seconds` 0, keys in inference-perf's order. Pure.
- *
- * One difference, on purpose: a metric the server does not expose (no series) or a query that failed is null,
- * where inference-perf writes 0.0 (DESIGN.md §4: absent is absent, never zero; inference-perf #822 moves the
- * same way). The `*_hit_percent` ratios are 0 when there were no lookups (den = 0), as in inference-perf.
+ * The content of `summary_prometheus_metrics.json` / `stage_N_prometheus_metrics.json`, twice over, from the
+ * query answers. Pure.
+ *  - `mimic`: exactly what inference-perf 0.7.0 writes (reportgen/base.py `summarize_prometheus_metrics` over
+ *    prometheus_client/base.py `execute_query`): every number a float, the first series' value rounded to 6
+ *    decimals (Python's round: half to even), NaN kept as NaN; a query that failed, answered no series, or was
+ *    never sent (a field the server does not declare) is 0.0. This is the file tools built for inference-perf read.
+ *  - `truth`: the same keys, with null wherever the number was not measured (no series, NaN/Inf, failed, not
+ *    queried): DESIGN.md §4, absent is absent, never zero. kneepoint's own file carries it
+ *    (collect-prometheus-reports.ts), with the status of every query.
+ * The `*_hit_percent` ratios are `hits / queries · 100`, 0 when there were no lookups, as in 0.7.0 `_ratio`.
  */
-import type { ReportField, ReportStat } from "./prometheus-report-metrics.ts";
+import { REPORT_READS, type ReportField, type ReportStat } from "./prometheus-report-metrics.ts";
 
-export type PromValue = number | null;
-export type PromSummary = { mean: PromValue; median: PromValue; p90: PromValue; p99: PromValue };
+/** What one query got. */
+export type PromAnswer =
+  | { status: "ok"; value: number }
+  | { status: "no_series" }
+  | { status: "not_finite"; value: number }
+  | { status: "failed"; error: string };
 
-export interface PrometheusReport {
+export type PromAnswers = ReadonlyMap<`${ReportField}.${ReportStat}`, PromAnswer>;
+
+export interface PrometheusReport<V> {
   benchmark_time_seconds: number;
   load_summary: Record<string, never>;
-  successes: Record<string, PromValue | PromSummary | Record<string, PromValue>>;
+  successes: Record<string, V | Record<string, V>>;
   failures: Record<string, never>;
 }
 
-/** The answer to one query: `values.get("request_latency.p90")`. */
-export type PromValues = ReadonlyMap<`${ReportField}.${ReportStat}`, PromValue>;
-
-const HISTOGRAM_SUMMARIES: ReadonlyArray<[string, ReportField]> = [
-  ["request_queue_time", "request_queue_time"],
-  ["request_inference_time", "request_inference_time"],
-  ["request_prefill_time", "request_prefill_time"],
-  ["request_decode_time", "request_decode_time"],
-  ["request_prompt_tokens", "request_prompt_tokens"],
-  ["request_generation_tokens", "request_generation_tokens"],
-  ["request_max_num_generation_tokens", "request_max_num_generation_tokens"],
-  ["request_params_n", "request_params_n"],
-  ["request_params_max_tokens", "request_params_max_tokens"],
-];
-
-export function buildPrometheusReport(values: PromValues): PrometheusReport {
-  const v = (field: ReportField, stat: ReportStat): PromValue => values.get(`${field}.${stat}`) ?? null;
-  const summary = (field: ReportField): PromSummary => ({ mean: v(field, "avg"), median: v(field, "median"), p90: v(field, "p90"), p99: v(field, "p99") });
-  const percent = (hits: ReportField, queries: ReportField): PromValue => {
-    const h = v(hits, "total");
-    const q = v(queries, "total");
-    if (h === null || q === null) return null;
-    return q > 0 ? (h / q) * 100 : 0;
-  };
-
-  const successes: PrometheusReport["successes"] = {
-    count: v("requests", "total"),
-    rate: v("requests", "per_second"),
-    prompt_len: { mean: v("prompt_tokens", "avg"), rate: v("prompt_tokens", "per_second") },
-    output_len: { mean: v("output_tokens", "avg"), rate: v("output_tokens", "per_second") },
-    queue_len: { mean: v("queue_length", "avg") },
-    request_latency: summary("request_latency"),
-    time_to_first_token: summary("time_to_first_token"),
-    time_per_output_token: summary("time_per_output_token"),
-    kv_cache_usage_percentage: summary("kv_cache_usage"),
-    num_requests_swapped: { mean: v("num_requests_swapped", "avg") },
-    num_preemptions_total: { mean: v("num_preemptions_total", "total") },
-    prefix_cache_hit_percent: { mean: percent("prefix_cache_hits", "prefix_cache_queries") },
-    inter_token_latency: summary("inter_token_latency"),
-    num_requests_running: { mean: v("num_requests_running", "avg") },
-  };
-  for (const [key, field] of HISTOGRAM_SUMMARIES) successes[key] = summary(field);
-  successes.request_success_count = v("request_success_count", "total");
-  successes.iteration_tokens = summary("iteration_tokens");
-  successes.prompt_tokens_cached = v("prompt_tokens_cached", "total");
-  successes.external_prefix_cache_hit_percent = { mean: percent("external_prefix_cache_hits", "external_prefix_cache_queries") };
-  successes.mm_cache_hit_percent = { mean: percent("mm_cache_hits", "mm_cache_queries") };
-  successes.corrupted_requests = v("corrupted_requests", "total");
-  successes.request_prefill_kv_computed_tokens = summary("request_prefill_kv_computed_tokens");
-  successes.kv_block_idle_before_evict = summary("kv_block_idle_before_evict");
-  successes.kv_block_lifetime = summary("kv_block_lifetime");
-  successes.kv_block_reuse_gap = summary("kv_block_reuse_gap");
-
-  return { benchmark_time_seconds: 0, load_summary: {}, successes, failures: {} };
+/** Python's round(x, 6): correctly rounded on the double's exact value, ties to even. */
+export function pyRound6(x: number): number {
+  if (!Number.isFinite(x)) return x;
+  const abs = Math.abs(x);
+  const exact = abs.toFixed(100); // exact decimal expansion for any double < 1e21
+  if (exact.includes("e")) return x;
+  const cut = exact.indexOf(".") + 7;
+  const tie = /^50*$/.test(exact.slice(cut));
+  const rounded = tie && Number(exact[cut - 1]) % 2 === 0 ? Number(exact.slice(0, cut)) : Number(abs.toFixed(6));
+  return x < 0 ? -rounded : rounded;
 }
 
-/**
- * One query's answer as inference-perf reads it: the first series' value rounded to 6 decimals; no series, NaN
- * (e.g. histogram_quantile over empty buckets) or ±Inf → null.
- */
-export function readPromValue(samples: ReadonlyArray<{ value: number }>): PromValue {
+/** One query's answer as inference-perf reads it: the first series' value (no series: none). */
+export function answerOf(samples: ReadonlyArray<{ value: number }>): PromAnswer {
   const first = samples[0];
-  if (first === undefined || !Number.isFinite(first.value)) return null;
-  return Number(first.value.toFixed(6));
+  if (first === undefined) return { status: "no_series" };
+  if (!Number.isFinite(first.value)) return { status: "not_finite", value: first.value };
+  return { status: "ok", value: pyRound6(first.value) };
+}
+
+function shape<V>(get: (field: ReportField, stat: ReportStat) => V, ratio: (hits: V, queries: V) => V): PrometheusReport<V> {
+  const summary = (field: ReportField) => ({ mean: get(field, "avg"), median: get(field, "median"), p90: get(field, "p90"), p99: get(field, "p99") });
+  const percent = (hits: ReportField, queries: ReportField) => ({ mean: ratio(get(hits, "total"), get(queries, "total")) });
+  return {
+    benchmark_time_seconds: 0,
+    load_summary: {},
+    successes: {
+      count: get("requests", "total"),
+      rate: get("requests", "per_second"),
+      prompt_len: { mean: get("prompt_tokens", "avg"), rate: get("prompt_tokens", "per_second") },
+      output_len: { mean: get("output_tokens", "avg"), rate: get("output_tokens", "per_second") },
+      queue_len: { mean: get("queue_length", "avg") },
+      request_latency: summary("request_latency"),
+      time_to_first_token: summary("time_to_first_token"),
+      time_per_output_token: summary("time_per_output_token"),
+      kv_cache_usage_percentage: summary("kv_cache_usage"),
+      num_requests_swapped: { mean: get("num_requests_swapped", "total") },
+      num_preemptions_total: { mean: get("num_preemptions_total", "total") },
+      prefix_cache_hit_percent: percent("prefix_cache_hits", "prefix_cache_queries"),
+      inter_token_latency: summary("inter_token_latency"),
+      num_requests_running: { mean: get("num_requests_running", "avg") },
+      request_queue_time: summary("request_queue_time"),
+      request_inference_time: summary("request_inference_time"),
+      request_prefill_time: summary("request_prefill_time"),
+      request_decode_time: summary("request_decode_time"),
+      request_prompt_tokens: summary("request_prompt_tokens"),
+      request_generation_tokens: summary("request_generation_tokens"),
+      request_max_num_generation_tokens: summary("request_max_num_generation_tokens"),
+      request_params_n: summary("request_params_n"),
+      request_params_max_tokens: summary("request_params_max_tokens"),
+      request_success_count: get("request_success_count", "total"),
+      iteration_tokens: summary("iteration_tokens"),
+      prompt_tokens_cached: get("prompt_tokens_cached", "total"),
+      external_prefix_cache_hit_percent: percent("external_prefix_cache_hits", "external_prefix_cache_queries"),
+      mm_cache_hit_percent: percent("mm_cache_hits", "mm_cache_queries"),
+      corrupted_requests: get("corrupted_requests", "total"),
+      request_prefill_kv_computed_tokens: summary("request_prefill_kv_computed_tokens"),
+      kv_block_idle_before_evict: summary("kv_block_idle_before_evict"),
+      kv_block_lifetime: summary("kv_block_lifetime"),
+      kv_block_reuse_gap: summary("kv_block_reuse_gap"),
+    },
+    failures: {},
+  };
+}
+
+export function buildPrometheusReport(answers: PromAnswers): { mimic: PrometheusReport<number>; truth: PrometheusReport<number | null> } {
+  const answer = (field: ReportField, stat: ReportStat) => answers.get(`${field}.${stat}`);
+  const mimic = shape<number>(
+    (field, stat) => {
+      const a = answer(field, stat);
+      return a?.status === "ok" || a?.status === "not_finite" ? a.value : 0;
+    },
+    (h, q) => (q > 0 ? (h / q) * 100 : 0),
+  );
+  const truth = shape<number | null>(
+    (field, stat) => {
+      const a = answer(field, stat);
+      return a?.status === "ok" ? a.value : null;
+    },
+    (h, q) => (h === null || q === null ? null : q > 0 ? (h / q) * 100 : 0),
+  );
+  return { mimic, truth };
+}
+
+/** The report fields a server's declarations leave unqueried (0.0 in the mimic, null in the truth). */
+export function unqueriedFields(queried: ReadonlySet<ReportField>): ReportField[] {
+  return (Object.keys(REPORT_READS) as ReportField[]).filter((f) => !queried.has(f));
 }

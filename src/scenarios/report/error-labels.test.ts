@@ -31,36 +31,40 @@ describe("inference-perf's error labels", () => {
     expect(parseErrorMessage("plain text")).toBe("plain text");
   });
 
-  it("maps our RequestError to inference-perf's (error_type, error_msg)", () => {
+  it("maps our RequestError to inference-perf's (error_type, error_msg), null where inference-perf sees a success", () => {
     expect(errorTypeAndMessage(failed({ reason: "http", status: 503, message: 'HTTP 503: {"error":{"message":"x"}}' }))).toEqual({
       errorType: "HTTP Error 503",
       errorMsg: '{"error":{"message":"x"}}',
     });
+    // aiohttp's ClientPayloadError and its message, not ours (ours says "connection", which would label it a Connection Error).
     expect(errorTypeAndMessage(failed({ reason: "disconnect", message: "connection closed mid-stream" }))).toEqual({
-      errorType: "disconnect",
-      errorMsg: "connection closed mid-stream",
+      errorType: "ClientPayloadError",
+      errorMsg: "Response payload is not completed: <TransferEncodingError: 400, message='Not enough data to satisfy transfer length header.'>",
     });
-    expect(errorTypeAndMessage(failed(null)).errorType).toBe("empty-stream");
+    expect(errorTypeAndMessage(failed({ reason: "timeout", message: "no complete answer within 5 ms (--timeout)" }))).toEqual({ errorType: "TimeoutError", errorMsg: "Request timed out" });
+    expect(errorTypeAndMessage(failed({ reason: "connection", message: "ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1" }))!.errorType).toBe("ClientConnectorError");
+    // A 200 read to its end is a success there, whatever it held.
+    expect(errorTypeAndMessage(failed({ reason: "empty-stream", message: "HTTP 200 but no token-bearing chunk arrived" }))).toBeNull();
+    expect(errorTypeAndMessage(failed({ reason: "stream-error", message: "overloaded" }))).toBeNull();
+    expect(errorTypeAndMessage(failed(null))).toBeNull();
+    // Not streamed, a body that is not JSON fails in response.json().
+    expect(errorTypeAndMessage(failed({ reason: "malformed-chunk", message: "response body is not JSON: <html>" }), false)!.errorType).toBe("JSONDecodeError");
   });
 });
 
 describe("buildErrorCounts", () => {
   it("sorts labels by count, merges identical messages, caps distinct messages but not the count", () => {
-    const http = (msg: string) => failed({ reason: "http", status: 500, message: `HTTP 500: {"error":{"message":"${msg}"}}` });
-    const records = [
-      failed({ reason: "malformed-chunk", message: "bad chunk" }),
-      http("a"), http("b"), http("a"), http("c"),
-      failed({ reason: "malformed-chunk", message: "bad chunk" }),
-    ];
-    const counts = buildErrorCounts(records, 2);
-    expect(Object.keys(counts)).toEqual(["500 - Internal Server Error", "malformed-chunk"]);
+    const http = (msg: string) => ({ error_type: "HTTP Error 500", error_msg: `{"error":{"message":"${msg}"}}` });
+    const payload = { error_type: "ClientPayloadError", error_msg: "Response payload is not completed" };
+    const counts = buildErrorCounts([payload, http("a"), http("b"), http("a"), http("c"), payload], 2);
+    expect(Object.keys(counts)).toEqual(["500 - Internal Server Error", "clientpayloaderror"]);
     expect(counts["500 - Internal Server Error"]).toEqual({ count: 4, messages: [{ message: "a" }, { message: "b" }] });
-    expect(counts["malformed-chunk"]).toEqual({ count: 2, messages: [{ message: "bad chunk" }] });
+    expect(counts.clientpayloaderror).toEqual({ count: 2, messages: [{ message: "Response payload is not completed" }] });
   });
 
   it("keeps first-seen order between equal counts, and no messages with a cap of 0", () => {
-    const counts = buildErrorCounts([failed({ reason: "aborted", message: "stopped" }), failed({ reason: "timeout", message: "no answer" })], 0);
-    expect(Object.keys(counts)).toEqual(["aborted", "timeout"]);
-    expect(counts.aborted).toEqual({ count: 1, messages: [] });
+    const counts = buildErrorCounts([{ error_type: "CancelledError", error_msg: "stopped" }, { error_type: "TimeoutError", error_msg: "Request timed out" }], 0);
+    expect(Object.keys(counts)).toEqual(["cancellederror", "Timeout"]);
+    expect(counts.cancellederror).toEqual({ count: 1, messages: [] });
   });
 });

@@ -7,12 +7,13 @@
  * the message (context window, invalid JSON, timeout, model not found), else "other"; any other error is
  * "Timeout" or "Connection Error" when its message says so, else its type in lower case.
  *
- * Our RequestError → inference-perf's (error_type, error_msg): an "http" error is `HTTP Error <status>` with the
- * response body as message (our "HTTP 503: " prefix removed, so a JSON body's `error.message` is found); every
- * other reason keeps its name as the type ("disconnect", "malformed-chunk", …), where inference-perf has a Python
- * exception class name. A record with no error and no token-bearing chunk counts as "empty-stream".
+ * The (error_type, error_msg) of a record are inference-perf's (inference-perf-request.ts `inferencePerfError`):
+ * an HTTP error is `HTTP Error <status>` with the whole response body as message, so a JSON body's
+ * `error.message` is found; other failures carry the Python exception's name (`TimeoutError`,
+ * `ClientConnectorError`, `ClientPayloadError`, …).
  */
 import type { ScenarioRecord } from "../types.ts";
+import { inferencePerfError, type InferencePerfError } from "./inference-perf-request.ts";
 
 export interface ErrorLabelEntry {
   count: number;
@@ -84,24 +85,18 @@ export function conciseErrorLabel(errorType: string, errorMsg: string): string {
   return errorType.toLowerCase().trim();
 }
 
-/** inference-perf's (error_type, error_msg) of a failed record. */
-export function errorTypeAndMessage(rec: ScenarioRecord): { errorType: string; errorMsg: string } {
-  const e = rec.error;
-  if (e === null) return { errorType: "empty-stream", errorMsg: "HTTP 200 but no token-bearing chunk arrived" };
-  if (e.reason === "http") {
-    const status = e.status ?? 0;
-    return { errorType: `HTTP Error ${status}`, errorMsg: e.message.replace(/^HTTP \d+:\s*/, "") };
-  }
-  return { errorType: e.reason, errorMsg: e.message };
+/** inference-perf's (error_type, error_msg) of a record it counts a failure; null for one it counts a success. */
+export function errorTypeAndMessage(rec: ScenarioRecord, streaming = true): { errorType: string; errorMsg: string } | null {
+  const e = inferencePerfError(rec, streaming);
+  return e === null ? null : { errorType: e.error_type, errorMsg: e.error_msg };
 }
 
-export function buildErrorCounts(failed: readonly ScenarioRecord[], maxErrorMessages: number): Record<string, ErrorLabelEntry> {
+export function buildErrorCounts(errors: readonly InferencePerfError[], maxErrorMessages: number): Record<string, ErrorLabelEntry> {
   const counts = new Map<string, number>();
   const messages = new Map<string, Set<string>>();
-  for (const rec of failed) {
-    const { errorType, errorMsg } = errorTypeAndMessage(rec);
-    const message = parseErrorMessage(errorMsg);
-    const label = conciseErrorLabel(errorType, message);
+  for (const { error_type, error_msg } of errors) {
+    const message = parseErrorMessage(error_msg);
+    const label = conciseErrorLabel(error_type, message);
     counts.set(label, (counts.get(label) ?? 0) + 1);
     let kept = messages.get(label);
     if (kept === undefined) messages.set(label, (kept = new Set()));

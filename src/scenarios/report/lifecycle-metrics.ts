@@ -1,32 +1,23 @@
 /**
- * One request's latencies as inference-perf defines them (kubernetes-sigs/inference-perf
+ * One request's latencies as inference-perf defines them (kubernetes-sigs/inference-perf 0.7.0
  * inference_perf/reportgen/base.py `compute_request_latency_metrics`, `effective_output_tokens`), in seconds,
- * from a ScenarioRecord (monotonic ms). Where inference-perf and vLLM (DESIGN.md §3, src/metrics/request-metrics.ts)
- * differ, inference-perf wins here, because these numbers go into inference-perf's files under its key names:
+ * from the inference-perf view of a record (inference-perf-request.ts: which requests succeed, which chunks are
+ * token times, what the output count is). Where inference-perf and vLLM (DESIGN.md §3, src/metrics/) differ,
+ * inference-perf wins here, because these numbers go into inference-perf's files under its key names:
  *
- *  - request_latency = response end − send (inference-perf `end_time − start_time`: the whole response, usage
- *    chunk and `[DONE]` included). vLLM's E2EL stops at the last token-bearing chunk.
- *  - TTFT, TPOT and ITL exist only for a request with MORE than one token time (inference-perf: streamed and
- *    `len(output_token_times) > 1`); a 1-token or non-streamed answer has none. vLLM keeps TTFT for 1 token.
- *  - token times: inference-perf re-tokenizes each chunk's text and gives every token of a chunk the chunk's
- *    arrival time (intra-chunk ITL 0). We have no tokenizer on the response path, so the token times are the
- *    token-bearing chunk times (one token per chunk, which is what vLLM streams at --stream-interval 1). Our chat
- *    records also count vLLM's role-only opening chunk (src/engine/openai-stream-client.ts), which inference-perf
- *    skips because it carries no text: chat TTFT is the role chunk's time and the first ITL gap is its short gap
- *    to the first content chunk, as `vllm bench serve` measures.
- *  - TPOT = (last token time − first token time) / (output tokens − 1), with the EFFECTIVE output count:
- *    the client-side count by default, `usage.completion_tokens` with `use_server_output_tokens`. vLLM always
- *    divides by usage.completion_tokens, so `use_server_output_tokens: true` gives vLLM's TPOT.
- *  - NTPOT = request_latency / effective output tokens (0 when there are none). vLLM has no NTPOT.
- *  - client-side output count: inference-perf tokenizes the whole answer; ours is the number of chunks that
- *    carried text (exact at one token per chunk, low when a server packs several tokens into a chunk — the
- *    cause of inference-perf issue #364; `token_count_mismatches` counts requests where it disagrees with usage).
- *    A non-streamed answer is one chunk, so there the client count is `usage.completion_tokens` when present.
- *  - input tokens: `usage.prompt_tokens` when the server sent it, else the data generator's planned count
- *    (inference-perf: server usage, else its client-side tokenization).
+ *  - request_latency = end − start (the whole response, usage chunk and `[DONE]` included). vLLM's E2EL stops
+ *    at the last token-bearing chunk.
+ *  - TTFT, TPOT and ITL exist only for a streamed request with MORE than one token time; a 1-token or
+ *    non-streamed answer has none. TTFT = first token time − start.
+ *  - TPOT = (last token time − first token time) / (effective output tokens − 1), when that count is > 1.
+ *  - ITL: every gap between consecutive token times (zero gaps inside a re-tokenized chunk included); the
+ *    request's own `inter_token_latency` is their mean (what a goodput `itl` constraint tests).
+ *  - effective output tokens: the client's count (`response_metrics.output_tokens`) by default,
+ *    `usage.completion_tokens` (or `output_tokens`) with `use_server_output_tokens`; 0 without response metrics.
+ *  - NTPOT = request_latency / effective output tokens (0 when there are none).
  */
-import { isSuccessful } from "../../metrics/request-metrics.ts";
 import type { ScenarioRecord } from "../types.ts";
+import { SERVER_OUTPUT_TOKEN_KEYS, serverReportedTokens, toInferencePerfRequest, type InferencePerfRequest, type InferencePerfRequestOptions } from "./inference-perf-request.ts";
 
 export interface LifecycleMetrics {
   requestLatencyS: number;
@@ -38,33 +29,27 @@ export interface LifecycleMetrics {
   itlMeanS: number | null;
   itlDeltasS: number[];
   inputTokens: number;
-  /** The client-side count (text-bearing chunks; server usage for a non-streamed answer when present). */
-  clientOutputTokens: number;
-  /** `usage.completion_tokens`, or null when the server sent no usage. */
+  /** `response_metrics.output_tokens`, or null when the request has no response metrics. */
+  clientOutputTokens: number | null;
+  /** The server's output count (`usage.completion_tokens` / `output_tokens`), or null when it sent none. */
   serverOutputTokens: number | null;
   /** What TPOT, NTPOT, throughput and token goodput divide by (see use_server_output_tokens). */
   effectiveOutputTokens: number;
 }
 
-export interface LifecycleMetricOptions {
+export interface LifecycleMetricOptions extends InferencePerfRequestOptions {
   useServerOutputTokens: boolean;
-  /** false when the requests were sent with `stream: false` (api.streaming); default true. */
-  streaming?: boolean;
 }
 
-export function clientOutputTokens(rec: ScenarioRecord, streaming: boolean): number {
-  if (!streaming && rec.completionTokens !== null) return rec.completionTokens;
-  return rec.textChunks;
-}
-
-/** inference-perf `effective_output_tokens`: the server's count when asked for and present, else the client's. */
-export function effectiveOutputTokens(rec: ScenarioRecord, opts: LifecycleMetricOptions): number {
-  const client = clientOutputTokens(rec, opts.streaming !== false);
-  return opts.useServerOutputTokens && rec.completionTokens !== null ? rec.completionTokens : client;
-}
-
-export function inputTokens(rec: ScenarioRecord): number {
-  return rec.promptTokens ?? rec.plannedPromptTokens;
+/** inference-perf `effective_output_tokens`. */
+export function effectiveOutputTokens(ip: InferencePerfRequest, useServerOutputTokens: boolean): number {
+  const rm = ip.responseMetrics;
+  if (rm === null) return 0;
+  if (useServerOutputTokens) {
+    const server = serverReportedTokens(rm.server_usage, SERVER_OUTPUT_TOKEN_KEYS);
+    if (server !== null) return Math.trunc(server);
+  }
+  return rm.output_tokens;
 }
 
 /** Request latency in seconds of any record, success or failure (inference-perf `end_time − start_time`). */
@@ -72,26 +57,25 @@ export function requestLatencyS(rec: ScenarioRecord): number {
   return (rec.endMs - rec.sendMs) / 1000;
 }
 
-/** The latencies of one successful request, or null for a failed one (see isSuccessful). */
-export function deriveLifecycleMetrics(rec: ScenarioRecord, opts: LifecycleMetricOptions): LifecycleMetrics | null {
-  if (!isSuccessful(rec)) return null;
-  const latencyS = requestLatencyS(rec);
-  const effective = effectiveOutputTokens(rec, opts);
-  const times = rec.chunkTimesMs;
+/** The latencies of one request inference-perf counts a success, or null for a failure. */
+export function lifecycleMetricsOf(ip: InferencePerfRequest, useServerOutputTokens: boolean): LifecycleMetrics | null {
+  if (ip.error !== null) return null;
+  const latencyS = ip.endS - ip.startS;
+  const effective = effectiveOutputTokens(ip, useServerOutputTokens);
+  const times = ip.outputTokenTimesS;
 
   let ttftS: number | null = null;
   let tpotS: number | null = null;
   let itlMeanS: number | null = null;
   const itlDeltasS: number[] = [];
-  // inference-perf: only a streamed request has token times; a non-streamed one arrives as one document.
-  if (opts.streaming !== false && times.length > 1) {
+  if (times !== null && times.length > 1) {
     const first = times[0] as number;
     const last = times[times.length - 1] as number;
-    ttftS = (first - rec.sendMs) / 1000;
-    if (effective > 1) tpotS = (last - first) / 1000 / (effective - 1);
+    ttftS = first - ip.startS;
+    if (effective > 1) tpotS = (last - first) / (effective - 1);
     let sum = 0;
     for (let i = 1; i < times.length; i++) {
-      const d = ((times[i] as number) - (times[i - 1] as number)) / 1000;
+      const d = (times[i] as number) - (times[i - 1] as number);
       itlDeltasS.push(d);
       sum += d;
     }
@@ -105,9 +89,14 @@ export function deriveLifecycleMetrics(rec: ScenarioRecord, opts: LifecycleMetri
     tpotS,
     itlMeanS,
     itlDeltasS,
-    inputTokens: inputTokens(rec),
-    clientOutputTokens: clientOutputTokens(rec, opts.streaming !== false),
-    serverOutputTokens: rec.completionTokens,
+    inputTokens: ip.inputTokens,
+    clientOutputTokens: ip.responseMetrics?.output_tokens ?? null,
+    serverOutputTokens: serverReportedTokens(ip.responseMetrics?.server_usage ?? null, SERVER_OUTPUT_TOKEN_KEYS),
     effectiveOutputTokens: effective,
   };
+}
+
+/** The latencies of one record, or null when inference-perf would count it a failure. */
+export function deriveLifecycleMetrics(rec: ScenarioRecord, opts: LifecycleMetricOptions): LifecycleMetrics | null {
+  return lifecycleMetricsOf(toInferencePerfRequest(rec, opts), opts.useServerOutputTokens);
 }

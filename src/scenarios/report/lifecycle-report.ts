@@ -3,6 +3,9 @@
  * and `stage_N_lifecycle_metrics.json` (kubernetes-sigs/inference-perf inference_perf/reportgen/base.py
  * `ResponsesSummary`, `summarize_requests`; research/inference-perf.md §2.2). Keys are written in this order.
  * Times are seconds, rates per second. A `{dist}` is null when it has no values, as inference-perf writes it.
+ * Numbers are Python floats in the files except the counts (`LIFECYCLE_INT_KEYS`); the files are serialized as
+ * Python's json.dumps (python-json.ts), so `requested_rate: 3.0` and `cached: 0.0` read back as floats.
+ * The optional `retries` of 0.7.0 is never written: kneepoint does not retry (inference-perf omits it then too).
  * Readers of our files (charts, `report --compare`) can import these types.
  */
 import type { ErrorLabelEntry } from "./error-labels.ts";
@@ -26,11 +29,8 @@ export interface LoadSummary {
   concurrency?: number;
 }
 
-/**
- * `cached`/`uncached` come from `usage.prompt_tokens_details.cached_tokens`, which our client does not record:
- * they are null (unknown), where inference-perf would write 0.
- */
-export type TokenUsage = { total: number; cached: number | null; uncached: number | null; [distKey: string]: number | null };
+/** `cached` = Σ usage.prompt_tokens_details.cached_tokens (0 when the server sends none), `uncached` = total − cached. */
+export type TokenUsage = { total: number; cached: number; uncached: number; [distKey: string]: number };
 
 export interface Successes {
   count: number;
@@ -50,20 +50,20 @@ export interface Successes {
     videos_per_sec: number;
     audios_per_sec: number;
   };
-  /** UTF-8 bytes of each request body; null when the bodies were not given to the report. */
+  /** Bytes of Python's json.dumps of each request body; null when the bodies were not given to the report. */
   request_size_bytes: Dist;
   /** Multimodal inputs: kneepoint sends text only, so counts are 0 and per-instance stats null. */
   image: { count: Dist; pixels: Dist; bytes: Dist; aspect_ratio: Dist };
   video: { count: Dist; frames: Dist; pixels: Dist; bytes: Dist; aspect_ratio: Dist };
   audio: { count: Dist; seconds: Dist; bytes: Dist };
   prompt_tokens: TokenUsage;
-  /** The client-side output count per request (see lifecycle-metrics.ts). */
+  /** The client-side output count per request with response metrics (inference-perf-request.ts). */
   output_len: Dist;
   /** `usage.completion_tokens`, the client-side count where the server sent none. */
   output_tokens: { total: number } & Partial<DistributionSummary>;
-  /** Requests whose client-side output count differs from the server's. */
+  /** Requests whose re-tokenized chunks disagree with usage.completion_tokens (0 without a configured tokenizer). */
   token_count_mismatches: number;
-  /** Requests whose prompt/output count is client-side because the server reported none. */
+  /** Requests whose prompt/output count is client-side because the server reported none (0.7.0 writes it). */
   client_fallback_requests: { prompt: number; output: number };
   goodput_metrics?: GoodputMetrics;
 }
@@ -81,4 +81,14 @@ export interface LifecycleReport {
   load_summary: LoadSummary;
   successes: Successes;
   failures: Failures;
+}
+
+/** The keys whose numbers inference-perf writes as Python ints; every other number in these files is a float. */
+export const LIFECYCLE_INT_KEYS: ReadonlySet<string> = new Set(["count", "concurrency", "token_count_mismatches", "good_requests", "total_requests"]);
+
+/** Python's number types in summary_/stage_N_lifecycle_metrics.json (for python-json.ts). */
+export function lifecycleNumberType(path: readonly (string | number)[]): "int" | "float" {
+  const key = path[path.length - 1];
+  if (typeof key === "string" && LIFECYCLE_INT_KEYS.has(key)) return "int";
+  return path[path.length - 2] === "client_fallback_requests" ? "int" : "float";
 }

@@ -1,37 +1,95 @@
 /**
- * `per_request_lifecycle_metrics.json`: one entry per request, in the shape of inference-perf's
- * `build_per_request_lifecycle_entry` (kubernetes-sigs/inference-perf inference_perf/reportgen/base.py;
- * research/inference-perf.md §2.2). Times are the sending process's monotonic clock in seconds, as
- * inference-perf's `time.perf_counter()`; only differences between them mean anything.
- *   { start_time, end_time, [request], info: { request_metrics: { text: { input_tokens } },
- *     response_metrics: { output_tokens, server_usage, chunk_times, output_token_times }, lora_adapter: null },
- *     computed_metrics (successes only), error: { error_type, error_msg } | null,
- *     stage_id, scheduled_time }
- * Differences, said plainly: `response` (the answer's text) is not kept by our client, so the key is absent
- * (inference-perf omits it too when per_request_fields.response is off); `request` is present only when the
- * bodies are given; `stage_id` and `scheduled_time` (fields of inference-perf's RequestLifecycleMetric that its
- * entry leaves out) are added so schedule delay can be checked per request; `server_usage` holds only the two
- * usage counts the client records.
+ * `per_request_lifecycle_metrics.json`: one entry per request, exactly as inference-perf 0.7.0's
+ * `build_per_request_lifecycle_entry` writes it with its default `per_request_fields` (request, response, info,
+ * response_chunks on; computed_metrics off) (kubernetes-sigs/inference-perf reportgen/base.py, apis/base.py):
+ *   { start_time, end_time, request, response,
+ *     info: { request_metrics: { text: { input_tokens }, image: null, video: null, audio: null },
+ *             response_metrics: { output_tokens, server_usage, response_chunks, chunk_times, output_token_times }
+ *                               | { output_tokens, server_usage } (not streamed) | null (failures, no choices),
+ *             extra_info: {}, lora_adapter: null, graph_event_id: null, labels: {}, input_tokens },
+ *     error: { error_type, error_msg } | null }
+ * Times are the sending process's monotonic clock in seconds (inference-perf: `time.perf_counter()`); only
+ * differences mean anything. `request` is Python's json.dumps of the body sent (its `request_data`), `response`
+ * the raw body received. Numbers: the token counts (and the server's usage as it sent them) are ints, times floats
+ * (`perRequestNumberType`).
+ *
+ * kneepoint's own per-request facts (stage, scheduled time, its own error reason, computed metrics) are not
+ * inference-perf's keys: they go to `kneepoint_per_request.json` beside it (`buildKneepointRequestEntry`), one
+ * entry per request in the same order.
  */
 import type { ScenarioRecord } from "../types.ts";
-import { errorTypeAndMessage } from "./error-labels.ts";
-import { clientOutputTokens, deriveLifecycleMetrics, inputTokens, type LifecycleMetricOptions } from "./lifecycle-metrics.ts";
+import { toInferencePerfRequest, type InferencePerfError, type InferencePerfRequest, type InferencePerfResponseMetrics } from "./inference-perf-request.ts";
+import { lifecycleMetricsOf, type LifecycleMetricOptions } from "./lifecycle-metrics.ts";
+import { pythonJsonDumps } from "./python-json.ts";
 
 export interface PerRequestEntry {
   start_time: number;
   end_time: number;
-  request?: string;
+  request: string | null;
+  response: string | null;
   info: {
-    request_metrics: { text: { input_tokens: number } };
-    response_metrics: {
-      output_tokens: number;
-      server_usage: { prompt_tokens?: number; completion_tokens?: number } | null;
-      chunk_times: number[];
-      output_token_times: number[];
-    };
+    request_metrics: { text: { input_tokens: number }; image: null; video: null; audio: null };
+    response_metrics: InferencePerfResponseMetrics | null;
+    extra_info: Record<string, never>;
     lora_adapter: null;
+    graph_event_id: null;
+    labels: Record<string, never>;
+    input_tokens: number;
   };
-  computed_metrics?: {
+  error: InferencePerfError | null;
+}
+
+export interface PerRequestOptions extends LifecycleMetricOptions {
+  requestBody?: (rec: ScenarioRecord) => string | undefined;
+}
+
+/** inference-perf's `request_data` (json.dumps of the payload) for the JSON body kneepoint sent. */
+export function inferencePerfRequestData(body: string): string {
+  try {
+    return pythonJsonDumps(JSON.parse(body) as unknown);
+  } catch {
+    return body;
+  }
+}
+
+export function buildPerRequestEntry(rec: ScenarioRecord, opts: PerRequestOptions): PerRequestEntry {
+  const ip = toInferencePerfRequest(rec, opts);
+  const body = opts.requestBody?.(rec);
+  return {
+    start_time: ip.startS,
+    end_time: ip.endS,
+    request: body === undefined ? null : inferencePerfRequestData(body),
+    response: ip.response,
+    info: {
+      request_metrics: { text: { input_tokens: ip.inputTokens }, image: null, video: null, audio: null },
+      response_metrics: ip.responseMetrics,
+      extra_info: {},
+      lora_adapter: null,
+      graph_event_id: null,
+      labels: {},
+      input_tokens: ip.inputTokens,
+    },
+    error: ip.error,
+  };
+}
+
+/** Python's number types in per_request_lifecycle_metrics.json: the token counts and the server's usage are ints. */
+export function perRequestNumberType(path: readonly (string | number)[], value: number): "int" | "float" {
+  if (path.includes("server_usage")) return Number.isInteger(value) ? "int" : "float";
+  const key = path[path.length - 1];
+  return key === "input_tokens" || key === "output_tokens" ? "int" : "float";
+}
+
+/** One entry of kneepoint_per_request.json: what kneepoint knows of a request beyond inference-perf's keys. */
+export interface KneepointRequestEntry {
+  stage_id: number;
+  scheduled_time: number;
+  start_time: number;
+  end_time: number;
+  /** kneepoint's own verdict (vLLM's rule: HTTP 200 and a token-bearing chunk), whatever inference-perf counts. */
+  kneepoint_error: { reason: string; status?: number; message: string } | null;
+  /** inference-perf's `computed_metrics` (its per_request_fields.computed_metrics), for a success. */
+  computed_metrics: {
     request_latency: number;
     normalized_time_per_output_token: number;
     time_to_first_token: number | null;
@@ -39,65 +97,34 @@ export interface PerRequestEntry {
     inter_token_latency: number | null;
     inter_token_latencies: number[];
     input_tokens: number;
-    output_tokens: number;
+    output_tokens: number | null;
     ttft_slo_sec: null;
     tpot_slo_sec: null;
-  };
-  error: { error_type: string; error_msg: string } | null;
-  stage_id: number;
-  scheduled_time: number;
+  } | null;
 }
 
-export interface PerRequestOptions extends LifecycleMetricOptions {
-  requestBody?: (rec: ScenarioRecord) => string | undefined;
-}
-
-const seconds = (ms: number) => ms / 1000;
-
-export function buildPerRequestEntry(rec: ScenarioRecord, opts: PerRequestOptions): PerRequestEntry {
-  const m = deriveLifecycleMetrics(rec, opts);
-  const usage: { prompt_tokens?: number; completion_tokens?: number } = {};
-  if (rec.promptTokens !== null) usage.prompt_tokens = rec.promptTokens;
-  if (rec.completionTokens !== null) usage.completion_tokens = rec.completionTokens;
-  const chunkTimes = rec.chunkTimesMs.map(seconds);
-  const body = opts.requestBody?.(rec);
-
-  const entry: PerRequestEntry = {
-    start_time: seconds(rec.sendMs),
-    end_time: seconds(rec.endMs),
-    ...(body !== undefined ? { request: body } : {}),
-    info: {
-      request_metrics: { text: { input_tokens: inputTokens(rec) } },
-      response_metrics: {
-        output_tokens: clientOutputTokens(rec, opts.streaming !== false),
-        server_usage: Object.keys(usage).length > 0 ? usage : null,
-        chunk_times: chunkTimes,
-        output_token_times: chunkTimes,
-      },
-      lora_adapter: null,
-    },
-    error: null,
+export function buildKneepointRequestEntry(rec: ScenarioRecord, opts: LifecycleMetricOptions, ip: InferencePerfRequest = toInferencePerfRequest(rec, opts)): KneepointRequestEntry {
+  const m = lifecycleMetricsOf(ip, opts.useServerOutputTokens);
+  return {
     stage_id: rec.stage,
-    scheduled_time: seconds(rec.scheduledMs),
+    scheduled_time: ip.scheduledS,
+    start_time: ip.startS,
+    end_time: ip.endS,
+    kneepoint_error: rec.error === null ? null : { ...rec.error },
+    computed_metrics:
+      m === null
+        ? null
+        : {
+            request_latency: m.requestLatencyS,
+            normalized_time_per_output_token: m.ntpotS,
+            time_to_first_token: m.ttftS,
+            time_per_output_token: m.tpotS,
+            inter_token_latency: m.itlMeanS,
+            inter_token_latencies: m.itlDeltasS,
+            input_tokens: m.inputTokens,
+            output_tokens: m.clientOutputTokens,
+            ttft_slo_sec: null,
+            tpot_slo_sec: null,
+          },
   };
-  if (m !== null) {
-    entry.computed_metrics = {
-      request_latency: m.requestLatencyS,
-      normalized_time_per_output_token: m.ntpotS,
-      time_to_first_token: m.ttftS,
-      time_per_output_token: m.tpotS,
-      inter_token_latency: m.itlMeanS,
-      inter_token_latencies: m.itlDeltasS,
-      input_tokens: m.inputTokens,
-      output_tokens: m.clientOutputTokens,
-      ttft_slo_sec: null,
-      tpot_slo_sec: null,
-    };
-  } else {
-    const { errorType, errorMsg } = errorTypeAndMessage(rec);
-    entry.error = { error_type: errorType, error_msg: errorMsg };
-  }
-  // computed_metrics comes before error in inference-perf's entry: rebuild the key order.
-  const { error, stage_id, scheduled_time, ...head } = entry;
-  return { ...head, error, stage_id, scheduled_time };
 }

@@ -1,7 +1,8 @@
 /**
  * What the scenario reports need from the config (inference-perf's `report` block, research/inference-perf.md
- * §1.7, plus `api.streaming`). Defaults live in the config schema (src/scenarios/config/report-storage-schema.ts);
- * the config maps onto this type, so every field here is required except the genuinely optional ones.
+ * §1.7, plus `api.streaming` and the tokenizer). Defaults live in the config schema
+ * (src/scenarios/config/report-storage-schema.ts); the config maps onto this type, so every field here is required
+ * except the genuinely optional ones.
  */
 import type { ScenarioRecord } from "../types.ts";
 import type { GoodputConstraints } from "./goodput-metrics.ts";
@@ -19,8 +20,19 @@ export interface ScenarioReportOptions {
   maxErrorMessages: number;
   /** report.goodput.constraints (seconds); null or {} for none. */
   goodput: GoodputConstraints | null;
-  /** api.streaming; false changes which output count is the client's (lifecycle-metrics.ts). Default true. */
+  /** api.streaming; false: no token times, and the client's output count comes from the whole answer. Default true. */
   streaming?: boolean;
   /** The JSON body a record sent (request_size_bytes, per-request `request`); absent → left out. */
   requestBody?: (rec: ScenarioRecord) => string | undefined;
+  /**
+   * The run's tokenizer (tokens of a text, no special tokens): the client-side output count of each answer, as
+   * inference-perf's `count_tokens(output_text, add_special_tokens=False)`. Absent: one token per content chunk.
+   * response-token-counts.ts builds it for a run's records.
+   */
+  countTokens?: (text: string) => number;
+  /**
+   * The config has a `tokenizer` block: token times come from re-tokenized chunks (zero gaps inside a chunk) and
+   * token_count_mismatches is counted (inference-perf `correct_streamed_response_metrics`). Needs countTokens.
+   */
+  retokenizeChunks?: boolean;
 }

@@ -20,6 +20,7 @@ import type { StageRun } from "../types.ts";
 import { buildLifecycleFiles } from "./build-lifecycle-files.ts";
 import { collectPrometheusReports, type PrometheusReportOptions } from "./collect-prometheus-reports.ts";
 import type { ScenarioReportOptions } from "./scenario-report-options.ts";
+import { buildValidationFile } from "./validate-reports.ts";
 
 export interface ScenarioStorageTargets {
   local: LocalStorageTarget;
@@ -69,8 +70,14 @@ export async function writeScenarioReports(opts: WriteScenarioReportsOptions): P
     warnings.push(...outcome.warnings);
     if (outcome.failure) failures.push(outcome.failure);
   }
+  files.push(...(await import("./br-partial-files.ts")).buildBrPartialFiles(opts.stages, opts.report)); // BR0.2 partials, after Prometheus as 0.7.0
   files.push(...(opts.extraFiles ?? []));
   files.push({ name: "config", kind: "yaml", text: scrub(opts.configYaml) });
+
+  // Last, over every file assembled, as inference-perf 0.7.0 (validate-reports.ts); never fails the run.
+  const validation = buildValidationFile(files);
+  files.push(...validation.files);
+  warnings.push(...validation.messages);
 
   const written = await writeLocalReports(files, opts.storage.local);
 

@@ -5,13 +5,15 @@
  * from src/server-metrics/metric-names.ts) and the selector is the report's (`model_name` + the config's
  * `metrics.prometheus.filters`), so the chart and the report read the same series. Aggregations as the sweep's
  * chart series (src/server-metrics/promql-queries.ts): KV of the busiest engine (max), in % like
- * TimeSeries; waiting and running summed over engines. A legacy name is the same query on the old name, joined
- * with `or`. A series the server type has no metric for is left out (SGLang and TGI have no running gauge in the
+ * TimeSeries; waiting and running summed over engines. vLLM's KV gauge under its legacy name
+ * (vllm:gpu_cache_usage_perc) is the same query joined with `or`, as the sweep reads it (the Prometheus report
+ * follows inference-perf 0.7.0, which does not). The selector quotes the model with PromQL's escaping. A series the server type has no metric for is left out (SGLang and TGI have no running gauge in the
  * table; TGI no KV gauge). Pure; pinned by goldens (test/scenarios-report/goldens/server-series-*.promql).
  */
+import { VLLM } from "../../server-metrics/metric-names.ts";
+import { quotePromql } from "../../server-metrics/promql-selector.ts";
 import type { SeriesKey } from "../../server-metrics/time-series.ts";
-import { REPORT_METRICS, type PrometheusServerType, type ReportField, type ReportMetricSpec } from "../report/prometheus-report-metrics.ts";
-import { reportSelector } from "../report/prometheus-report-queries.ts";
+import { filtersByModel, REPORT_METRICS, type PrometheusServerType, type ReportField } from "../report/prometheus-report-metrics.ts";
 
 export interface ServerSeriesQueryOptions {
   server: PrometheusServerType;
@@ -26,19 +28,28 @@ const SOURCES: ReadonlyArray<{ key: SeriesKey; field: ReportField; aggregate: "m
   { key: "running", field: "num_requests_running", aggregate: "sum", scale: 1 },
 ];
 
-function aggregated(spec: ReportMetricSpec, aggregate: "max" | "sum", selector: string): string {
-  const one = (name: string) => `${aggregate}(${name}${selector})`;
-  return spec.legacyName === undefined ? one(spec.name) : `(${one(spec.name)} or ${one(spec.legacyName)})`;
+/** Older names of the gauges read here, still served by some versions. */
+const LEGACY_NAMES: Readonly<Record<string, string>> = { [VLLM.kvCacheUsage.name]: VLLM.kvCacheUsage.legacyName! };
+
+function aggregated(name: string, aggregate: "max" | "sum", selector: string): string {
+  const one = (n: string) => `${aggregate}(${n}${selector})`;
+  const legacy = LEGACY_NAMES[name];
+  return legacy === undefined ? one(name) : `(${one(name)} or ${one(legacy)})`;
+}
+
+function selectorOf(opts: ServerSeriesQueryOptions): string {
+  const matchers = filtersByModel(opts.server) ? [`model_name=${quotePromql(opts.model)}`, ...opts.filters] : [...opts.filters];
+  return `{${matchers.join(",")}}`;
 }
 
 export function buildServerSeriesQueries(opts: ServerSeriesQueryOptions): Partial<Record<SeriesKey, string>> {
-  const selector = reportSelector(opts);
+  const selector = selectorOf(opts);
   const table = REPORT_METRICS[opts.server];
   const out: Partial<Record<SeriesKey, string>> = {};
   for (const { key, field, aggregate, scale } of SOURCES) {
-    const spec = table[field];
+    const spec = table.find((s) => s.field === field);
     if (spec === undefined || spec.kind !== "gauge") continue;
-    const q = aggregated(spec, aggregate, selector);
+    const q = aggregated(spec.name, aggregate, selector);
     out[key] = scale === 1 ? q : `${scale} * ${q}`;
   }
   return out;

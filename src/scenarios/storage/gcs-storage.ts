@@ -3,8 +3,7 @@
  * `bucket_name`, through @google-cloud/storage (Application Default Credentials; STORAGE_EMULATOR_HOST or an
  * apiEndpoint for emulators). As inference-perf (kubernetes-sigs/inference-perf
  * inference_perf/client/filestorage/gcs.py): the bucket must exist (checked first), a key that exists is skipped
- * (never overwritten), JSON compact. Unlike inference-perf, which uploads every file as JSON text, the config
- * is uploaded as its YAML text (text/yaml), so config.yaml holds YAML in every sink.
+ * (never overwritten), JSON compact; config.yaml too is uploaded as JSON (application/json), as inference-perf does.
  * Every file is tried; failures come back as one EnvironmentError naming the bucket.
  */
 import { Storage, type StorageOptions } from "@google-cloud/storage";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { objectKey, reportFileName, serializeReportFile } from "./report-file.ts";
+import { objectKey, reportFileName, serializeReportFile, contentType } from "./report-file.ts";
 import { s3ClientConfig } from "./s3-storage.ts";
 
 describe("report file names and object keys (inference-perf: {path}/{prefix}{name}.{ext})", () => {
@@ -10,11 +10,14 @@ describe("report file names and object keys (inference-perf: {path}/{prefix}{nam
     expect(reportFileName({ name: "stage_3_prometheus_metrics", kind: "json", contents: {} })).toBe("stage_3_prometheus_metrics.json");
   });
 
-  it("JSON indented for files, compact for buckets; YAML as given", () => {
+  it("JSON indented for files, compact for buckets; YAML as given locally, as Python's json.dumps of it in buckets", () => {
     const f = { name: "s", kind: "json", contents: { a: [1] } } as const;
     expect(serializeReportFile(f, "indented")).toBe('{\n  "a": [\n    1\n  ]\n}');
     expect(serializeReportFile(f, "compact")).toBe('{"a":[1]}');
-    expect(serializeReportFile({ name: "config", kind: "yaml", text: "a: 1\n" }, "compact")).toBe("a: 1\n");
+    const config = { name: "config", kind: "yaml", text: "a: 1\nb: 1.0\nc: [0.5, é]\nd: {e: null}\n" } as const;
+    expect(serializeReportFile(config, "indented")).toBe(config.text);
+    expect(serializeReportFile(config, "compact")).toBe('{"a": 1, "b": 1.0, "c": [0.5, "\\u00e9"], "d": {"e": null}}');
+    expect(contentType(config)).toBe("application/json");
   });
 });
 

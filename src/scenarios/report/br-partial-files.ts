@@ -1,0 +1,52 @@
+/**
+ * The `inference-perf.partial.stage_<N>.yaml` files of a run, as inference-perf 0.7.0 writes them
+ * (kubernetes-sigs/inference-perf inference_perf/reportgen/base.py `generate_reports`, the block after the
+ * Prometheus reports): one per reported stage that has requests, whatever `report.request_lifecycle` asks for
+ * (0.7.0 writes them unconditionally: "Always emit the inference-perf slice of a BR0.2 report per stage"), in
+ * stage order, with one experiment id for the run and one run id per stage (br-run-time.ts), the stage's
+ * wall-clock window as run.time, and the YAML PyYAML's dump writes (python-yaml.ts). A sweep's probe stage
+ * (index −1) has none.
+ * The window is 0.7.0's StageRuntimeInfo start_time/end_time: its start is taken STAGE_LEAD_S before the first
+ * request is due (load_generator.py run_stage, `perf_counter() + 1`; prometheus-windows.ts models the same), so it
+ * starts that much before kneepoint's StageRun; its end is kneepoint's (the last response's end; 0.7.0 takes it at
+ * its first 1-second poll after that).
+ * Token times are re-tokenized when a tokenizer is configured and the summary or per-stage report was built,
+ * because that is when 0.7.0's adapter sees re-tokenized times (br-partial-report.ts).
+ * Pure except for the random id digits, which default to crypto's (uuid4's first 8 hex digits are all random);
+ * tests pass their own.
+ */
+import { randomUUID } from "node:crypto";
+import type { ReportFile } from "../storage/report-file.ts";
+import type { StageRun } from "../types.ts";
+import { brPartialNumberType, buildBrPartialReport } from "./br-partial-report.ts";
+import { brExperimentEid, brRunTime, brRunUid } from "./br-run-time.ts";
+import type { LifecycleMetricOptions } from "./lifecycle-metrics.ts";
+import { STAGE_LEAD_S } from "./prometheus-windows.ts";
+import { pythonYamlDump } from "./python-yaml.ts";
+import type { ScenarioReportOptions } from "./scenario-report-options.ts";
+
+/** `uuid.uuid4().hex[:8]`. */
+export function randomHex8(): string {
+  return randomUUID().replace(/-/g, "").slice(0, 8);
+}
+
+export function brPartialFileName(stageIndex: number): string {
+  return `inference-perf.partial.stage_${stageIndex}`;
+}
+
+export function buildBrPartialFiles(stages: readonly StageRun[], opts: ScenarioReportOptions, hex8: () => string = randomHex8): ReportFile[] {
+  const reported = stages.filter((s) => s.index >= 0 && s.records.length > 0);
+  if (reported.length === 0) return [];
+  const request: LifecycleMetricOptions = {
+    useServerOutputTokens: opts.useServerOutputTokens,
+    ...(opts.streaming !== undefined ? { streaming: opts.streaming } : {}),
+    ...(opts.countTokens !== undefined ? { countTokens: opts.countTokens } : {}),
+    ...(opts.retokenizeChunks && (opts.summary || opts.perStage) ? { retokenizeChunks: true } : {}),
+  };
+  const eid = brExperimentEid(hex8());
+  return reported.map((s) => {
+    const run = { uid: brRunUid(s.index, hex8()), eid, time: brRunTime(s.startEpochMs - STAGE_LEAD_S * 1000, s.endEpochMs) };
+    const report = buildBrPartialReport(s.records, run, request);
+    return { name: brPartialFileName(s.index), kind: "yaml", text: pythonYamlDump(report as unknown as Record<string, unknown>, brPartialNumberType) };
+  });
+}

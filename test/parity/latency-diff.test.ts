@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { parseRawJson } from "./raw-json.ts";
+import { allowedDifferenceS, compareLatencies, isComparedStat } from "./latency-diff.ts";
+
+const report = (ttft: Record<string, number | null>) =>
+  parseRawJson(JSON.stringify({ successes: { latency: { time_to_first_token: ttft, request_latency: null } } }));
+
+describe("latency comparison", () => {
+  it("compares the mean, min, max and every percentile key, not counts", () => {
+    expect(["mean", "median", "min", "max", "p0.1", "p99.9", "p25"].every(isComparedStat)).toBe(true);
+    expect(isComparedStat("count")).toBe(false);
+  });
+
+  it("allows max(absolute, relative × |inference-perf's|)", () => {
+    expect(allowedDifferenceS(0.02, { absoluteS: 0.001, relative: 0.01 })).toBe(0.001);
+    expect(allowedDifferenceS(0.5, { absoluteS: 0.001, relative: 0.01 })).toBeCloseTo(0.005, 12);
+  });
+
+  it("holds p25 and the median to 1 ms / 1 %, the other stats to the sanity bound, and names both values", () => {
+    const ip = report({ mean: 0.025, p25: 0.021, median: 0.022, p99: 0.06 });
+    const kp = report({ mean: 0.031, p25: 0.0215, median: 0.0235, p99: 0.3 });
+    const byStat = Object.fromEntries(compareLatencies(ip, kp).map((c) => [c.stat, c]));
+    expect(byStat.mean).toMatchObject({ tier: "sanity", ok: true, path: "successes.latency.time_to_first_token.mean" });
+    expect(byStat.p25).toMatchObject({ tier: "central", ok: true });
+    expect(byStat.median).toMatchObject({ tier: "central", ok: false, ip: 0.022, kp: 0.0235 });
+    expect(byStat.median!.diffS).toBeCloseTo(0.0015, 12);
+    expect(byStat.p99).toMatchObject({ tier: "sanity", ok: false }); // 240 ms off: more than 100 ms and 100 %
+  });
+
+  it("fails a stat one side leaves null, passes one both leave null", () => {
+    const [oneNull] = compareLatencies(report({ median: 0.02 }), report({ median: null }));
+    expect(oneNull).toMatchObject({ ok: false, ip: 0.02, kp: null, diffS: Infinity });
+    const [bothNull] = compareLatencies(report({ median: null }), report({ median: null }));
+    expect(bothNull).toMatchObject({ ok: true });
+  });
+});
