@@ -96,7 +96,9 @@ async function dryRun(cfg: ScenarioConfig, io: CliIo): Promise<ScenarioRunResult
 export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Promise<ScenarioRunResult> {
   const read = await readScenarioConfigWithWarnings(opts.config, opts.sets);
   for (const w of read.warnings) io.stderr.write(`warning: ${w}\n`);
-  const cfg = withApiKeyFromEnv(withOutputDir(read.config, opts.output), io.env);
+  const asGiven = withOutputDir(read.config, opts.output);
+  // The key from OPENAI_API_KEY is used, but config.yaml stays the config as given (api_key null when it named none).
+  const cfg = withApiKeyFromEnv(asGiven, io.env);
   if (opts.dryRun) return dryRun(cfg, io);
 
   const secrets = [cfg.server.api_key ?? undefined, cfg.tokenizer?.token ?? undefined, io.env.PROMETHEUS_TOKEN, ...Object.values(cfg.api.headers ?? {})];
@@ -199,7 +201,7 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
 
   const extraFiles: ReportFile[] = [];
   if (read.warnings.length > 0) extraFiles.push(configWarningsFile(read.warnings));
-  extraFiles.push(kneepointRunFile({ servedModel: target.model, baseUrl: plan.target.baseUrl, serverVersion: target.serverVersion, tokenizer: tokenizer.port.source, harnessVersion: HARNESS_VERSION }));
+  extraFiles.push(kneepointRunFile({ servedModel: target.model, baseUrl: plan.target.baseUrl, serverVersion: target.serverVersion, tokenizer: tokenizer.port.source, harnessVersion: HARNESS_VERSION, apiKeySource: asGiven.server.api_key !== null ? "server.api_key" : cfg.server.api_key !== null ? "OPENAI_API_KEY" : null }));
   if (recorder) {
     if (series.source?.kind === "prometheus") say(`waiting for Prometheus' last scrape of the run (${series.source.scrapeIntervalS + 2} s)`);
     const outcome = await recorder.finish(stages);
@@ -217,7 +219,7 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
   try {
     const written = await writeScenarioReports({
       stages,
-      configYaml: effectiveConfigYaml(cfg),
+      configYaml: effectiveConfigYaml(asGiven),
       report,
       prometheus: withRunWindows(prometheusOptionsFor(cfg, target.model, promToken), runStartEpochMs, probeRuns),
       extraFiles,

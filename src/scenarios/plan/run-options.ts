@@ -54,11 +54,26 @@ export function withOutputDir(cfg: ScenarioConfig, dir: string | null): Scenario
  * glob reads): the model that answered, the target and the harness. config.yaml stays as inference-perf writes it
  * (`server.model_name: null` when the config names none); `kneepoint report` reads the model from here then.
  */
-export function kneepointRunFile(run: { servedModel: string; baseUrl: string; serverVersion: string | null; tokenizer: string; harnessVersion: string }): ReportFile {
+export function kneepointRunFile(run: {
+  servedModel: string;
+  baseUrl: string;
+  serverVersion: string | null;
+  tokenizer: string;
+  harnessVersion: string;
+  /** Where the API key came from (never the key): config.yaml keeps the config as written. */
+  apiKeySource: "server.api_key" | "OPENAI_API_KEY" | null;
+}): ReportFile {
   return {
     name: KNEEPOINT_RUN_FILE.replace(/\.json$/, ""),
     kind: "json",
-    contents: { served_model: run.servedModel, base_url: run.baseUrl, server_version: run.serverVersion, tokenizer: run.tokenizer, harness_version: run.harnessVersion },
+    contents: {
+      served_model: run.servedModel,
+      base_url: run.baseUrl,
+      server_version: run.serverVersion,
+      tokenizer: run.tokenizer,
+      api_key_source: run.apiKeySource,
+      harness_version: run.harnessVersion,
+    },
   };
 }
 
