@@ -34,12 +34,19 @@ export interface LatencyTolerance {
  *  - kneepoint against inference-perf: at most 0.93 ms on p25 and 1.37 ms on medians; 6.5 ms on means, 56 ms on
  *    tails.
  *
- * So max(1 ms, 1 %) holds where the reference reproduces itself: p25 and the median (CENTRAL). A tighter bound on
+ *  - the gap is one-sided: inference-perf's TTFT and request latency are 0.3–1 ms above kneepoint's on a quiet
+ *    machine (its Python client's per-request and per-chunk overhead: aiohttp, an event loop shared by the
+ *    worker), and up to 1.85 ms above on a machine loaded by other work; TPOT, NTPOT and ITL agree within 0.5 ms.
+ *
+ * So the central stats are held to max(2 ms, 2 %) — what is reached on a loaded 2-core machine with margin, where
+ * max(1 ms, 1 %) is reached only on a quiet one (request_latency median 0.95 ms apart at 97 ms in a clean CI-mode
+ * run) — and that is still well under one injected ITL (5 ms), so a token-time definition error fails it. Held
+ * where the reference reproduces itself: p25 and the median (CENTRAL). A tighter bound on
  * means or tails could not pass between two runs of inference-perf itself; there every stat is still compared,
  * printed with its difference, and held to a sanity bound that catches a unit or definition error (seconds vs
  * milliseconds, TTFT taken at the last token), not noise.
  */
-export const CENTRAL_TOLERANCE: LatencyTolerance = { absoluteS: 0.001, relative: 0.01 };
+export const CENTRAL_TOLERANCE: LatencyTolerance = { absoluteS: 0.002, relative: 0.02 };
 export const SANITY_TOLERANCE: LatencyTolerance = { absoluteS: 0.1, relative: 1 };
 
 /** The stats held to CENTRAL_TOLERANCE. */
