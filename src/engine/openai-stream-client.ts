@@ -37,7 +37,8 @@
  */
 import http from "node:http";
 import https from "node:https";
-import { newRequestRecord, type RequestError, type RequestRecord, type ResponseCapture } from "./request-record.ts";
+import { newRequestRecord, type RequestError, type RequestRecord } from "./request-record.ts";
+import { captureEvent, captureJsonResponse, newCapture, type ChunkJson } from "./response-capture.ts";
 import { createSseParser } from "./sse-parser.ts";
 import { scrubSecrets } from "../redact.ts";
 
@@ -68,13 +69,6 @@ export interface StreamClientOptions {
    * content chunk's JSON too (per-request reports), "text" only the chunk texts, times, usage and error bodies.
    */
   capture?: "full" | "text";
-}
-
-/** The fields read from a chunk or from a whole non-streamed response (same shape, `choices[0].text`/`message`). */
-interface ChunkJson {
-  choices?: Array<{ text?: string | null; delta?: { content?: string | null } | null; message?: { content?: string | null } | null }>;
-  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
-  error?: { message?: string } | string;
 }
 
 const EXCERPT = 200;
@@ -112,22 +106,6 @@ function applyUsage(usage: NonNullable<ChunkJson["usage"]>, rec: RequestRecord):
 /** An `error` object (or string) the server sent with status 200, in a stream or as the whole answer. */
 function serverError(error: NonNullable<ChunkJson["error"]>): RequestError {
   return { reason: "stream-error", message: excerpt(typeof error === "string" ? error : (error.message ?? JSON.stringify(error))) };
-}
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
-
-/** inference-perf's `parse_sse_stream` on one parsed event: usage merged, a content-bearing chunk recorded. */
-function captureEvent(data: string, json: ChunkJson, capture: ResponseCapture, t: number, keepChunk: boolean): void {
-  if (!isPlainObject(json)) return;
-  const usage = isPlainObject(json.usage) ? json.usage : isPlainObject((json as { message?: { usage?: unknown } }).message?.usage) ? (json as { message: { usage: Record<string, unknown> } }).message.usage : null;
-  if (usage) capture.usage = { ...(capture.usage ?? {}), ...usage };
-  const c = Array.isArray(json.choices) ? json.choices[0] : undefined;
-  if (!isPlainObject(c)) return;
-  const text = typeof c.text === "string" && c.text !== "" ? c.text : isPlainObject(c.delta) && typeof c.delta.content === "string" ? c.delta.content : "";
-  if (text === "") return;
-  capture.contentTimesMs.push(t);
-  if (keepChunk) capture.contentChunks.push(data);
-  capture.contentTexts.push(text);
 }
 
 type Choice = NonNullable<ChunkJson["choices"]>[number];
@@ -193,25 +171,6 @@ function applyJsonResponse(body: string, rec: RequestRecord, t: number): Request
   if (c.text ?? c.message?.content) rec.textChunks = 1;
   return null;
 }
-
-/** inference-perf's non-streamed `process_response`: usage, and the answer's text (completion: choices[0].text; chat: every message). */
-function captureJsonResponse(json: ChunkJson, capture: ResponseCapture, t: number): void {
-  if (isPlainObject(json.usage)) capture.usage = json.usage;
-  const choices = Array.isArray(json.choices) ? json.choices : [];
-  if (choices.length === 0) {
-    capture.noChoices = true;
-    return;
-  }
-  const first = choices[0];
-  const text =
-    isPlainObject(first) && "text" in first
-      ? String(first.text ?? "")
-      : choices.map((c) => (isPlainObject(c) && isPlainObject(c.message) && typeof c.message.content === "string" ? c.message.content : "")).join("");
-  capture.contentTimesMs.push(t);
-  capture.contentTexts.push(text);
-}
-
-const newCapture = (): ResponseCapture => ({ body: "", contentTimesMs: [], contentChunks: [], contentTexts: [], usage: null, complete: false });
 
 export function createStreamClient(opts: StreamClientOptions): StreamClient {
   const url = new URL(opts.baseUrl);
