@@ -55,6 +55,21 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** 404s in a row, from the first scrape on, after which a URL is taken to have no metrics endpoint. */
+const NOT_FOUND_TRIES = 3;
+
+/**
+ * A URL that answered 404 from the start: a proxy (LiteLLM: no /metrics without its enterprise callback) or a
+ * route (KServe) in front of the server, or a wrong --dcgm-url. Said once, with where the numbers can come from.
+ */
+function notFoundWarning(url: string, source: "vllm" | "dcgm"): string {
+  const fix =
+    source === "vllm"
+      ? "the target exposes no Prometheus metrics there (a proxy such as LiteLLM, or a KServe route?); for the server columns pass --prometheus-url of a Prometheus that scrapes the server behind it"
+      : "no DCGM exporter metrics there; check --dcgm-url (dcgm-exporter serves /metrics on :9400)";
+  return `direct scrape of ${url} answered HTTP 404 ${NOT_FOUND_TRIES} times from the start, so it stopped: ${fix}`;
+}
+
 export function createDirectScraper(options: DirectScraperOptions): DirectScraper {
   const intervalMs = options.intervalMs ?? 1000;
   const timeoutMs = options.timeoutMs ?? Math.max(intervalMs, 2000);
@@ -65,17 +80,22 @@ export function createDirectScraper(options: DirectScraperOptions): DirectScrape
   if (options.dcgmUrl) sources.push({ source: "dcgm", url: options.dcgmUrl });
 
   const scrapes: Scrape[] = [];
-  const stats = new Map<string, { attempts: number; failures: number; lastError: string }>();
+  const stats = new Map<string, { attempts: number; failures: number; lastError: string; notFound: number }>();
   let running: { controller: AbortController; loop: Promise<void> } | null = null;
 
+  /** Every answer so far was 404, NOT_FOUND_TRIES of them: no metrics endpoint there; stop asking. */
+  const isGone = (stat: { attempts: number; notFound: number }) => stat.attempts >= NOT_FOUND_TRIES && stat.notFound === stat.attempts;
+
   async function scrapeOne(source: Scrape["source"], url: string, tMs: number): Promise<void> {
-    const stat = stats.get(url) ?? { attempts: 0, failures: 0, lastError: "" };
+    const stat = stats.get(url) ?? { attempts: 0, failures: 0, lastError: "", notFound: 0 };
     stats.set(url, stat);
+    if (isGone(stat)) return;
     stat.attempts++;
     try {
       const headers = source === "vllm" ? (options.headers ?? {}) : {};
       const res = await fetchFn(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
       const text = await res.text();
+      if (res.status === 404) stat.notFound++;
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const samples = parseExposition(text).samples.filter((s) => KEPT_NAMES.has(s.name));
       scrapes.push({ source, tMs, samples });
@@ -115,6 +135,6 @@ export function createDirectScraper(options: DirectScraperOptions): DirectScrape
     warnings: () =>
       [...stats.entries()]
         .filter(([, s]) => s.failures > 0)
-        .map(([url, s]) => `direct scrape of ${url} failed ${s.failures} of ${s.attempts} times (last: ${s.lastError})`),
+        .map(([url, s]) => (isGone(s) ? notFoundWarning(url, sources.find((x) => x.url === url)?.source ?? "vllm") : `direct scrape of ${url} failed ${s.failures} of ${s.attempts} times (last: ${s.lastError})`)),
   };
 }

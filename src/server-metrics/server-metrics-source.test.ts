@@ -9,9 +9,11 @@ const DCGM_URL = "http://node/dcgm";
 function fakeWorld(dcgmStatus = 200) {
   let now = 100_000;
   let n = 0;
+  let dcgmAsked = 0;
   const fetchFn = (async (input: string | URL | Request) => {
     const url = String(input);
     if (url === DCGM_URL) {
+      dcgmAsked++;
       if (dcgmStatus !== 200) return new Response("404 page not found", { status: dcgmStatus });
       return new Response(`# TYPE DCGM_FI_DEV_GPU_UTIL gauge\nDCGM_FI_DEV_GPU_UTIL{gpu="0"} ${50 + n}\n`);
     }
@@ -29,7 +31,7 @@ function fakeWorld(dcgmStatus = 200) {
     now += ms;
     await new Promise((r) => setImmediate(r));
   };
-  return { fetchFn, sleep, nowMs: () => now, scrapes: () => n };
+  return { fetchFn, sleep, nowMs: () => now, scrapes: () => n, dcgmAsked: () => dcgmAsked };
 }
 
 async function until(cond: () => boolean): Promise<void> {
@@ -48,7 +50,11 @@ describe("createDirectScraper", () => {
     expect(scrapes.length).toBeGreaterThanOrEqual(4);
     expect(scrapes.map((s) => s.tMs - 100_000)).toEqual(scrapes.map((_, i) => i * 1000));
     expect(new Set(scrapes.flatMap((s) => s.samples.map((x) => x.name)))).toEqual(new Set(["vllm:num_requests_running", "vllm:num_preemptions_total"]));
-    expect(scraper.warnings()).toEqual([`direct scrape of ${DCGM_URL} failed ${scrapes.length} of ${scrapes.length} times (last: HTTP 404)`]);
+    // 404 from the start: not a passing failure but no exporter there; asked 3 times, then left alone.
+    expect(scraper.warnings()).toEqual([
+      `direct scrape of ${DCGM_URL} answered HTTP 404 3 times from the start, so it stopped: no DCGM exporter metrics there; check --dcgm-url (dcgm-exporter serves /metrics on :9400)`,
+    ]);
+    expect(world.dcgmAsked()).toBe(3);
     const count = scrapes.length;
     await new Promise((r) => setTimeout(r, 20));
     expect(scraper.scrapes()).toHaveLength(count); // stopped
