@@ -34,6 +34,7 @@ import { writeScenarioReports, type WriteScenarioReportsOptions } from "../scena
 import { createServerSeriesRecorder } from "../scenarios/server-series/server-series-recorder.ts";
 import type { ReportFile } from "../scenarios/storage/report-file.ts";
 import type { StagePlan, StageRun } from "../scenarios/types.ts";
+import { targetKindOf } from "../report/run-context.ts";
 import { HARNESS_VERSION } from "../version.ts";
 import { installInterrupt } from "./interrupt.ts";
 import { createProgress } from "./progress.ts";
@@ -201,7 +202,7 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
 
   const extraFiles: ReportFile[] = [];
   if (read.warnings.length > 0) extraFiles.push(configWarningsFile(read.warnings));
-  extraFiles.push(kneepointRunFile({ servedModel: target.model, baseUrl: plan.target.baseUrl, serverVersion: target.serverVersion, tokenizer: tokenizer.port.source, harnessVersion: HARNESS_VERSION, apiKeySource: asGiven.server.api_key !== null ? "server.api_key" : cfg.server.api_key !== null ? "OPENAI_API_KEY" : null }));
+  extraFiles.push(kneepointRunFile({ servedModel: target.model, baseUrl: plan.target.baseUrl, serverVersion: target.serverVersion, targetKind: targetKindOf(target), tokenizer: tokenizer.port.source, harnessVersion: HARNESS_VERSION, apiKeySource: asGiven.server.api_key !== null ? "server.api_key" : cfg.server.api_key !== null ? "OPENAI_API_KEY" : null }));
   if (recorder) {
     if (series.source?.kind === "prometheus") say(`waiting for Prometheus' last scrape of the run (${series.source.scrapeIntervalS + 2} s)`);
     const outcome = await recorder.finish(stages);

@@ -73,7 +73,7 @@ describe.skipIf(skip)("kneepoint run through a real LiteLLM proxy", () => {
       // config.yaml is the config as inference-perf would write it (no key named: null); kneepoint's record says
       // where the key it sent came from, never the key.
       expect(readFileSync(join(reports, "config.yaml"), "utf8")).toMatch(/api_key: null/);
-      expect(JSON.parse(readFileSync(join(reports, "kneepoint_run.json"), "utf8"))).toMatchObject({ served_model: PROXY_MODEL, api_key_source: "OPENAI_API_KEY" });
+      expect(JSON.parse(readFileSync(join(reports, "kneepoint_run.json"), "utf8"))).toMatchObject({ served_model: PROXY_MODEL, target_kind: "openai-compatible", api_key_source: "OPENAI_API_KEY" });
       if (apiType === "completion") expect(readdirSync(reports)).toContain("report.md");
       expect(allText(reports) + result.stdout + result.stderr).not.toContain(target.proxy.masterKey);
     }, 90_000);

@@ -58,6 +58,8 @@ export function kneepointRunFile(run: {
   servedModel: string;
   baseUrl: string;
   serverVersion: string | null;
+  /** `simulator`, `vllm` or `openai-compatible` (src/report/run-context.ts targetKindOf). */
+  targetKind: string;
   tokenizer: string;
   harnessVersion: string;
   /** Where the API key came from (never the key): config.yaml keeps the config as written. */
@@ -70,6 +72,7 @@ export function kneepointRunFile(run: {
       served_model: run.servedModel,
       base_url: run.baseUrl,
       server_version: run.serverVersion,
+      target_kind: run.targetKind,
       tokenizer: run.tokenizer,
       api_key_source: run.apiKeySource,
       harness_version: run.harnessVersion,
