@@ -13,6 +13,7 @@ import { registerReportCommand } from "./commands/report.ts";
 import { registerBenchCommand } from "./commands/bench.ts";
 import { registerRunCommand } from "./commands/run.ts";
 import { registerVllmServerCommands } from "./commands/vllm-server.ts";
+import { registerExportCommand } from "./commands/export.ts";
 import { HARNESS_VERSION } from "../version.ts";
 
 export function buildProgram(): Command {
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerVllmServerCommands(program);
   registerBenchCommand(program);
+  registerExportCommand(program);
   // Subcommands do not inherit these: without them a bad flag would call process.exit(1) from inside commander.
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError("(run with --help for usage)");
   return program;

@@ -18,6 +18,9 @@ import { recordedSteps, type RecordedRun } from "../report/recorded-run.ts";
 import { collectRunContext, type GpuFacts } from "./collect-run-context.ts";
 import type { CliIo } from "./run-sweep.ts";
 import type { TimeSeries } from "../server-metrics/time-series.ts";
+import type { Gate } from "../gates/gate.ts";
+import type { GateOutcome } from "../gates/evaluate-gates.ts";
+import { evaluateSweepGates, needsBaseline, readBaselineRuns, writeSweepGates } from "./sweep-gates.ts";
 
 export interface ReportInput {
   runId: string;
@@ -39,6 +42,10 @@ export interface ReportInput {
   engine?: string;
   /** Facts only a cluster knows (machine type, server args, CUDA, …), for the record. */
   cluster?: Parameters<typeof collectRunContext>[0]["cluster"];
+  /** --fail-on gates, checked at every step; regression() against the baseline in `record` or `baselineFile`. */
+  gates?: Gate[];
+  /** Where the baseline is read from when the run is not recorded (default benchmarks.md). */
+  baselineFile?: string;
 }
 
 /** One measured step, from either engine. */
@@ -93,7 +100,7 @@ async function writeCharts(input: ReportInput, analysis: SweepAnalysis): Promise
   input.io.stdout.write(`charts: ${written.map((w) => w.pngPath).join(", ")}\n`);
 }
 
-export async function reportRun(input: ReportInput): Promise<{ analysis: SweepAnalysis; diff: BaselineDiff | null }> {
+export async function reportRun(input: ReportInput): Promise<{ analysis: SweepAnalysis; diff: BaselineDiff | null; gates: GateOutcome[] }> {
   const rows = stepRows(input.steps, input.peaks);
   const analysis = analyzeSweep(rows, { maxNumSeqs: input.target.maxNumSeqs });
   await input.writer.writeJson("analysis.json", { knee: analysis.knee, verdict: analysis.verdict, peaks: Object.fromEntries(input.peaks ?? []) });
@@ -103,7 +110,10 @@ export async function reportRun(input: ReportInput): Promise<{ analysis: SweepAn
   if (input.charts) await writeCharts(input, analysis);
 
   let diff: BaselineDiff | null = null;
-  if (input.record) {
+  const gates = input.gates ?? [];
+  let outcomes: GateOutcome[] = [];
+  let baselineRunId: string | null = null;
+  if (input.record || needsBaseline(gates)) {
     const context = await collectRunContext({
       config: input.config,
       target: input.target,
@@ -114,14 +124,25 @@ export async function reportRun(input: ReportInput): Promise<{ analysis: SweepAn
       ...(input.engine ? { engine: input.engine } : {}),
     });
     const record = recordOf(input, rows, analysis, context.gpu);
-    await appendBenchmarksSection(input.record, (previous) => {
-      const baseline = findBaseline(record, previous);
-      diff = baseline ? diffAgainstBaseline(record, baseline) : null;
-      return buildBenchmarksSection({ record, rows, analysis, context, diff });
-    });
-    const d = diff as BaselineDiff | null;
-    input.io.stdout.write(`recorded in ${input.record}` + (d ? `; compared with run ${d.baseline.runId}` : " (first run of this model and shape: the baseline)") + "\n");
-    if (d && d.regressions.length) input.io.stdout.write(`regressions: ${d.regressions.join("; ")}\n`);
+    if (input.record) {
+      await appendBenchmarksSection(input.record, (previous) => {
+        const baseline = findBaseline(record, previous);
+        diff = baseline ? diffAgainstBaseline(record, baseline) : null;
+        baselineRunId = baseline?.runId ?? null;
+        outcomes = evaluateSweepGates(gates, input.steps, baseline);
+        return buildBenchmarksSection({ record, rows, analysis, context, diff, gates: outcomes });
+      });
+      const d = diff as BaselineDiff | null;
+      input.io.stdout.write(`recorded in ${input.record}` + (d ? `; compared with run ${d.baseline.runId}` : " (first run of this model and shape: the baseline)") + "\n");
+      if (d && d.regressions.length) input.io.stdout.write(`regressions: ${d.regressions.join("; ")}\n`);
+    } else {
+      const baseline = findBaseline(record, await readBaselineRuns(input.baselineFile ?? "benchmarks.md"));
+      baselineRunId = baseline?.runId ?? null;
+      outcomes = evaluateSweepGates(gates, input.steps, baseline);
+    }
+  } else {
+    outcomes = evaluateSweepGates(gates, input.steps, null);
   }
-  return { analysis, diff };
+  if (gates.length) await writeSweepGates(input.writer, outcomes, baselineRunId, input.io);
+  return { analysis, diff, gates: outcomes };
 }

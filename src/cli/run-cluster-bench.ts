@@ -35,6 +35,8 @@ import type { TimeSeries } from "../server-metrics/time-series.ts";
 import { HARNESS_VERSION } from "../version.ts";
 import { installInterrupt } from "./interrupt.ts";
 import { reportRun, type ReportStep } from "./report-run.ts";
+import type { Gate } from "../gates/gate.ts";
+import { throwIfGatesFailed } from "./fail-on.ts";
 import type { CliIo } from "./run-sweep.ts";
 import { writeFileAtomically } from "../report/write-file-atomically.ts";
 
@@ -90,7 +92,7 @@ async function shipEngineBundle(kube: Kube, runId: string, say: (s: string) => v
 }
 
 
-export async function runClusterBench(settings: BenchSettings, io: CliIo): Promise<ClusterBenchReport> {
+export async function runClusterBench(settings: BenchSettings, io: CliIo, opts: { gates?: Gate[] } = {}): Promise<ClusterBenchReport> {
   const say = (s: string) => io.stderr.write(s + "\n");
   const warnings: string[] = [];
   const warn = (w: string) => {
@@ -206,8 +208,10 @@ export async function runClusterBench(settings: BenchSettings, io: CliIo): Promi
       maxNumSeqs: context.maxNumSeqs ?? null,
       servedModels: [target.model],
     };
-    await reportRun({
+    const reported = await reportRun({
       runId,
+      gates: opts.gates ?? [],
+      baselineFile: settings.record ?? "benchmarks.md",
       config,
       target: targetInfo,
       steps,
@@ -235,6 +239,7 @@ export async function runClusterBench(settings: BenchSettings, io: CliIo): Promi
     if (outcome.end !== "succeeded") {
       throw new EnvironmentError(`${outcome.message}; ${steps.length} of ${concurrency.length} steps have results`, `the steps that finished are reported above and saved in ${writer.dir}; the Job's log is ${logPath}`);
     }
+    throwIfGatesFailed(reported.gates, `${writer.dir}/gates.json`);
     return { dir: writer.dir, steps, outcome };
   }
 }

@@ -40,6 +40,9 @@ import { installInterrupt } from "./interrupt.ts";
 import { createProgress } from "./progress.ts";
 import { renderRunCharts } from "./run-scenario-charts.ts";
 import type { CliIo } from "./run-sweep.ts";
+import type { Gate } from "../gates/gate.ts";
+import { printGates, throwIfGatesFailed } from "./fail-on.ts";
+import { checkScenarioGates, evaluateScenarioGates, KNEEPOINT_GATES_FILE, scenarioGatesFile } from "./scenario-gates.ts";
 import { createRefusalWatch, everyRequestFailedError, withApiKeyFromEnv } from "./scenario-credentials.ts";
 
 export interface RunCommandOptions {
@@ -54,6 +57,8 @@ export interface RunCommandOptions {
   serverMetrics: boolean;
   /** Test seams for the report writer (bucket clients, Prometheus clock). */
   writerDeps?: Pick<WriteScenarioReportsOptions, "s3Deps" | "gcsDeps" | "clock" | "sleep">;
+  /** --fail-on gates (parsed by the command), checked on the run's summary. */
+  gates?: Gate[];
 }
 
 export interface ScenarioRunResult {
@@ -100,6 +105,8 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
   const asGiven = withOutputDir(read.config, opts.output);
   // The key from OPENAI_API_KEY is used, but config.yaml stays the config as given (api_key null when it named none).
   const cfg = withApiKeyFromEnv(asGiven, io.env);
+  const gates = opts.gates ?? [];
+  checkScenarioGates(gates, cfg);
   if (opts.dryRun) return dryRun(cfg, io);
 
   const secrets = [cfg.server.api_key ?? undefined, cfg.tokenizer?.token ?? undefined, io.env.PROMETHEUS_TOKEN, ...Object.values(cfg.api.headers ?? {})];
@@ -202,7 +209,7 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
 
   const extraFiles: ReportFile[] = [];
   if (read.warnings.length > 0) extraFiles.push(configWarningsFile(read.warnings));
-  extraFiles.push(kneepointRunFile({ servedModel: target.model, baseUrl: plan.target.baseUrl, serverVersion: target.serverVersion, targetKind: targetKindOf(target), tokenizer: tokenizer.port.source, harnessVersion: HARNESS_VERSION, apiKeySource: asGiven.server.api_key !== null ? "server.api_key" : cfg.server.api_key !== null ? "OPENAI_API_KEY" : null }));
+  extraFiles.push(kneepointRunFile({ servedModel: target.model, baseUrl: plan.target.baseUrl, serverVersion: target.serverVersion, targetKind: targetKindOf(target), simulator: target.simulator, simulatorProfile: target.simulatorProfile, tokenizer: tokenizer.port.source, harnessVersion: HARNESS_VERSION, apiKeySource: asGiven.server.api_key !== null ? "server.api_key" : cfg.server.api_key !== null ? "OPENAI_API_KEY" : null }));
   if (recorder) {
     if (series.source?.kind === "prometheus") say(`waiting for Prometheus' last scrape of the run (${series.source.scrapeIntervalS + 2} s)`);
     const outcome = await recorder.finish(stages);
@@ -215,6 +222,8 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
   const report = { ...reportOptionsFor(cfg, source), ...(await responseTokenOptions(stages, { exact: tokenizer.exact, encode: (t) => tokenizer.port.encode(t) }, cfg.tokenizer != null)) };
   // A bucket or Prometheus that fails is an EnvironmentError raised after the local files were written: the
   // table is still printed (the run's numbers are not lost with the upload), and the error raised at the end.
+  const gateOutcomes = evaluateScenarioGates(gates, stages, report);
+  if (gates.length) extraFiles.push(scenarioGatesFile(gateOutcomes));
   let storeError: EnvironmentError | null = null;
   let files: string[] = [];
   try {
@@ -237,6 +246,7 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
   if (stages.length > 0) io.stdout.write(renderScenarioSummaryTable(stages, { ...report, color: io.color }) + "\n");
   for (const n of sweepNotes) io.stdout.write(`sweep: ${n}\n`);
   for (const w of warnings) io.stdout.write(`warning: ${w}\n`);
+  printGates(gateOutcomes, "run", (s) => io.stdout.write(s));
   const partial = interrupt.stop.aborted || stages.some((s) => s.status !== "completed");
   io.stdout.write(`reports: ${storage.local.path} (${storeError ? "not all stored" : `${files.length} files`}${partial ? ", partial" : ""})\n`);
 
@@ -273,5 +283,6 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
       stoppedEarly: refusals.stopped(),
     });
   }
+  throwIfGatesFailed(gateOutcomes, `${storage.local.path}/${KNEEPOINT_GATES_FILE}`);
   return { dir: storage.local.path, stages, files, partial, charts };
 }

@@ -21,6 +21,9 @@ import { HARNESS_VERSION } from "../version.ts";
 import { installInterrupt } from "./interrupt.ts";
 import { createProgress } from "./progress.ts";
 import { resultMarkerLine } from "../engine/vllm/result-markers.ts";
+import type { Gate } from "../gates/gate.ts";
+import { gatePercentiles, throwIfGatesFailed } from "./fail-on.ts";
+import type { GateOutcome } from "../gates/evaluate-gates.ts";
 import { authFailureHint, authFailureOfError, describeAuthFailure, sendsCredentials } from "../engine/auth-failure.ts";
 
 /** A step's result framed by the markers the Job log's reader (extractMarkedResults) looks for. */
@@ -79,9 +82,14 @@ export interface SweepCommandOptions {
   charts: boolean;
   /** Print each step's result between result markers on stdout (the in-cluster Job's channel to the runner). */
   logResults?: boolean;
+  /** --fail-on gates (parsed and validated by the command), checked at every step after the table. */
+  gates?: Gate[];
 }
 
-export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: CliIo, opts: SweepCommandOptions = { record: null, charts: true }): Promise<SweepRunReport> {
+export async function runSweepCommand(cfgIn: SweepConfig, warnings: string[], io: CliIo, opts: SweepCommandOptions = { record: null, charts: true }): Promise<SweepRunReport> {
+  // A gate on p75(ttft) needs p75 in every step result: the gates' percentiles are computed too.
+  const gatePs = gatePercentiles(opts.gates ?? []).filter((p) => !cfgIn.percentiles.includes(p));
+  const cfg: SweepConfig = gatePs.length ? { ...cfgIn, percentiles: [...cfgIn.percentiles, ...gatePs] } : cfgIn;
   const record = opts.record;
   const secrets = [cfg.apiKey, ...Object.values(cfg.headers)];
   const say = (s: string) => io.stderr.write(scrubSecrets(s, secrets) + "\n");
@@ -208,8 +216,9 @@ export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: 
     );
   }
 
+  let gateOutcomes: GateOutcome[] = [];
   if (result.steps.length > 0) {
-    await reportRun({
+    const reported = await reportRun({
       runId,
       config: cfg,
       target,
@@ -222,7 +231,10 @@ export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: 
       charts: opts.charts,
       perStep: cfg.numPrompts !== undefined ? String(cfg.numPrompts) : `max(${cfg.minPrompts}, ${cfg.promptsPerStep}×c)`,
       io,
+      gates: opts.gates ?? [],
+      baselineFile: record ?? "benchmarks.md",
     });
+    gateOutcomes = reported.gates;
     if (result.partial && record) say(`not recorded in ${record}: the run is partial`);
   }
   io.stdout.write(`results: ${writer.dir} (${status})\n`);
@@ -230,5 +242,6 @@ export async function runSweepCommand(cfg: SweepConfig, warnings: string[], io: 
   if (interrupt.stop.aborted) {
     throw new InterruptedError(`run stopped by Ctrl-C after ${result.steps.length} of ${plan.steps.length} steps`, `partial results are in ${writer.dir}`);
   }
+  throwIfGatesFailed(gateOutcomes, `${writer.dir}/gates.json`);
   return { dir: writer.dir, steps: result.steps, partial: result.partial };
 }

@@ -8,6 +8,8 @@ import type { BaselineDiff } from "./baseline-diff.ts";
 import { recordComment, type RecordedRun } from "./recorded-run.ts";
 import { RUN_CONTEXT_FIELDS, type RunContext } from "./run-context.ts";
 import { stepCells, stepHeaders, tableNotes, type StepRow } from "./step-rows.ts";
+import type { GateOutcome } from "../gates/evaluate-gates.ts";
+import { gatesMarkdownLine } from "../gates/render-gates.ts";
 
 const escapeCell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
@@ -55,6 +57,8 @@ export interface SectionInput {
   analysis: SweepAnalysis;
   context: RunContext;
   diff: BaselineDiff | null;
+  /** --fail-on outcomes, listed in one line under the comparison; none: no line. */
+  gates?: readonly GateOutcome[];
 }
 
 export function buildBenchmarksSection(s: SectionInput): string {
@@ -78,6 +82,7 @@ export function buildBenchmarksSection(s: SectionInput): string {
     "",
     comparison(s.diff),
     "",
+    ...(s.gates && s.gates.length ? [gatesMarkdownLine(s.gates), ""] : []),
     "<details><summary>Run context</summary>",
     "",
     markdownTable(["field", "value"], RUN_CONTEXT_FIELDS.map((f) => [f.label, String(s.context[f.key])]), "left"),

@@ -30,6 +30,8 @@ export interface RequestSource {
 /** How one stage sends its requests (inference-perf's stage kinds, after sweep stages are generated). */
 export type StagePlan =
   | { kind: "constant" | "poisson"; rate: number; durationS: number }
+  /** load.type trace_replay: due times from the trace (one per request, ascending); rate is reported as requested_rate. */
+  | { kind: "trace_replay"; rate: number; durationS: number; offsetsMs: Float64Array }
   | { kind: "concurrent"; concurrency: number; numRequests: number };
 
 /** One measured request of a scenario: the client's record plus when the schedule wanted it sent. */

@@ -217,6 +217,24 @@ describe("make vllm-up / bench / vllm-down against the API double", () => {
     expect(job.spec.template.spec.containers[0]!.image).toBe("vllm/vllm-openai:v0.31.0");
   }, 90_000);
 
+  it("--fail-on: a gate that fails at a step exits 4 naming it; a bad gate exits 2 before the API is called", async () => {
+    await setBenchTarget(null);
+    const before = k8s.requests.length;
+    const bad = await kneepoint(["bench", "--no-record", "--fail-on", "p97(ttft) > 1s"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--fail-on 'p97(ttft) > 1s': p97(ttft) is not measured; the results of bench hold p50, p90, p95, p99");
+    expect(k8s.requests.length).toBe(before);
+    const out = join(work, "gates");
+    // The fake vllm bench serve: output tok/s 100, 200, 400 at c=1, 2, 4; p95 TTFT 35 ms.
+    const run = await kneepoint(["bench", "--out", out, "--no-record", "--no-charts", "--fail-on", "output_throughput < 150", "--fail-on", "p95(ttft) > 5s"], { CONCURRENCY: "1 2 4", NUM_PROMPTS: "8" });
+    expect(run.code, run.stderr).toBe(4);
+    expect(run.stdout).toMatch(/^ {2}FAIL {2}output_throughput < 150 {2}100\.00 at c=1 \(threshold 150\)$/m);
+    expect(run.stdout).toMatch(/^ {2}pass {2}p95\(ttft\) > 5s +worst 35\.0 ms at c=\d \(threshold 5s\)$/m);
+    expect(run.stderr).toContain("kneepoint: 1 of 2 gate(s) failed: 'output_throughput < 150': 100.00 at c=1 (threshold 150)");
+    const [dir] = runDirs(out);
+    expect(JSON.parse(readFileSync(join(dir!, "gates.json"), "utf8"))).toMatchObject({ status: "fail", scope: "checked at every step" });
+  }, 90_000);
+
   it("a failing step fails the Job: the steps before it are reported and saved, and the message says what happened", async () => {
     await setBenchTarget({ FAKE_FAIL_AT: "4" });
     const out = join(work, "failing");

@@ -6,6 +6,10 @@ import { Command } from "commander";
 import { benchSettingsFromEnv, resolveBenchSettings, type BenchSettingsInput } from "../../k8s/bench-settings.ts";
 import { runClusterBench } from "../run-cluster-bench.ts";
 import { io } from "./sweep.ts";
+import { collectFailOn, FAIL_ON_DESCRIPTION, FAIL_ON_FLAG, failOnHelp, parseFailOn } from "../fail-on.ts";
+
+/** The Job's engines report these percentiles (vllm bench serve's --metric-percentiles, the native sweep's default). */
+export const BENCH_PERCENTILES = [50, 90, 95, 99];
 
 function flagsToSettings(o: Record<string, unknown>): Partial<BenchSettingsInput> {
   const out: Record<string, unknown> = {};
@@ -41,6 +45,7 @@ export function registerBenchCommand(program: Command): void {
     .option("--no-record", "do not append to benchmarks.md")
     .option("--keep-job", "keep the Job after collecting its log (env KEEP_JOB=1); its TTL removes it after an hour")
     .option("--no-charts", "do not render the charts")
+    .option(FAIL_ON_FLAG, FAIL_ON_DESCRIPTION, collectFailOn)
     .addHelpText(
       "after",
       "\nMore environment: EXTRA_ARGS (more engine flags), SCRAPE_INTERVAL (s, default 15), NODE_IMAGE (native engine),\n" +
@@ -50,11 +55,15 @@ export function registerBenchCommand(program: Command): void {
         "Examples:\n" +
         "  make bench\n" +
         "  make bench ENGINE=native CONCURRENCY=1,4,16 NAMESPACE=llm\n" +
-        "  make bench PROMETHEUS_SERVICE=monitoring/prometheus-k8s:9090",
+        "  make bench PROMETHEUS_SERVICE=monitoring/prometheus-k8s:9090\n" +
+        "  kneepoint bench --fail-on 'p95(ttft) > 500ms' --fail-on 'regression(output_throughput) > 10%'\n" +
+        failOnHelp("bench"),
     );
   cmd.action(async (o: Record<string, unknown>) => {
+    // Gates are checked before the Job exists: a bad expression must not cost a run.
+    const gates = parseFailOn(o.failOn as string[] | undefined, { command: "bench", percentiles: BENCH_PERCENTILES });
     const settings = resolveBenchSettings(benchSettingsFromEnv(process.env), flagsToSettings(o));
-    await runClusterBench(settings, io());
+    await runClusterBench(settings, io(), { gates });
   });
   program.addCommand(cmd);
 }

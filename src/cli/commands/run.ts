@@ -6,6 +6,7 @@ import { Command } from "commander";
 import { runScenarioCommand } from "../run-scenario.ts";
 import type { CliIo } from "../run-sweep.ts";
 import { io as processIo } from "./sweep.ts";
+import { collectFailOn, FAIL_ON_DESCRIPTION, FAIL_ON_FLAG, failOnHelp, parseFailOn } from "../fail-on.ts";
 
 interface RunFlags {
   config: string;
@@ -14,6 +15,7 @@ interface RunFlags {
   output?: string;
   charts: boolean;
   serverMetrics: boolean;
+  failOn?: string[];
 }
 
 /** `deps.io` lets tests capture the output of a program built around this command. */
@@ -34,21 +36,26 @@ export function registerRunCommand(program: Command, deps: { io?: () => CliIo } 
     .option("--output <dir>", "write the local reports here (replaces storage.local_storage.path)")
     .option("--no-charts", "do not render report.md and the charts into the report directory")
     .option("--no-server-metrics", "do not read the server's queue and KV cache over time (no /metrics scrape, no Prometheus range queries)")
+    .option(FAIL_ON_FLAG, FAIL_ON_DESCRIPTION, collectFailOn)
     .addHelpText(
       "after",
       "\nThe target's API key is the config's server.api_key, or OPENAI_API_KEY when the config has none (the\n" +
         "bench-target-auth Secret in the cluster); it is never written to the reports. A key the target refuses\n" +
         "(401, 403, LiteLLM's no_db_connection) stops the run after the first requests.\n" +
-        "\nExit codes: 0 ok, 2 invalid config, 3 target or storage unreachable or the key refused,\n130 interrupted (partial reports saved).\n\n" +
+        "\nExit codes: 0 ok, 2 invalid config or --fail-on, 3 target or storage unreachable or the key refused,\n4 a --fail-on gate failed, 130 interrupted (partial reports saved).\n" +
+        failOnHelp("run") +
+        "\n" +
         "Examples:\n" +
         "  kneepoint run -c benchmarks/scenarios/baseline.yaml --dry-run\n" +
         "  kneepoint run -c benchmarks/scenarios/saturation.yaml \\\n" +
         "      --set load.stages[0].duration=30 --output reports/sat\n" +
+        "  kneepoint run -c benchmarks/scenarios/production.yaml --fail-on 'p95(ttft) > 500ms' --fail-on 'error_rate > 1%'\n" +
         "  kneepoint report --compare reports/a reports/b --label a --label b",
     );
   cmd.action(async (o: RunFlags) => {
+    const gates = parseFailOn(o.failOn, { command: "run" });
     await runScenarioCommand(
-      { config: o.config, sets: o.set ?? [], dryRun: o.dryRun === true, output: o.output ?? null, charts: o.charts, serverMetrics: o.serverMetrics },
+      { config: o.config, sets: o.set ?? [], dryRun: o.dryRun === true, output: o.output ?? null, charts: o.charts, serverMetrics: o.serverMetrics, gates },
       (deps.io ?? processIo)(),
     );
   });

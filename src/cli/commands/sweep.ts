@@ -4,6 +4,7 @@ import { UsageError } from "../../errors.ts";
 import type { SweepConfigInput } from "../../config/sweep-config.ts";
 import { configFromEnv, readConfigFile, resolveSweepConfig } from "../../config/read-sweep-config.ts";
 import { runSweepCommand, type CliIo } from "../run-sweep.ts";
+import { collectFailOn, FAIL_ON_DESCRIPTION, FAIL_ON_FLAG, failOnHelp, parseFailOn } from "../fail-on.ts";
 
 export function parseIntFlag(value: string): number {
   if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError("must be a whole number");
@@ -124,13 +125,18 @@ export function registerSweepCommand(program: Command): void {
         "Examples:\n" +
         "  kneepoint sweep --base-url http://127.0.0.1:8000\n" +
         "  kneepoint sweep --base-url http://litellm:4000 --model llama-8b --endpoint /v1/chat/completions --concurrency 1,4,16\n" +
-        "  kneepoint sweep --dry-run",
+        "  kneepoint sweep --dry-run\n" +
+        "  kneepoint sweep --base-url http://127.0.0.1:8000 --fail-on 'p95(ttft) > 500ms' --fail-on 'error_rate > 1%'\n" +
+        failOnHelp("sweep"),
     );
   addSweepFlags(cmd, { withTarget: true });
   cmd.option("--log-results", "also print each step's result JSON to stdout between `=== kneepoint-result c=N begin/end ===` lines (how the in-cluster Job hands results to `make bench`)");
+  cmd.option(FAIL_ON_FLAG, FAIL_ON_DESCRIPTION, collectFailOn);
   cmd.action(async (o: Record<string, unknown>) => {
+    // Gates are checked before anything else: a bad expression must not cost a run.
+    const gates = parseFailOn(o.failOn as string[] | undefined, { command: "sweep" });
     const { config, warnings } = resolveSweepConfig(await configLayers(o));
-    await runSweepCommand(config, warnings, io(), { record: recordPath(o.record), charts: o.charts !== false, logResults: o.logResults === true });
+    await runSweepCommand(config, warnings, io(), { record: recordPath(o.record), charts: o.charts !== false, logResults: o.logResults === true, gates });
   });
   program.addCommand(cmd);
 }

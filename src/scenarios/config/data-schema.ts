@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { distributionSchema } from "./distribution-schema.ts";
+import { traceSchema } from "./trace-schema.ts";
 
 export const DATA_TYPES = [
   "mock",
@@ -77,7 +78,8 @@ export const dataSchema = z.strictObject({
   output_distribution: distributionSchema.nullable().default(null),
   shared_prefix: sharedPrefixSchema.nullable().default(null),
   multimodal: opaqueBlock,
-  trace: opaqueBlock,
+  /** data.type random: input/output lengths from a trace file instead of the distributions. */
+  trace: traceSchema.nullable().default(null),
   otel_trace_replay: opaqueBlock,
   weka_trace_replay: opaqueBlock,
   conversation_replay: opaqueBlock,

@@ -5,6 +5,7 @@
  * schema holds all of them and scenario-config-schema.ts checks which ones the load type needs.
  */
 import { z } from "zod";
+import { traceSchema } from "./trace-schema.ts";
 
 export const LOAD_TYPES = ["constant", "poisson", "trace_replay", "concurrent", "trace_session_replay"] as const;
 
@@ -38,7 +39,8 @@ export const loadSchema = z.strictObject({
   num_workers: z.number().int().nonnegative().default(1),
   worker_max_concurrency: z.number().int().nonnegative().default(100),
   worker_max_tcp_connections: z.number().int().positive().default(2500),
-  trace: z.record(z.string(), z.unknown()).nullable().default(null),
+  /** Arrival times for load.type trace_replay (read only for that type, as 0.7.0's load generator). */
+  trace: traceSchema.nullable().default(null),
   circuit_breakers: z.array(z.string()).default([]),
   /** Per-request timeout, seconds; ≤ 0 means none, as aiohttp treats a timeout of 0 (run-options.ts). */
   request_timeout: z.number().nullable().default(null),

@@ -17,6 +17,7 @@ import { compatibilityWarnings, withoutKeys } from "./compatibility-warnings.ts"
 import { findUnsupportedFeatures } from "./unsupported-features.ts";
 import { applySet, parseSet, type PathSegment, type SetOverride } from "./set-override.ts";
 import { substituteTimestamp } from "./storage-timestamp.ts";
+import { readTraceFile } from "../data/read-trace-file.ts";
 
 export interface ScenarioConfigOptions {
   /** The clock for `{timestamp}` and the default load.base_seed (inference-perf: the time of reading). */
@@ -149,5 +150,18 @@ export async function readScenarioConfigWithWarnings(path: string, sets: readonl
   } catch (err) {
     throw new UsageError(`config file ${path} is not valid YAML: ${(err as Error).message.split("\n")[0]}`, "fix the YAML syntax");
   }
-  return parseScenarioConfigWithWarnings(doc, sets, path, { now: opts.now ?? new Date(), cpuCount: opts.cpuCount ?? availableParallelism() });
+  const parsed = parseScenarioConfigWithWarnings(doc, sets, path, { now: opts.now ?? new Date(), cpuCount: opts.cpuCount ?? availableParallelism() });
+  await readTraces(parsed.config);
+  return parsed;
+}
+
+/**
+ * Reads the trace files a config replays, once, at the boundary, so the plan and the request source stay pure:
+ * load.trace only for load.type trace_replay (0.7.0's load generator reads it for no other type), data.trace
+ * whenever it is set (the schema allows it only with data.type random and load.type trace_replay).
+ */
+export async function readTraces(cfg: ScenarioConfig): Promise<void> {
+  const { load, data } = cfg;
+  if (load.type === "trace_replay" && load.trace !== null) load.trace.rows = await readTraceFile(load.trace, "load.trace");
+  if (data.trace !== null) data.trace.rows = await readTraceFile(data.trace, "data.trace");
 }

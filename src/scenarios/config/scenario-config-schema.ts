@@ -68,7 +68,7 @@ export const scenarioConfigSchema = z
     if (cfg.server === null) issue(["server"], "is required: add a server block with base_url (and model_name)");
 
     const { data, load } = cfg;
-    if (data.type === "synthetic" || data.type === "random") {
+    if (data.type === "synthetic" || (data.type === "random" && data.trace === null)) {
       if (data.input_distribution === null) issue(["data", "input_distribution"], `is required for data.type ${data.type}`);
       if (data.output_distribution === null) issue(["data", "output_distribution"], `is required for data.type ${data.type}`);
       // Both releases' random/synthetic generators raise "Mean cannot be outside min and max range" before sending.
@@ -79,6 +79,12 @@ export const scenarioConfigSchema = z
         }
       }
     }
+    // 0.7.0: only the random generator reads data.trace (any other asks get_request_count and raises), and
+    // load.type trace_replay without load.trace raises "Trace file is required for trace replay load generator".
+    if (data.trace !== null && data.type !== "random") issue(["data", "trace"], `is read only by data.type random (inference-perf 0.7.0 fails a ${data.type} run with it); set data.type random or remove data.trace`);
+    if (data.trace !== null && load.type !== "trace_replay") issue(["data", "trace"], `sets the request count of a load.type trace_replay stage; with load.type ${load.type} it is not supported yet by kneepoint run: set load.type trace_replay with load.trace`);
+    if (load.type === "trace_replay" && load.trace === null) issue(["load", "trace"], "is required for load.type trace_replay: {file: <trace CSV>, format: AzurePublicDataset}");
+    if (load.type === "trace_replay" && load.sweep !== null) issue(["load", "sweep"], "with load.type trace_replay is not supported by kneepoint run (the trace sets the arrival times); use load.stages");
     if (data.type === "shared_prefix" && data.shared_prefix === null) issue(["data", "shared_prefix"], "is required for data.type shared_prefix");
     // inference-perf's random and synthetic generators refuse api.type chat; kneepoint sends their prompt as one
     // user message instead, so the AI on EKS pages' `api.type: chat` + `data.type: synthetic` configs run.

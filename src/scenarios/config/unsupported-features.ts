@@ -47,7 +47,6 @@ const RULES: Rule[] = [
     hint: "trace, conversation and agentic session replay are not implemented; use synthetic, random, shared_prefix, shareGPT or mock",
   },
   { path: ["data", "multimodal"], matches: isSet, what: named("data.multimodal (images, video, audio)"), hint: "remove data.multimodal" },
-  { path: ["data", "trace"], matches: isSet, what: named("data.trace (lengths from a trace file)"), hint: "use input_distribution and output_distribution" },
   { path: ["data", "otel_trace_replay"], matches: isSet, what: named("data.otel_trace_replay"), hint: "remove the block" },
   { path: ["data", "weka_trace_replay"], matches: isSet, what: named("data.weka_trace_replay"), hint: "remove the block" },
   { path: ["data", "conversation_replay"], matches: isSet, what: named("data.conversation_replay"), hint: "remove the block" },
@@ -56,8 +55,7 @@ const RULES: Rule[] = [
   { path: ["data", "use_chat_template"], matches: (v) => v === true, what: named("data.use_chat_template"), hint: "remove it, or use api.type chat with data.type shared_prefix" },
   { path: ["data", "shared_prefix", "enable_multi_turn_chat"], matches: (v) => v === true, what: named("data.shared_prefix.enable_multi_turn_chat (multi-turn sessions)"), hint: "set it to false" },
   { path: ["data", "shared_prefix", "multimodal"], matches: isSet, what: named("data.shared_prefix.multimodal"), hint: "remove it" },
-  { path: ["load", "type"], matches: oneOf("trace_replay", "trace_session_replay"), what: valued("load.type"), hint: "use load.type constant, poisson or concurrent" },
-  { path: ["load", "trace"], matches: isSet, what: named("load.trace (arrival times from a trace file)"), hint: "use load.stages" },
+  { path: ["load", "type"], matches: oneOf("trace_session_replay"), what: valued("load.type"), hint: "use load.type constant, poisson, concurrent or trace_replay" },
   { path: ["load", "lora_traffic_split"], matches: isSet, what: named("load.lora_traffic_split (multi-LoRA traffic)"), hint: "remove it and set server.model_name to one adapter" },
   {
     path: ["load", "request_retries"],

@@ -15,6 +15,8 @@ import type { RequestSourceDeps, ScenarioRequestSource } from "./request-source-
 import { createSharedPrefixSource } from "./shared-prefix-source.ts";
 import { createShareGptSource } from "./sharegpt-source.ts";
 import { createSyntheticSource } from "./synthetic-source.ts";
+import { createTraceLengthSource } from "./trace-length-source.ts";
+import { traceRows } from "../config/trace-schema.ts";
 import { findWordAtoms } from "./word-atoms.ts";
 
 /** The corpus shipped with kneepoint (see assets/corpus/SOURCE.md). */
@@ -41,6 +43,10 @@ export async function createRequestSource(cfg: ScenarioConfig, deps: RequestSour
     }
     case "random":
     case "synthetic": {
+      if (data.type === "random" && data.trace !== null) {
+        const trace = { file: data.trace.file, rows: traceRows(data.trace, "data.trace"), specialTokens: await tok.specialTokenCount() };
+        return createTraceLengthSource(trace, await findWordAtoms(tok, deps.seed), body, deps.seed);
+      }
       const lengths = { input: data.input_distribution!, output: data.output_distribution!, specialTokens: await tok.specialTokenCount() };
       const atoms = await findWordAtoms(tok, deps.seed);
       if (data.type === "random") return createRandomSource(lengths, atoms, body, deps.seed);

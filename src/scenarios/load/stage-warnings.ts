@@ -18,7 +18,8 @@ export const MIN_ACHIEVED_FRACTION = 0.95;
  * stage is not flagged for a shortfall that chance alone explains. A constant stage's window is fixed.
  */
 export function minAchievedRateRps(run: StageRun, count: number): number | null {
-  if (run.plan.kind === "concurrent") return null;
+  // A trace stage's rate is only reported (0.7.0 requires it); the trace, not the rate, sets how fast it sends.
+  if (run.plan.kind === "concurrent" || run.plan.kind === "trace_replay") return null;
   const fraction = run.plan.kind === "poisson" ? Math.min(MIN_ACHIEVED_FRACTION, 1 - 3 / Math.sqrt(count)) : MIN_ACHIEVED_FRACTION;
   return run.plan.rate * fraction;
 }

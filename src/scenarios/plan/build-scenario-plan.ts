@@ -7,6 +7,8 @@
 import type { ScenarioConfig } from "../config/scenario-config-schema.ts";
 import type { StagePlan } from "../types.ts";
 import { plannedRequestCount } from "../load/stage-offsets.ts";
+import { traceOffsetsMs, traceStageRequestCount } from "../load/trace-offsets.ts";
+import { traceRows } from "../config/trace-schema.ts";
 import type { SweepSpec } from "../load/sweep-stages.ts";
 
 export interface ScenarioPlan {
@@ -19,7 +21,7 @@ export interface ScenarioPlan {
     model: string | null;
     ignoreEos: boolean;
   };
-  loadType: "constant" | "poisson" | "concurrent";
+  loadType: "constant" | "poisson" | "concurrent" | "trace_replay";
   /** Empty when a sweep generates the stages. */
   stages: StagePlan[];
   sweep?: SweepSpec;
@@ -42,12 +44,18 @@ export interface ScenarioPlan {
 function stagePlan(cfg: ScenarioConfig, i: number): StagePlan {
   const s = cfg.load.stages[i]!;
   if (cfg.load.type === "concurrent") return { kind: "concurrent", concurrency: s.concurrency_level!, numRequests: s.num_requests! };
+  if (cfg.load.type === "trace_replay") {
+    const dataRows = cfg.data.trace && traceRows(cfg.data.trace, "data.trace");
+    const count = traceStageRequestCount(s.rate!, s.duration!, dataRows);
+    const offsetsMs = traceOffsetsMs(traceRows(cfg.load.trace!, "load.trace"), count, `load.stages[${i}]`);
+    return { kind: "trace_replay", rate: s.rate!, durationS: s.duration!, offsetsMs };
+  }
   return { kind: cfg.load.type === "poisson" ? "poisson" : "constant", rate: s.rate!, durationS: s.duration! };
 }
 
 export function buildScenarioPlan(cfg: ScenarioConfig): ScenarioPlan {
   const { load } = cfg;
-  const loadType = load.type === "concurrent" ? "concurrent" : load.type === "poisson" ? "poisson" : "constant";
+  const loadType = load.type === "concurrent" || load.type === "poisson" || load.type === "trace_replay" ? load.type : "constant";
   const sweep: SweepSpec | undefined = load.sweep
     ? {
         type: load.sweep.type,
@@ -68,7 +76,9 @@ export function buildScenarioPlan(cfg: ScenarioConfig): ScenarioPlan {
 
   const requestsPerStage = stages.map(plannedRequestCount);
   const stageCount = sweep ? sweep.numStages : stages.length;
-  const rateStagesS = sweep ? sweep.numStages * sweep.stageDurationS : stages.reduce((t, s) => t + (s.kind === "concurrent" ? 0 : s.durationS), 0);
+  // A trace stage lasts as long as its trace (its last due time), not its duration.
+  const stageS = (s: StagePlan) => (s.kind === "concurrent" ? 0 : s.kind === "trace_replay" ? (s.offsetsMs.at(-1) ?? 0) / 1000 : s.durationS);
+  const rateStagesS = sweep ? sweep.numStages * sweep.stageDurationS : stages.reduce((t, s) => t + stageS(s), 0);
   const pausesS = Math.max(0, stageCount - 1) * intervalS + (sweep ? intervalS : 0);
   const cap = load.num_workers * load.worker_max_concurrency;
   const apiType = cfg.api.type === "chat" ? "chat" : "completion";

@@ -5,6 +5,7 @@ import type { ScenarioPlan } from "./build-scenario-plan.ts";
 const LOAD_WORDS: Record<ScenarioPlan["loadType"], string> = {
   constant: "constant (inference-perf's: exactly rate × duration requests per stage, random gaps rescaled to fill the duration)",
   poisson: "poisson (a Poisson number of requests each second, spread over that second)",
+  trace_replay: "trace_replay (each stage replays load.trace from its first row: request k is due at its TIMESTAMP − the first row's; rate and duration are only reported)",
   concurrent: "concurrent (closed loop: each stage keeps concurrency_level requests in flight until num_requests are sent)",
 };
 
@@ -20,7 +21,12 @@ export function formatDuration(seconds: number): string {
 function stageLine(plan: ScenarioPlan, i: number): string {
   const s = plan.stages[i]!;
   const n = plan.requestsPerStage[i]!;
-  const what = s.kind === "concurrent" ? `concurrency ${s.concurrency}, ${s.numRequests} requests` : `${s.rate} req/s × ${s.durationS} s`;
+  const what =
+    s.kind === "concurrent"
+      ? `concurrency ${s.concurrency}, ${s.numRequests} requests`
+      : s.kind === "trace_replay"
+        ? `trace over ${((s.offsetsMs.at(-1) ?? 0) / 1000).toFixed(3)} s`
+        : `${s.rate} req/s × ${s.durationS} s`;
   return `  ${String(i).padStart(2)}  ${s.kind.padEnd(10)} ${what.padEnd(28)} = ${n} request${n === 1 ? "" : "s"}`;
 }
 

@@ -60,6 +60,9 @@ export function kneepointRunFile(run: {
   serverVersion: string | null;
   /** `simulator`, `vllm` or `openai-compatible` (src/report/run-context.ts targetKindOf). */
   targetKind: string;
+  /** `/version`'s simulator name and profile when the target was kneepoint's simulator, else null. */
+  simulator: string | null;
+  simulatorProfile: string | null;
   tokenizer: string;
   harnessVersion: string;
   /** Where the API key came from (never the key): config.yaml keeps the config as written. */
@@ -73,6 +76,8 @@ export function kneepointRunFile(run: {
       base_url: run.baseUrl,
       server_version: run.serverVersion,
       target_kind: run.targetKind,
+      simulator: run.simulator,
+      simulator_profile: run.simulatorProfile,
       tokenizer: run.tokenizer,
       api_key_source: run.apiKeySource,
       harness_version: run.harnessVersion,

@@ -18,8 +18,8 @@ const CHART = {
 } as const;
 
 describe("the shipped scenarios", () => {
-  it("are the five expected files", () => {
-    expect(readdirSync(DIR).sort()).toEqual(["baseline.yaml", "production.yaml", "saturation.yaml", "shared-prefix.yaml", "sweep.yaml"]);
+  it("are the six expected files", () => {
+    expect(readdirSync(DIR).sort()).toEqual(["baseline.yaml", "production.yaml", "saturation.yaml", "shared-prefix.yaml", "sweep.yaml", "trace-replay.yaml"]);
   });
 
   it.each(Object.entries(CHART))("%s validates as the chart renders it: synthetic, completion streaming, the chart's distributions", async (name, chart) => {
@@ -48,6 +48,21 @@ describe("the shipped scenarios", () => {
     const sp = buildScenarioPlan(shared);
     expect(sp.stages.map((s) => s.kind !== "concurrent" && [s.rate, s.durationS])).toEqual([[9, 30], [3, 210], [4, 180], [5, 120], [6, 120], [8, 90], [10, 70], [12, 60], [15, 50], [20, 50]]);
     expect(sp.totalRequests).toBe(6830);
+  });
+
+  it("trace-replay plans one request per row of its sample trace, at the trace's times (paths relative to the repository root)", async () => {
+    const cwd = process.cwd();
+    process.chdir(fileURLToPath(new URL("../../../", import.meta.url)));
+    try {
+      const plan = buildScenarioPlan(await read("trace-replay"));
+      const stage = plan.stages[0]!;
+      expect(stage.kind).toBe("trace_replay");
+      expect(plan.totalRequests).toBe(40);
+      expect(stage.kind === "trace_replay" && stage.offsetsMs[0]).toBe(0);
+      expect(plan.expectedDurationS).toBeCloseTo(10.239086, 6);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it("scale down to seconds with --set", async () => {
