@@ -137,7 +137,9 @@ describe.skipIf(SKIP)("server metrics from a real Prometheus and from a direct s
   }, 40_000);
 
   it("kv-starved (legacy KV name): waiting, preemptions and a full KV cache, in both sources", async () => {
-    const o = await sweepWithMetrics(starved, prom, "sim-kv.*", { concurrency: [32], inputLen: 256, outputLen: 128, promptsPerStep: 3, minPrompts: 32 });
+    // 6 prompts per worker: the full-KV plateau must span several 1 s Prometheus scrapes (with 3, one clean-clone CI
+    // run saw a scrape-sampled peak of 86 %, the plateau falling between scrapes).
+    const o = await sweepWithMetrics(starved, prom, "sim-kv.*", { concurrency: [32], inputLen: 256, outputLen: 128, promptsPerStep: 6, minPrompts: 32 });
     expect(o.warnings).toEqual([]);
     for (const [name, p] of [["prometheus", o.prom.get(32)], ["direct", o.direct.get(32)]] as const) {
       expectSampled(p);
