@@ -119,7 +119,9 @@ type Choice = NonNullable<ChunkJson["choices"]>[number];
 function isTokenChoice(c: Choice | null | undefined): c is Choice {
   if (c === null || typeof c !== "object") return false;
   if (typeof c.text === "string") return true;
-  return c.delta !== null && typeof c.delta === "object" && Object.keys(c.delta).length > 0;
+  if (c.delta === null || typeof c.delta !== "object") return false;
+  for (const _ in c.delta) return true; // any field; no Object.keys array per chunk on the hot path
+  return false;
 }
 
 /** Applies one SSE data payload to the record; returns an error that ends the request, or null. */

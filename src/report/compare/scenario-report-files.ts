@@ -5,6 +5,7 @@
  * file (the run command writes it when it read server metrics) and is strict.
  */
 import { z } from "zod";
+import { KNEEPOINT_PROMETHEUS_FILE as KNEEPOINT_PROMETHEUS_REPORT } from "../../scenarios/report/collect-prometheus-reports.ts";
 
 export const SUMMARY_LIFECYCLE_FILE = "summary_lifecycle_metrics.json";
 export const SUMMARY_PROMETHEUS_FILE = "summary_prometheus_metrics.json";
@@ -79,7 +80,7 @@ export type PrometheusFile = z.infer<typeof prometheusFileSchema>;
  * src/scenarios/report/collect-prometheus-reports.ts). The inference-perf files hold 0.0 where a query failed or
  * found nothing, as inference-perf writes them; `report` here has null there, and `queries` says why. Read loosely.
  */
-export const KNEEPOINT_PROMETHEUS_FILE = "kneepoint_prometheus_report.json";
+export const KNEEPOINT_PROMETHEUS_FILE = `${KNEEPOINT_PROMETHEUS_REPORT}.json`;
 export const kneepointPrometheusFileSchema = z.looseObject({
   prometheus_url: z.string().optional(),
   reports: z.array(

@@ -13,7 +13,7 @@
  * status and error. When Prometheus cannot be reached at all (a network error, not an HTTP answer), the other
  * queries are not sent: each would wait out the same timeout, and their 0.0 is the same.
  */
-import { KneepointError, type EnvironmentError } from "../../errors.ts";
+import { KneepointError } from "../../errors.ts";
 import { createPrometheusClient, type PrometheusClient } from "../../server-metrics/prometheus-client.ts";
 import type { ReportFile } from "../storage/report-file.ts";
 import type { StageRun } from "../types.ts";
@@ -55,9 +55,8 @@ export interface PrometheusReportDeps {
 export interface PrometheusReportOutcome {
   files: ReportFile[];
   /** Loud: what failed and where the truth is. */
+  /** Loud: what failed and where the truth is. An unreachable Prometheus never fails the run (inference-perf exits 0). */
   warnings: string[];
-  /** Always null: an unreachable Prometheus no longer fails the run (inference-perf exits 0; see the warnings). */
-  failure: EnvironmentError | null;
 }
 
 type QueryStatus = { field: ReportField; stat: ReportStat; promql: string } & (
@@ -104,7 +103,7 @@ export async function collectPrometheusReports(stages: readonly StageRun[], opts
     if (probe) windows.push({ name: "stage_-1_prometheus_metrics", window: stagePromWindow(probe, opts.scrapeIntervalS) });
     for (const s of measured) windows.push({ name: `stage_${s.index}_prometheus_metrics`, window: stagePromWindow(s, opts.scrapeIntervalS) });
   }
-  if (windows.length === 0) return { files: [], warnings: [], failure: null };
+  if (windows.length === 0) return { files: [], warnings: [] };
 
   const client = createPrometheusClient({ url: opts.url, ...(opts.token ? { token: opts.token } : {}), ...(opts.fetchFn ? { fetchFn: opts.fetchFn } : {}) });
   let unreachable: string | null = null;
@@ -147,7 +146,7 @@ export async function collectPrometheusReports(stages: readonly StageRun[], opts
       reports: records,
     },
   });
-  return { files, warnings: warningsFor(client.url, failed, all.length, unreachable, records), failure: null };
+  return { files, warnings: warningsFor(client.url, failed, all.length, unreachable, records) };
 }
 
 function statusOf(q: ReportQuery, a: PromAnswer): QueryStatus {

@@ -52,7 +52,8 @@ export function pythonJsonString(s: string): string {
   return `"${s.replace(/[^ -~]|["\\]/g, (c) => SHORT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}"`;
 }
 
-const defaultNumberType: NumberTypeOf = (_path, v) => (Number.isInteger(v) ? "int" : "float");
+/** Python's own view of a value written from JS: whole numbers are ints, the rest floats. */
+export const defaultNumberType: NumberTypeOf = (_path, v) => (Number.isInteger(v) ? "int" : "float");
 
 function pythonNumber(v: number, type: NumberType): string {
   if (type === "int" && Number.isInteger(v)) return BigInt(v).toString();

@@ -12,7 +12,7 @@
  * plain; a string with a non-printable character is double-quoted as JSON; long strings are not folded at 80
  * columns (PyYAML folds only at spaces). Pure.
  */
-import { pythonFloatRepr, pythonJsonString, type NumberTypeOf } from "./python-json.ts";
+import { defaultNumberType, pythonFloatRepr, pythonJsonString, type NumberTypeOf } from "./python-json.ts";
 
 // PyYAML's implicit resolvers (yaml/resolver.py) for the characters a plain-candidate string can hold here.
 const IMPLICIT_NON_STRING = [
@@ -70,7 +70,7 @@ function mapping(obj: Record<string, unknown>, depth: number, path: Path, number
 }
 
 /** `yaml.dump(doc, sort_keys=False, default_flow_style=False)` of a mapping. Default: whole numbers are ints. */
-export function pythonYamlDump(doc: Record<string, unknown>, numberType: NumberTypeOf = (_p, v) => (Number.isInteger(v) ? "int" : "float")): string {
+export function pythonYamlDump(doc: Record<string, unknown>, numberType: NumberTypeOf = defaultNumberType): string {
   const text = mapping(doc, 0, [], numberType);
   return text === "" ? "{}\n" : text;
 }

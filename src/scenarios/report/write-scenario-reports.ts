@@ -17,6 +17,7 @@ import type { ReportFile } from "../storage/report-file.ts";
 import type { UploadOutcome } from "../storage/storage-outcome.ts";
 import { uploadS3Reports, type S3Deps, type S3StorageTarget } from "../storage/s3-storage.ts";
 import type { StageRun } from "../types.ts";
+import { buildBrPartialFiles } from "./br-partial-files.ts";
 import { buildLifecycleFiles } from "./build-lifecycle-files.ts";
 import { collectPrometheusReports, type PrometheusReportOptions } from "./collect-prometheus-reports.ts";
 import type { ScenarioReportOptions } from "./scenario-report-options.ts";
@@ -68,9 +69,8 @@ export async function writeScenarioReports(opts: WriteScenarioReportsOptions): P
     });
     files.push(...outcome.files);
     warnings.push(...outcome.warnings);
-    if (outcome.failure) failures.push(outcome.failure);
   }
-  files.push(...(await import("./br-partial-files.ts")).buildBrPartialFiles(opts.stages, opts.report)); // BR0.2 partials, after Prometheus as 0.7.0
+  files.push(...buildBrPartialFiles(opts.stages, opts.report)); // BR0.2 partials, after Prometheus, as 0.7.0 orders them
   files.push(...(opts.extraFiles ?? []));
   files.push({ name: "config", kind: "yaml", text: scrub(opts.configYaml) });
 
