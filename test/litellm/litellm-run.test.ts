@@ -3,27 +3,18 @@
  * an inference-perf config naming the proxy's model group, the key in OPENAI_API_KEY (the config has no
  * server.api_key, as a ConfigMap should not), prompts from a local tokenizer.json (LiteLLM has no /tokenize).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runKneepoint, type KneepointRun } from "../run-kneepoint.ts";
-import { skipReason } from "../real-peers/peers.ts";
-import { LITELLM } from "../real-peers/pins.ts";
-import { PROXY_MODEL, startProxiedSim, type ProxiedSim } from "./start-litellm.ts";
+import { PROXY_MODEL, useProxiedSim } from "./start-litellm.ts";
 
-const skip = skipReason(LITELLM);
 const OUTPUT_LEN = 6;
 /** 5 QPS for 2 s: 10 requests. */
 const REQUESTS = 10;
 
-let target: ProxiedSim;
-beforeAll(async () => {
-  if (!skip) target = await startProxiedSim(["--ttft-ms", "20", "--itl-ms", "5"]);
-}, 120_000);
-afterAll(async () => {
-  await target?.stop();
-});
+const { skip, target } = useProxiedSim();
 
 function scenario(dir: string, apiType: "completion" | "chat"): string {
   const path = join(dir, "config.yml");
@@ -33,7 +24,7 @@ function scenario(dir: string, apiType: "completion" | "chat"): string {
       `api: {type: ${apiType}, streaming: true}`,
       `data: {type: random, input_distribution: {min: 24, max: 24, mean: 24, std_dev: 0}, output_distribution: {min: ${OUTPUT_LEN}, max: ${OUTPUT_LEN}, mean: ${OUTPUT_LEN}, std_dev: 0}}`,
       "load: {type: constant, interval: 0, stages: [{rate: 5, duration: 2}]}",
-      `server: {type: vllm, model_name: ${PROXY_MODEL}, base_url: "${target.proxy.url}", ignore_eos: true}`,
+      `server: {type: vllm, model_name: ${PROXY_MODEL}, base_url: "${target().proxy.url}", ignore_eos: true}`,
       "tokenizer: {pretrained_model_name_or_path: test/fixtures/tiny-tokenizer}",
       `storage: {local_storage: {path: "${join(dir, "reports")}"}}`,
       "report: {request_lifecycle: {summary: true, per_stage: true, per_request: true}}",
@@ -58,9 +49,9 @@ describe.skipIf(skip)("kneepoint run through a real LiteLLM proxy", () => {
   for (const apiType of ["completion", "chat"] as const) {
     it(`${apiType}: the scenario succeeds with the key from OPENAI_API_KEY, exact output tokens, and the key in no report`, async () => {
       const dir = mkdtempSync(join(tmpdir(), `kp-litellm-run-${apiType}-`));
-      const result = await run(scenario(dir, apiType), target.proxy.masterKey, apiType === "chat" ? ["--no-charts"] : []);
+      const result = await run(scenario(dir, apiType), target().proxy.masterKey, apiType === "chat" ? ["--no-charts"] : []);
       expect(result.code, result.stderr).toBe(0);
-      expect(result.stderr).toContain(`against ${target.proxy.url} (model ${PROXY_MODEL}); tokenizer: tokenizer.json`);
+      expect(result.stderr).toContain(`against ${target().proxy.url} (model ${PROXY_MODEL}); tokenizer: tokenizer.json`);
       const reports = join(dir, "reports");
       const summary = JSON.parse(readFileSync(join(reports, "summary_lifecycle_metrics.json"), "utf8")) as {
         successes: { count: number; output_len: { min: number; max: number } };
@@ -75,7 +66,7 @@ describe.skipIf(skip)("kneepoint run through a real LiteLLM proxy", () => {
       expect(readFileSync(join(reports, "config.yaml"), "utf8")).toMatch(/api_key: null/);
       expect(JSON.parse(readFileSync(join(reports, "kneepoint_run.json"), "utf8"))).toMatchObject({ served_model: PROXY_MODEL, target_kind: "openai-compatible", api_key_source: "OPENAI_API_KEY" });
       if (apiType === "completion") expect(readdirSync(reports)).toContain("report.md");
-      expect(allText(reports) + result.stdout + result.stderr).not.toContain(target.proxy.masterKey);
+      expect(allText(reports) + result.stdout + result.stderr).not.toContain(target().proxy.masterKey);
     }, 90_000);
   }
 

@@ -3,33 +3,24 @@
  * LiteLLM path runs it: BENCH_MODEL=qwen-local, the key in OPENAI_API_KEY, prompts from TOKENIZER (LiteLLM has no
  * /tokenize). What LiteLLM changes on the wire is in test/litellm/README.md.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runKneepoint, type KneepointRun } from "../run-kneepoint.ts";
-import { skipReason } from "../real-peers/peers.ts";
-import { LITELLM } from "../real-peers/pins.ts";
-import { PROXY_MODEL, startProxiedSim, type ProxiedSim } from "./start-litellm.ts";
+import { PROXY_MODEL, useProxiedSim } from "./start-litellm.ts";
 import type { RequestRecord } from "../../src/engine/request-record.ts";
 
-const skip = skipReason(LITELLM);
 const TOKENIZER = "test/fixtures/tiny-tokenizer";
 const OUTPUT_LEN = 8;
 const NUM_PROMPTS = 8;
 
-let target: ProxiedSim;
-beforeAll(async () => {
-  if (!skip) target = await startProxiedSim(["--ttft-ms", "20", "--itl-ms", "5"]);
-}, 120_000);
-afterAll(async () => {
-  await target?.stop();
-});
+const { skip, target } = useProxiedSim();
 
 function sweep(endpoint: string, key: string | undefined, out: string, extra: string[] = []): Promise<KneepointRun> {
   return runKneepoint(
     ["sweep", "--concurrency", "1,4", "--num-prompts", String(NUM_PROMPTS), "--input-len", "32", "--output-len", String(OUTPUT_LEN), "--out", out, "--no-charts", ...extra],
-    { env: { BASE_URL: target.proxy.url, BENCH_MODEL: PROXY_MODEL, TOKENIZER, ENDPOINT: endpoint, OPENAI_API_KEY: key ?? "" } },
+    { env: { BASE_URL: target().proxy.url, BENCH_MODEL: PROXY_MODEL, TOKENIZER, ENDPOINT: endpoint, OPENAI_API_KEY: key ?? "" } },
   );
 }
 
@@ -53,9 +44,9 @@ describe.skipIf(skip)("kneepoint sweep through a real LiteLLM proxy", () => {
     it(`${endpoint}: the sweep succeeds, is recorded as openai-compatible, counts exact output tokens and never writes the key`, async () => {
       const out = mkdtempSync(join(tmpdir(), "kp-litellm-sweep-"));
       const bench = join(out, "benchmarks.md");
-      const run = await sweep(endpoint, target.proxy.masterKey, out, ["--record", bench]);
+      const run = await sweep(endpoint, target().proxy.masterKey, out, ["--record", bench]);
       expect(run.code, run.stderr).toBe(0);
-      expect(run.stderr).toContain(`sweeping ${target.proxy.url}${endpoint} (model ${PROXY_MODEL})`);
+      expect(run.stderr).toContain(`sweeping ${target().proxy.url}${endpoint} (model ${PROXY_MODEL})`);
       expect(run.stderr).toContain(`prompts: 32 tokens via tokenizer.json (${TOKENIZER}/tokenizer.json)`);
       const runId = readdirSync(out).find((f) => f !== "benchmarks.md" && !f.startsWith("."))!;
       const dir = join(out, runId);
@@ -76,7 +67,7 @@ describe.skipIf(skip)("kneepoint sweep through a real LiteLLM proxy", () => {
       }
 
       const everything = allText(out) + run.stdout + run.stderr;
-      expect(everything).not.toContain(target.proxy.masterKey);
+      expect(everything).not.toContain(target().proxy.masterKey);
     }, 90_000);
   }
 
@@ -91,7 +82,7 @@ describe.skipIf(skip)("kneepoint sweep through a real LiteLLM proxy", () => {
   // it red: then assert output_tokens_counted 0, completionTokens OUTPUT_LEN and OUTPUT_LEN chunk times instead.
   it("reads LiteLLM's usage chunk (it keeps a choice) and counts neither its finish nor its usage chunk as a token", async () => {
     const out = mkdtempSync(join(tmpdir(), "kp-litellm-usage-"));
-    const run = await sweep("/v1/completions", target.proxy.masterKey, out, ["--concurrency", "1"]);
+    const run = await sweep("/v1/completions", target().proxy.masterKey, out, ["--concurrency", "1"]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).not.toContain("had no usage.completion_tokens");
     const dir = join(out, readdirSync(out)[0]!);

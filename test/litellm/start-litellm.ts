@@ -21,7 +21,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSimProcess, type SimProcess } from "../../src/cli/start-sim-process.ts";
-import { peerBin } from "../real-peers/peers.ts";
+import { afterAll, beforeAll } from "vitest";
+import { peerBin, skipReason } from "../real-peers/peers.ts";
 import { LITELLM } from "../real-peers/pins.ts";
 
 /** The model name clients send to the proxy (the seed's LiteLLM model group). */
@@ -188,4 +189,21 @@ export async function startProxiedSim(simArgs: string[] = ["--ttft-ms", "20", "-
       await Promise.all([proxy.stop(), sim.stop()]);
     },
   };
+}
+
+/**
+ * For a test file: whether it runs (the pinned LiteLLM installed; under CI=true a missing one throws, never skips),
+ * and one simulator + proxy for the whole file (deterministic TTFT 20 ms / ITL 5 ms), started and stopped by
+ * vitest's hooks. `target()` is valid inside the tests.
+ */
+export function useProxiedSim(): { skip: string | undefined; target: () => ProxiedSim } {
+  const skip = skipReason(LITELLM);
+  let target: ProxiedSim | undefined;
+  beforeAll(async () => {
+    if (!skip) target = await startProxiedSim(["--ttft-ms", "20", "--itl-ms", "5"]);
+  }, 120_000);
+  afterAll(async () => {
+    await target?.stop();
+  });
+  return { skip, target: () => target! };
 }
