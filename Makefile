@@ -4,7 +4,7 @@ KNEEPOINT := npx --no-install tsx src/cli/main.ts
 NODE_MODULES := node_modules/.package-lock.json
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test test-peers sim sweep scenario bench-sim bench-engine install dashboard vllm-up vllm-down bench
+.PHONY: help demo test test-peers sim sweep scenario capacity bench-sim bench-engine install dashboard vllm-up vllm-down bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ sweep: $(NODE_MODULES) ## run the concurrency sweep against BASE_URL (default ht
 
 scenario: $(NODE_MODULES) ## run benchmarks/scenarios/SCENARIO.yaml (baseline, saturation, sweep, production, shared-prefix) against make sim or BASE_URL; ARGS='--set …'
 	$(KNEEPOINT) run -c benchmarks/scenarios/$(or $(SCENARIO),baseline).yaml $(if $(BASE_URL),--set server.base_url=$(BASE_URL)) $(ARGS)
+
+capacity: $(NODE_MODULES) ## highest rate and concurrency meeting SLO (default 'p95(ttft)<=500ms'; BASE_URL, else the simulator; ARGS='--slo …')
+	$(KNEEPOINT) capacity $(if $(SLO),--slo '$(SLO)',--slo 'p95(ttft)<=500ms') $(if $(BASE_URL),--base-url $(BASE_URL)) $(ARGS)
 
 vllm-up: $(NODE_MODULES) ## deploy vLLM (deploy/vllm/, values.yaml) and wait until it serves (NAMESPACE, GPU_NODE_UP, VLLM_UP_TIMEOUT)
 	$(KNEEPOINT) vllm-up

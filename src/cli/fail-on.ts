@@ -5,17 +5,18 @@
  */
 import { ThresholdError, UsageError } from "../errors.ts";
 import type { GateOutcome } from "../gates/evaluate-gates.ts";
-import { formatGate, formatQuery, type Gate } from "../gates/gate.ts";
+import { formatGate, formatQuery, isCapacityName, type Gate } from "../gates/gate.ts";
 import { parseGate } from "../gates/parse-gate.ts";
 import { describeFailures, renderGatesBlock } from "../gates/render-gates.ts";
 
-export type GateCommand = "sweep" | "run" | "bench";
+export type GateCommand = "sweep" | "run" | "bench" | "capacity";
 
 /** Which steps or stages each command checks its gates in (printed, and written in gates.json). */
 export const GATE_SCOPES: Record<GateCommand, string> = {
   sweep: "checked at every step",
   bench: "checked at every step",
   run: "checked on the run's summary (all stages)",
+  capacity: "checked on the answers (capacity_rps, capacity_concurrency)",
 };
 
 export const FAIL_ON_FLAG = "--fail-on <expr>";
@@ -61,6 +62,12 @@ export function parseFailOn(exprs: readonly string[] | undefined, rules: GateRul
     const g = parsed.gate;
     const s = g.subject;
     const bad = (why: string, fix: string) => new UsageError(`--fail-on '${expr}': ${why}`, fix);
+    if (rules.command === "capacity" && !(s.kind === "scalar" && isCapacityName(s.name))) {
+      throw bad("capacity gates on its answers only", "e.g. --fail-on 'capacity_rps < 20' or --fail-on 'capacity_concurrency < 8'; latency bounds are --slo");
+    }
+    if (s.kind === "scalar" && isCapacityName(s.name) && rules.command !== "capacity") {
+      throw bad(`${s.name} is measured by kneepoint capacity only`, `run kneepoint capacity --slo … --fail-on '${formatGate(g)}'`);
+    }
     if (s.kind === "regression" && rules.command === "run") throw bad("regression() needs a recorded baseline, and only sweep and bench record one", "gate on the values themselves, e.g. 'output_throughput < 2000'");
     if (s.kind === "scalar" && s.name === "goodput" && rules.command !== "run") {
       throw bad(`${rules.command} measures no goodput (it has no SLOs)`, "gate on the latencies directly, e.g. 'p95(ttft) > 500ms'; goodput gates work with `kneepoint run` and report.goodput.constraints");

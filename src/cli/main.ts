@@ -14,6 +14,7 @@ import { registerBenchCommand } from "./commands/bench.ts";
 import { registerRunCommand } from "./commands/run.ts";
 import { registerVllmServerCommands } from "./commands/vllm-server.ts";
 import { registerExportCommand } from "./commands/export.ts";
+import { registerCapacityCommand } from "./commands/capacity.ts";
 import { HARNESS_VERSION } from "../version.ts";
 
 export function buildProgram(): Command {
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerVllmServerCommands(program);
   registerBenchCommand(program);
   registerExportCommand(program);
+  registerCapacityCommand(program);
   // Subcommands do not inherit these: without them a bad flag would call process.exit(1) from inside commander.
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError("(run with --help for usage)");
   return program;

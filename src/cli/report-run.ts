@@ -1,6 +1,6 @@
 /**
- * After the last step: peaks joined to the steps, the knee and the verdict, the table printed, analysis and
- * charts written to the run directory, and (with --record) the run appended to benchmarks.md with its
+ * After the last step: peaks joined to the steps, the knee and the verdict, the table printed, analysis,
+ * charts and report.html written to the run directory, and (with --record) the run appended to benchmarks.md with its
  * context and the comparison against its baseline.
  */
 import type { SweepConfig } from "../config/sweep-config.ts";
@@ -18,6 +18,8 @@ import { recordedSteps, type RecordedRun } from "../report/recorded-run.ts";
 import { collectRunContext, type GpuFacts } from "./collect-run-context.ts";
 import type { CliIo } from "./run-sweep.ts";
 import type { TimeSeries } from "../server-metrics/time-series.ts";
+import type { NamedChart } from "../report/charts/sweep-charts.ts";
+import type { RunContext } from "../report/run-context.ts";
 import type { Gate } from "../gates/gate.ts";
 import type { GateOutcome } from "../gates/evaluate-gates.ts";
 import { evaluateSweepGates, needsBaseline, readBaselineRuns, writeSweepGates } from "./sweep-gates.ts";
@@ -84,7 +86,7 @@ function recordOf(input: ReportInput, rows: StepRow[], analysis: SweepAnalysis, 
 }
 
 /** Charts are rendered in-process; vega is imported only here, lazily: loading it takes seconds, a sweep without charts should not pay that. */
-async function writeCharts(input: ReportInput, analysis: SweepAnalysis): Promise<void> {
+async function writeCharts(input: ReportInput, analysis: SweepAnalysis): Promise<NamedChart[]> {
   const { sweepCharts } = await import("../report/charts/sweep-charts.ts");
   const { writeChartFiles } = await import("../report/charts/write-chart-files.ts");
   const { stepWindows } = await import("../report/charts/server-timeline-chart.ts");
@@ -98,6 +100,25 @@ async function writeCharts(input: ReportInput, analysis: SweepAnalysis): Promise
   });
   const written = await writeChartFiles(charts, input.writer.dir);
   input.io.stdout.write(`charts: ${written.map((w) => w.pngPath).join(", ")}\n`);
+  return charts;
+}
+
+/** report.html: the table, knee, verdict, context and the same charts, interactive, in one offline page. */
+async function writeHtml(input: ReportInput, rows: StepRow[], analysis: SweepAnalysis, charts: NamedChart[], context: RunContext): Promise<void> {
+  const { writeSweepHtml } = await import("../report/html/write-sweep-html.ts"); // left out of the Job's bundle
+  const written = await writeSweepHtml({
+    dir: input.writer.dir,
+    runId: input.runId,
+    model: input.target.model,
+    simulated: input.target.simulator !== null,
+    partial: input.steps.some((s) => s.partial),
+    rows,
+    analysis,
+    charts,
+    context,
+    secrets: [input.config.apiKey, ...Object.values(input.config.headers)],
+  });
+  input.io.stdout.write(`report: ${written.path}\n`);
 }
 
 export async function reportRun(input: ReportInput): Promise<{ analysis: SweepAnalysis; diff: BaselineDiff | null; gates: GateOutcome[] }> {
@@ -107,14 +128,10 @@ export async function reportRun(input: ReportInput): Promise<{ analysis: SweepAn
   input.io.stdout.write("\n" + renderSweepTable(rows, { color: input.io.color, kneeConcurrency: analysis.knee.concurrency }) + "\n");
   input.io.stdout.write(describeAnalysis(analysis).join("\n") + "\n");
 
-  if (input.charts) await writeCharts(input, analysis);
-
-  let diff: BaselineDiff | null = null;
-  const gates = input.gates ?? [];
-  let outcomes: GateOutcome[] = [];
-  let baselineRunId: string | null = null;
-  if (input.record || needsBaseline(gates)) {
-    const context = await collectRunContext({
+  // Collected once, for report.html and the record, and only when one of them needs it.
+  let collected: RunContext | null = null;
+  const runContext = async (): Promise<RunContext> =>
+    (collected ??= await collectRunContext({
       config: input.config,
       target: input.target,
       gpu: input.gpu,
@@ -122,7 +139,16 @@ export async function reportRun(input: ReportInput): Promise<{ analysis: SweepAn
       cwd: process.cwd(),
       ...(input.cluster ? { cluster: input.cluster } : {}),
       ...(input.engine ? { engine: input.engine } : {}),
-    });
+    }));
+  // report.html goes with the charts, as report.md does for a scenario run: --no-charts renders neither.
+  if (input.charts) await writeHtml(input, rows, analysis, await writeCharts(input, analysis), await runContext());
+
+  let diff: BaselineDiff | null = null;
+  const gates = input.gates ?? [];
+  let outcomes: GateOutcome[] = [];
+  let baselineRunId: string | null = null;
+  if (input.record || needsBaseline(gates)) {
+    const context = await runContext();
     const record = recordOf(input, rows, analysis, context.gpu);
     if (input.record) {
       await appendBenchmarksSection(input.record, (previous) => {

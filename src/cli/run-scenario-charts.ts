@@ -1,6 +1,6 @@
 /**
  * The end of `kneepoint run`: the run's own tables and charts rendered into its report directory by the
- * comparison report's writer for one run (src/report/compare/write-compare-report.ts: report.md, seed 004's
+ * comparison report's writer for one run (src/report/compare/write-compare-report.ts: report.md, report.html, seed 004's
  * five charts as SVG + PNG), or the reason they are not. The charts read the files the run just wrote, so what
  * is drawn is what `kneepoint report DIR` would draw later from the same directory.
  */
@@ -8,7 +8,7 @@ import { isScenarioReportDir } from "../report/compare/read-scenario-report-dir.
 import { writeCompareReport } from "../report/compare/write-compare-report.ts";
 
 export type RunChartsOutcome =
-  | { rendered: true; markdownPath: string; pngPaths: string[]; notes: string[]; warnings: string[] }
+  | { rendered: true; markdownPath: string; htmlPath: string; pngPaths: string[]; notes: string[]; warnings: string[] }
   | { rendered: false; reason: string };
 
 export interface RunChartsInput {
@@ -29,6 +29,7 @@ export async function renderRunCharts(input: RunChartsInput): Promise<RunChartsO
   return {
     rendered: true,
     markdownPath: result.markdownPath,
+    htmlPath: result.htmlPath,
     pngPaths: result.chartPaths.filter((p) => p.endsWith(".png")),
     notes: result.notes,
     warnings: result.chartWarnings,

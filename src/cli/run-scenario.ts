@@ -66,7 +66,7 @@ export interface ScenarioRunResult {
   stages: StageRun[];
   files: string[];
   partial: boolean;
-  /** report.md and the PNGs when the charts were rendered. */
+  /** report.md, report.html and the PNGs when the charts were rendered. */
   charts: string[];
 }
 
@@ -264,8 +264,8 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
     else {
       for (const n of out.notes) io.stdout.write(`note: ${n}\n`);
       for (const w of out.warnings) say(`chart warning: ${w}`);
-      io.stdout.write(`report: ${out.markdownPath}\ncharts: ${out.pngPaths.join(", ")}\n`);
-      charts.push(out.markdownPath, ...out.pngPaths);
+      io.stdout.write(`report: ${out.markdownPath}\nreport: ${out.htmlPath}\ncharts: ${out.pngPaths.join(", ")}\n`);
+      charts.push(out.markdownPath, out.htmlPath, ...out.pngPaths);
     }
   }
 

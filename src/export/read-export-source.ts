@@ -1,5 +1,5 @@
 /**
- * Reads a directory to export: a sweep run (results/<runId>/: summary.json or step-c<N>.json, target.json,
+ * Reads a directory to export: a capacity run (capacity.json, read-capacity-export.ts), a sweep run (results/<runId>/: summary.json or step-c<N>.json, target.json,
  * config.json, analysis.json) or a scenario report directory (`kneepoint run`: inference-perf.partial.stage_<N>.yaml,
  * config.yaml, stage_<N>_lifecycle_metrics.json, kneepoint_run.json, server_metrics_timeseries.json). Which kind is
  * decided by the files present; a directory of neither kind is a UsageError naming what is missing.
@@ -16,8 +16,10 @@ import { HARNESS_VERSION } from "../version.ts";
 import type { ServingFacts } from "./br-document.ts";
 import type { SweepExportInput } from "./sweep-to-br.ts";
 import type { ScenarioExportInput, SeriesSample } from "./scenario-to-br.ts";
+import type { CapacityExportInput } from "./capacity-to-br.ts";
+import { readCapacityExport } from "./read-capacity-export.ts";
 
-export type ExportSource = { kind: "sweep"; input: SweepExportInput } | { kind: "scenario"; input: ScenarioExportInput };
+export type ExportSource = { kind: "sweep"; input: SweepExportInput } | { kind: "scenario"; input: ScenarioExportInput } | { kind: "capacity"; input: CapacityExportInput };
 
 type Obj = Record<string, unknown>;
 const PARTIAL = /^inference-perf\.partial\.stage_(\d+)\.yaml$/;
@@ -102,6 +104,7 @@ export async function readExportSource(dir: string): Promise<ExportSource> {
   } catch (err) {
     throw new UsageError(`cannot read ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, "pass a sweep results directory (results/<runId>) or a `kneepoint run` report directory");
   }
+  if (files.includes("capacity.json")) return { kind: "capacity", input: await readCapacityExport(dir) };
   if (files.includes("summary.json") || files.some((f) => STEP.test(f))) return { kind: "sweep", input: await readSweep(dir, files) };
   if (files.some((f) => PARTIAL.test(f))) return { kind: "scenario", input: await readScenario(dir, files) };
   if (files.some((f) => LIFECYCLE.test(f))) {

@@ -28,12 +28,15 @@ const SWEEP_SCALAR_KEYS: Record<ScalarName, string | null> = {
   total_token_throughput: "total_token_throughput",
   goodput: "request_goodput",
   error_rate: null,
+  capacity_rps: null,
+  capacity_concurrency: null,
 };
 
 function readStepResult(r: Record<string, unknown>, q: MetricQuery): number | null {
   if (q.kind === "scalar") {
     if (q.name === "error_rate") return errorRate(num(r.completed), num(r.failed));
-    return num(r[SWEEP_SCALAR_KEYS[q.name]!]);
+    const key = SWEEP_SCALAR_KEYS[q.name];
+    return key === null ? null : num(r[key]);
   }
   if (num(r.completed) === 0) return null; // no successful request: no latency, not a 0 ms one
   const m = q.metric;

@@ -7,8 +7,12 @@
 export const LATENCY_NAMES = ["ttft", "itl", "tpot", "e2el"] as const;
 export type LatencyName = (typeof LATENCY_NAMES)[number];
 
-export const SCALAR_NAMES = ["output_throughput", "request_throughput", "total_token_throughput", "error_rate", "goodput"] as const;
+export const SCALAR_NAMES = ["output_throughput", "request_throughput", "total_token_throughput", "error_rate", "goodput", "capacity_rps", "capacity_concurrency"] as const;
 export type ScalarName = (typeof SCALAR_NAMES)[number];
+
+/** What `kneepoint capacity` found: the highest open-loop rate (req/s) and closed-loop concurrency meeting every SLO. */
+export const CAPACITY_NAMES = ["capacity_rps", "capacity_concurrency"] as const satisfies readonly ScalarName[];
+export const isCapacityName = (name: ScalarName): boolean => (CAPACITY_NAMES as readonly string[]).includes(name);
 
 /** mean, median, or a percentile p in [0, 100] (p0 = min, p100 = max). */
 export type Stat = { kind: "mean" } | { kind: "median" } | { kind: "p"; p: number };

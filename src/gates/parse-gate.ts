@@ -7,6 +7,7 @@
  *   stat       := "mean" | "median" | "p" NUMBER            (0 ≤ NUMBER ≤ 100: p0 = min, p100 = max; p99.9)
  *   latency    := "ttft" | "itl" | "tpot" | "e2el"
  *   scalar     := "output_throughput" | "request_throughput" | "total_token_throughput" | "error_rate" | "goodput"
+ *               | "capacity_rps" | "capacity_concurrency"   (kneepoint capacity only)
  *   op         := ">" | ">=" | "<" | "<="                   (the gate FAILS when the comparison is true)
  *   threshold  := NUMBER unit
  *   unit       := "ms" | "s"   for a latency (required)

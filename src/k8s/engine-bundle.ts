@@ -17,13 +17,13 @@ export const CONFIGMAP_LIMIT_BYTES = 1024 * 1024;
 const ENTRY = fileURLToPath(new URL("../cli/in-cluster-main.ts", import.meta.url));
 
 /**
- * The charts are imported dynamically (report-run.ts), only when they are rendered; the Job runs with
- * --no-charts, so those imports stay unresolved in the bundle instead of pulling in vega and resvg.
+ * The charts and the HTML report are imported dynamically (report-run.ts), only when they are rendered; the Job
+ * runs with --no-charts, so those imports stay unresolved in the bundle instead of pulling in vega and resvg.
  */
 const leaveOutCharts: Plugin = {
   name: "leave-out-charts",
   setup(b) {
-    b.onResolve({ filter: /report\/charts\// }, (args) => (args.kind === "dynamic-import" ? { path: args.path, external: true } : undefined));
+    b.onResolve({ filter: /report\/(charts|html)\// }, (args) => (args.kind === "dynamic-import" ? { path: args.path, external: true } : undefined));
   },
 };
 

@@ -131,6 +131,25 @@ async function ensurePrometheus(): Promise<string | null> {
   return null;
 }
 
+/**
+ * Debian's Chromium for the HTML report's browser test (test/html-report/, driven by playwright-core, which
+ * downloads no browser of its own). Installed like prometheus: apt-get where this runs as root on Debian.
+ */
+async function ensureChromium(): Promise<string | null> {
+  if (existsSync(process.env.KNEEPOINT_CHROMIUM ?? "/usr/bin/chromium")) return null;
+  const root = process.getuid?.() === 0;
+  if (!root || !(await commandExists("apt-get"))) {
+    return "chromium: Debian's `chromium` package is missing (the HTML report's browser test needs it): `sudo apt-get install chromium`, or set KNEEPOINT_CHROMIUM to a Chromium binary";
+  }
+  console.log("installing Debian's chromium package (apt-get) …");
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const update = await run("apt-get", ["update", "-qq"], env);
+  if (update.code !== 0) return `chromium: apt-get update failed:\n${tail(update.output)}`;
+  const install = await run("apt-get", ["install", "-y", "-qq", "chromium"], env);
+  if (install.code !== 0) return `chromium: apt-get install chromium failed:\n${tail(install.output)}`;
+  return null;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { force: { type: "boolean", default: false } } });
   if (peersSkipped()) {
@@ -140,6 +159,8 @@ async function main(): Promise<void> {
   const errors: string[] = [];
   const prometheus = await ensurePrometheus();
   if (prometheus) errors.push(prometheus);
+  const chromium = await ensureChromium();
+  if (chromium) errors.push(chromium);
   const peers = Object.values(PYTHON_PEERS) as PythonPeer[];
   const todo = peers.filter((p) => values.force || !isInstalled(p.id as PythonPeerId));
   if (todo.length) errors.push(...(await installAll(todo, await findPythons())));

@@ -32,7 +32,7 @@ describe("kneepoint report --compare (process)", () => {
     expect(run.stdout).toContain("Summary across QPS");
     expect(run.stdout).toMatch(/│ kv-starved\s+│\s+8\.023 │\s+289\.0 │\s+4\.515 │\s+88\.75% │\s+9\.952 │/);
     expect(run.stdout).toContain("note: Waiting queue vs time: drawn for h100-8b, kv-starved only (no server_metrics_timeseries.json in legacy)");
-    expect(run.stdout).toContain(`report: ${join(out, "report.md")}`);
+    expect(run.stdout).toContain(`report: ${join(out, "report.md")}\nreport: ${join(out, "report.html")}\n`);
     expect(readFileSync(join(out, "report.md"), "utf8")).toBe(readFileSync(GOLDEN, "utf8"));
     expect(readdirSync(out).filter((f) => f.endsWith(".png")).sort()).toEqual([
       "kv-cache-usage-vs-time.png",
@@ -49,7 +49,7 @@ describe("kneepoint report --compare (process)", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain("QPS = 10.0");
     expect(run.stdout).toMatch(/│ legacy-v0\.2\s+│\s+5\.008 │\s+990\.0 │\s+4\.950 │\s+99\.00% │/);
-    expect(readdirSync(out)).toEqual(["report.md"]);
+    expect(readdirSync(out).sort()).toEqual(["report.html", "report.md"]);
   });
 
   it("exits 2 with a message naming the directory and what is missing, for a directory that is not a report", async () => {

@@ -21,7 +21,8 @@ describe("writeCompareReport", () => {
     const out = join(temp(), "cmp");
     const result = await writeCompareReport({ dirs: [H100, KV_STARVED], labels: ["h100-8b", "kv-starved"], outDir: out, x: "requested", charts: true, color: false });
     const names = ["latency-vs-qps", "throughput-vs-qps", "ttft-p90-vs-qps", "waiting-queue-vs-time", "kv-cache-usage-vs-time"];
-    expect(readdirSync(out).sort()).toEqual([...names.flatMap((n) => [`${n}.png`, `${n}.svg`]), "report.md"].sort());
+    expect(readdirSync(out).sort()).toEqual([...names.flatMap((n) => [`${n}.png`, `${n}.svg`]), "report.html", "report.md"].sort());
+    expect(result.htmlPath).toBe(join(out, "report.html"));
     expect(result.chartWarnings).toEqual([]);
     for (const n of names) {
       const png = readFileSync(join(out, `${n}.png`));
@@ -40,10 +41,11 @@ describe("writeCompareReport", () => {
     expect(result.tables).toContain("QPS = 6.0");
   });
 
-  it("with charts off writes only report.md and says so", async () => {
+  it("with charts off writes only report.md and report.html (tables, no chart, no script) and says so", async () => {
     const out = temp();
     const result = await writeCompareReport({ dirs: [LEGACY], outDir: out, x: "achieved", charts: false, color: false });
-    expect(readdirSync(out)).toEqual(["report.md"]);
+    expect(readdirSync(out).sort()).toEqual(["report.html", "report.md"]);
+    expect(readFileSync(result.htmlPath, "utf8")).not.toContain("<script");
     expect(result.notes[0]).toBe("charts not rendered (--no-charts)");
     expect(readFileSync(result.markdownPath, "utf8")).toMatch(/^# Scenario report: legacy-v0\.2\n/);
   });

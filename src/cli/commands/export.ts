@@ -7,6 +7,7 @@ import { writeFileAtomically } from "../../report/write-file-atomically.ts";
 import { readExportSource } from "../../export/read-export-source.ts";
 import { sweepToBr } from "../../export/sweep-to-br.ts";
 import { scenarioToBr } from "../../export/scenario-to-br.ts";
+import { capacityToBr } from "../../export/capacity-to-br.ts";
 import { brFormatFor, renderBr } from "../../export/render-br.ts";
 
 export const EXPORT_FORMATS = ["llmd-br-v0.2"] as const;
@@ -35,7 +36,7 @@ export function registerExportCommand(program: Command): void {
     )
     .action(async (dir: string, o: { format: string; out?: string }) => {
       const source = await readExportSource(dir);
-      const docs = source.kind === "sweep" ? sweepToBr(source.input) : scenarioToBr(source.input);
+      const docs = source.kind === "sweep" ? sweepToBr(source.input) : source.kind === "capacity" ? capacityToBr(source.input) : scenarioToBr(source.input);
       const text = renderBr(docs, brFormatFor(o.out));
       if (o.out === undefined) {
         process.stdout.write(text);

@@ -71,7 +71,7 @@ export function registerReportCommand(program: Command): void {
       out.stdout.write(result.tables + "\n");
       for (const note of result.notes) out.stdout.write(`note: ${note}\n`);
       for (const warning of result.chartWarnings) out.stderr.write(`chart warning: ${warning}\n`);
-      out.stdout.write(`report: ${result.markdownPath}\n`);
+      out.stdout.write(`report: ${result.markdownPath}\nreport: ${result.htmlPath}\n`);
       const pngs = result.chartPaths.filter((p) => p.endsWith(".png"));
       if (pngs.length > 0) out.stdout.write(`charts: ${pngs.join(", ")}\n`);
     });

@@ -1,7 +1,7 @@
 /**
  * `kneepoint report --compare DIR DIR …` (and `kneepoint report DIR` for one scenario run) below the CLI:
- * reads the runs, builds the tables, the charts and the markdown, writes `report.md` and the charts
- * (`<name>.svg` + `<name>.png`) into the output directory, and returns the terminal text for the CLI to print.
+ * reads the runs, builds the tables, the charts and the markdown, writes `report.md`, `report.html` and the
+ * charts (`<name>.svg` + `<name>.png`) into the output directory, and returns the terminal text for the CLI to print.
  * vega is imported only when charts are rendered: loading it takes seconds.
  */
 import { mkdir } from "node:fs/promises";
@@ -15,6 +15,7 @@ import { readScenarioReportDir } from "./read-scenario-report-dir.ts";
 import { runLabels } from "./run-labels.ts";
 import type { LabelledRun } from "./scenario-report.ts";
 import { writeFileAtomically } from "../write-file-atomically.ts";
+import { HARNESS_VERSION } from "../../version.ts";
 
 export const COMPARE_MARKDOWN_FILE = "report.md";
 
@@ -36,6 +37,8 @@ export interface CompareReportResult {
   /** The tables for the terminal. */
   tables: string;
   markdownPath: string;
+  /** report.html beside report.md: the same tables, the charts interactive, in one offline page. */
+  htmlPath: string;
   chartPaths: string[];
   /** Charts skipped and files missing, for the terminal too. */
   notes: string[];
@@ -81,10 +84,17 @@ export async function writeCompareReport(opts: CompareReportOptions): Promise<Co
   const markdown = buildCompareMarkdown({ runs, charts: built.charts, chartNotes: built.notes, x: opts.x });
   const markdownPath = join(opts.outDir, COMPARE_MARKDOWN_FILE);
   await writeFileAtomically(markdownPath, markdown);
+  const { buildScenarioHtmlModel } = await import("../html/scenario-html-model.ts");
+  const { writeHtmlReport } = await import("../html/write-html-report.ts");
+  const { readRunFacts } = await import("../html/read-run-facts.ts");
+  const runFacts = await Promise.all(opts.dirs.map(readRunFacts));
+  const html = await writeHtmlReport(buildScenarioHtmlModel({ runs, charts: built.charts, chartNotes: built.notes, x: opts.x, runFacts, generator: `kneepoint ${HARNESS_VERSION}` }), opts.outDir);
+  chartWarnings.push(...html.warnings.map((w) => `report.html: ${w}`));
   return {
     runs,
     tables: renderCompareTables(runs, { color: opts.color }),
     markdownPath,
+    htmlPath: html.path,
     chartPaths,
     notes: [...built.notes, ...runs.flatMap((r) => r.report.notes)],
     chartWarnings,
