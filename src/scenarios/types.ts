@@ -7,6 +7,7 @@
  * plus epoch milliseconds where server metrics must be lined up.
  */
 import type { RequestRecord } from "../engine/request-record.ts";
+import type { StageBreakerTrip } from "./breakers/run-breakers.ts";
 
 /** One request ready to send: the JSON body is serialized by the data generator, off the hot path. */
 export interface ScenarioRequest {
@@ -17,6 +18,8 @@ export interface ScenarioRequest {
   plannedOutputTokens: number | null;
   /** Shared-prefix group of the prompt, when the data has groups. */
   group?: number;
+  /** The LoRA adapter the body names as its model (load.lora_traffic_split), when the run splits traffic. */
+  loraAdapter?: string;
 }
 
 /** The requests of a run, produced lazily so a 1,000 req/s stage does not build its bodies up front. */
@@ -64,4 +67,6 @@ export interface StageRun {
   records: ScenarioRecord[];
   /** Requests planned but never sent (interrupted or timed out). */
   unsent: number;
+  /** The circuit breaker that stopped the stage (status `failed`), when one did (load.circuit_breakers). */
+  circuitBreakerTrip?: StageBreakerTrip;
 }

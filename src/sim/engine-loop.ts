@@ -5,6 +5,7 @@
  * until the next step ends. One timer for the whole engine, never one per request.
  */
 import { abortRequest, addRequest, advanceEngine, kvUsage, type EngineState, type EngineStep, type NewRequest } from "./engine-model.ts";
+import { adapterLabel } from "./lora-cost.ts";
 import { wakeAt, type WakeHandle } from "./precise-timer.ts";
 
 /** Receives one request's tokens; `flush` is called once per wake-up after all its tokens. */
@@ -17,7 +18,7 @@ export interface TokenListener {
 export interface EngineLoop {
   submit(request: Omit<NewRequest, "id">, listener: TokenListener): number;
   abort(id: number): void;
-  snapshot(): { running: number; waiting: number; kvUsage: number; preemptionsTotal: number };
+  snapshot(): { running: number; waiting: number; kvUsage: number; preemptionsTotal: number; runningLoras: string; waitingLoras: string };
   close(): void;
 }
 
@@ -78,7 +79,14 @@ export function startEngineLoop({ state, speedup, now, originMs = now(), onSteps
       abortRequest(state, id);
     },
     snapshot() {
-      return { running: state.running.length, waiting: state.waiting.length, kvUsage: kvUsage(state), preemptionsTotal: state.preemptionsTotal };
+      return {
+        running: state.running.length,
+        waiting: state.waiting.length,
+        kvUsage: kvUsage(state),
+        preemptionsTotal: state.preemptionsTotal,
+        runningLoras: adapterLabel(state.running),
+        waitingLoras: adapterLabel(state.waiting),
+      };
     },
     close() {
       closed = true;

@@ -14,6 +14,7 @@
  * A sequence whose KV covers all its known tokens at the end of a step samples one token.
  * The step lasts its roofline cost (roofline.ts).
  */
+import { withLoraOverhead } from "./lora-cost.ts";
 import type { StepCost, StepWork } from "./roofline.ts";
 
 export interface EngineConfig {
@@ -22,6 +23,10 @@ export interface EngineConfig {
   maxNumSeqs: number;
   maxNumBatchedTokens: number;
   stepCost: (work: StepWork) => StepCost;
+  /** vLLM's --max-loras: distinct LoRA adapters the running batch may hold (waiting requests of another wait). */
+  maxLoras?: number;
+  /** Extra step time per distinct LoRA adapter in the step, ms (lora-cost.ts). */
+  loraStepOverheadMs?: number;
 }
 
 export type FinishReason = "length" | "stop";
@@ -31,6 +36,7 @@ interface Sequence {
   promptTokens: number;
   targetOutputTokens: number;
   finishReason: FinishReason;
+  lora: string | null;
   arrivalMs: number;
   computedTokens: number;
   outputTokens: number;
@@ -87,6 +93,8 @@ export interface NewRequest {
   promptTokens: number;
   targetOutputTokens: number;
   finishReason: FinishReason;
+  /** The LoRA adapter the request runs with; null or absent for the base model. */
+  lora?: string | null;
 }
 
 export function createEngineState(config: EngineConfig): EngineState {
@@ -97,6 +105,7 @@ export function addRequest(state: EngineState, request: NewRequest, arrivalMs: n
   if (request.targetOutputTokens < 1) throw new Error("targetOutputTokens must be ≥ 1");
   const seq: Sequence = {
     ...request,
+    lora: request.lora ?? null,
     arrivalMs,
     computedTokens: 0,
     outputTokens: 0,
@@ -179,13 +188,22 @@ function scheduleStep(state: EngineState, atMs: number): EngineStep | null {
   }
 
   if (preemptions === 0) {
-    while (state.waiting.length > 0 && state.running.length < maxNumSeqs && budget > 0) {
-      const seq = state.waiting[0]!;
+    // vLLM V1's max_loras rule: a waiting request whose adapter would make the batch hold more than max_loras
+    // distinct adapters is skipped (it keeps its place); the ones behind it may still be scheduled.
+    const loras = new Set(scheduled.flatMap(({ seq }) => (seq.lora === null ? [] : [seq.lora])));
+    const maxLoras = state.config.maxLoras ?? Infinity;
+    for (let w = 0; w < state.waiting.length && state.running.length < maxNumSeqs && budget > 0; ) {
+      const seq = state.waiting[w]!;
       if (seq.arrivalMs > atMs) break;
+      if (seq.lora !== null && !loras.has(seq.lora) && loras.size >= maxLoras) {
+        w++;
+        continue;
+      }
       const newTokens = Math.min(seq.promptTokens + seq.outputTokens - seq.computedTokens, budget);
       const needed = blocksFor(newTokens, blockSize);
       if (needed > state.freeBlocks) break;
-      state.waiting.shift();
+      state.waiting.splice(w, 1);
+      if (seq.lora !== null) loras.add(seq.lora);
       state.freeBlocks -= needed;
       seq.blocks = needed;
       seq.firstScheduledMs ??= atMs;
@@ -204,7 +222,7 @@ function scheduleStep(state: EngineState, atMs: number): EngineStep | null {
     work.contextTokens += c + newTokens;
     work.attentionPairs += newTokens * c + (newTokens * (newTokens + 1)) / 2;
   }
-  const cost = state.config.stepCost(work);
+  const cost = withLoraOverhead(state.config.stepCost(work), scheduled, state.config.loraStepOverheadMs ?? 0);
   return { startMs: atMs, endMs: atMs + cost.durationMs, scheduled, cost, preemptions };
 }
 

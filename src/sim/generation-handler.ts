@@ -68,7 +68,7 @@ function startRun(
   const shutdown = () => run.abort("shutdown");
   const run: RequestRun = createRequestRun({
     res,
-    identity: { kind, id: ctx.nextResponseId(kind), created: Math.floor(Date.now() / 1000), model: ctx.config.modelName },
+    identity: { kind, id: ctx.nextResponseId(kind), created: Math.floor(Date.now() / 1000), model: request.model },
     request,
     output,
     faults,
@@ -89,7 +89,7 @@ function startRun(
   if (engine) {
     const submit = () => {
       const id = engine.submit(
-        { promptTokens: request.promptTokens, targetOutputTokens: output.tokens, finishReason: output.finishReason },
+        { promptTokens: request.promptTokens, targetOutputTokens: output.tokens, finishReason: output.finishReason, lora: request.lora },
         { token: (atMs, _reason, queueMs) => run.token(atMs, queueMs), flush: () => void run.flush() },
       );
       stopSource = () => engine.abort(id);
@@ -104,7 +104,7 @@ function startRun(
   }
 
   const det = ctx.config.deterministic!;
-  const tracked: DeterministicRun = { promptTokens: request.promptTokens, emitted: 0 };
+  const tracked: DeterministicRun = { promptTokens: request.promptTokens, emitted: 0, lora: request.lora };
   detRun = tracked;
   ctx.deterministicRuns.add(tracked);
   let batchTokens = 0;

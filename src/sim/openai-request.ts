@@ -20,11 +20,23 @@ export interface GenerationRequest {
   ignoreEos: boolean;
   stream: boolean;
   includeUsage: boolean;
+  /** The `model` the client named: the base model or one of the LoRA adapters. */
+  model: string;
+  /** The LoRA adapter the request runs with (its `model` names one), or null for the base model. */
+  lora: string | null;
 }
 
 export interface ServedModel {
   modelName: string;
   maxModelLen: number;
+  /** Adapters served beside the base model (--lora-modules). */
+  loraModules?: ReadonlyArray<{ name: string }>;
+}
+
+/** The LoRA adapter `model` names, null for the base model, undefined when the server serves no such model. */
+export function servedLora(served: ServedModel, model: string): string | null | undefined {
+  if (model === served.modelName) return null;
+  return served.loraModules?.some((m) => m.name === model) ? model : undefined;
 }
 
 /** vLLM's default max_tokens for /v1/completions. */
@@ -36,7 +48,8 @@ export function parseGenerationRequest(body: unknown, kind: EndpointKind, served
   if (typeof body !== "object" || body === null || Array.isArray(body)) return apiError(400, "the request body must be a JSON object");
   const f = body as Fields;
   if (typeof f.model !== "string" || f.model === "") return apiError(400, "`model` is required (a string naming the served model)", "model");
-  if (f.model !== served.modelName) return apiError(404, `The model \`${f.model}\` does not exist.`, "model");
+  const lora = servedLora(served, f.model);
+  if (lora === undefined) return apiError(404, `The model \`${f.model}\` does not exist.`, "model");
   if (f.n !== undefined && f.n !== null && f.n !== 1) return apiError(400, "the simulator supports n=1 only", "n");
 
   const stream = f.stream === true;
@@ -72,7 +85,7 @@ export function parseGenerationRequest(body: unknown, kind: EndpointKind, served
       maxField,
     );
   }
-  return { kind, promptTokens: prompt.tokens, promptKey: prompt.key, maxTokens, ignoreEos: f.ignore_eos === true, stream, includeUsage };
+  return { kind, promptTokens: prompt.tokens, promptKey: prompt.key, maxTokens, ignoreEos: f.ignore_eos === true, stream, includeUsage, model: f.model, lora };
 }
 
 interface Prompt {

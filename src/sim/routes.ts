@@ -9,6 +9,7 @@ import { HARNESS_VERSION } from "../version.ts";
 import { apiError, sendApiError, sendJson } from "./api-error.ts";
 import { chatPromptTokens, readChatMessage, type ChatMessage } from "./chat-template.ts";
 import { handleGeneration } from "./generation-handler.ts";
+import { servedLora } from "./openai-request.ts";
 import { readJsonBody } from "./http-body.ts";
 import type { SimContext } from "./sim-context.ts";
 import { detokenize, tokenize } from "./tokenizer.ts";
@@ -68,38 +69,43 @@ export function sendDcgm(ctx: SimContext, res: ServerResponse): void {
   res.end(ctx.renderDcgm());
 }
 
+/**
+ * vLLM's /v1/models (entrypoints/openai/serving_models.py show_available_models): the base model, then one card per
+ * LoRA adapter with `root` = its path, `parent` = its base_model_name or the served base model, no max_model_len.
+ */
 function modelList(ctx: SimContext): unknown {
   const created = Math.floor(Date.now() / 1000);
-  const { modelName, maxModelLen, profileSpec } = ctx.config;
+  const { modelName, maxModelLen, profileSpec, loraModules } = ctx.config;
+  const card = (id: string, root: string, parent: string | null, maxLen: number | null) => ({
+    id,
+    object: "model",
+    created,
+    owned_by: "vllm",
+    root,
+    parent,
+    max_model_len: maxLen,
+    permission: [modelPermission(id, created)],
+  });
   return {
     object: "list",
-    data: [
-      {
-        id: modelName,
-        object: "model",
-        created,
-        owned_by: "vllm",
-        root: profileSpec.model.hfId,
-        parent: null,
-        max_model_len: maxModelLen,
-        permission: [
-          {
-            id: `modelperm-${modelName.length.toString(16)}${created.toString(16)}`,
-            object: "model_permission",
-            created,
-            allow_create_engine: false,
-            allow_sampling: true,
-            allow_logprobs: true,
-            allow_search_indices: false,
-            allow_view: true,
-            allow_fine_tuning: false,
-            organization: "*",
-            group: null,
-            is_blocking: false,
-          },
-        ],
-      },
-    ],
+    data: [card(modelName, profileSpec.model.hfId, null, maxModelLen), ...loraModules.map((m) => card(m.name, m.path, m.base_model_name ?? modelName, null))],
+  };
+}
+
+function modelPermission(modelName: string, created: number): unknown {
+  return {
+    id: `modelperm-${modelName.length.toString(16)}${created.toString(16)}`,
+    object: "model_permission",
+    created,
+    allow_create_engine: false,
+    allow_sampling: true,
+    allow_logprobs: true,
+    allow_search_indices: false,
+    allow_view: true,
+    allow_fine_tuning: false,
+    organization: "*",
+    group: null,
+    is_blocking: false,
   };
 }
 
@@ -112,7 +118,7 @@ async function readToolBody(ctx: SimContext, req: IncomingMessage, res: ServerRe
     error = apiError(400, "the request body must be a JSON object");
   }
   const model = (f as { model?: unknown } | null)?.model;
-  if (!error && model !== undefined && model !== null && model !== ctx.config.modelName) {
+  if (!error && model !== undefined && model !== null && servedLora(ctx.config, String(model)) === undefined) {
     error = apiError(404, `The model \`${String(model)}\` does not exist.`, "model");
   }
   if (error) {

@@ -12,6 +12,7 @@ import { startEngineLoop, type EngineLoop } from "./engine-loop.ts";
 import { createFaultDrawer, hasRates, type FaultPlan } from "./fault-injection.ts";
 import { createGpuActivity } from "./gpu-activity.ts";
 import type { EndpointKind } from "./openai-request.ts";
+import { adapterLabel, LORA_STEP_OVERHEAD_MS } from "./lora-cost.ts";
 import { decodeStepCost, stepCost } from "./roofline.ts";
 import { createRng, hashString } from "./seeded-random.ts";
 import type { SimConfig } from "./sim-options.ts";
@@ -25,6 +26,7 @@ const DCGM_SAMPLE_PERIOD_MS = 1000;
 export interface DeterministicRun {
   promptTokens: number;
   emitted: number;
+  lora: string | null;
 }
 
 export interface SimContext {
@@ -62,6 +64,7 @@ export function createSimContext(config: SimConfig, now: () => number = () => pe
       maxNumSeqs: config.maxNumSeqs,
       maxNumBatchedTokens: profile.serving.maxNumBatchedTokens,
       stepCost: (work) => stepCost(profile, work),
+      ...(config.loraModules.length > 0 ? { maxLoras: config.maxLoras, loraStepOverheadMs: LORA_STEP_OVERHEAD_MS } : {}),
     });
     engine = startEngineLoop({
       state,
@@ -83,12 +86,13 @@ export function createSimContext(config: SimConfig, now: () => number = () => pe
     if (engine) return engine.snapshot();
     let blocks = 0;
     for (const r of deterministicRuns) blocks += Math.ceil((r.promptTokens + r.emitted) / blockSize);
-    return { running: deterministicRuns.size, waiting: 0, kvUsage: Math.min(1, blocks / config.totalKvBlocks) };
+    return { running: deterministicRuns.size, waiting: 0, kvUsage: Math.min(1, blocks / config.totalKvBlocks), runningLoras: adapterLabel(deterministicRuns), waitingLoras: "" };
   };
   metrics = createVllmMetrics({
     modelName: config.modelName,
     maxModelLen: config.maxModelLen,
     legacyKvName: config.legacyMetrics,
+    maxLoras: config.loraModules.length > 0 ? config.maxLoras : null,
     snapshot,
     cacheConfig: {
       block_size: String(blockSize),

@@ -8,6 +8,14 @@ import { getProfile, PROFILE_NAMES, type SimProfile } from "./profiles.ts";
 import { kvCapacityBlocks } from "./roofline.ts";
 
 const rate = z.number().min(0).max(1);
+
+/** One `--lora-modules` entry: `name=path`, or vLLM's JSON form `{"name","path","base_model_name"}`. */
+export const loraModuleSchema = z.strictObject({
+  name: z.string().min(1),
+  path: z.string().min(1),
+  base_model_name: z.string().min(1).nullable().default(null),
+});
+export type LoraModule = z.infer<typeof loraModuleSchema>;
 const port = z.number().int().min(0).max(65535);
 
 export const simOptionsSchema = z
@@ -42,10 +50,18 @@ export const simOptionsSchema = z
     /** Fraction with one data line that is not JSON. */
     faultMalformedRate: rate.default(0),
     seed: z.number().int().default(42),
+    /** vLLM's --lora-modules: adapters served beside the base model (listed in /v1/models, accepted as `model`). */
+    loraModules: z.array(loraModuleSchema).default([]),
+    /** vLLM's --max-loras: distinct adapters one batch may hold (default 1, as vLLM). */
+    maxLoras: z.number().int().positive().default(1),
   })
   .refine((o) => (o.ttftMs === undefined) === (o.itlMs === undefined), {
     message: "ttftMs and itlMs must be set together (deterministic mode) or not at all",
     path: ["ttftMs"],
+  })
+  .refine((o) => new Set(o.loraModules.map((m) => m.name)).size === o.loraModules.length, {
+    message: "each LoRA adapter name may be given once",
+    path: ["loraModules"],
   })
   .refine((o) => o.ttftMs === undefined || o.speedup === 1, {
     message: "speedup applies to the performance model; in deterministic mode (ttftMs/itlMs) timings are exact",

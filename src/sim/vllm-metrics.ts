@@ -32,6 +32,9 @@ export interface EngineSnapshot {
   running: number;
   waiting: number;
   kvUsage: number;
+  /** Distinct LoRA adapters of the running / waiting requests, comma-joined (vLLM's label values). */
+  runningLoras?: string;
+  waitingLoras?: string;
 }
 
 export interface FinishedRequestStats {
@@ -60,6 +63,8 @@ export function createVllmMetrics(options: {
   modelName: string;
   maxModelLen: number;
   legacyKvName: boolean;
+  /** --max-loras when LoRA is enabled (--lora-modules), else null: no vllm:lora_requests_info. */
+  maxLoras?: number | null;
   snapshot: () => EngineSnapshot;
   cacheConfig: Record<string, string>;
 }): VllmMetrics {
@@ -115,6 +120,24 @@ export function createVllmMetrics(options: {
   const inference = histogram(VLLM.requestInferenceTime.name, "Histogram of time spent in RUNNING phase for request.", REQUEST_LATENCY_BUCKETS_S);
   const prefill = histogram(VLLM.requestPrefillTime.name, "Histogram of time spent in PREFILL phase for request.", REQUEST_LATENCY_BUCKETS_S);
   const decode = histogram(VLLM.requestDecodeTime.name, "Histogram of time spent in DECODE phase for request.", REQUEST_LATENCY_BUCKETS_S);
+
+  // vllm:lora_requests_info (v1/metrics/loggers.py): only with LoRA enabled; labels max_lora, waiting_lora_adapters,
+  // running_lora_adapters (no model_name, no engine); value = the time of the update (set_to_current_time). vLLM
+  // updates it every engine step, so every adapter combination seen stays exposed; the simulator updates it at each
+  // scrape, so the combinations a scraper sees stay exposed.
+  if (options.maxLoras != null) {
+    const maxLora = String(options.maxLoras);
+    new Gauge({
+      name: "vllm:lora_requests_info",
+      help: "Running stats on lora requests.",
+      labelNames: ["max_lora", "waiting_lora_adapters", "running_lora_adapters"],
+      registers,
+      collect() {
+        const s = options.snapshot();
+        this.set({ max_lora: maxLora, waiting_lora_adapters: s.waitingLoras ?? "", running_lora_adapters: s.runningLoras ?? "" }, Date.now() / 1000);
+      },
+    });
+  }
 
   // vllm:cache_config_info: an info-style gauge = 1 with CacheConfig fields and `engine`, no model_name.
   new Gauge({

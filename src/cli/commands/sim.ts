@@ -4,6 +4,7 @@ import { FAULT_HEADER_HELP } from "../../sim/fault-injection.ts";
 import { PROFILES, PROFILE_NAMES, type ProfileName } from "../../sim/profiles.ts";
 import { decodeStepCost, kvCapacityTokens } from "../../sim/roofline.ts";
 import { startSimulator } from "../../sim/server.ts";
+import { parseLoraModules } from "../../sim/lora-modules.ts";
 import { parseSimOptions, type SimOptions } from "../../sim/sim-options.ts";
 
 interface SimFlags {
@@ -26,6 +27,9 @@ interface SimFlags {
   faultStallMs?: string;
   faultMalformedRate?: string;
   seed?: string;
+  loraModules?: string[];
+  maxLoras?: string;
+  enableLora?: boolean;
 }
 
 interface NumberRule {
@@ -79,6 +83,8 @@ export function simOptionsFromFlags(flags: SimFlags): Partial<SimOptions> {
     faultStallMs: numberFlag("--fault-stall-ms", flags.faultStallMs, { min: 0 }),
     faultMalformedRate: rate("--fault-malformed-rate", flags.faultMalformedRate),
     seed: numberFlag("--seed", flags.seed, { integer: true, min: -(2 ** 31) }),
+    loraModules: flags.loraModules ? parseLoraModules(flags.loraModules) : undefined,
+    maxLoras: numberFlag("--max-loras", flags.maxLoras, { integer: true, min: 1 }),
   };
   // drop unset keys so the schema's defaults apply
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<SimOptions>;
@@ -130,21 +136,30 @@ export function registerSimCommand(program: Command): void {
     .option("--fault-stall-ms <n>", `length of an injected stall (default ${defaults.faultStallMs})`)
     .option("--fault-malformed-rate <p>", "fraction with one SSE data line that is not JSON (default 0)")
     .option("--seed <n>", `seed for answers, early stops and fault draws (default ${defaults.seed})`)
+    .option("--lora-modules <name=path...>", "LoRA adapters to serve, vLLM's syntax: name=path or '{\"name\":…,\"path\":…,\"base_model_name\":…}' (implies --enable-lora)")
+    .option("--enable-lora", "accepted for vLLM compatibility; --lora-modules enables LoRA by itself")
+    .option("--max-loras <n>", `distinct LoRA adapters one batch may hold (default ${defaults.maxLoras}, as vLLM)`)
     .addHelpText(
       "after",
       `\nProfiles:\n${profilesHelp()}\n\n` +
         `Per-request faults (for tests), as a request header:\n  ${FAULT_HEADER_HELP}\n\n` +
+        "LoRA (--lora-modules): each adapter is a model of its own in /v1/models (root = its path, parent = the base\n" +
+        "model) and in requests; vllm:lora_requests_info shows the running and waiting adapters. Cost: at most\n" +
+        "--max-loras adapters per batch (vLLM's scheduler rule), and 0.5 ms per distinct adapter per engine step.\n\n" +
         "Endpoints: /v1/completions, /v1/chat/completions, /v1/models, /health, /version, /tokenize, /detokenize,\n" +
         "/metrics (vLLM names), /dcgm/metrics (DCGM exporter names).\n\n" +
         "Examples:\n" +
         "  kneepoint sim --port 8000                          # h100-8b in real time\n" +
         "  kneepoint sim --profile kv-starved --speedup 10    # KV-cache pressure, 10x faster\n" +
-        "  kneepoint sim --port 0 --ttft-ms 50 --itl-ms 10    # exact timings for checking a client",
+        "  kneepoint sim --port 0 --ttft-ms 50 --itl-ms 10    # exact timings for checking a client\n" +
+        "  kneepoint sim --lora-modules sql=/adapters/sql chat=/adapters/chat --max-loras 2  # multi-LoRA",
     )
     .action(async (flags: SimFlags) => {
-      const sim = await startSimulator(simOptionsFromFlags(flags));
+      const options = simOptionsFromFlags(flags);
+      const sim = await startSimulator(options);
       const profile = flags.profile ?? defaults.profile;
-      const dcgm = sim.dcgmUrl ? `, DCGM exporter ${sim.dcgmUrl}` : "";
+      const loras = options.loraModules?.length ? `, LoRA adapters ${options.loraModules.map((m) => m.name).join(", ")} (max_loras ${options.maxLoras ?? defaults.maxLoras})` : "";
+      const dcgm = `${loras}${sim.dcgmUrl ? `, DCGM exporter ${sim.dcgmUrl}` : ""}`;
       const mode = flags.ttftMs !== undefined ? `deterministic ttft ${flags.ttftMs} ms, itl ${flags.itlMs} ms` : `speedup ${flags.speedup ?? defaults.speedup}`;
       process.stdout.write(`kneepoint sim listening on ${sim.url} (profile ${profile}, ${mode}${dcgm})\n`);
       await waitForSignal();

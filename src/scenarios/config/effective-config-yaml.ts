@@ -9,6 +9,7 @@
  * run past with a warning) are not written. Secrets (server.api_key, tokenizer.token, credential-bearing headers)
  * are written as "[redacted]". Buckets get the same document as JSON (python-json.ts).
  */
+import type { CircuitBreakerConfig } from "./circuit-breaker-schema.ts";
 import { Scalar, stringify } from "yaml";
 import { REDACTED, redactHeaders } from "../../redact.ts";
 import type { Distribution } from "./distribution-schema.ts";
@@ -120,7 +121,7 @@ function load(cfg: ScenarioConfig) {
     request_retries: l.request_retries,
     request_retry_backoff_sec: pyFloat(l.request_retry_backoff_sec),
     stage_teardown_grace_seconds: pyFloat(l.stage_teardown_grace_seconds),
-    lora_traffic_split: l.lora_traffic_split,
+    lora_traffic_split: l.lora_traffic_split && l.lora_traffic_split.map((a) => ({ name: a.name, split: pyFloat(a.split) })),
     base_seed: l.base_seed,
   };
 }
@@ -205,7 +206,20 @@ export function effectiveConfig(cfg: ScenarioConfig): Record<string, unknown> {
       token: cfg.tokenizer.token === null ? null : REDACTED,
       load_timeout: optFloat(cfg.tokenizer.load_timeout),
     },
-    circuit_breakers: cfg.circuit_breakers,
+    circuit_breakers: cfg.circuit_breakers && cfg.circuit_breakers.map(circuitBreaker),
+  };
+}
+
+/** config/circuit_breaker/config.py dumped: window_sec and a rate threshold are floats, the rest as written. */
+function circuitBreaker(b: CircuitBreakerConfig) {
+  return {
+    name: b.name,
+    metrics: { matches: b.metrics.matches, rules: b.metrics.rules },
+    triggers: b.triggers.map((t) =>
+      t.type === "consecutive"
+        ? { type: t.type, threshold: t.threshold }
+        : { type: t.type, window_sec: pyFloat(t.window_sec), threshold: pyFloat(t.threshold), min_samples: t.min_samples },
+    ),
   };
 }
 

@@ -5,6 +5,7 @@
  * schema holds all of them and scenario-config-schema.ts checks which ones the load type needs.
  */
 import { z } from "zod";
+import { loraTrafficSplitSchema } from "./lora-split-schema.ts";
 import { traceSchema } from "./trace-schema.ts";
 
 export const LOAD_TYPES = ["constant", "poisson", "trace_replay", "concurrent", "trace_session_replay"] as const;
@@ -49,7 +50,8 @@ export const loadSchema = z.strictObject({
   request_retry_backoff_sec: z.number().nonnegative().default(0.5),
   /** 0.7.0: grace for in-flight requests after a stage ends; kneepoint waits for them (written to config.yaml only). */
   stage_teardown_grace_seconds: z.number().nonnegative().default(120),
-  lora_traffic_split: z.array(z.unknown()).nullable().default(null),
+  /** [{name, split}], splits summing to exactly 1.0 (lora-split-schema.ts). */
+  lora_traffic_split: loraTrafficSplitSchema.nullable().default(null),
   /** inference-perf's default is the current time in ms; readScenarioConfig fills it from its clock. */
   base_seed: z.number().int().nonnegative().default(0),
 });

@@ -136,8 +136,6 @@ describe("reading an inference-perf config", () => {
     [{ data: { type: "shareGPT" } }, /data\.type shareGPT without data\.path \(streaming ShareGPT from the Hugging Face Hub\) is not supported yet/],
     [{ data: { type: "mock", multimodal: { image: {} } } }, /data\.multimodal .* is not supported yet/],
     [{ load: { type: "trace_session_replay", stages: [{ concurrent_sessions: 1 }] } }, /load\.type trace_session_replay is not supported yet/],
-    [{ load: { stages: [{ rate: 1, duration: 1 }], lora_traffic_split: [{ name: "a", split: 1 }] } }, /load\.lora_traffic_split .* is not supported yet/],
-    [{ circuit_breakers: [{ name: "x" }] }, /circuit_breakers is not supported yet/],
     [{ api: { type: "anthropic_messages" } }, /api\.type anthropic_messages is not supported yet/],
     [{ api: { response_format: { type: "json_object" } } }, /api\.response_format .* is not supported yet/],
     [{ api: { session_id_header_key: "x-session" } }, /api\.session_id_header_key .* is not supported yet/],

@@ -6,6 +6,8 @@
  * generation knows is an error (schema-keys.ts words it and suggests the nearest key).
  */
 import { z } from "zod";
+import { checkCircuitBreakers } from "./check-circuit-breakers.ts";
+import { circuitBreakerSchema } from "./circuit-breaker-schema.ts";
 import { dataSchema } from "./data-schema.ts";
 import { loadSchema } from "./load-schema.ts";
 import { metricsSchema, reportSchema, storageSchema } from "./report-storage-schema.ts";
@@ -61,7 +63,7 @@ export const scenarioConfigSchema = z
     storage: storageSchema.nullable().prefault({}),
     server: serverSchema.nullable().default(null),
     tokenizer: tokenizerSchema.nullable().default(null),
-    circuit_breakers: z.array(z.unknown()).nullable().default(null),
+    circuit_breakers: z.array(circuitBreakerSchema).nullable().default(null),
   })
   .superRefine((cfg, ctx) => {
     const issue = (path: Array<string | number>, message: string) => ctx.addIssue({ code: "custom", path, message });
@@ -105,6 +107,8 @@ export const scenarioConfigSchema = z
         if (s.concurrency_level != null) issue(at("concurrency_level"), `is only for load.type concurrent, not ${load.type}`);
       }
     });
+
+    checkCircuitBreakers(cfg.circuit_breakers, load.circuit_breakers, issue);
 
     if (cfg.metrics?.type === "prometheus") {
       const p = cfg.metrics.prometheus;

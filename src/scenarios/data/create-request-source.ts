@@ -18,6 +18,7 @@ import { createSyntheticSource } from "./synthetic-source.ts";
 import { createTraceLengthSource } from "./trace-length-source.ts";
 import { traceRows } from "../config/trace-schema.ts";
 import { findWordAtoms } from "./word-atoms.ts";
+import { withLoraTrafficSplit } from "./lora-traffic-split.ts";
 
 /** The corpus shipped with kneepoint (see assets/corpus/SOURCE.md). */
 export const DEFAULT_CORPUS_PATH = fileURLToPath(new URL("../../../assets/corpus/sonnets.txt", import.meta.url));
@@ -32,6 +33,12 @@ async function readCorpus(path: string): Promise<string> {
 }
 
 export async function createRequestSource(cfg: ScenarioConfig, deps: RequestSourceDeps): Promise<ScenarioRequestSource> {
+  const source = await createDataSource(cfg, deps);
+  const split = cfg.load.lora_traffic_split;
+  return split ? withLoraTrafficSplit(source, deps.model, split, deps.seed) : source;
+}
+
+async function createDataSource(cfg: ScenarioConfig, deps: RequestSourceDeps): Promise<ScenarioRequestSource> {
   const { data } = cfg;
   const api = cfg.api.type === "chat" ? "chat" : "completion";
   const body = createBodyWriter({ api, model: deps.model, ignoreEos: cfg.server.ignore_eos, streaming: cfg.api.streaming });

@@ -10,7 +10,10 @@ import { createStreamClient } from "../../engine/openai-stream-client.ts";
 import { EnvironmentError } from "../../errors.ts";
 import { deriveSeed } from "../../workload/rng.ts";
 import type { RequestSource, ScenarioRecord, StagePlan, StageRun } from "../types.ts";
+import type { CircuitBreakerConfig } from "../config/circuit-breaker-schema.ts";
+import { checkLoraAdaptersServed } from "./check-lora-adapters.ts";
 import { dispatchStage } from "./dispatch-stage.ts";
+import { createStageBreakers } from "./stage-breakers.ts";
 import { runSaturationProbe } from "./run-saturation-probe.ts";
 import { DEFAULT_GAIN_THRESHOLD, type RungMeasurement, type SaturationEstimate } from "./saturation-ladder.ts";
 import { plannedRequestCount, stageOffsetsMs } from "./stage-offsets.ts";
@@ -29,6 +32,10 @@ export interface ScenarioClientOptions {
   requestTimeoutS?: number;
   /** Keep what inference-perf's report files need of each response (request-record.ts ResponseCapture). */
   capture?: "full" | "text";
+  /** load.lora_traffic_split's adapters: each must be listed at /v1/models before anything is sent. */
+  loraAdapters?: string[];
+  /** The enabled circuit breakers (load.circuit_breakers resolved): a stage stops when one opens (stage-breakers.ts). */
+  circuitBreakers?: CircuitBreakerConfig[];
 }
 
 export interface SweepOutcome {
@@ -99,6 +106,10 @@ export async function runStages(opts: RunStagesOptions): Promise<StageRun[]> {
     ...(c.capture ? { capture: c.capture } : {}),
   });
   const stopped = () => opts.stop.aborted || opts.abort.aborted;
+  if (c.loraAdapters?.length) {
+    await checkLoraAdaptersServed(c.baseUrl, { ...c.headers, ...(c.apiKey ? { authorization: `Bearer ${c.apiKey}` } : {}) }, c.loraAdapters);
+  }
+  const breakers = c.circuitBreakers?.length ? createStageBreakers(c.circuitBreakers, { source: opts.source, streaming: c.streaming }) : null;
   try {
     let stages = opts.stages;
     let nextRequest = 0;
@@ -138,6 +149,7 @@ export async function runStages(opts: RunStagesOptions): Promise<StageRun[]> {
       const plan = stages[i]!;
       const count = plannedRequestCount(plan);
       opts.onStageStart?.(i, plan);
+      const watch = breakers?.forStage(i, opts.onRecord);
       const res = await dispatchStage({
         stage: i,
         count,
@@ -146,17 +158,23 @@ export async function runStages(opts: RunStagesOptions): Promise<StageRun[]> {
         firstRequest: nextRequest,
         source: opts.source,
         send: client.send,
-        stop: opts.stop,
+        stop: watch ? AbortSignal.any([opts.stop, watch.stop]) : opts.stop,
         abort: opts.abort,
         ...(opts.stageTimeoutS === undefined ? {} : { timeoutMs: opts.stageTimeoutS * 1000 }),
         now,
-        ...(opts.onRecord ? { onRecord: opts.onRecord } : {}),
+        ...(watch ? { onRecord: watch.onRecord } : opts.onRecord ? { onRecord: opts.onRecord } : {}),
       });
       nextRequest += count;
       const run = toStageRun(i, plan, res, epochOffsetMs);
+      const trip = watch?.trip();
+      // 0.7.0 marks a stage its breaker ended FAILED (load_generator.py:1214-1217, 1234), whatever was left unsent.
+      if (trip && !stopped()) Object.assign(run, { status: "failed", circuitBreakerTrip: trip });
       runs.push(run);
       await opts.onStageEnd?.(run);
       if (run.status === "interrupted") break;
+      // The breaker stays open (0.7.0 never resets one): 0.7.0 starts each later stage and ends it at once, sending
+      // nothing; kneepoint does not start them.
+      if (breakers?.open()) break;
     }
     return runs;
   } finally {

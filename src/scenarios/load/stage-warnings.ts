@@ -1,11 +1,13 @@
 /**
  * The two ways a stage can measure the client instead of the server (DESIGN.md §3, research inference-perf.md
  * §2.3): requests leaving late (median schedule delay over 10 ms), and a stage that did not offer the rate it
- * was asked for (achieved < 95 % of requested). Pure: a StageRun in, one sentence per problem out.
+ * was asked for (achieved < 95 % of requested; not said of a stage a circuit breaker stopped, whose own sentence comes
+ * first). Pure: a StageRun in, one sentence per problem out.
  */
 import type { StageRun } from "../types.ts";
 import { percentile } from "../../metrics/stats.ts";
 import { summarizeStageLoad } from "./stage-load-summary.ts";
+import { describeBreakerTrip } from "../report/circuit-breakers-file.ts";
 
 /** inference-perf's troubleshooting guide: the median schedule delay should stay under 10 ms. */
 export const MAX_MEDIAN_SCHEDULE_DELAY_MS = 10;
@@ -27,6 +29,8 @@ export function minAchievedRateRps(run: StageRun, count: number): number | null 
 export function stageWarnings(run: StageRun): string[] {
   const load = summarizeStageLoad(run);
   const warnings: string[] = [];
+  const breaker = describeBreakerTrip(run);
+  if (breaker) warnings.push(breaker);
   if (load.count > 0) {
     const sorted = Float64Array.from(load.scheduleDelaysMs).sort();
     const medianMs = percentile(sorted, 50);
@@ -41,7 +45,7 @@ export function stageWarnings(run: StageRun): string[] {
       );
     }
   }
-  const bar = minAchievedRateRps(run, load.count);
+  const bar = run.circuitBreakerTrip ? null : minAchievedRateRps(run, load.count);
   if (bar !== null && load.achievedRateRps !== null && load.achievedRateRps < bar && load.requestedRateRps !== null) {
     const pct = (100 * load.achievedRateRps) / load.requestedRateRps;
     warnings.push(

@@ -4,6 +4,8 @@
  * for the engine's saturation probe, the pause between stages, the in-flight cap, requests per stage and
  * the expected duration. `--dry-run` prints it with describeScenarioPlan.
  */
+import { enabledBreakers } from "../breakers/run-breakers.ts";
+import type { CircuitBreakerConfig } from "../config/circuit-breaker-schema.ts";
 import type { ScenarioConfig } from "../config/scenario-config-schema.ts";
 import type { StagePlan } from "../types.ts";
 import { plannedRequestCount } from "../load/stage-offsets.ts";
@@ -32,6 +34,8 @@ export interface ScenarioPlan {
   /** num_workers × worker_max_concurrency for open-loop stages (inference-perf's cap); undefined: unbounded. */
   maxInFlight?: number;
   requestTimeoutS?: number;
+  /** The enabled circuit breakers (load.circuit_breakers resolved against the top-level definitions). */
+  circuitBreakers?: CircuitBreakerConfig[];
   seed: number;
   requestsPerStage: number[];
   /** Requests of all stages; null for a sweep, whose stage rates are known only after its probe. */
@@ -99,6 +103,7 @@ export function buildScenarioPlan(cfg: ScenarioConfig): ScenarioPlan {
     ...(loadType !== "concurrent" && cap > 0 ? { maxInFlight: cap } : {}),
     // ≤ 0 is no timeout, as aiohttp (inference-perf's client) reads it.
     ...(load.request_timeout !== null && load.request_timeout > 0 ? { requestTimeoutS: load.request_timeout } : {}),
+    ...(load.circuit_breakers.length > 0 ? { circuitBreakers: enabledBreakers(cfg.circuit_breakers, load.circuit_breakers) } : {}),
     seed: load.base_seed,
     requestsPerStage,
     totalRequests: sweep ? null : requestsPerStage.reduce((a, b) => a + b, 0),

@@ -39,6 +39,10 @@ export function describeScenarioPlan(plan: ScenarioPlan, source: Pick<RequestSou
   ];
   if (plan.maxInFlight !== undefined) lines.push(`          at most ${plan.maxInFlight} requests in flight (num_workers × worker_max_concurrency); a stage that hits the cap shows it as schedule delay`);
   if (plan.requestTimeoutS !== undefined) lines.push(`          each request times out after ${plan.requestTimeoutS} s`);
+  for (const b of plan.circuitBreakers ?? []) {
+    const triggers = b.triggers.map((t) => (t.type === "consecutive" ? `${t.threshold} consecutive hits` : `hit rate ≥ ${t.threshold} over ${t.window_sec} s (≥ ${t.min_samples} samples)`)).join(" or ");
+    lines.push(`breaker:  ${b.name}: watches ${b.metrics.matches.join(" | ")}${b.metrics.rules.length ? `, hit when ${b.metrics.rules.join(" | ")}` : ""}; trips on ${triggers || "nothing (no trigger)"}, which stops the stage`);
+  }
   if (plan.sweep) {
     const sw = plan.sweep;
     lines.push(

@@ -2,6 +2,7 @@
  * The scenario config mapped onto what the load engine and the report writer take (their option types live
  * with them: src/scenarios/load/run-stages.ts, src/scenarios/report/). Pure: `kneepoint run` adds the effects.
  */
+import { enabledBreakers } from "../breakers/run-breakers.ts";
 import type { ScenarioConfig } from "../config/scenario-config-schema.ts";
 import type { ScenarioClientOptions } from "../load/run-stages.ts";
 import type { PrometheusReportOptions } from "../report/collect-prometheus-reports.ts";
@@ -23,6 +24,8 @@ export function clientOptionsFor(cfg: ScenarioConfig, plan: ScenarioPlan): Scena
     // the raw bodies and chunks only for the per-request file (they cost memory in proportion to the output).
     capture: cfg.report.request_lifecycle.per_request === true ? "full" : "text",
     ...(plan.requestTimeoutS !== undefined ? { requestTimeoutS: plan.requestTimeoutS } : {}),
+    ...(cfg.load.lora_traffic_split ? { loraAdapters: [...new Set(cfg.load.lora_traffic_split.map((a) => a.name))] } : {}),
+    ...(plan.circuitBreakers ? { circuitBreakers: plan.circuitBreakers } : {}),
   };
 }
 
@@ -39,6 +42,10 @@ export function reportOptionsFor(cfg: ScenarioConfig, source: RequestSource | nu
     goodput: cfg.report.goodput?.constraints ?? null,
     streaming: cfg.api.streaming,
     ...(source ? { requestBody: (rec) => source.request(rec.index).body } : {}),
+    perAdapter: rl.per_adapter === true,
+    perAdapterStage: rl.per_adapter_stage === true,
+    ...(source && cfg.load.lora_traffic_split ? { loraAdapter: (rec) => source.request(rec.index).loraAdapter ?? null } : {}),
+    ...(cfg.load.circuit_breakers.length > 0 ? { circuitBreakers: enabledBreakers(cfg.circuit_breakers, cfg.load.circuit_breakers) } : {}),
   };
 }
 

@@ -31,7 +31,7 @@ export interface PerRequestEntry {
     request_metrics: { text: { input_tokens: number }; image: null; video: null; audio: null };
     response_metrics: InferencePerfResponseMetrics | null;
     extra_info: Record<string, never>;
-    lora_adapter: null;
+    lora_adapter: string | null;
     graph_event_id: null;
     labels: Record<string, never>;
     input_tokens: number;
@@ -41,6 +41,8 @@ export interface PerRequestEntry {
 
 export interface PerRequestOptions extends LifecycleMetricOptions {
   requestBody?: (rec: ScenarioRecord) => string | undefined;
+  /** The LoRA adapter the request was sent to (info.lora_adapter), null for the base model. */
+  loraAdapter?: (rec: ScenarioRecord) => string | null;
 }
 
 /** inference-perf's `request_data` (json.dumps of the payload) for the JSON body kneepoint sent. */
@@ -64,7 +66,9 @@ export function buildPerRequestEntry(rec: ScenarioRecord, opts: PerRequestOption
       request_metrics: { text: { input_tokens: ip.inputTokens }, image: null, video: null, audio: null },
       response_metrics: ip.responseMetrics,
       extra_info: {},
-      lora_adapter: null,
+      // 0.7.0 keeps the adapter only on a request that got a 200 (apis/completion.py, chat.py process_response);
+      // a failed one's InferenceInfo is the empty default.
+      lora_adapter: ip.error === null ? (opts.loraAdapter?.(rec) ?? null) : null,
       graph_event_id: null,
       labels: {},
       input_tokens: ip.inputTokens,

@@ -4,6 +4,7 @@
  * (src/scenarios/config/report-storage-schema.ts); the config maps onto this type, so every field here is required
  * except the genuinely optional ones.
  */
+import type { CircuitBreakerConfig } from "../config/circuit-breaker-schema.ts";
 import type { ScenarioRecord } from "../types.ts";
 import type { GoodputConstraints } from "./goodput-metrics.ts";
 
@@ -35,4 +36,11 @@ export interface ScenarioReportOptions {
    * token_count_mismatches is counted (inference-perf `correct_streamed_response_metrics`). Needs countTokens.
    */
   retokenizeChunks?: boolean;
+  /** report.request_lifecycle.per_adapter / per_adapter_stage (adapter_<a>_… files; default false here). */
+  perAdapter?: boolean;
+  perAdapterStage?: boolean;
+  /** The LoRA adapter a record was sent to (load.lora_traffic_split), null for the base model; absent: no split. */
+  loraAdapter?: (rec: ScenarioRecord) => string | null;
+  /** The enabled circuit breakers: kneepoint_circuit_breakers.json says which tripped, when (breakers-file.ts). */
+  circuitBreakers?: readonly CircuitBreakerConfig[];
 }

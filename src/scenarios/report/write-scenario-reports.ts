@@ -2,7 +2,8 @@
  * The one writer of a scenario run's reports, in inference-perf's files (research/inference-perf.md §2.1):
  *   summary_lifecycle_metrics.json, stage_N_lifecycle_metrics.json, per_request_lifecycle_metrics.json,
  *   summary_prometheus_metrics.json, stage_N_prometheus_metrics.json, config.yaml
- * (plus kneepoint's own files the caller passes, e.g. server_metrics_timeseries.json)
+ * (plus kneepoint's own files the caller passes, e.g. server_metrics_timeseries.json, and
+ * kneepoint_circuit_breakers.json when breakers are enabled)
  * written to `local_storage`, then uploaded to every configured bucket (`simple_storage_service`,
  * `google_cloud_storage`). Read → build (pure) → store: the local files are written first, whatever happens
  * later; a bucket that fails, or a Prometheus that answered nothing, is an EnvironmentError raised after every
@@ -19,6 +20,7 @@ import { uploadS3Reports, type S3Deps, type S3StorageTarget } from "../storage/s
 import type { StageRun } from "../types.ts";
 import { buildBrPartialFiles } from "./br-partial-files.ts";
 import { buildLifecycleFiles } from "./build-lifecycle-files.ts";
+import { circuitBreakersFile } from "./circuit-breakers-file.ts";
 import { collectPrometheusReports, type PrometheusReportOptions } from "./collect-prometheus-reports.ts";
 import type { ScenarioReportOptions } from "./scenario-report-options.ts";
 import { buildValidationFile } from "./validate-reports.ts";
@@ -72,6 +74,7 @@ export async function writeScenarioReports(opts: WriteScenarioReportsOptions): P
   }
   files.push(...buildBrPartialFiles(opts.stages, opts.report)); // BR0.2 partials, after Prometheus, as 0.7.0 orders them
   files.push(...(opts.extraFiles ?? []));
+  if (opts.report.circuitBreakers?.length) files.push(circuitBreakersFile(opts.stages, opts.report.circuitBreakers));
   files.push({ name: "config", kind: "yaml", text: scrub(opts.configYaml) });
 
   // Last, over every file assembled, as inference-perf 0.7.0 (validate-reports.ts); never fails the run.
