@@ -4,7 +4,7 @@ KNEEPOINT := npx --no-install tsx src/cli/main.ts
 NODE_MODULES := node_modules/.package-lock.json
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test test-peers sim sweep scenario capacity bench-sim bench-engine install dashboard vllm-up vllm-down bench
+.PHONY: help demo test test-peers test-control-plane sim sweep scenario capacity bench-sim bench-engine install dashboard vllm-up vllm-down bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -17,8 +17,11 @@ install: $(NODE_MODULES) ## install dependencies (npm ci)
 demo: $(NODE_MODULES) ## run the default sweep against the embedded simulator and print the table
 	$(KNEEPOINT) demo
 
-test: $(NODE_MODULES) test-peers ## type-check and run every test (installs the real peers first: inference-perf, LiteLLM)
+test: $(NODE_MODULES) test-peers test-control-plane ## type-check and run every test (installs the real peers first: inference-perf, LiteLLM, Prometheus, Chromium, and builds a Kubernetes control plane)
 	npm test
+
+test-control-plane: $(NODE_MODULES) ## build the tests' Kubernetes control plane (kube-apiserver, controller-manager, scheduler, etcd 3.6) from the Go module proxy into ~/.cache/kneepoint-test/kcp (once; cached)
+	npx --no-install tsx test/kube-control-plane/build.ts
 
 test-peers: $(NODE_MODULES) ## install the real components the tests run against into ~/.cache/kneepoint-test (once; cached)
 	npx --no-install tsx test/real-peers/install-peers.ts
