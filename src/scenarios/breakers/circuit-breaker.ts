@@ -7,7 +7,7 @@
  */
 import type { CircuitBreakerConfig } from "../config/circuit-breaker-schema.ts";
 import { createTrigger, type Trigger } from "./breaker-triggers.ts";
-import { compileExpression, pythonTruthy, type CompiledExpression } from "./jmespath-subset.ts";
+import { compileExpression, pythonTruthy, type CompiledExpression } from "./jmespath-expression.ts";
 
 export interface BreakerTrip {
   breaker: string;

@@ -2,10 +2,10 @@
  * Cross-field rules of circuit breakers, raised where inference-perf 0.7.0 raises them before any request:
  *   - a name in load.circuit_breakers that no top-level breaker defines: `ValueError: Unknown circuit breaker: <name>`
  *     (circuit_breaker/__init__.py:38-41, called from loadgen/load_generator.py:552);
- *   - an expression jmespath cannot compile (simple_breaker.py:34-35 compiles them at start), and, kneepoint's own
- *     limit, one outside the JMESPath subset it evaluates (src/scenarios/breakers/jmespath-subset.ts).
+ *   - an expression Python's jmespath cannot compile (simple_breaker.py:34-35 compiles them at start;
+ *     src/scenarios/breakers/jmespath-expression.ts).
  */
-import { compileExpression, JmesPathSubsetError } from "../breakers/jmespath-subset.ts";
+import { compileExpression, JmesPathExpressionError } from "../breakers/jmespath-expression.ts";
 import type { CircuitBreakerConfig } from "./circuit-breaker-schema.ts";
 
 type Issue = (path: Array<string | number>, message: string) => void;
@@ -24,7 +24,7 @@ export function checkCircuitBreakers(defined: readonly CircuitBreakerConfig[] | 
         try {
           compileExpression(expr);
         } catch (err) {
-          if (!(err instanceof JmesPathSubsetError)) throw err;
+          if (!(err instanceof JmesPathExpressionError)) throw err;
           issue(["circuit_breakers", i, "metrics", key, j], `cannot use ${JSON.stringify(expr)}: ${err.message}`);
         }
       });
