@@ -4,7 +4,7 @@ KNEEPOINT := npx --no-install tsx src/cli/main.ts
 NODE_MODULES := node_modules/.package-lock.json
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test test-peers test-control-plane sim sweep scenario capacity bench-sim bench-engine install dashboard vllm-up vllm-down bench
+.PHONY: help demo test test-peers test-control-plane sim sweep scenario capacity capacity-job bench-sim bench-engine install dashboard vllm-up vllm-down bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ scenario: $(NODE_MODULES) ## run benchmarks/scenarios/SCENARIO.yaml (baseline, s
 
 capacity: $(NODE_MODULES) ## highest rate and concurrency meeting SLO (default 'p95(ttft)<=500ms'; BASE_URL, else the simulator; ARGS='--slo …')
 	$(KNEEPOINT) capacity $(if $(SLO),--slo '$(SLO)',--slo 'p95(ttft)<=500ms') $(if $(BASE_URL),--base-url $(BASE_URL)) $(ARGS)
+
+capacity-job: $(NODE_MODULES) ## capacity at SLO as a Job in the cluster, reports made here (SLO, NAMESPACE, INPUT_LEN, OUTPUT_LEN, PROMETHEUS_SERVICE, …; ARGS='--slo …')
+	$(KNEEPOINT) capacity --in-cluster $(if $(SLO),--slo '$(SLO)',--slo 'p95(ttft)<=500ms') $(ARGS)
 
 vllm-up: $(NODE_MODULES) ## deploy vLLM (deploy/vllm/, values.yaml) and wait until it serves (NAMESPACE, GPU_NODE_UP, VLLM_UP_TIMEOUT)
 	$(KNEEPOINT) vllm-up

@@ -53,6 +53,12 @@ export function bracketOf(history: readonly ProbeStep[]): { lastPass: number | n
   return { lastPass, firstFail };
 }
 
+/** The bracket so far of one axis's probes (those of a level that is not cut short): the outcome of a search that stopped now. */
+export function interruptedOutcome<V extends ProbeVerdict & { axis: string; level: number; attempt: number; partial: boolean }>(probes: readonly V[], axis: V["axis"]): SearchOutcome<V> {
+  const sofar = bracketOf(probes.filter((p) => p.axis === axis && !p.partial).map((p) => ({ level: p.level, attempt: p.attempt, verdict: p })));
+  return { probes: [], answer: sofar.lastPass, firstFail: sofar.firstFail, reason: "interrupted", nonMonotone: [] };
+}
+
 /** A level between a and b: the integer midpoint, or the midpoint rounded to 4 significant digits. */
 function midpoint(a: number, b: number, integer: boolean): number {
   if (integer) return Math.floor((a + b) / 2);

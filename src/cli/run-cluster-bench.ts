@@ -28,7 +28,7 @@ import { stepWindowsFromLog } from "../k8s/step-windows.ts";
 import { parseServiceRef, serviceOfUrl, serviceProxyFetch } from "../k8s/service-proxy.ts";
 import { readVllmValues, vllmImage } from "../k8s/vllm-values.ts";
 import { describeErrorCounts } from "../metrics/summarize-step.ts";
-import { createResultsWriter, newRunId, stepFileName } from "../report/results-writer.ts";
+import { createResultsWriter, newRunId, stepFileName, type ResultsWriter } from "../report/results-writer.ts";
 import { createServerMetricsSource } from "../server-metrics/server-metrics-source.ts";
 import type { StepPeaks } from "../server-metrics/step-peaks.ts";
 import type { TimeSeries } from "../server-metrics/time-series.ts";
@@ -40,8 +40,8 @@ import { throwIfGatesFailed } from "./fail-on.ts";
 import type { CliIo } from "./run-sweep.ts";
 import { writeFileAtomically } from "../report/write-file-atomically.ts";
 
-const JOB_FILE = "benchmarks/job.yaml";
-const VALUES_FILE = "deploy/vllm/values.yaml";
+export const JOB_FILE = "benchmarks/job.yaml";
+export const VALUES_FILE = "deploy/vllm/values.yaml";
 
 export interface ClusterBenchReport {
   dir: string;
@@ -55,7 +55,7 @@ function jobEnv(job: V1Job, name: string): string | undefined {
 }
 
 /** What the Job will benchmark: the bench-target ConfigMap's keys, else the Job's DEFAULT_* values. */
-async function readTarget(kube: Kube, job: V1Job): Promise<{ baseUrl: string; model: string; endpoint: string; tokenizer: string; source: string }> {
+export async function readTarget(kube: Kube, job: V1Job): Promise<{ baseUrl: string; model: string; endpoint: string; tokenizer: string; source: string }> {
   let data: Record<string, string> = {};
   let source = `the Job's defaults (no ${BENCH_TARGET_CONFIGMAP} ConfigMap)`;
   try {
@@ -117,55 +117,11 @@ export async function runClusterBench(settings: BenchSettings, io: CliIo, opts: 
 
   const writer = await createResultsWriter(settings.out, runId);
   await writer.writeJson("job.json", job);
-  if (settings.engine === "native") await shipEngineBundle(kube, runId, say);
-
   const jobName = job.metadata!.name!;
-  await refuseIfAnotherRunIsActive(kube, jobName);
-  if (await deleteJob(kube, jobName, { waitMs: 120_000 })) say(`deleted the previous Job ${jobName}`);
-
-  // Whatever happens next, the Job must not outlive the runner's interest in it (it would go on loading the server).
-  let cleaned = false;
-  let keep = settings.keepJob;
-  const cleanup = async () => {
-    if (cleaned) return;
-    cleaned = true;
-    if (!keep) await deleteJob(kube, jobName, { waitMs: 60_000 }).catch((e: unknown) => warn(`could not delete Job ${jobName}: ${(e as Error).message}`));
-    if (settings.engine === "native") await kube.core.deleteNamespacedConfigMap({ name: bundleConfigMap, namespace: kube.namespace }).catch(() => undefined);
+  const onLogLine = (line: string) => {
+    if (!/^\s*[{[]/.test(line)) say(`  │ ${line}`); // the result JSON is long; everything else is progress
   };
-  try {
-    return await runAndReport();
-  } finally {
-    await cleanup();
-  }
-
-  async function runAndReport(): Promise<ClusterBenchReport> {
-    const interrupt = installInterrupt({ graceMs: 0, onStop: () => say("stopping: deleting the Job (it would go on loading the server)…"), onAbort: () => undefined });
-    const logPath = join(writer.dir, "job.log");
-    let outcome: JobOutcome;
-    say(`created Job ${jobName}; results in ${writer.dir}`);
-    try {
-      outcome = await runBenchJob(kube, {
-        job,
-        runId,
-        startTimeoutMs: settings.startTimeoutMin * 60_000,
-        runTimeoutMs: settings.runTimeoutMin * 60_000,
-        signal: interrupt.stop,
-        onStage: (stage) => say(`pod: ${stage.text}`),
-        onNotice: (text) => say(`note: ${text}`),
-        onLogLine: (line) => {
-          if (!/^\s*[{[]/.test(line)) say(`  │ ${line}`); // the result JSON is long; everything else is progress
-        },
-      });
-    } finally {
-      interrupt.dispose();
-    }
-    await writeFileAtomically(logPath, outcome.log + "\n");
-    say(`Job ${outcome.end}: ${outcome.message}`);
-    // A Job still running (stopped, timed out, API lost) is deleted now, before the analysis: it loads the server.
-    if (outcome.end === "interrupted") keep = false;
-    if (outcome.end !== "succeeded" && outcome.end !== "failed") await cleanup();
-    if (!outcome.logComplete) warn("the Job's log could not be read to its end: results after the break are missing");
-
+  return runClusterJob({ kube, settings, job, runId, writer, say, warn, onLogLine }, async (outcome, logPath) => {
     const steps = await collectSteps(outcome, writer, warn);
     const failed = failedStepsInLog(outcome.log);
     for (const f of failed) warn(`step c=${f.concurrency} failed in the Job (exit ${f.exit}); see ${logPath}`);
@@ -198,7 +154,8 @@ export async function runClusterBench(settings: BenchSettings, io: CliIo, opts: 
 
     const context = await readClusterContext(kube, { target: serviceOfUrl(target.baseUrl, kube.namespace), baseUrl: target.baseUrl });
     for (const note of context.notes) say(`note: ${note}`);
-    const metrics = await readPeaks(kube, settings, steps, context, target.model, warn);
+    const windows = steps.map((s) => ({ key: s.concurrency, label: `c=${s.concurrency}`, startMs: s.result.started_at_ms, endMs: s.result.ended_at_ms }));
+    const metrics = await readPeaks(kube, settings, windows, context, target.model, warn);
     const targetInfo: TargetInfo = {
       model: target.model,
       modelRoot: null,
@@ -241,6 +198,71 @@ export async function runClusterBench(settings: BenchSettings, io: CliIo, opts: 
     }
     throwIfGatesFailed(reported.gates, `${writer.dir}/gates.json`);
     return { dir: writer.dir, steps, outcome };
+  });
+}
+
+export interface ClusterJobContext {
+  kube: Kube;
+  settings: BenchSettings;
+  /** The rendered Job. */
+  job: V1Job;
+  runId: string;
+  writer: ResultsWriter;
+  say(s: string): void;
+  warn(w: string): void;
+  onLogLine(line: string): void;
+}
+
+/**
+ * Ships the native engine (ENGINE=native), replaces a finished Job of the same name, runs this one to its end
+ * (Ctrl-C stops waiting), saves its log as job.log and hands the outcome to `use`. Whatever happens, the Job
+ * does not outlive the runner's interest in it (it would go on loading the server): a Job that did not end by
+ * itself is deleted before `use` runs, and every Job (unless --keep-job) and the bundle before this returns.
+ */
+export async function runClusterJob<T>(ctx: ClusterJobContext, use: (outcome: JobOutcome, logPath: string) => Promise<T>): Promise<T> {
+  const { kube, settings, job, runId, writer, say, warn } = ctx;
+  if (settings.engine === "native") await shipEngineBundle(kube, runId, say);
+  const jobName = job.metadata!.name!;
+  await refuseIfAnotherRunIsActive(kube, jobName);
+  if (await deleteJob(kube, jobName, { waitMs: 120_000 })) say(`deleted the previous Job ${jobName}`);
+
+  const bundleConfigMap = objectMeta("engine-bundle").name;
+  let cleaned = false;
+  let keep = settings.keepJob;
+  const cleanup = async () => {
+    if (cleaned) return;
+    cleaned = true;
+    if (!keep) await deleteJob(kube, jobName, { waitMs: 60_000 }).catch((e: unknown) => warn(`could not delete Job ${jobName}: ${(e as Error).message}`));
+    if (settings.engine === "native") await kube.core.deleteNamespacedConfigMap({ name: bundleConfigMap, namespace: kube.namespace }).catch(() => undefined);
+  };
+  try {
+    const interrupt = installInterrupt({ graceMs: 0, onStop: () => say("stopping: deleting the Job (it would go on loading the server)…"), onAbort: () => undefined });
+    const logPath = join(writer.dir, "job.log");
+    let outcome: JobOutcome;
+    say(`created Job ${jobName}; results in ${writer.dir}`);
+    try {
+      outcome = await runBenchJob(kube, {
+        job,
+        runId,
+        startTimeoutMs: settings.startTimeoutMin * 60_000,
+        runTimeoutMs: settings.runTimeoutMin * 60_000,
+        signal: interrupt.stop,
+        onStage: (stage) => say(`pod: ${stage.text}`),
+        onNotice: (text) => say(`note: ${text}`),
+        onLogLine: ctx.onLogLine,
+      });
+    } finally {
+      interrupt.dispose();
+    }
+    await writeFileAtomically(logPath, outcome.log + "\n");
+    say(`Job ${outcome.end}: ${outcome.message}`);
+    // A Job still running (stopped, timed out, API lost) is deleted now, before the analysis: it loads the server.
+    if (outcome.end === "interrupted") keep = false;
+    if (outcome.end !== "succeeded" && outcome.end !== "failed") await cleanup();
+    if (!outcome.logComplete) warn("the Job's log could not be read to its end: results after the break are missing");
+    return await use(outcome, logPath);
+  } finally {
+    await cleanup();
   }
 }
 
@@ -310,11 +332,19 @@ async function collectSteps(outcome: JobOutcome, writer: Awaited<ReturnType<type
   return steps.sort((a, b) => a.concurrency - b.concurrency);
 }
 
-/** Peaks per step from Prometheus, when one is configured; the steps' windows come from their results. */
-async function readPeaks(
+/** A measured window (a sweep step, a capacity probe) to read peaks over, keyed as the peaks come back. */
+export interface PeakWindow {
+  key: number;
+  label: string;
+  startMs: number | undefined;
+  endMs: number | undefined;
+}
+
+/** Peaks per window (step or probe) from Prometheus, when one is configured; the windows come from the results. */
+export async function readPeaks(
   kube: Kube,
   settings: BenchSettings,
-  steps: ReportStep[],
+  windows: PeakWindow[],
   context: ClusterContext,
   model: string,
   warn: (w: string) => void,
@@ -334,13 +364,13 @@ async function readPeaks(
     ...(context.serverPods.length ? { pod: context.serverPods.join("|") } : {}),
   });
   try {
-    for (const s of steps) {
-      if (s.result.started_at_ms === undefined || s.result.ended_at_ms === undefined) {
-        warn(`c=${s.concurrency}: no time window in the result, so no peaks for this step`);
+    for (const w of windows) {
+      if (w.startMs === undefined || w.endMs === undefined) {
+        warn(`${w.label}: no time window in the result, so no peaks for it`);
         continue;
       }
-      source.beginStep(s.concurrency);
-      await source.endStep(s.concurrency, s.result.started_at_ms, s.result.ended_at_ms);
+      source.beginStep(w.key);
+      await source.endStep(w.key, w.startMs, w.endMs);
     }
     const peaks = await source.peaks();
     const series = await source.series();

@@ -16,18 +16,21 @@ import type { BenchSettings } from "./bench-settings.ts";
 export const BUNDLE_MOUNT = "/opt/kneepoint";
 
 /**
- * The native container's script. Same target defaults and checks as the vLLM script (a bench-target key wins,
- * else DEFAULT_*); the bundle is unpacked to the writable /tmp and run with the Job's request shape. Never
- * prints the environment (OPENAI_API_KEY is in it).
+ * The start of every native container's script (the sweep's, capacity-job-script.ts's). Same target defaults and
+ * checks as the vLLM script (a bench-target key wins, else DEFAULT_*); the bundle is unpacked to the writable
+ * /tmp and run with the Job's request shape. Never prints the environment (OPENAI_API_KEY is in it).
  */
-export const NATIVE_SCRIPT = `set -eu
+export const NATIVE_PRELUDE = `set -eu
 set -f  # no filename expansion: CONCURRENCY and EXTRA_ARGS are split on spaces only
 BASE_URL="\${BASE_URL:-$DEFAULT_BASE_URL}"
 BENCH_MODEL="\${BENCH_MODEL:-$DEFAULT_BENCH_MODEL}"
 TOKENIZER="\${TOKENIZER:-$DEFAULT_TOKENIZER}"
 ENDPOINT="\${ENDPOINT:-$DEFAULT_ENDPOINT}"
 node -e 'const z=require("node:zlib"),f=require("node:fs");f.writeFileSync("/tmp/kneepoint.mjs",z.gunzipSync(f.readFileSync("${BUNDLE_MOUNT}/${BUNDLE_KEY}")))'
-set -- sweep --base-url "$BASE_URL" --model "$BENCH_MODEL" --tokenizer "$TOKENIZER" --endpoint "$ENDPOINT" \\
+`;
+
+/** The native container's script for the sweep: the prelude, then `kneepoint sweep --log-results`. */
+export const NATIVE_SCRIPT = `${NATIVE_PRELUDE}set -- sweep --base-url "$BASE_URL" --model "$BENCH_MODEL" --tokenizer "$TOKENIZER" --endpoint "$ENDPOINT" \\
   --concurrency "$(echo $CONCURRENCY | tr ' ' ',')" --input-len "$INPUT_LEN" --output-len "$OUTPUT_LEN" \\
   --prompts-per-step "$PROMPTS_PER_STEP" --seed "$SEED" --out "$RESULT_DIR" \\
   --no-charts --no-server-metrics --log-results
@@ -49,6 +52,14 @@ export interface RenderJobOptions {
    * and DEFAULT_TOKENIZER, so a forker who changes the model there benchmarks it without editing the Job.
    */
   server?: { servedModelName: string; model: string };
+  /** ENGINE=native: what the container runs (default: the sweep's NATIVE_SCRIPT, no arguments). */
+  native?: NativeCommand;
+}
+
+/** A script for `/bin/sh -c` and its arguments (the first becomes $0, the rest "$@"). */
+export interface NativeCommand {
+  script: string;
+  args: string[];
 }
 
 /** Settings that become env values of the Job's container. */
@@ -91,17 +102,18 @@ export function renderBenchJob(source: V1Job, opts: RenderJobOptions): V1Job {
     container.image = opts.vllmImage;
     return job;
   }
-  pod.containers = [nativeContainer(container, opts.settings.nodeImage)];
+  pod.containers = [nativeContainer(container, opts.settings.nodeImage, opts.native ?? { script: NATIVE_SCRIPT, args: [] })];
   const volume: V1Volume = { name: "engine", configMap: { name: opts.bundleConfigMap, items: [{ key: BUNDLE_KEY, path: BUNDLE_KEY }] } };
   pod.volumes = [...(pod.volumes ?? []).filter((v) => v.name !== "engine"), volume];
   return job;
 }
 
-function nativeContainer(vllm: V1Container, image: string): V1Container {
+function nativeContainer(vllm: V1Container, image: string, native: NativeCommand): V1Container {
   return {
     ...vllm,
     image,
-    command: ["/bin/sh", "-c", NATIVE_SCRIPT],
+    command: ["/bin/sh", "-c", native.script],
+    ...(native.args.length ? { args: native.args } : {}),
     // Node needs far less than Python with torch: one core for the event loop, memory for the samples.
     resources: { requests: { cpu: "1", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },
     volumeMounts: [...(vllm.volumeMounts ?? []), { name: "engine", mountPath: BUNDLE_MOUNT, readOnly: true }],

@@ -10,40 +10,17 @@
  * that breaks (the runner resumes it). Each ends with a clear message and the finished steps saved.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { BatchV1Api, CoreV1Api } from "@kubernetes/client-node";
+import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { BatchV1Api, type CoreV1Api } from "@kubernetes/client-node";
 import { startKubeApiDouble, type KubeApiDouble } from "../k8s-double/kube-api-double.ts";
-import { startSimProcess, type SimProcess } from "../../src/cli/start-sim-process.ts";
+import type { SimProcess } from "../../src/cli/start-sim-process.ts";
 import { skipWithoutPrometheus, startPrometheus } from "../prometheus/start-prometheus.ts";
-import { readManifests } from "../../src/k8s/load-manifests.ts";
 import { connectKube } from "../../src/k8s/kube-client.ts";
 import { readClusterContext } from "../../src/k8s/read-cluster-context.ts";
 import { serviceOfUrl } from "../../src/k8s/service-proxy.ts";
 import { fakeVllmScript } from "../k8s/fake-vllm.ts";
-import { runKneepoint, type KneepointRun } from "../run-kneepoint.ts";
-
-const REPO = fileURLToPath(new URL("../../", import.meta.url));
-const NS = "serving";
-const SECRET = "sk-e2e-never-printed-7f3a";
-const GPU_NODE = {
-  name: "gpu-node-1",
-  labels: {
-    "kubernetes.io/hostname": "gpu-node-1",
-    "node.kubernetes.io/instance-type": "a3-highgpu-1g",
-    "nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3",
-    "nvidia.com/gpu.count": "1",
-    "nvidia.com/cuda.driver.major": "580",
-    "nvidia.com/cuda.driver.minor": "95",
-    "nvidia.com/cuda.driver.rev": "05",
-    "nvidia.com/cuda.runtime.major": "13",
-    "nvidia.com/cuda.runtime.minor": "0",
-  },
-  capacity: { cpu: "16", memory: "64Gi", pods: "110", "nvidia.com/gpu": "1" },
-  taints: [{ key: "nvidia.com/gpu", effect: "NoSchedule" as const }],
-};
+import { allText, GPU_NODE, NS, runDirs, SECRET, startClusterFixture, type ClusterFixture } from "./cluster-fixture.ts";
 
 /**
  * A stand-in for `vllm bench serve`: honours --max-concurrency, --num-prompts, --result-dir/--result-filename, and
@@ -61,68 +38,22 @@ printf '{"date": "20261123-120000", "endpoint_type": "vllm", "backend": "vllm", 
 echo "============ Serving Benchmark Result ============"
 `);
 
+let fixture: ClusterFixture;
 let sim: SimProcess;
 let k8s: KubeApiDouble;
 let work: string;
 let kubeconfig: string;
 let admin: CoreV1Api;
-
-
-function kneepoint(args: string[], env: Record<string, string> = {}, onStderr?: (text: string) => void): Promise<KneepointRun> {
-  return runKneepoint(args, {
-    inheritEnv: false,
-    env: { PATH: process.env.PATH ?? "", HOME: work, KUBECONFIG: kubeconfig, NAMESPACE: NS, ...env },
-    ...(onStderr ? { onStderr } : {}),
-  });
-}
-
-async function setBenchTarget(data: Record<string, string> | null): Promise<void> {
-  await admin.deleteNamespacedConfigMap({ name: "bench-target", namespace: NS }).catch(() => undefined);
-  if (data) await admin.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: "bench-target" }, data } });
-}
-
-/** Every file under a directory, as text. */
-function allText(dir: string): string {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile() && !d.name.endsWith(".png"))
-    .map((d) => readFileSync(join(d.parentPath, d.name), "utf8"))
-    .join("\n");
-}
-
-function runDirs(out: string): string[] {
-  return existsSync(out) ? readdirSync(out).map((d) => join(out, d)) : [];
-}
+const kneepoint: ClusterFixture["kneepoint"] = (...args) => fixture.kneepoint(...args);
+const setBenchTarget: ClusterFixture["setBenchTarget"] = (data) => fixture.setBenchTarget(data);
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), "kp-e2e-"));
-  const bin = join(work, "bin");
-  mkdirSync(bin);
-  writeFileSync(join(bin, "vllm"), FAKE_VLLM);
-  chmodSync(join(bin, "vllm"), 0o755);
-  sim = await startSimProcess(["--ttft-ms", "4", "--itl-ms", "1", "--served-model-name", "qwen2.5-0.5b"]);
-  const rbac = [...(await readManifests(join(REPO, "benchmarks/rbac.yaml"))), ...(await readManifests(join(REPO, "deploy/node-reader.yaml")))].filter(
-    (m) => m.kind === "Role" || m.kind === "ClusterRole",
-  );
-  k8s = await startKubeApiDouble({
-    namespaces: [NS, "monitoring"],
-    nodes: [GPU_NODE],
-    rbac: rbac as never,
-    // An in-cluster Prometheus Service (selector-less, as with hand-made Endpoints; the test maps it to a real Prometheus).
-    objects: [{ apiVersion: "v1", kind: "Service", metadata: { name: "prometheus-k8s", namespace: "monitoring" }, spec: { ports: [{ name: "web", port: 9090 }] } }],
-    serviceUpstreams: { [`${NS}/vllm`]: sim.url },
-    deploymentReadyAfterMs: { vllm: 600 },
-    deploymentLogs: { vllm: [{ afterMs: 100, line: "INFO Loading safetensors checkpoint shards: 100% Completed | 1/1" }] },
-    kubelet: { path: `${bin}:${dirname(process.execPath)}:/usr/bin:/bin` },
-  });
-  kubeconfig = join(work, "kubeconfig");
-  await k8s.writeKubeconfig(kubeconfig, { namespace: NS });
-  admin = k8s.kubeConfig({ admin: true }).makeApiClient(CoreV1Api);
-  await admin.createNamespacedSecret({ namespace: NS, body: { metadata: { name: "bench-target-auth" }, stringData: { OPENAI_API_KEY: SECRET } } });
+  fixture = await startClusterFixture({ simArgs: ["--ttft-ms", "4", "--itl-ms", "1", "--served-model-name", "qwen2.5-0.5b"], fakeBins: { vllm: FAKE_VLLM } });
+  ({ sim, k8s, work, kubeconfig, admin } = fixture);
 }, 60_000);
 
 afterAll(async () => {
-  await k8s?.close();
-  await sim?.stop();
+  await fixture?.close();
 });
 
 describe("make vllm-up / bench / vllm-down against the API double", () => {

@@ -14,10 +14,12 @@ import { startSimProcess, type SimProcess } from "../../src/cli/start-sim-proces
 import { extractMarkedResults } from "../../src/engine/vllm/extract-marked-results.ts";
 import { parseVllmResult } from "../../src/engine/vllm/parse-vllm-result.ts";
 import { stepFileName } from "../../src/report/results-writer.ts";
+import { readCapacityLog } from "../../src/capacity/capacity-log.ts";
 
 let sim: SimProcess;
 let bundlePath: string;
 let gzippedBytes: number;
+let code: string;
 // A directory without node_modules anywhere above it, as in the Job's container.
 const dir = mkdtempSync(join(tmpdir(), "kp-bundle-"));
 
@@ -26,7 +28,8 @@ beforeAll(async () => {
   sim = s;
   gzippedBytes = bundle.gzipped.length;
   bundlePath = join(dir, "kneepoint.mjs");
-  writeFileSync(bundlePath, gunzipSync(bundle.gzipped));
+  code = gunzipSync(bundle.gzipped).toString("utf8");
+  writeFileSync(bundlePath, code);
 }, 60_000);
 afterAll(async () => {
   await sim?.stop();
@@ -59,10 +62,32 @@ describe("the native engine bundle", () => {
     }
   });
 
+  it("leaves the charts and the HTML report out: no vega or resvg, and report/charts|html only as the sweep's on-demand imports", () => {
+    expect(code).not.toMatch(/vega|resvg/);
+    const onDemand = [...code.matchAll(/import\("([^"]*report\/(?:charts|html)\/[^"]*)"\)/g)].map((m) => m[1]);
+    expect(code.split(/report\/(?:charts|html)\//).length - 1).toBe(onDemand.length);
+    expect(onDemand.every((p) => /\/(sweep-charts|write-chart-files|server-timeline-chart|write-sweep-html)\.ts$/.test(p!))).toBe(true);
+  });
+
+  it("runs `capacity` with plain node: each probe and the final document read back from its stdout", () => {
+    const out = join(dir, "capacity");
+    const search = ["--slo", "p95(e2el)<=60s", "--search", "concurrency", "--start-concurrency", "1", "--max-concurrency", "2", "--min-probe-s", "0.2", "--min-requests", "10"];
+    const run = node(["capacity", "--base-url", sim.url, "--input-len", "16", "--output-len", "4", "--no-server-metrics", "--out", out, ...search]);
+    expect(run.status, run.stderr).toBe(0);
+    const read = readCapacityLog(run.stdout);
+    expect(read.errors).toEqual([]);
+    expect(read.probes.map((p) => [p.probe.level, p.probe.pass, p.summary.completed >= 10])).toEqual([
+      [1, true, true],
+      [2, true, true],
+    ]);
+    expect(read.document).toMatchObject({ status: "complete", results: [{ axis: "concurrency", answer: 2, reason: "max-reached" }] });
+  });
+
   it("answers --help without the commands that stay on the laptop", () => {
     const help = node(["--help"]);
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/sweep/);
+    expect(help.stdout).toMatch(/capacity/);
     expect(help.stdout).not.toMatch(/\bsim\b/);
   });
 });

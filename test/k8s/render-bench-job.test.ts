@@ -12,6 +12,7 @@ import { resolveBenchSettings, benchSettingsFromEnv } from "../../src/k8s/bench-
 import { validateManifest } from "../../src/k8s/kube-schema.ts";
 import { loadJob, literalEnv, onlyContainer, REPO } from "./manifest-files.ts";
 import type { Manifest } from "../../src/k8s/load-manifests.ts";
+import { CAPACITY_SCRIPT, capacityJobCommand } from "../../src/k8s/capacity-job-script.ts";
 
 function options(env: Record<string, string>): RenderJobOptions {
   return {
@@ -43,6 +44,19 @@ describe("renderBenchJob", () => {
     });
   }
 
+  it("renders the capacity Job (kneepoint capacity --in-cluster): the native Job with the capacity script and the search flags as args", async () => {
+    const native = capacityJobCommand(["--slo", "p95(ttft)<=500ms", "--search", "concurrency"]);
+    const job = renderBenchJob(await loadJob(), { ...options({ ENGINE: "native", INPUT_LEN: "64", OUTPUT_LEN: "32" }), native });
+    expect(validateManifest(job as Manifest)).toEqual([]);
+    const c = onlyContainer(job);
+    expect(c.command).toEqual(["/bin/sh", "-c", CAPACITY_SCRIPT]);
+    expect(c.args).toEqual(["kneepoint-capacity", "--slo", "p95(ttft)<=500ms", "--search", "concurrency"]);
+    expect(literalEnv(c)).toMatchObject({ INPUT_LEN: "64", OUTPUT_LEN: "32" });
+    // Everything else is the sweep's native Job (pinned by its golden).
+    const sweep = renderBenchJob(await loadJob(), options({ ENGINE: "native", INPUT_LEN: "64", OUTPUT_LEN: "32" }));
+    expect({ ...c, command: undefined, args: undefined }).toEqual({ ...onlyContainer(sweep), command: undefined });
+  });
+
   it("runs the native engine from the ConfigMap in a node image, with the vLLM Job's security settings", async () => {
     const source = await loadJob();
     const job: V1Job = renderBenchJob(source, options({ ENGINE: "native" }));
@@ -57,11 +71,13 @@ describe("renderBenchJob", () => {
     expect(onlyContainer(source).image).toMatch(/^vllm\/vllm-openai:/);
   });
 
-  it("the native script parses with sh -n (dash) and bash --posix -n", () => {
-    for (const [shell, ...args] of [["dash", "-n"], ["bash", "--posix", "-n"]] as const) {
-      if (spawnSync("which", [shell]).status !== 0) continue;
-      const result = spawnSync(shell, [...args, "-c", NATIVE_SCRIPT], { encoding: "utf8" });
-      expect(result.status, result.stderr).toBe(0);
+  it("the native scripts (sweep, capacity) parse with sh -n (dash) and bash --posix -n", () => {
+    for (const script of [NATIVE_SCRIPT, CAPACITY_SCRIPT]) {
+      for (const [shell, ...args] of [["dash", "-n"], ["bash", "--posix", "-n"]] as const) {
+        if (spawnSync("which", [shell]).status !== 0) continue;
+        const result = spawnSync(shell, [...args, "-c", script], { encoding: "utf8" });
+        expect(result.status, result.stderr).toBe(0);
+      }
     }
   });
 
