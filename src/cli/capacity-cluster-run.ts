@@ -31,7 +31,7 @@ import { assembleJobDocument } from "../capacity/capacity-from-job.ts";
 import { createCapacityLogProgress } from "./capacity-job-progress.ts";
 import { writeCapacityReports } from "./capacity-report-files.ts";
 import { throwIfGatesFailed } from "./fail-on.ts";
-import { JOB_FILE, readPeaks, readTarget, runClusterJob, VALUES_FILE } from "./run-cluster-bench.ts";
+import { JOB_FILE, readPeaks, readTarget, runClusterJob, VALUES_FILE } from "./run-cluster-job.ts";
 import type { CliIo } from "./run-sweep.ts";
 
 export interface ClusterCapacityInput {
