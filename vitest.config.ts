@@ -10,7 +10,7 @@ import { defineConfig } from "vitest/config";
 const TIMING = [
   "src/engine/**/*.test.ts",
   "src/scenarios/load/**/*.test.ts",
-  "test/capacity/**/*.test.ts",
+  "test/capacity/capacity-sim.test.ts",
   "test/circuit-breakers/**/*.test.ts",
   "test/fail-on.test.ts",
   "test/fidelity.test.ts",
@@ -19,10 +19,14 @@ const TIMING = [
   "test/prometheus/**/*.test.ts",
   "test/prometheus-parity/**/*.test.ts",
   "test/scenarios-report/sim-round-trip.test.ts",
-  "test/scenarios-run/prometheus-run.test.ts",
   "test/scenarios-run/trace-replay-run.test.ts",
   "test/scenarios-run/two-profiles-compare.test.ts",
-  "test/sim/**/*.test.ts",
+  "test/sim/deterministic-timing.test.ts",
+  "test/sim/faults.test.ts",
+  "test/sim/metrics-endpoints.test.ts",
+  "test/sim/openai-sdk.test.ts",
+  "test/sim/performance-model-wire.test.ts",
+  "test/sim/wire-format.test.ts",
   "test/trace-parity/**/*.test.ts",
 ];
 const ALL = ["src/**/*.test.ts", "test/**/*.test.ts"];
