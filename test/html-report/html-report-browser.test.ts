@@ -4,7 +4,7 @@
  * loads from file:// with no console error and no request; every chart draws its marks; a hover over a
  * point shows a tooltip with a number; a click on a legend entry fades the other series and a second click
  * restores them; the time charts zoom on the wheel. A screenshot of each page is kept in
- * test-artifacts/html-report/. Without Chromium: skipped with the reason, or failed under CI=true.
+ * test-artifacts/html-report/. Without Chromium it fails (make test installs it); KNEEPOINT_TEST_PEERS=skip skips it.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
