@@ -21,6 +21,11 @@ export interface LatencyTolerance {
   absoluteS: number;
   /** Fraction of inference-perf's value. */
   relative: number;
+  /**
+   * Seconds added to the bound when kneepoint reads below inference-perf only: inference-perf's client overhead is
+   * one-sided (it never reads faster than the server answers), so the gap it leaves is allowed only in that direction.
+   */
+  clientOverheadS?: number;
 }
 
 /**
@@ -36,17 +41,21 @@ export interface LatencyTolerance {
  *
  *  - the gap is one-sided: inference-perf's TTFT and request latency are 0.3–1 ms above kneepoint's on a quiet
  *    machine (its Python client's per-request and per-chunk overhead: aiohttp, an event loop shared by the
- *    worker), and up to 1.85 ms above on a machine loaded by other work; TPOT, NTPOT and ITL agree within 0.5 ms.
+ *    worker), and up to 2.14 ms above on a loaded one (request_latency median 99.60 vs 97.48 ms and 79.28 vs
+ *    77.14 ms in two CI runs; the simulator's own answer is 95 ms and 75 ms: kneepoint sits 2.1–2.5 ms above the
+ *    truth, inference-perf 4.3–4.6 ms); TPOT, NTPOT and ITL agree within 0.5 ms. kneepoint never read more than
+ *    0.1 ms above inference-perf on a central stat.
  *
- * So the central stats are held to max(2 ms, 2 %) — what is reached on a loaded 2-core machine with margin, where
- * max(1 ms, 1 %) is reached only on a quiet one (request_latency median 0.95 ms apart at 97 ms in a clean CI-mode
- * run) — and that is still well under one injected ITL (5 ms), so a token-time definition error fails it. Held
+ * So the central stats are held to max(2 ms, 2 %) in both directions, plus 1.5 ms when kneepoint reads below
+ * inference-perf (inference-perf's client overhead, one-sided): 3.5 ms below at 100 ms, 2 ms above. Both are under
+ * one injected ITL (5 ms), so a token-time definition error (a token counted twice or missed, TTFT taken at the
+ * wrong chunk) fails it in either direction. Held
  * where the reference reproduces itself: p25 and the median (CENTRAL). A tighter bound on
  * means or tails could not pass between two runs of inference-perf itself; there every stat is still compared,
  * printed with its difference, and held to a sanity bound that catches a unit or definition error (seconds vs
  * milliseconds, TTFT taken at the last token), not noise.
  */
-export const CENTRAL_TOLERANCE: LatencyTolerance = { absoluteS: 0.002, relative: 0.02 };
+export const CENTRAL_TOLERANCE: LatencyTolerance = { absoluteS: 0.002, relative: 0.02, clientOverheadS: 0.0015 };
 export const SANITY_TOLERANCE: LatencyTolerance = { absoluteS: 0.1, relative: 1 };
 
 /** The stats held to CENTRAL_TOLERANCE. */
@@ -70,8 +79,10 @@ export function isComparedStat(key: string): boolean {
   return key === "mean" || key === "median" || key === "min" || key === "max" || /^p\d+(\.\d+)?$/.test(key);
 }
 
-export function allowedDifferenceS(ipValue: number, tolerance: LatencyTolerance): number {
-  return Math.max(tolerance.absoluteS, tolerance.relative * Math.abs(ipValue));
+/** The bound for kneepoint's value `kpValue` against inference-perf's `ipValue` (seconds). */
+export function allowedDifferenceS(ipValue: number, tolerance: LatencyTolerance, kpValue = ipValue): number {
+  const symmetric = Math.max(tolerance.absoluteS, tolerance.relative * Math.abs(ipValue));
+  return kpValue < ipValue ? symmetric + (tolerance.clientOverheadS ?? 0) : symmetric;
 }
 
 /** Compares every latency stat inference-perf's report has (or kneepoint's, when inference-perf lacks the metric). */
@@ -97,7 +108,7 @@ export function compareLatencies(ip: RawJson, kp: RawJson): StatComparison[] {
         continue;
       }
       const diffS = Math.abs(ipValue - kpValue);
-      const allowedS = allowedDifferenceS(ipValue, tier === "central" ? CENTRAL_TOLERANCE : SANITY_TOLERANCE);
+      const allowedS = allowedDifferenceS(ipValue, tier === "central" ? CENTRAL_TOLERANCE : SANITY_TOLERANCE, kpValue);
       out.push({ path, stat, ip: ipValue, kp: kpValue, diffS, tier, allowedS, ok: diffS <= allowedS });
     }
   }
