@@ -95,9 +95,10 @@ export async function runClusterCapacity(settings: BenchSettings, input: Cluster
 function noResultError(outcome: JobOutcome, logPath: string): Error {
   if (outcome.end === "interrupted") return new InterruptedError("the capacity Job was stopped before its first probe", "rerun when ready");
   const hint =
-    outcome.end === "start-timeout"
+    outcome.hint ??
+    (outcome.end === "start-timeout"
       ? "check the node pool and quotas (kubectl describe pod), or raise START_TIMEOUT"
-      : `read ${logPath}; a wrong target shows as connection errors (check the ${BENCH_TARGET_CONFIGMAP} ConfigMap)`;
+      : `read ${logPath}; a wrong target shows as connection errors (check the ${BENCH_TARGET_CONFIGMAP} ConfigMap)`);
   return new EnvironmentError(`the capacity search produced no result: ${outcome.message}`, hint);
 }
 

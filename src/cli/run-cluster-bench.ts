@@ -91,11 +91,12 @@ export async function runClusterBench(settings: BenchSettings, io: CliIo, opts: 
     if (steps.length === 0) {
       io.stdout.write(`results: ${writer.dir} (no step finished; the Job's log is in job.log)\n`);
       const hint =
-        outcome.end === "start-timeout"
+        outcome.hint ??
+        (outcome.end === "start-timeout"
           ? "check the node pool and quotas (kubectl describe pod), or raise START_TIMEOUT"
           : outcome.end === "interrupted"
             ? "rerun make bench when ready"
-            : `read ${logPath}; a wrong target shows as connection errors (check the ${BENCH_TARGET_CONFIGMAP} ConfigMap)`;
+            : `read ${logPath}; a wrong target shows as connection errors (check the ${BENCH_TARGET_CONFIGMAP} ConfigMap)`);
       const error = outcome.end === "interrupted" ? new InterruptedError(`make bench stopped before any step finished`, hint) : new EnvironmentError(`the sweep produced no result: ${outcome.message}`, hint);
       throw error;
     }

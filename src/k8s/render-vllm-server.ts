@@ -1,6 +1,7 @@
 /**
  * deploy/vllm/*.yaml as `make vllm-up` applies them: deploy/vllm/values.yaml patched into the Deployment (image,
- * `vllm serve` arguments, GPU count, resources, node selector, tolerations) and every object put in the target
+ * `vllm serve` arguments, GPU count, resources, node selector, tolerations, the startup probe's budget, the uid)
+ * and every object put in the target
  * namespace. The YAML files hold the default values too, so `kubectl apply -f` by hand gives the same server.
  * Pure.
  */
@@ -22,6 +23,11 @@ export function renderVllmDeployment(source: V1Deployment, values: VllmValues, n
   container.resources = { requests, limits };
   pod.nodeSelector = { ...values.nodeSelector };
   pod.tolerations = values.tolerations.map((t) => ({ ...t }));
+  if (container.startupProbe) container.startupProbe = { ...container.startupProbe, ...values.startupProbe };
+  const uid = values.runAsUser;
+  pod.securityContext = uid === 0
+    ? { ...pod.securityContext, runAsNonRoot: false, runAsUser: 0, runAsGroup: 0, fsGroup: 0 }
+    : { ...pod.securityContext, runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid };
   return d;
 }
 

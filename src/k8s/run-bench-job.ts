@@ -9,10 +9,12 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { CoreV1Event, V1Job, V1Pod } from "@kubernetes/client-node";
 import { EnvironmentError } from "../errors.ts";
-import { isKubeStatus, kubeCall, type Kube } from "./kube-client.ts";
+import { isKubeStatus, type Kube } from "./kube-client.ts";
 import { LABEL } from "./manifest-names.ts";
 import { describeKubeError } from "./kube-errors.ts";
 import { describePodStage, type PodStage } from "./pod-progress.ts";
+import { createObject, describeRefusal, failedCreateEvent } from "./admission.ts";
+import type { Manifest } from "./load-manifests.ts";
 
 export interface JobRunOptions {
   /** The rendered Job (name, namespace and run-id label set). */
@@ -36,6 +38,8 @@ export interface JobOutcome {
   end: JobEnd;
   /** One sentence for the user: what happened, with Kubernetes' own reason. */
   message: string;
+  /** What to do, when the outcome knows better than its caller (a pod refused by admission). */
+  hint?: string;
   /** The log as received (stdout and stderr of the container). */
   log: string;
   /** When the kubelet recorded each line of `log` (epoch ms, from the API's `timestamps=true`), NaN if unknown. */
@@ -212,7 +216,8 @@ export async function runBenchJob(kube: Kube, opts: JobRunOptions): Promise<JobO
   const name = opts.job.metadata!.name!;
   const container = opts.job.spec!.template.spec!.containers[0]!.name;
   const pollMs = opts.pollMs ?? 1000;
-  await kubeCall(kube, `create Job ${name} in namespace ${kube.namespace}`, () => kube.batch.createNamespacedJob({ namespace: kube.namespace, body: opts.job }));
+  const created = await createObject(kube, opts.job as Manifest, `create Job ${name} in namespace ${kube.namespace}`);
+  for (const w of created.warnings) opts.onNotice?.(`warning from the API server on Job ${name}: ${w}`);
 
   const createdAt = Date.now();
   let startedAtMs: number | null = null;
@@ -222,9 +227,10 @@ export async function runBenchJob(kube: Kube, opts: JobRunOptions): Promise<JobO
   let stage: PodStage = { kind: "scheduling", text: "waiting for the Job's pod" };
   let follower: LogFollower | null = null;
   let failures = 0;
-  const outcome = (end: JobEnd, message: string): JobOutcome => ({
+  const outcome = (end: JobEnd, message: string, hint?: string): JobOutcome => ({
     end,
     message,
+    ...(hint ? { hint } : {}),
     log: follower?.text ?? "",
     lineTimesMs: follower?.times ?? [],
     logComplete: follower?.ended ?? false,
@@ -264,6 +270,15 @@ export async function runBenchJob(kube: Kube, opts: JobRunOptions): Promise<JobO
         podName = pod.metadata.name;
         follower?.stop();
         follower = null;
+      }
+      if (!pod && !jobEnd(job)) {
+        // No pod: admission (Pod Security, a quota, a LimitRange, a webhook) may have refused it. Say so now,
+        // not after START_TIMEOUT: the Job controller only records a FailedCreate event and retries.
+        const refusal = await failedCreateEvent(kube, "Job", name);
+        if (refusal) {
+          const error = describeRefusal(refusal, `the Job ${name}`, kube.namespace);
+          return outcome("start-timeout", error.message, error.hint);
+        }
       }
       if (pod) {
         nodeName = pod.spec?.nodeName ?? nodeName;

@@ -8,8 +8,9 @@
  */
 import { setTimeout as delay } from "node:timers/promises";
 import { spawn } from "node:child_process";
-import { PatchStrategy, type V1Deployment, type V1Pod } from "@kubernetes/client-node";
+import type { V1Deployment, V1Pod } from "@kubernetes/client-node";
 import { EnvironmentError } from "../errors.ts";
+import { applyObject, deploymentRefusal, describeRefusal } from "./admission.ts";
 import { describeKubeError } from "./kube-errors.ts";
 import { isKubeStatus, kubeCall, type Kube } from "./kube-client.ts";
 import type { Manifest } from "./load-manifests.ts";
@@ -52,20 +53,18 @@ export async function runHook(name: string, command: string, say: (line: string)
   if (code !== 0) throw new EnvironmentError(`${name} failed (exit ${code}): ${command}`, `fix the command, or unset ${name} if your cluster autoscales GPU nodes`);
 }
 
-/** Server-side apply, as `kubectl apply --server-side --field-manager=kneepoint --force-conflicts`. */
-async function apply(kube: Kube, m: Manifest): Promise<void> {
-  await kube.objects.patch(m, undefined, undefined, "kneepoint", true, PatchStrategy.ServerSideApply);
+/** Server-side apply (field manager kneepoint, conflicts forced); the API server's warnings are said as they come. */
+async function apply(kube: Kube, m: Manifest, say: (line: string) => void): Promise<void> {
+  const { warnings } = await applyObject(kube, m, `apply ${m.kind} ${m.metadata.name} in namespace ${kube.namespace}`);
+  say(`applied ${m.kind} ${m.metadata.name}`);
+  for (const w of warnings) say(`  warning from the API server on ${m.kind} ${m.metadata.name}: ${w}`);
 }
 
 export async function applyServer(kube: Kube, objects: ServerObjects, say: (line: string) => void): Promise<void> {
-  for (const m of [objects.deployment, objects.service]) {
-    await kubeCall(kube, `apply ${m.kind} ${m.metadata.name} in namespace ${kube.namespace}`, () => apply(kube, m));
-    say(`applied ${m.kind} ${m.metadata.name}`);
-  }
+  for (const m of [objects.deployment, objects.service]) await apply(kube, m, say);
   if (objects.podMonitor) {
     try {
-      await apply(kube, objects.podMonitor);
-      say(`applied PodMonitor ${objects.podMonitor.metadata.name}`);
+      await apply(kube, objects.podMonitor, say);
     } catch (err) {
       if (!isKubeStatus(err, 404)) throw describeKubeError(err, `apply PodMonitor ${objects.podMonitor.metadata.name}`, kube);
       say("PodMonitor skipped: this cluster has no Prometheus Operator (monitoring.coreos.com/v1); scrape :8000/metrics your own way");
@@ -128,9 +127,20 @@ export async function vllmUp(kube: Kube, objects: ServerObjects, opts: UpOptions
     const pod: V1Pod | undefined = pods.items
       .filter((p) => !p.metadata?.deletionTimestamp && p.status?.phase !== "Failed" && p.status?.phase !== "Succeeded")
       .sort((a, b) => created(b) - created(a))[0];
+    if (!pod) {
+      // No pod at all: admission (Pod Security, a quota, a LimitRange, a webhook) may have refused it; say so now.
+      const refusal = await deploymentRefusal(kube, objects.deployment.metadata.name);
+      if (refusal) throw describeRefusal(refusal, `the Deployment ${objects.deployment.metadata.name}`, kube.namespace);
+    }
     if (pod) {
       const events = await kube.core.listNamespacedEvent({ namespace: kube.namespace, fieldSelector: `involvedObject.name=${pod.metadata?.name}` }).then((l) => l.items).catch(() => []);
       stage = describePodStage(pod, events, { readinessMeansLoaded: true });
+      const probeRestarts = restartsByStartupProbe(pod, events, container);
+      if (probeRestarts > 0 && (stage.kind === "stuck" || stage.kind === "loading")) {
+        // The kubelet restarted the container because the startup probe gave up (a big model still downloading
+        // or loading): the weights already in the model-cache volume survive, so the next attempt goes further.
+        stage = { kind: "loading", text: `loading the model on ${pod.spec?.nodeName} (restarted ${probeRestarts}× after the startup probe's budget ran out; the downloaded weights are kept — raise startupProbe.failureThreshold in deploy/vllm/values.yaml to avoid restarts)` };
+      }
       if (stage.kind === "stuck") throw new EnvironmentError(`the vLLM pod cannot start: ${stage.text}`, stageHint(stage.kind, kube.namespace));
       if (stage.kind === "failed") throw new EnvironmentError(`the vLLM pod ${stage.text}`, `read its log: kubectl -n ${kube.namespace} logs ${pod.metadata?.name} --previous`);
       if (stage.kind === "loading") {
@@ -150,6 +160,21 @@ export async function vllmUp(kube: Kube, objects: ServerObjects, opts: UpOptions
     }
     await sleep(pollMs, opts.signal);
   }
+}
+
+/**
+ * How many times the kubelet restarted the container because its startup probe failed ("Container vllm failed
+ * startup probe, will be restarted"), as opposed to a crash (a bad argument, out of memory), which is fatal: 0
+ * when the kubelet recorded no such kill, or when the last exit was an OOM kill.
+ */
+export function restartsByStartupProbe(pod: V1Pod, events: readonly { reason?: string; message?: string; count?: number }[], container: string): number {
+  const status = pod.status?.containerStatuses?.find((c) => c.name === container);
+  if (!status?.restartCount) return 0;
+  const last = status.lastState?.terminated;
+  if (last?.reason === "OOMKilled") return 0;
+  const kills = events.filter((e) => e.reason === "Killing" && /failed startup probe/.test(e.message ?? ""));
+  if (kills.length === 0) return 0;
+  return Math.min(status.restartCount, kills.reduce((n, e) => n + (e.count ?? 1), 0));
 }
 
 /** /health is 200 and /v1/models lists the served model, through the Service. */

@@ -78,6 +78,15 @@ export const vllmValuesSchema = z.strictObject({
     requests: z.strictObject({ cpu: quantity, memory: quantity }),
     limits: z.strictObject({ cpu: quantity.optional(), memory: quantity }),
   }),
+  /** The first start's budget: periodSeconds × failureThreshold. */
+  startupProbe: z
+    .strictObject({
+      periodSeconds: z.number().int().min(1),
+      failureThreshold: z.number().int().min(1),
+    })
+    .default({ periodSeconds: 10, failureThreshold: 180 }),
+  /** 0 = the image's root user (not admitted under Pod Security "restricted"). */
+  runAsUser: z.number().int().min(0).default(1000),
 });
 
 export type VllmValues = z.infer<typeof vllmValuesSchema>;

@@ -27,6 +27,22 @@ describe("the vLLM Deployment", () => {
     expect(limits).toEqual(values.resources.limits);
     expect(podSpec(deployment).nodeSelector ?? {}).toEqual(values.nodeSelector);
     expect(podSpec(deployment).tolerations).toEqual(values.tolerations);
+    expect(container.startupProbe).toMatchObject(values.startupProbe);
+    expect(podSpec(deployment).securityContext).toMatchObject({ runAsUser: values.runAsUser, runAsGroup: values.runAsUser, fsGroup: values.runAsUser });
+  });
+
+  it("meets Pod Security \"restricted\": non-root, RuntimeDefault seccomp, no escalation, no capabilities, nothing written under /root", async () => {
+    const deployment = await loadDeployment();
+    const spec = podSpec(deployment);
+    const container = onlyContainer(deployment);
+    expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+    expect(spec.securityContext?.runAsUser).toBeGreaterThan(0);
+    expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+    const env = Object.fromEntries((container.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+    const mounts = (container.volumeMounts ?? []).map((m) => m.mountPath);
+    // HOME and HF_HOME lie on mounted (writable) volumes, none of which is under the root user's home.
+    for (const dir of [env.HOME, env.HF_HOME]) expect(mounts.some((m) => dir === m || dir?.startsWith(`${m}/`)), dir).toBe(true);
+    expect(mounts.filter((m) => m.startsWith("/root"))).toEqual([]);
   });
 
   it("probes /health on the http port, with 30 minutes for download and load before liveness starts", async () => {

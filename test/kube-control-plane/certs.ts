@@ -75,6 +75,25 @@ async function ecKey(path: string): Promise<void> {
 
 const serial = () => `0x${randomBytes(12).toString("hex")}`;
 
+/** A fresh key and a certificate for it signed by the PKI's CA (extensions from `[server]` or `[client]` of openssl.cnf). */
+async function signLeaf(pki: Pki, pair: CertPair, subject: string, kind: "server" | "client", san?: string): Promise<void> {
+  await ecKey(pair.key);
+  const csr = `${pair.cert}.csr`;
+  await openssl(pki.dir, ["req", "-new", "-key", pair.key, "-subj", subject, "-out", csr]);
+  await openssl(pki.dir, ["x509", "-req", "-in", csr, "-CA", pki.ca.cert, "-CAkey", pki.ca.key, "-set_serial", serial(), "-days", "2", "-extfile", join(pki.dir, "openssl.cnf"), "-extensions", kind, "-out", pair.cert], san);
+}
+
+/**
+ * Issues one more certificate from a control plane's CA, into `pki.dir/<name>.crt|.key`: for the node agent, a
+ * kubelet client identity (`/O=system:nodes/CN=system:node:<name>`, kind "client") and the kubelet's serving
+ * certificate (kind "server", `sans` such as `IP:10.244.1.1,DNS:gpu-node-1`).
+ */
+export async function issueCertificate(pki: Pki, name: string, subject: string, kind: "server" | "client", sans?: string): Promise<CertPair> {
+  const pair: CertPair = { cert: join(pki.dir, `${name}.crt`), key: join(pki.dir, `${name}.key`) };
+  await signLeaf(pki, pair, subject, kind, sans);
+  return pair;
+}
+
 /** Writes the PKI into dir/pki-less names (ca.crt, apiserver.crt, …). `sans` are the serving cert's names. */
 export async function makePki(dir: string, sans: { ips: string[]; dns: string[] }): Promise<Pki> {
   await writeFile(join(dir, "openssl.cnf"), OPENSSL_CNF);
@@ -94,12 +113,7 @@ export async function makePki(dir: string, sans: { ips: string[]; dns: string[] 
   await ecKey(pki.ca.key);
   await openssl(dir, ["req", "-x509", "-new", "-key", pki.ca.key, "-subj", "/CN=kneepoint-test-ca", "-days", "2", "-set_serial", serial(), "-extensions", "ca", "-out", pki.ca.cert]);
 
-  const leaf = async (pair: CertPair, subject: string, kind: "server" | "client", san?: string) => {
-    await ecKey(pair.key);
-    const csr = `${pair.cert}.csr`;
-    await openssl(dir, ["req", "-new", "-key", pair.key, "-subj", subject, "-out", csr]);
-    await openssl(dir, ["x509", "-req", "-in", csr, "-CA", pki.ca.cert, "-CAkey", pki.ca.key, "-set_serial", serial(), "-days", "2", "-extfile", join(dir, "openssl.cnf"), "-extensions", kind, "-out", pair.cert], san);
-  };
+  const leaf = (pair: CertPair, subject: string, kind: "server" | "client", san?: string) => signLeaf(pki, pair, subject, kind, san);
   const san = [...sans.dns.map((d) => `DNS:${d}`), ...sans.ips.map((ip) => `IP:${ip}`)].join(",");
   const sa = generateKeyPairP("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
   await Promise.all([
