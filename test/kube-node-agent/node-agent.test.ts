@@ -95,7 +95,8 @@ describe.skipIf(skipped)("node agent on a real control plane", () => {
       probeTimeScale: 0.1,
       heartbeatMs: 2000,
       syncRetryMs: 300,
-      logRotation: { maxBytes: 1500, maxFiles: 3, checkIntervalMs: 100 },
+      // (b)'s 40 KB log stays below it; (g) writes ~120 KB.
+      logRotation: { maxBytes: 48 * 1024, maxFiles: 3, checkIntervalMs: 100 },
     });
     kc = new KubeConfig();
     kc.loadFromFile(cp.kubeconfigPath);
@@ -140,7 +141,13 @@ describe.skipIf(skipped)("node agent on a real control plane", () => {
     expect(node.status?.daemonEndpoints?.kubeletEndpoint?.Port).toBe(agent!.port);
     expect(node.status?.nodeInfo?.kubeletVersion).toBe("v1.36.3");
     expect(node.metadata?.labels).toMatchObject({ "kubernetes.io/hostname": "gpu-node-1", "kubernetes.io/os": "linux", "nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3" });
-    expect(node.spec?.taints).toEqual([TAINT]);
+    // The TaintNodesByCondition admission plugin registers every new node with node.kubernetes.io/not-ready:NoSchedule;
+    // the node lifecycle controller removes it once it has seen Ready — until then nothing without a toleration lands.
+    const taints = await until("not-ready taint removed", async () => {
+      const t = (await core.readNode({ name: "gpu-node-1" })).spec?.taints;
+      return t?.length === 1 ? t : undefined;
+    });
+    expect(taints).toEqual([TAINT]);
     const lease = await kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: "gpu-node-1", namespace: "kube-node-lease" });
     expect(lease.spec?.holderIdentity).toBe("gpu-node-1");
     expect(lease.metadata?.ownerReferences?.[0]).toMatchObject({ kind: "Node", name: "gpu-node-1", uid: node.metadata?.uid });
@@ -235,7 +242,7 @@ describe.skipIf(skipped)("node agent on a real control plane", () => {
             spec: {
               restartPolicy: "Never",
               tolerations: [TOLERATION],
-              containers: [{ name: "main", image: IMAGE, command: ["node", "-e", `console.log("first"); console.log("x".repeat(40000) + "END"); console.error("to stderr"); console.log("last")`] }],
+              containers: [{ name: "main", image: IMAGE, command: ["node", "-e", `console.error("to stderr"); setTimeout(() => { console.log("first"); console.log("x".repeat(40000) + "END"); console.log("last"); }, 100)`] }],
             },
           },
         },
@@ -249,17 +256,15 @@ describe.skipIf(skipped)("node agent on a real control plane", () => {
     expect(pod?.status?.phase).toBe("Succeeded");
     expect(pod?.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 0, reason: "Completed" });
     const log = await core.readNamespacedPodLog({ name: pod!.metadata!.name!, namespace: NS });
-    // stdout and stderr are separate pipes: their relative order is not fixed, each stream's is.
-    const lines = log.split("\n");
-    expect(lines.filter((l) => l !== "to stderr")).toEqual(["first", long, "last", ""]);
-    expect(lines).toContain("to stderr");
+    // stdout and stderr are separate pipes (their order only holds when written apart in time, as here).
+    expect(log.split("\n")).toEqual(["to stderr", "first", long, "last", ""]);
     const stamped = (await core.readNamespacedPodLog({ name: pod!.metadata!.name!, namespace: NS, timestamps: true })).split("\n").filter(Boolean);
     expect(stamped).toHaveLength(4);
-    expect(stamped[1]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z x{40000}END$/);
+    expect(stamped[2]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z x{40000}END$/);
     // The file holds the long line as 16 KiB P records plus an F record.
     const dir = join(agent!.dir, "logs", "pods", `${NS}_${pod!.metadata!.name}_${pod!.metadata!.uid}`, "main");
     const records = readFileSync(join(dir, "0.log"), "utf8").split("\n").filter(Boolean);
-    expect(records.map((r) => r.split(" ")[2])).toEqual(["F", "P", "P", "F", "F", "F"]);
+    expect(records.map((r) => r.split(" ").slice(1, 3).join(" "))).toEqual(["stderr F", "stdout F", "stdout P", "stdout P", "stdout F", "stdout F"]);
     const tail = await core.readNamespacedPodLog({ name: pod!.metadata!.name!, namespace: NS, tailLines: 1 });
     expect(tail).toBe("last\n");
   });
@@ -393,12 +398,13 @@ describe.skipIf(skipped)("node agent on a real control plane", () => {
     // Hard eviction: SIGTERM, SIGKILL after 1 s (immediateEvictionGracePeriodSeconds); node exits on SIGTERM.
     expect(evicted.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 143, reason: "Error" });
     expect((await eventsOf(evicted)).find((e) => e.reason === "Evicted")?.message).toBe(DEFAULT_EVICTION_MESSAGE);
-    const job = await until("Job counts the failure and starts a replacement", async () => {
+    // The Job controller counts the failure at once; its replacement pod only comes after the controller's
+    // pod-failure back-off (10 s for the first failure), which this test does not wait for.
+    const job = await until("Job counts the failure", async () => {
       const j = await batch.readNamespacedJob({ name: "evictee", namespace: NS });
-      const pods = await podsOf("batch.kubernetes.io/job-name=evictee");
-      return j.status?.failed === 1 && pods.some((p) => p.metadata?.uid !== first.metadata?.uid) ? j : undefined;
+      return j.status?.failed === 1 ? j : undefined;
     });
-    expect(job.status?.failed).toBe(1);
+    expect(job.status?.conditions?.some((c) => c.type === "Failed")).toBeFalsy(); // backoffLimit 1 not exceeded
     await batch.deleteNamespacedJob({ name: "evictee", namespace: NS, propagationPolicy: "Background" });
   });
 
@@ -415,7 +421,7 @@ describe.skipIf(skipped)("node agent on a real control plane", () => {
             {
               name: "main",
               image: IMAGE,
-              command: ["node", "-e", `let i = 0; const t = setInterval(() => { console.log("line-" + String(i).padStart(2, "0") + " " + "y".repeat(40)); if (++i === ${n}) clearInterval(t); }, 50);`],
+              command: ["node", "-e", `let i = 0; const t = setInterval(() => { console.log("line-" + String(i).padStart(2, "0") + " " + "y".repeat(2000)); if (++i === ${n}) clearInterval(t); }, 50);`],
             },
           ],
         },
@@ -429,7 +435,7 @@ describe.skipIf(skipped)("node agent on a real control plane", () => {
     await new Log(kc).log(NS, "chatty", "main", followed, { follow: true });
     await until("chatty Succeeded", async () => (await core.readNamespacedPod({ name: "chatty", namespace: NS })).status?.phase === "Succeeded", 20_000);
     await Promise.race([ended, sleep(5000)]);
-    const expected = Array.from({ length: n }, (_, i) => `line-${String(i).padStart(2, "0")} ${"y".repeat(40)}`);
+    const expected = Array.from({ length: n }, (_, i) => `line-${String(i).padStart(2, "0")} ${"y".repeat(2000)}`);
     expect(text.split("\n").filter(Boolean)).toEqual(expected);
 
     const pod = await core.readNamespacedPod({ name: "chatty", namespace: NS });

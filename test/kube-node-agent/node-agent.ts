@@ -52,6 +52,11 @@ export interface NodeAgentOptions {
   deleteNodeOnStop?: boolean;
   /** Errors of background work (status writes, events, heartbeats); default: console.warn. */
   onError?: (err: unknown) => void;
+  /**
+   * The pod's /etc/hosts (the cluster DNS stand-in of ../kube-cluster-net): when given, each container runs in its
+   * own mount namespace with this file bind-mounted over /etc/hosts, as the runtime mounts the kubelet's hosts file.
+   */
+  hostsFile?: (namespace: string, pod: { name: string; ip: string }) => string;
 }
 
 export interface NodeAgent {
@@ -124,6 +129,7 @@ export async function startNodeAgent(o: NodeAgentOptions): Promise<NodeAgent> {
       probeTimeScale: o.probeTimeScale ?? 1,
       syncRetryMs: o.syncRetryMs ?? 1000,
       onError,
+      ...(o.hostsFile ? { hostsFile: o.hostsFile } : {}),
     };
 
     // The container log manager's monitoring loop.

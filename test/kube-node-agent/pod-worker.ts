@@ -46,6 +46,8 @@ export interface WorkerConfig {
   /** How often a pod waiting on a missing ConfigMap/Secret or a failed mount is retried. */
   syncRetryMs: number;
   onError(err: unknown): void;
+  /** The pod's hosts file, bind-mounted over /etc/hosts in the container's mount namespace (optional). */
+  hostsFile?: (namespace: string, pod: { name: string; ip: string }) => string;
 }
 
 /** One container's instances and log files (for /containerLogs). */
@@ -398,7 +400,10 @@ export class PodWorker {
     const logPath = join(this.podLogDir, r.name, `${restartCount}.log`);
     const log = new CriLogFile(logPath, this.cfg.partialLineBytes);
     this.record("Normal", "Created", `Created container: ${r.name}`, r.name);
-    const proc = startProcess(executable, argv.slice(1), Object.fromEntries(env), workingDir, log);
+    const hosts = this.cfg.hostsFile && this.view.podIP ? this.cfg.hostsFile(this.pod.metadata!.namespace!, { name: this.pod.metadata!.name!, ip: this.view.podIP }) : undefined;
+    const proc = hosts
+      ? startProcess("/usr/bin/unshare", ["--mount", "--propagation", "private", "/bin/sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"', hosts, executable, ...argv.slice(1)], Object.fromEntries(env), workingDir, log)
+      : startProcess(executable, argv.slice(1), Object.fromEntries(env), workingDir, log);
     const startedAtMs = Date.now();
     if (r.everRan) {
       r.lastState = { terminated: r.state.terminated ?? r.lastState.terminated };
