@@ -41,7 +41,7 @@ capacity: $(NODE_MODULES) ## highest rate and concurrency meeting SLO (default '
 capacity-job: $(NODE_MODULES) ## capacity at SLO as a Job in the cluster, reports made here (SLO, NAMESPACE, INPUT_LEN, OUTPUT_LEN, PROMETHEUS_SERVICE, …; ARGS='--slo …')
 	$(KNEEPOINT) capacity --in-cluster $(if $(SLO),--slo '$(SLO)',--slo 'p95(ttft)<=500ms') $(ARGS)
 
-vllm-up: $(NODE_MODULES) ## deploy vLLM (deploy/vllm/, values.yaml) and wait until it serves (NAMESPACE, GPU_NODE_UP, VLLM_UP_TIMEOUT)
+vllm-up: $(NODE_MODULES) ## deploy vLLM (deploy/vllm/, values.yaml) and wait until it serves (NAMESPACE, VLLM_VALUES, GPU_NODE_UP, VLLM_UP_TIMEOUT)
 	$(KNEEPOINT) vllm-up
 
 vllm-down: $(NODE_MODULES) ## delete the vLLM server and release its GPU (NAMESPACE, GPU_NODE_DOWN)

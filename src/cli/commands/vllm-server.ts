@@ -14,8 +14,11 @@ import { vllmDown, vllmUp, type ServerObjects } from "../../k8s/vllm-server.ts";
 import { installInterrupt } from "../interrupt.ts";
 import { io } from "./sweep.ts";
 
-async function loadServer(namespace: string): Promise<{ objects: ServerObjects; servedModelName: string }> {
-  const values = await readVllmValues("deploy/vllm/values.yaml");
+/** The values file: --values, else VLLM_VALUES, else deploy/vllm/values.yaml. */
+const valuesFile = (flag: string | undefined) => flag?.trim() || process.env.VLLM_VALUES?.trim() || "deploy/vllm/values.yaml";
+
+async function loadServer(namespace: string, values_: string): Promise<{ objects: ServerObjects; servedModelName: string }> {
+  const values = await readVllmValues(values_);
   const deployment = pickManifest(await readManifests("deploy/vllm/deployment.yaml"), "Deployment") as V1Deployment & Manifest;
   const service = pickManifest(await readManifests("deploy/vllm/service.yaml"), "Service");
   const podMonitor = pickManifest(await readManifests("deploy/vllm/podmonitor.yaml"), "PodMonitor");
@@ -24,7 +27,7 @@ async function loadServer(namespace: string): Promise<{ objects: ServerObjects; 
     service: inNamespace(service, namespace),
     podMonitor: inNamespace(podMonitor, namespace),
   };
-  assertValidManifest(objects.deployment, "deploy/vllm/deployment.yaml + values.yaml");
+  assertValidManifest(objects.deployment, `deploy/vllm/deployment.yaml + ${values_}`);
   assertValidManifest(objects.service, "deploy/vllm/service.yaml");
   return {
     objects,
@@ -45,15 +48,18 @@ export function registerVllmServerCommands(program: Command): void {
       .summary("deploy the vLLM server of deploy/vllm/ and wait until it serves the model (make vllm-up)")
       .description(
         "Applies deploy/vllm/ (values from deploy/vllm/values.yaml) in NAMESPACE and waits, showing the stage: scheduling,\n" +
-          "node provisioning, image pull, model loading, ready. Environment: NAMESPACE, GPU_NODE_UP (a command that adds a GPU\n" +
-          "node, for node pools without an autoscaler), VLLM_UP_TIMEOUT (minutes, default 45).",
+          "node provisioning, image pull, model loading, ready. A pod the namespace refuses (Pod Security, a quota, a\n" +
+          "LimitRange, a webhook) stops it at once with the reason. Environment: NAMESPACE, VLLM_VALUES (another values\n" +
+          "file), GPU_NODE_UP (a command that adds a GPU node, for node pools without an autoscaler), VLLM_UP_TIMEOUT\n" +
+          "(minutes, default 45).",
       )
       .option("--namespace <ns>", "namespace (env NAMESPACE; default serving)")
-      .action(async (o: { namespace?: string }) => {
+      .option("--values <file>", "values file (env VLLM_VALUES; default deploy/vllm/values.yaml), e.g. one per model")
+      .action(async (o: { namespace?: string; values?: string }) => {
         const out = io();
         const say = (s: string) => out.stderr.write(s + "\n");
         const kube = connectKube({ namespace: o.namespace ?? process.env.NAMESPACE });
-        const { objects, servedModelName } = await loadServer(kube.namespace);
+        const { objects, servedModelName } = await loadServer(kube.namespace, valuesFile(o.values));
         say(`vllm-up: ${objects.deployment.spec?.template.spec?.containers[0]?.image} serving ${servedModelName} in namespace ${kube.namespace} (context ${kube.context})`);
         const interrupt = installInterrupt({ graceMs: 0, onStop: () => say("stopping the wait (the Deployment stays applied)"), onAbort: () => undefined });
         try {
@@ -75,11 +81,12 @@ export function registerVllmServerCommands(program: Command): void {
       .summary("delete the vLLM server and release its GPU (make vllm-down)")
       .description("Deletes the vLLM Deployment, Service and PodMonitor from NAMESPACE, waits until the pods are gone, then runs\nGPU_NODE_DOWN if set (a command that removes the GPU node). Safe to run twice.")
       .option("--namespace <ns>", "namespace (env NAMESPACE; default serving)")
-      .action(async (o: { namespace?: string }) => {
+      .option("--values <file>", "values file (env VLLM_VALUES; default deploy/vllm/values.yaml)")
+      .action(async (o: { namespace?: string; values?: string }) => {
         const out = io();
         const say = (s: string) => out.stderr.write(s + "\n");
         const kube = connectKube({ namespace: o.namespace ?? process.env.NAMESPACE });
-        const { objects } = await loadServer(kube.namespace);
+        const { objects } = await loadServer(kube.namespace, valuesFile(o.values));
         await vllmDown(kube, objects, { hook: process.env.GPU_NODE_DOWN?.trim() || undefined, say, waitMs: 10 * 60_000 });
         out.stdout.write(`vLLM deleted from namespace ${kube.namespace}\n`);
       }),
