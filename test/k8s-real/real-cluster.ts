@@ -19,7 +19,7 @@ import { readManifests } from "../../src/k8s/load-manifests.ts";
 import { buildControlPlane } from "../kube-control-plane/build.ts";
 import { startControlPlane, type ControlPlane } from "../kube-control-plane/control-plane.ts";
 import { startClusterNetwork, type ClusterNetwork } from "../kube-cluster-net/cluster-net.ts";
-import { startNodeAgent, type NodeAgent } from "../kube-node-agent/node-agent.ts";
+import { startNodeAgent, type NodeAgent, type NodeAgentOptions } from "../kube-node-agent/node-agent.ts";
 import { fakeVllmScript } from "../k8s/fake-vllm.ts";
 import { runKneepoint, type KneepointRun } from "../run-kneepoint.ts";
 
@@ -40,7 +40,7 @@ export const GPU_LABELS = {
  * (the kubelet's hosts file maps $HOSTNAME to it), failing like vLLM when HOME is not writable. `vllm bench serve`:
  * a result file with vLLM's keys (throughput flat past c=4), as test/k8s-e2e's fake does.
  */
-function fakeVllm(simArgs: string): string {
+export function fakeVllm(simArgs: string): string {
   return fakeVllmScript(
     `eff=$c; [ "$eff" -gt 4 ] && eff=4
 thr=$((eff * 100)); e2e=$((1000 * c / eff))
@@ -95,7 +95,18 @@ function kubeconfigYaml(server: string, caPem: string, user: Record<string, stri
   )}\n`;
 }
 
-export async function startRealCluster(o: { namespace: string; namespaceLabels?: Record<string, string>; simArgs?: string }): Promise<RealCluster> {
+export interface RealClusterOptions {
+  namespace: string;
+  namespaceLabels?: Record<string, string>;
+  /** Flags of the simulator the fake `vllm serve` starts (default: deterministic, TTFT 4 ms, ITL 1 ms). */
+  simArgs?: string;
+  /** More node agent options (log rotation, partial-line size, back-off…), over the fixture's defaults. */
+  agent?: Partial<Omit<NodeAgentOptions, "controlPlane" | "node" | "path" | "hostsFile">>;
+  /** Extra executables on the node's PATH (name → sh script), e.g. another fake `vllm`. */
+  bins?: Record<string, string>;
+}
+
+export async function startRealCluster(o: RealClusterOptions): Promise<RealCluster> {
   await buildControlPlane();
   const cp = await startControlPlane();
   const closers: Array<() => Promise<unknown>> = [() => cp.stop()];
@@ -106,8 +117,11 @@ export async function startRealCluster(o: { namespace: string; namespaceLabels?:
     const work = mkdtempSync(join(tmpdir(), "kp-real-e2e-"));
     const bin = join(work, "bin");
     mkdirSync(bin);
-    writeFileSync(join(bin, "vllm"), fakeVllm(o.simArgs ?? "--ttft-ms 4 --itl-ms 1"));
-    chmodSync(join(bin, "vllm"), 0o755);
+    const bins = { vllm: fakeVllm(o.simArgs ?? "--ttft-ms 4 --itl-ms 1"), ...(o.bins ?? {}) };
+    for (const [name, script] of Object.entries(bins)) {
+      writeFileSync(join(bin, name), script);
+      chmodSync(join(bin, name), 0o755);
+    }
 
     const admin = new KubeConfig();
     admin.loadFromFile(cp.kubeconfigPath);
@@ -121,6 +135,7 @@ export async function startRealCluster(o: { namespace: string; namespaceLabels?:
       crashLoopBackoffMs: 500,
       probeTimeScale: 0.1,
       heartbeatMs: 2000,
+      ...(o.agent ?? {}),
     });
     closers.push(() => node.stop());
 
