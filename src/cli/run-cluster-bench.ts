@@ -5,6 +5,8 @@
  * (a URL, or a Service through the API server), and prints and records the table, knee and verdict like a
  * local sweep. The log and every parsed step are saved as they arrive; a failed or cut-short Job still
  * reports the steps it finished.
+ * `--collect` (`make bench COLLECT=1`): the same analysis for the Job that already ran, or still runs (its runner
+ * lost the API, the laptop slept): its pod's log is read (followed while it runs), nothing is created or deleted.
  */
 import { join } from "node:path";
 import type { V1Job } from "@kubernetes/client-node";
@@ -18,7 +20,7 @@ import type { BenchSettings } from "../k8s/bench-settings.ts";
 import { connectKube } from "../k8s/kube-client.ts";
 import { pickManifest, readManifests, type Manifest } from "../k8s/load-manifests.ts";
 import { assertValidManifest } from "../k8s/kube-schema.ts";
-import { objectMeta, BENCH_TARGET_CONFIGMAP } from "../k8s/manifest-names.ts";
+import { objectMeta, BENCH_TARGET_CONFIGMAP, LABEL } from "../k8s/manifest-names.ts";
 import { readClusterContext } from "../k8s/read-cluster-context.ts";
 import { renderBenchJob } from "../k8s/render-bench-job.ts";
 import type { JobOutcome } from "../k8s/run-bench-job.ts";
@@ -31,7 +33,8 @@ import { HARNESS_VERSION } from "../version.ts";
 import { reportRun, type ReportStep } from "./report-run.ts";
 import type { Gate } from "../gates/gate.ts";
 import { throwIfGatesFailed } from "./fail-on.ts";
-import { JOB_FILE, jobEnv, readPeaks, readTarget, runClusterJob, VALUES_FILE } from "./run-cluster-job.ts";
+import { collectClusterJob, readExistingJob } from "./collect-cluster-job.ts";
+import { JOB_FILE, jobEnv, readPeaks, readTarget, runClusterJob, VALUES_FILE, type ClusterJobContext } from "./run-cluster-job.ts";
 import type { CliIo } from "./run-sweep.ts";
 
 export interface ClusterBenchReport {
@@ -40,7 +43,7 @@ export interface ClusterBenchReport {
   outcome: JobOutcome;
 }
 
-export async function runClusterBench(settings: BenchSettings, io: CliIo, opts: { gates?: Gate[] } = {}): Promise<ClusterBenchReport> {
+export async function runClusterBench(settings: BenchSettings, io: CliIo, opts: { gates?: Gate[]; collect?: boolean } = {}): Promise<ClusterBenchReport> {
   const say = (s: string) => io.stderr.write(s + "\n");
   const warnings: string[] = [];
   const warn = (w: string) => {
@@ -48,15 +51,26 @@ export async function runClusterBench(settings: BenchSettings, io: CliIo, opts: 
     say(`warning: ${w}`);
   };
   const kube = connectKube({ namespace: settings.namespace });
-  const source = pickManifest(await readManifests(JOB_FILE), "Job") as V1Job;
   const values = await readVllmValues(VALUES_FILE);
-  const runId = newRunId(Date.now(), Math.random());
-  const engineName = settings.engine === "vllm" ? `vllm bench serve (${vllmImage(values)})` : `native (kneepoint ${HARNESS_VERSION}, ${settings.nodeImage})`;
-  say(`kneepoint ${HARNESS_VERSION}: make bench, engine ${settings.engine}, namespace ${kube.namespace} (context ${kube.context}, ${kube.server})`);
-
-  const bundleConfigMap = objectMeta("engine-bundle").name;
-  const job = renderBenchJob(source, { settings, namespace: kube.namespace, runId, vllmImage: vllmImage(values), bundleConfigMap, server: values });
-  assertValidManifest(job as Manifest, JOB_FILE);
+  let job: V1Job;
+  let runId: string;
+  let engine: BenchSettings["engine"];
+  if (opts.collect) {
+    say(`kneepoint ${HARNESS_VERSION}: make bench COLLECT=1, namespace ${kube.namespace} (context ${kube.context}, ${kube.server})`);
+    job = await readExistingJob(kube, objectMeta("bench-job").name);
+    runId = job.metadata?.labels?.[LABEL.runId] ?? newRunId(Date.now(), Math.random());
+    engine = (job.spec?.template.spec?.containers[0]?.command ?? []).join(" ").includes("kneepoint.mjs") ? "native" : "vllm";
+  } else {
+    const source = pickManifest(await readManifests(JOB_FILE), "Job") as V1Job;
+    runId = newRunId(Date.now(), Math.random());
+    engine = settings.engine;
+    say(`kneepoint ${HARNESS_VERSION}: make bench, engine ${settings.engine}, namespace ${kube.namespace} (context ${kube.context}, ${kube.server})`);
+    const bundleConfigMap = objectMeta("engine-bundle").name;
+    job = renderBenchJob(source, { settings, namespace: kube.namespace, runId, vllmImage: vllmImage(values), bundleConfigMap, server: values });
+    assertValidManifest(job as Manifest, JOB_FILE);
+  }
+  const image = job.spec?.template.spec?.containers[0]?.image ?? "";
+  const engineName = engine === "vllm" ? `vllm bench serve (${opts.collect ? image : vllmImage(values)})` : `native (kneepoint ${HARNESS_VERSION}, ${opts.collect ? image : settings.nodeImage})`;
   const target = await readTarget(kube, job);
   const concurrency = (jobEnv(job, "CONCURRENCY") ?? "").split(/\s+/).filter(Boolean).map(Number);
   // Checked before anything runs: a shape the analysis would reject must not cost a sweep's GPU time first.
@@ -65,89 +79,109 @@ export async function runClusterBench(settings: BenchSettings, io: CliIo, opts: 
 
   const writer = await createResultsWriter(settings.out, runId);
   await writer.writeJson("job.json", job);
-  const jobName = job.metadata!.name!;
   const onLogLine = (line: string) => {
     if (!/^\s*[{[]/.test(line)) say(`  │ ${line}`); // the result JSON is long; everything else is progress
   };
-  return runClusterJob({ kube, settings, job, runId, writer, say, warn, onLogLine }, async (outcome, logPath) => {
-    const steps = await collectSteps(outcome, writer, warn);
-    const failed = failedStepsInLog(outcome.log);
-    for (const f of failed) warn(`step c=${f.concurrency} failed in the Job (exit ${f.exit}); see ${logPath}`);
-    const missing = concurrency.filter((c) => !steps.some((s) => s.concurrency === c));
-    const partial = outcome.end !== "succeeded" || missing.length > 0;
+  const ctx: ClusterJobContext = { kube, settings, job, runId, writer, say, warn, onLogLine };
+  const analyse = (outcome: JobOutcome, logPath: string) => analyseJob({ ctx, io, gates: opts.gates ?? [], engineName, target, concurrency, config, warnings, collected: opts.collect === true }, outcome, logPath);
+  return opts.collect ? collectClusterJob(ctx, analyse) : runClusterJob(ctx, analyse);
+}
 
+interface AnalysisContext {
+  ctx: ClusterJobContext;
+  io: CliIo;
+  gates: Gate[];
+  engineName: string;
+  target: { baseUrl: string; model: string; endpoint: string };
+  concurrency: number[];
+  config: SweepConfig;
+  warnings: string[];
+  /** --collect: the Job ran without this runner. */
+  collected: boolean;
+}
 
-    await writer.writeJson("summary.json", {
-      runId,
-      engine: engineName,
-      namespace: kube.namespace,
-      job: { name: jobName, end: outcome.end, message: outcome.message, pod: outcome.podName, node: outcome.nodeName, logComplete: outcome.logComplete },
-      target: { baseUrl: target.baseUrl, endpoint: target.endpoint, model: target.model },
-      status: partial ? "partial" : "complete",
-      warnings,
-      steps: steps.map((s) => ({ concurrency: s.concurrency, file: stepFileName(s.concurrency, "step"), completed: s.result.completed, failed: s.result.failed ?? null })),
-    });
+/** The Job's outcome → steps, summary.json, the report and benchmarks.md: the same for a run and for --collect. */
+async function analyseJob(a: AnalysisContext, outcome: JobOutcome, logPath: string): Promise<ClusterBenchReport> {
+  const { kube, settings, job, runId, writer, say, warn } = a.ctx;
+  const { io, engineName, target, concurrency, config, warnings } = a;
+  const jobName = job.metadata!.name!;
+  const steps = await collectSteps(outcome, writer, warn);
+  const failed = failedStepsInLog(outcome.log);
+  for (const f of failed) warn(`step c=${f.concurrency} failed in the Job (exit ${f.exit}); see ${logPath}`);
+  const missing = concurrency.filter((c) => !steps.some((s) => s.concurrency === c));
+  const partial = outcome.end !== "succeeded" || missing.length > 0;
+  if (outcome.logGaps > 0) warn(`the log stream broke while the kubelet rotated the log file; lines written meanwhile may be missing (${outcome.logGaps}×)`);
 
-    if (steps.length === 0) {
-      io.stdout.write(`results: ${writer.dir} (no step finished; the Job's log is in job.log)\n`);
-      const hint =
-        outcome.hint ??
-        (outcome.end === "start-timeout"
-          ? "check the node pool and quotas (kubectl describe pod), or raise START_TIMEOUT"
-          : outcome.end === "interrupted"
-            ? "rerun make bench when ready"
-            : `read ${logPath}; a wrong target shows as connection errors (check the ${BENCH_TARGET_CONFIGMAP} ConfigMap)`);
-      const error = outcome.end === "interrupted" ? new InterruptedError(`make bench stopped before any step finished`, hint) : new EnvironmentError(`the sweep produced no result: ${outcome.message}`, hint);
-      throw error;
-    }
-
-    const context = await readClusterContext(kube, { target: serviceOfUrl(target.baseUrl, kube.namespace), baseUrl: target.baseUrl });
-    for (const note of context.notes) say(`note: ${note}`);
-    const windows = steps.map((s) => ({ key: s.concurrency, label: `c=${s.concurrency}`, startMs: s.result.started_at_ms, endMs: s.result.ended_at_ms }));
-    const metrics = await readPeaks(kube, settings, windows, context, target.model, warn);
-    const targetInfo: TargetInfo = {
-      model: target.model,
-      modelRoot: null,
-      serverVersion: context.serverVersion ?? null,
-      simulator: context.simulator ?? null,
-      simulatorProfile: context.simulatorProfile ?? null,
-      maxNumSeqs: context.maxNumSeqs ?? null,
-      servedModels: [target.model],
-    };
-    const reported = await reportRun({
-      runId,
-      gates: opts.gates ?? [],
-      baselineFile: settings.record ?? "benchmarks.md",
-      config,
-      target: targetInfo,
-      steps,
-      peaks: metrics.peaks,
-      gpu: null,
-      writer,
-      record: partial ? null : settings.record,
-      perStep: jobEnv(job, "NUM_PROMPTS") || `max(${jobEnv(job, "MIN_PROMPTS")}, ${jobEnv(job, "PROMPTS_PER_STEP")}×c)`,
-      io,
-      series: metrics.series,
-      charts: settings.charts,
-      engine: engineName,
-      cluster: {
-        ...(context.gpu ? { gpu: context.gpu } : {}),
-        ...(context.machineType ? { machineType: context.machineType } : {}),
-        ...(context.driver ? { driver: context.driver } : {}),
-        ...(context.cuda ? { cuda: context.cuda } : {}),
-        ...(context.dtype ? { dtype: context.dtype } : {}),
-        ...(context.serverArgs ? { serverArgs: context.serverArgs } : {}),
-      },
-    });
-    if (partial && settings.record) say(`not recorded in ${settings.record}: the run is partial${missing.length ? ` (no result for c=${missing.join(",")})` : ""}`);
-    io.stdout.write(`results: ${writer.dir} (${partial ? "partial" : "complete"})\n`);
-    if (outcome.end === "interrupted") throw new InterruptedError(`make bench stopped by Ctrl-C after ${steps.length} of ${concurrency.length} steps`, `partial results are in ${writer.dir}`);
-    if (outcome.end !== "succeeded") {
-      throw new EnvironmentError(`${outcome.message}; ${steps.length} of ${concurrency.length} steps have results`, `the steps that finished are reported above and saved in ${writer.dir}; the Job's log is ${logPath}`);
-    }
-    throwIfGatesFailed(reported.gates, `${writer.dir}/gates.json`);
-    return { dir: writer.dir, steps, outcome };
+  await writer.writeJson("summary.json", {
+    runId,
+    engine: engineName,
+    namespace: kube.namespace,
+    job: { name: jobName, end: outcome.end, message: outcome.message, pod: outcome.podName, node: outcome.nodeName, logComplete: outcome.logComplete, logGaps: outcome.logGaps, ...(a.collected ? { collected: true } : {}) },
+    target: { baseUrl: target.baseUrl, endpoint: target.endpoint, model: target.model },
+    status: partial ? "partial" : "complete",
+    warnings,
+    steps: steps.map((s) => ({ concurrency: s.concurrency, file: stepFileName(s.concurrency, "step"), completed: s.result.completed, failed: s.result.failed ?? null })),
   });
+
+  if (steps.length === 0) {
+    io.stdout.write(`results: ${writer.dir} (no step finished; the Job's log is in job.log)\n`);
+    const hint =
+      outcome.hint ??
+      (outcome.end === "start-timeout"
+        ? "check the node pool and quotas (kubectl describe pod), or raise START_TIMEOUT"
+        : outcome.end === "interrupted"
+          ? "rerun make bench when ready"
+          : `read ${logPath}; a wrong target shows as connection errors (check the ${BENCH_TARGET_CONFIGMAP} ConfigMap)`);
+    const error = outcome.end === "interrupted" ? new InterruptedError(`make bench stopped before any step finished`, hint) : new EnvironmentError(`the sweep produced no result: ${outcome.message}`, hint);
+    throw error;
+  }
+
+  const context = await readClusterContext(kube, { target: serviceOfUrl(target.baseUrl, kube.namespace), baseUrl: target.baseUrl });
+  for (const note of context.notes) say(`note: ${note}`);
+  const windows = steps.map((s) => ({ key: s.concurrency, label: `c=${s.concurrency}`, startMs: s.result.started_at_ms, endMs: s.result.ended_at_ms }));
+  const metrics = await readPeaks(kube, settings, windows, context, target.model, warn);
+  const targetInfo: TargetInfo = {
+    model: target.model,
+    modelRoot: null,
+    serverVersion: context.serverVersion ?? null,
+    simulator: context.simulator ?? null,
+    simulatorProfile: context.simulatorProfile ?? null,
+    maxNumSeqs: context.maxNumSeqs ?? null,
+    servedModels: [target.model],
+  };
+  const reported = await reportRun({
+    runId,
+    gates: a.gates,
+    baselineFile: settings.record ?? "benchmarks.md",
+    config,
+    target: targetInfo,
+    steps,
+    peaks: metrics.peaks,
+    gpu: null,
+    writer,
+    record: partial ? null : settings.record,
+    perStep: jobEnv(job, "NUM_PROMPTS") || `max(${jobEnv(job, "MIN_PROMPTS")}, ${jobEnv(job, "PROMPTS_PER_STEP")}×c)`,
+    io,
+    series: metrics.series,
+    charts: settings.charts,
+    engine: engineName,
+    cluster: {
+      ...(context.gpu ? { gpu: context.gpu } : {}),
+      ...(context.machineType ? { machineType: context.machineType } : {}),
+      ...(context.driver ? { driver: context.driver } : {}),
+      ...(context.cuda ? { cuda: context.cuda } : {}),
+      ...(context.dtype ? { dtype: context.dtype } : {}),
+      ...(context.serverArgs ? { serverArgs: context.serverArgs } : {}),
+    },
+  });
+  if (partial && settings.record) say(`not recorded in ${settings.record}: the run is partial${missing.length ? ` (no result for c=${missing.join(",")})` : ""}`);
+  io.stdout.write(`results: ${writer.dir} (${partial ? "partial" : "complete"})\n`);
+  if (outcome.end === "interrupted") throw new InterruptedError(`make bench stopped by Ctrl-C after ${steps.length} of ${concurrency.length} steps`, `partial results are in ${writer.dir}`);
+  if (outcome.end !== "succeeded") {
+    throw new EnvironmentError(`${outcome.message}; ${steps.length} of ${concurrency.length} steps have results`, `the steps that finished are reported above and saved in ${writer.dir}; the Job's log is ${logPath}`);
+  }
+  throwIfGatesFailed(reported.gates, `${writer.dir}/gates.json`);
+  return { dir: writer.dir, steps, outcome };
 }
 
 /** The sweep as the analysis and the record see it; a setting they reject is a UsageError before the Job exists. */

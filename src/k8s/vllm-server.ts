@@ -3,12 +3,14 @@
  * applies the Deployment, Service and PodMonitor with server-side apply (field manager `kneepoint`; a cluster
  * without the Prometheus Operator just skips the PodMonitor), then waits, saying which stage it is in:
  * scheduling, node provisioning, image pull, model loading (with vLLM's last log line), ready, and finally
- * `/health` and `/v1/models` through the API server. A timeout names the stage that stalled. Down deletes the
+ * `/health` and `/v1/models` through the API server. A timeout names the stage that stalled. A container the
+ * kubelet restarted because its startup probe ran out is waited out (the model cache survives the restart); one that
+ * exited by itself (a crash) stops the wait at once with its exit code and last log line. Down deletes the
  * three objects, waits for the pods to go (the GPU is free only then) and runs GPU_NODE_DOWN.
  */
 import { setTimeout as delay } from "node:timers/promises";
 import { spawn } from "node:child_process";
-import type { V1Deployment, V1Pod } from "@kubernetes/client-node";
+import type { CoreV1Event, V1Deployment, V1Pod } from "@kubernetes/client-node";
 import { EnvironmentError } from "../errors.ts";
 import { applyObject, deploymentRefusal, describeRefusal } from "./admission.ts";
 import { describeKubeError } from "./kube-errors.ts";
@@ -80,14 +82,24 @@ function selector(): string {
 
 /** The last non-empty line of a pod's log (vLLM's loading progress), or null. */
 async function lastLogLine(kube: Kube, pod: string, container: string): Promise<string | null> {
+  return (await lastLogLines(kube, pod, container, 3, false)).at(-1) ?? null;
+}
+
+/** The last non-empty lines (at most `n`, each cut to 160 characters) of a container's log, or of its previous instance. */
+async function lastLogLines(kube: Kube, pod: string, container: string, n: number, previous: boolean): Promise<string[]> {
   try {
-    const res = await kube.request(`/api/v1/namespaces/${kube.namespace}/pods/${pod}/log?container=${container}&tailLines=3`, { signal: AbortSignal.timeout(5000) });
+    const res = await kube.request(`/api/v1/namespaces/${kube.namespace}/pods/${pod}/log?container=${container}&tailLines=${n}${previous ? "&previous=true" : ""}`, { signal: AbortSignal.timeout(5000) });
     let text = "";
     for await (const c of res) text += String(c);
-    return text.trim().split("\n").filter((l) => l.trim()).at(-1)?.trim().slice(0, 160) ?? null;
+    return text.split("\n").map((l) => l.trim()).filter(Boolean).map((l) => l.slice(0, 160));
   } catch {
-    return null;
+    return [];
   }
+}
+
+/** The events about a pod (scheduling, pulls, probe failures, kills), or none when they cannot be read. */
+async function podEvents(kube: Kube, pod: string): Promise<CoreV1Event[]> {
+  return kube.core.listNamespacedEvent({ namespace: kube.namespace, fieldSelector: `involvedObject.name=${pod}` }).then((l) => l.items).catch(() => []);
 }
 
 /** Creates the namespace when it does not exist; a user who may not read namespaces finds out at the apply. */
@@ -133,8 +145,25 @@ export async function vllmUp(kube: Kube, objects: ServerObjects, opts: UpOptions
       if (refusal) throw describeRefusal(refusal, `the Deployment ${objects.deployment.metadata.name}`, kube.namespace);
     }
     if (pod) {
-      const events = await kube.core.listNamespacedEvent({ namespace: kube.namespace, fieldSelector: `involvedObject.name=${pod.metadata?.name}` }).then((l) => l.items).catch(() => []);
+      const events = await podEvents(kube, pod.metadata!.name!);
       stage = describePodStage(pod, events, { readinessMeansLoaded: true });
+      const exit = containerExit(pod, events, container);
+      const name = pod.metadata!.name!;
+      const lines = exit && !exit.byStartupProbe ? await lastLogLines(kube, name, container, 5, exit.previous) : [];
+      // The kubelet writes the Killing event and the container's status separately: look at the events once more
+      // before calling an exit a crash, so a status that overtook its event is not taken for one.
+      const confirmed = exit && !exit.byStartupProbe ? containerExit(pod, await podEvents(kube, name), container) : null;
+      if (confirmed && !confirmed.byStartupProbe) {
+        // The server exited by itself (a bad argument, a missing model, out of memory, a CUDA error): restarting
+        // will not help, so say why now instead of waiting out the crash-loop back-off.
+        for (const l of lines) opts.say(`  │ ${l}`);
+        throw new EnvironmentError(
+          `the vLLM container crashed on ${pod.spec?.nodeName}: exit ${confirmed.exitCode}${confirmed.reason ? ` (${confirmed.reason})` : ""} after ${confirmed.ranS ?? "?"} s${lines.length ? `: ${lines.at(-1)}` : ""}`,
+          confirmed.reason === "OOMKilled"
+            ? `raise resources.limits.memory in deploy/vllm/values.yaml; the log: kubectl -n ${kube.namespace} logs ${name}${confirmed.previous ? " --previous" : ""}`
+            : `read its log: kubectl -n ${kube.namespace} logs ${name}${confirmed.previous ? " --previous" : ""} (check model, extraArgs and the GPU in deploy/vllm/values.yaml); the Deployment stays applied, make vllm-down removes it`,
+        );
+      }
       const probeRestarts = restartsByStartupProbe(pod, events, container);
       if (probeRestarts > 0 && (stage.kind === "stuck" || stage.kind === "loading")) {
         // The kubelet restarted the container because the startup probe gave up (a big model still downloading
@@ -175,6 +204,45 @@ export function restartsByStartupProbe(pod: V1Pod, events: readonly { reason?: s
   const kills = events.filter((e) => e.reason === "Killing" && /failed startup probe/.test(e.message ?? ""));
   if (kills.length === 0) return 0;
   return Math.min(status.restartCount, kills.reduce((n, e) => n + (e.count ?? 1), 0));
+}
+
+/** How the container last stopped, when it is stopped now (terminated, or waiting in CrashLoopBackOff). */
+export interface ContainerExit {
+  exitCode: number;
+  reason: string | undefined;
+  /** Seconds from the instance's start to its exit, when the kubelet recorded both. */
+  ranS: number | undefined;
+  /** True when the kubelet killed it because the startup probe ran out (waited out), false for a crash (fatal). */
+  byStartupProbe: boolean;
+  /** The exit belongs to the previous instance (read its log with previous=true). */
+  previous: boolean;
+}
+
+/** RFC 3339 time truncated to whole seconds (events and container states carry seconds only), or NaN. */
+const seconds = (t: Date | string | undefined | null): number => Math.floor(new Date(t ?? NaN).getTime() / 1000);
+
+/**
+ * The container's exit while it is down: its current `terminated` state, or during the crash-loop back-off the
+ * `lastState`. It counts as the startup probe's doing when a "Container X failed startup probe, will be restarted"
+ * Killing event falls within that instance's run (the kubelet records the event before it sends the signal); an
+ * OOM kill never does. Null while the container runs or has not started.
+ */
+export function containerExit(pod: V1Pod, events: readonly { reason?: string; message?: string; lastTimestamp?: Date | string; eventTime?: Date | string; firstTimestamp?: Date | string }[], container: string): ContainerExit | null {
+  const status = pod.status?.containerStatuses?.find((c) => c.name === container);
+  if (!status) return null;
+  const now = status.state?.terminated;
+  const t = now ?? (status.state?.waiting?.reason === "CrashLoopBackOff" ? status.lastState?.terminated : undefined);
+  if (!t) return null;
+  const started = seconds(t.startedAt);
+  const finished = seconds(t.finishedAt);
+  const kills = events.filter((e) => e.reason === "Killing" && new RegExp(`^Container ${container} failed startup probe`).test(e.message ?? ""));
+  const inRun = kills.some((e) => {
+    const at = seconds(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp);
+    if (!Number.isFinite(at) || !Number.isFinite(started) || !Number.isFinite(finished)) return true;
+    return at >= started && at <= finished;
+  });
+  const ranS = Number.isFinite(started) && Number.isFinite(finished) && started > 0 ? finished - started : undefined;
+  return { exitCode: t.exitCode, reason: t.reason, ranS, byStartupProbe: t.reason !== "OOMKilled" && inRun, previous: !now };
 }
 
 /** /health is 200 and /v1/models lists the served model, through the Service. */

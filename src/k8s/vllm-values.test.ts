@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { parseVllmValues, readVllmValues, vllmImage, vllmServerArgs, type VllmValues } from "./vllm-values.ts";
+import { parseVllmValues, readVllmValues, samplingDefaults, vllmImage, vllmServerArgs, type VllmValues } from "./vllm-values.ts";
 
 const VALUES = fileURLToPath(new URL("../../deploy/vllm/values.yaml", import.meta.url));
 const committed = (): Record<string, any> => parse(readFileSync(VALUES, "utf8"));
@@ -44,6 +44,47 @@ describe("deploy/vllm/values.yaml", () => {
     );
   });
 
+  it("checks the model cache, /dev/shm, sampling, pod fields and PodMonitor labels, each as `path: message`", () => {
+    const v = parseVllmValues(committed(), "values.yaml");
+    expect(v.modelCache).toEqual({ emptyDir: { sizeLimit: "20Gi" }, offline: false });
+    expect(v).toMatchObject({ shmSize: "2Gi", generationConfig: "vllm", overrideGenerationConfig: {}, imagePullSecrets: [], podMonitor: { labels: {} } });
+    expect(v.affinity ?? v.runtimeClassName ?? v.priorityClassName).toBeUndefined();
+    // Absent keys take the same defaults (an older values file keeps working).
+    const { modelCache: _m, shmSize: _s, generationConfig: _g, overrideGenerationConfig: _o, podMonitor: _p, ...old } = committed();
+    expect(parseVllmValues(old, "old.yaml")).toMatchObject({ modelCache: v.modelCache, shmSize: "2Gi", generationConfig: "vllm", podMonitor: { labels: {} } });
+
+    const err = (changes: Record<string, unknown>) => errorOf({ ...committed(), ...changes });
+    expect(err({ modelCache: { emptyDir: { sizeLimit: "20Gi" }, persistentVolumeClaim: { claimName: "w" } } })).toBe("invalid values.yaml: modelCache: set emptyDir or persistentVolumeClaim, not both");
+    expect(err({ modelCache: {} })).toBe("invalid values.yaml: modelCache: set emptyDir (with sizeLimit) or persistentVolumeClaim (with claimName)");
+    expect(err({ modelCache: { emptyDir: { sizeLimit: "lots" } } })).toBe("invalid values.yaml: modelCache.emptyDir.sizeLimit: must be a Kubernetes quantity such as 2, 500m or 8Gi");
+    expect(err({ modelCache: { persistentVolumeClaim: { claimName: "My_Weights" } } })).toBe(
+      "invalid values.yaml: modelCache.persistentVolumeClaim.claimName: must be the name of a PersistentVolumeClaim in the namespace (lower-case letters, digits, '-' and '.')",
+    );
+    expect(err({ modelCache: { pvc: "w", emptyDir: { sizeLimit: "1Gi" } } })).toBe("invalid values.yaml: modelCache: unknown key 'pvc'");
+    expect(err({ modelCache: { emptyDir: { sizeLimit: "20Gi" }, offline: true } })).toBe(
+      "invalid values.yaml: modelCache.offline: needs modelCache.persistentVolumeClaim holding the weights (an emptyDir starts empty), or model as a path inside the container",
+    );
+    expect(parseVllmValues({ ...committed(), modelCache: { persistentVolumeClaim: { claimName: "weights" }, offline: true } }, "v").modelCache.offline).toBe(true);
+    expect(err({ shmSize: "big" })).toBe("invalid values.yaml: shmSize: must be a Kubernetes quantity such as 2, 500m or 8Gi");
+    expect(err({ generationConfig: "model" })).toBe("invalid values.yaml: generationConfig: must be vllm, auto, or an absolute folder path inside the container");
+    expect(err({ overrideGenerationConfig: { temperature: [0] } })).toMatch(/^invalid values\.yaml: overrideGenerationConfig\.temperature: /);
+    expect(err({ runtimeClassName: "NVIDIA" })).toBe("invalid values.yaml: runtimeClassName: must be the name of a RuntimeClass (lower-case letters, digits, '-' and '.')");
+    expect(err({ priorityClassName: "" })).toMatch(/^invalid values\.yaml: priorityClassName: must be the name of a PriorityClass/);
+    expect(err({ imagePullSecrets: ["regcred"] })).toMatch(/^invalid values\.yaml: imagePullSecrets\.0: /);
+    expect(err({ imagePullSecrets: [{ name: "regcred", namespace: "x" }] })).toBe("invalid values.yaml: imagePullSecrets.0: unknown key 'namespace'");
+    expect(err({ affinity: { nodeAfinity: {} } })).toBe("invalid values.yaml: affinity: unknown key 'nodeAfinity'");
+    expect(err({ podMonitor: { labels: { "bad key!": "x" } } })).toBe("invalid values.yaml: podMonitor.labels.bad key!: must be a label key such as release or example.com/team");
+    expect(err({ podMonitor: { labels: { release: "kube prometheus" } } })).toMatch(/^invalid values\.yaml: podMonitor\.labels\.release: must be a label value/);
+    expect(err({ podMonitor: { labels: { "app.kubernetes.io/name": "x" } } })).toMatch(/^invalid values\.yaml: podMonitor\.labels\.app\.kubernetes\.io\/name: app\.kubernetes\.io\/\* labels are kneepoint's own/);
+    expect(err({ podMonitor: { label: {} } })).toBe("invalid values.yaml: podMonitor: unknown key 'label'");
+    expect(err({ extraArgs: ["--generation-config", "auto"] })).toBe("invalid values.yaml: extraArgs: --generation-config comes from its own key in values.yaml; set it there");
+  });
+
+  it("says which sampling defaults the server applies", () => {
+    expect(samplingDefaults({ generationConfig: "vllm", overrideGenerationConfig: {} })).toBe("vLLM's defaults (--generation-config vllm: the model's generation_config.json is not applied)");
+    expect(samplingDefaults({ generationConfig: "auto", overrideGenerationConfig: { temperature: 0 } })).toBe(`the model's generation_config.json (--generation-config auto), overridden with {"temperature":0}`);
+  });
+
   it("reports every problem at once", () => {
     const message = errorOf({ ...committed(), model: "", maxModelLen: -1 });
     expect(message).toContain("model: ");
@@ -70,6 +111,7 @@ describe("vllmServerArgs", () => {
       "--tensor-parallel-size", "2",
       "--host", "0.0.0.0",
       "--port", "8000",
+      "--generation-config", "vllm",
       "--max-num-seqs", "64",
     ]);
   });

@@ -23,6 +23,8 @@ const MANAGED_FLAGS = [
   "-tp",
   "--host",
   "--port",
+  "--generation-config",
+  "--override-generation-config",
 ] as const;
 
 const quantity = z
@@ -31,6 +33,50 @@ const quantity = z
   .refine((q) => /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/.test(q), {
     message: "must be a Kubernetes quantity such as 2, 500m or 8Gi",
   });
+
+/** A DNS-1123 subdomain: names of Secrets, PVCs, RuntimeClasses, PriorityClasses. */
+const objectName = (what: string) =>
+  z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { message: `must be the name of ${what} (lower-case letters, digits, '-' and '.')` }).max(253);
+
+/** A label key (optional DNS prefix and '/', then a name of up to 63 characters) and value (up to 63, may be empty). */
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+/** The labels kneepoint puts on its objects (the bench Job's podAffinity and the Service select by them). */
+const OWN_LABEL_PREFIX = "app.kubernetes.io/";
+
+const labels = z
+  .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
+  .default({})
+  .superRefine((m, ctx) => {
+    for (const [k, v] of Object.entries(m)) {
+      if (!LABEL_KEY.test(k)) ctx.addIssue({ code: "custom", path: [k], message: "must be a label key such as release or example.com/team" });
+      else if (k.startsWith(OWN_LABEL_PREFIX)) ctx.addIssue({ code: "custom", path: [k], message: `${OWN_LABEL_PREFIX}* labels are kneepoint's own (selectors match them); use another key` });
+      if (!LABEL_VALUE.test(v)) ctx.addIssue({ code: "custom", path: [k], message: "must be a label value: up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit" });
+    }
+  });
+
+/** Where the weights go: a fresh emptyDir per pod (default), or an existing PersistentVolumeClaim that outlives it. */
+const modelCache = z
+  .strictObject({
+    emptyDir: z.strictObject({ sizeLimit: quantity }).optional(),
+    persistentVolumeClaim: z.strictObject({ claimName: objectName("a PersistentVolumeClaim in the namespace") }).optional(),
+    /** HF_HUB_OFFLINE=1: only what is already in the cache (air-gapped clusters; needs a pre-filled PVC). */
+    offline: z.boolean().default(false),
+  })
+  .superRefine((c, ctx) => {
+    if (c.emptyDir && c.persistentVolumeClaim) ctx.addIssue({ code: "custom", message: "set emptyDir or persistentVolumeClaim, not both" });
+    if (!c.emptyDir && !c.persistentVolumeClaim) ctx.addIssue({ code: "custom", message: "set emptyDir (with sizeLimit) or persistentVolumeClaim (with claimName)" });
+  })
+  .default({ emptyDir: { sizeLimit: "20Gi" }, offline: false });
+
+/** Keys of `affinity`, passed through to the pod as they are (the Kubernetes schema checks their contents). */
+const affinity = z
+  .strictObject({
+    nodeAffinity: z.record(z.string(), z.unknown()).optional(),
+    podAffinity: z.record(z.string(), z.unknown()).optional(),
+    podAntiAffinity: z.record(z.string(), z.unknown()).optional(),
+  })
+  .optional();
 
 const toleration = z.strictObject({
   key: z.string().min(1).optional(),
@@ -87,6 +133,37 @@ export const vllmValuesSchema = z.strictObject({
     .default({ periodSeconds: 10, failureThreshold: 180 }),
   /** 0 = the image's root user (not admitted under Pod Security "restricted"). */
   runAsUser: z.number().int().min(0).default(1000),
+  modelCache,
+  /** The /dev/shm emptyDir (medium Memory): counts against the memory limit. */
+  shmSize: quantity.default("2Gi"),
+  /**
+   * `vllm serve --generation-config`: `vllm` (vLLM's own sampling defaults, the same for every model), `auto` (the
+   * model's generation_config.json: temperature, top_p, top_k… differ per model) or a folder inside the container.
+   */
+  generationConfig: z
+    .string()
+    .refine((g) => g === "vllm" || g === "auto" || g.startsWith("/"), { message: "must be vllm, auto, or an absolute folder path inside the container" })
+    .default("vllm"),
+  /** `--override-generation-config` as JSON, e.g. { temperature: 0 }: sampling defaults for requests that set none. */
+  overrideGenerationConfig: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])).default({}),
+  runtimeClassName: objectName("a RuntimeClass").optional(),
+  imagePullSecrets: z.array(z.strictObject({ name: objectName("a Secret in the namespace") })).default([]),
+  priorityClassName: objectName("a PriorityClass").optional(),
+  affinity,
+  podMonitor: z
+    .strictObject({
+      /** Added to the PodMonitor's labels: kube-prometheus-stack's Prometheus selects by `release: <helm release>`. */
+      labels,
+    })
+    .default({ labels: {} }),
+}).superRefine((v, ctx) => {
+  if (v.modelCache.offline && !v.modelCache.persistentVolumeClaim && !v.model.startsWith("/")) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["modelCache", "offline"],
+      message: "needs modelCache.persistentVolumeClaim holding the weights (an emptyDir starts empty), or model as a path inside the container",
+    });
+  }
 });
 
 export type VllmValues = z.infer<typeof vllmValuesSchema>;
@@ -137,8 +214,22 @@ export function vllmServerArgs(values: VllmValues): string[] {
     "--tensor-parallel-size", String(values.gpus),
     "--host", "0.0.0.0",
     "--port", String(VLLM_PORT),
+    "--generation-config", values.generationConfig,
+    ...(Object.keys(values.overrideGenerationConfig).length > 0 ? ["--override-generation-config", JSON.stringify(values.overrideGenerationConfig)] : []),
     ...values.extraArgs,
   ];
+}
+
+/** One line for the record and vllm-up's output: which sampling defaults the server applies to requests without their own. */
+export function samplingDefaults(values: Pick<VllmValues, "generationConfig" | "overrideGenerationConfig">): string {
+  const base =
+    values.generationConfig === "vllm"
+      ? "vLLM's defaults (--generation-config vllm: the model's generation_config.json is not applied)"
+      : values.generationConfig === "auto"
+        ? "the model's generation_config.json (--generation-config auto)"
+        : `the generation config in ${values.generationConfig}`;
+  const o = values.overrideGenerationConfig;
+  return Object.keys(o).length > 0 ? `${base}, overridden with ${JSON.stringify(o)}` : base;
 }
 
 function failValues(source: string, lines: string[]): never {

@@ -38,11 +38,15 @@ export const GPU_LABELS = {
 /**
  * The vLLM image's stand-in. `vllm serve MODEL --served-model-name N --port P …`: the simulator on the pod IP
  * (the kubelet's hosts file maps $HOSTNAME to it), failing like vLLM when HOME is not writable. `vllm bench serve`:
- * a result file with vLLM's keys (throughput flat past c=4), as test/k8s-e2e's fake does.
+ * a result file with vLLM's keys (throughput flat past c=4 — the knee), after FAKE_SLEEP_S, failing at c=FAKE_FAIL_AT
+ * (both from the bench-target ConfigMap, which the Job reads with envFrom).
  */
 export function fakeVllm(simArgs: string): string {
   return fakeVllmScript(
-    `eff=$c; [ "$eff" -gt 4 ] && eff=4
+    `echo "Starting initial single prompt test run..."
+[ -n "\${FAKE_SLEEP_S:-}" ] && sleep "$FAKE_SLEEP_S"
+if [ "$c" = "\${FAKE_FAIL_AT:-}" ]; then echo "Traceback (most recent call last): ClientConnectorError: Cannot connect to host" >&2; exit 1; fi
+eff=$c; [ "$eff" -gt 4 ] && eff=4
 thr=$((eff * 100)); e2e=$((1000 * c / eff))
 mkdir -p "$dir"
 printf '{"date": "20261203-120000", "endpoint_type": "vllm", "backend": "vllm", "num_prompts": %s, "request_rate": "inf", "max_concurrency": %s, "duration": 4.0, "completed": %s, "failed": 0, "total_input_tokens": 8192, "total_output_tokens": 4096, "request_throughput": %s.0, "output_throughput": %s.0, "total_token_throughput": %s.0, "mean_ttft_ms": 20.0, "median_ttft_ms": 19.0, "p50_ttft_ms": 19.0, "p95_ttft_ms": 35.0, "p99_ttft_ms": 40.0, "mean_itl_ms": 7.5, "median_itl_ms": 7.0, "p50_itl_ms": 7.0, "p95_itl_ms": 8.5, "p99_itl_ms": 9.0, "mean_e2el_ms": %s.0, "median_e2el_ms": %s.0, "p50_e2el_ms": %s.0, "p99_e2el_ms": %s.0, "errors": []}' \\

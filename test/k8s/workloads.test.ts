@@ -4,12 +4,14 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import type { V1Probe, V1Service } from "@kubernetes/client-node";
 import { sweepConfigSchema } from "../../src/config/sweep-config.ts";
 import { pickManifest } from "../../src/k8s/load-manifests.ts";
 import { HF_TOKEN_KEY, HF_TOKEN_SECRET, objectMeta } from "../../src/k8s/manifest-names.ts";
-import { readVllmValues, VLLM_PORT, vllmImage, vllmServerArgs } from "../../src/k8s/vllm-values.ts";
+import { parseVllmValues, readVllmValues, VLLM_PORT, vllmImage, vllmServerArgs } from "../../src/k8s/vllm-values.ts";
+import { MODEL_CACHE_VOLUME, renderVllmDeployment, renderVllmPodMonitor, SHM_VOLUME } from "../../src/k8s/render-vllm-server.ts";
+import { assertValidManifest } from "../../src/k8s/kube-schema.ts";
 import { literalEnv, loadDeployment, loadFile, loadJob, onlyContainer, podSpec, REPO, VALUES_FILE } from "./manifest-files.ts";
 
 const GOLDEN = `${REPO}test/goldens/job-vllm.yaml`;
@@ -22,13 +24,58 @@ describe("the vLLM Deployment", () => {
     expect(container.command).toEqual(["vllm", "serve"]);
     expect(container.args).toEqual(vllmServerArgs(values));
     expect(String(container.resources?.limits?.["nvidia.com/gpu"])).toBe(String(values.gpus));
-    expect(container.resources?.requests).toEqual(values.resources.requests);
+    expect(container.resources?.requests).toEqual({ ...values.resources.requests, "ephemeral-storage": values.modelCache.emptyDir?.sizeLimit });
     const { "nvidia.com/gpu": _gpu, ...limits } = container.resources?.limits ?? {};
     expect(limits).toEqual(values.resources.limits);
     expect(podSpec(deployment).nodeSelector ?? {}).toEqual(values.nodeSelector);
     expect(podSpec(deployment).tolerations).toEqual(values.tolerations);
     expect(container.startupProbe).toMatchObject(values.startupProbe);
     expect(podSpec(deployment).securityContext).toMatchObject({ runAsUser: values.runAsUser, runAsGroup: values.runAsUser, fsGroup: values.runAsUser });
+    const volumes = new Map((podSpec(deployment).volumes ?? []).map((v) => [v.name, v]));
+    expect(volumes.get(SHM_VOLUME)).toEqual({ name: SHM_VOLUME, emptyDir: { medium: "Memory", sizeLimit: values.shmSize } });
+    expect(volumes.get(MODEL_CACHE_VOLUME)).toEqual({ name: MODEL_CACHE_VOLUME, emptyDir: values.modelCache.emptyDir });
+    for (const key of ["affinity", "runtimeClassName", "priorityClassName", "imagePullSecrets"] as const) {
+      expect(podSpec(deployment)[key], key).toEqual(key === "imagePullSecrets" && values[key].length === 0 ? undefined : values[key]);
+    }
+    expect(container.args).toEqual(expect.arrayContaining(["--generation-config", values.generationConfig]));
+    // Every field at once: rendering the committed values into deployment.yaml changes nothing.
+    expect(renderVllmDeployment(deployment, values, "ns")).toEqual({ ...deployment, metadata: { ...deployment.metadata, namespace: "ns" } });
+    const podMonitor = pickManifest(await loadFile("deploy/vllm/podmonitor.yaml"), "PodMonitor");
+    expect(renderVllmPodMonitor(podMonitor, values, "ns").metadata.labels).toEqual({ ...values.podMonitor.labels, ...podMonitor.metadata.labels });
+  });
+
+  it("the values' other choices land where Kubernetes reads them: a PVC, offline, pod fields, PodMonitor labels", async () => {
+    const [deployment, committed] = await Promise.all([loadDeployment(), readVllmValues(VALUES_FILE)]);
+    const values = parseVllmValues(
+      {
+        ...(parse(readFileSync(VALUES_FILE, "utf8")) as object),
+        modelCache: { persistentVolumeClaim: { claimName: "weights" }, offline: true },
+        shmSize: "8Gi",
+        generationConfig: "auto",
+        overrideGenerationConfig: { temperature: 0 },
+        runtimeClassName: "nvidia",
+        priorityClassName: "inference-high",
+        imagePullSecrets: [{ name: "regcred" }],
+        affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "topology.kubernetes.io/zone", operator: "In", values: ["us-east-1a"] }] }] } } },
+        podMonitor: { labels: { release: "kube-prometheus-stack" } },
+      },
+      "values.yaml",
+    );
+    const d = renderVllmDeployment(deployment, values, "ns");
+    const spec = podSpec(d);
+    const container = onlyContainer(d);
+    const volumes = new Map((spec.volumes ?? []).map((v) => [v.name, v]));
+    expect(volumes.get(MODEL_CACHE_VOLUME)).toEqual({ name: MODEL_CACHE_VOLUME, persistentVolumeClaim: { claimName: "weights" } });
+    expect(volumes.get(SHM_VOLUME)?.emptyDir).toEqual({ medium: "Memory", sizeLimit: "8Gi" });
+    expect(container.resources?.requests).toEqual(committed.resources.requests); // no ephemeral-storage for the weights on a PVC
+    expect(container.env).toContainEqual({ name: "HF_HUB_OFFLINE", value: "1" });
+    expect(container.args?.slice(-4)).toEqual(["--generation-config", "auto", "--override-generation-config", '{"temperature":0}']);
+    expect(spec).toMatchObject({ runtimeClassName: "nvidia", priorityClassName: "inference-high", imagePullSecrets: [{ name: "regcred" }], affinity: values.affinity });
+    // The source file is untouched, and the Kubernetes schema accepts the result.
+    expect(podSpec(deployment).runtimeClassName).toBeUndefined();
+    expect(() => assertValidManifest(d as never, "rendered")).not.toThrow();
+    const podMonitor = renderVllmPodMonitor(pickManifest(await loadFile("deploy/vllm/podmonitor.yaml"), "PodMonitor"), values, "ns");
+    expect(podMonitor.metadata).toMatchObject({ namespace: "ns", labels: { release: "kube-prometheus-stack", "app.kubernetes.io/name": "vllm" } });
   });
 
   it("meets Pod Security \"restricted\": non-root, RuntimeDefault seccomp, no escalation, no capabilities, nothing written under /root", async () => {

@@ -10,6 +10,8 @@
  * - GET /healthz → "ok";
  * - GET /containerLogs/{namespace}/{pod}/{container}?follow&previous&timestamps&sinceSeconds&sinceTime&tailLines
  *   &limitBytes (also the legacy `tail`): cri-log-reader.ts; errors as the kubelet words them.
+ * Tests: `breakLogStreams("end")` ends every open follow response cleanly (what an API server or proxy closing a
+ * long response looks like to the client), `breakLogStreams("destroy")` drops their connections.
  */
 import { readFileSync } from "node:fs";
 import https from "node:https";
@@ -19,6 +21,8 @@ import type { PodWorker } from "./pod-worker.ts";
 
 export interface KubeletServer {
   port: number;
+  /** Ends ("end": cleanly, the chunked response terminated) or drops ("destroy") every open follow response; returns how many. */
+  breakLogStreams(how?: "end" | "destroy"): number;
   close(): Promise<void>;
 }
 
@@ -30,6 +34,7 @@ export async function startKubeletServer(o: { address: string; cert: string; key
     });
   });
   const open = new Set<import("node:stream").Duplex>();
+  const follows = new Set<{ end(): void; destroy(): void }>();
   server.on("connection", (s) => {
     open.add(s);
     s.on("close", () => open.delete(s));
@@ -91,7 +96,13 @@ export async function startKubeletServer(o: { address: string; cert: string; key
 
     res.writeHead(200, { "Content-Type": "text/plain", "Transfer-Encoding": "chunked" });
     let closed = false;
-    res.on("close", () => (closed = true));
+    let cut = false;
+    const follow = { end: () => (cut = true), destroy: () => res.destroy() };
+    if (bool("follow")) follows.add(follow);
+    res.on("close", () => {
+      closed = true;
+      follows.delete(follow);
+    });
     const since = sinceTime ? new Date(sinceTime) : sinceSeconds !== undefined ? new Date(Date.now() - sinceSeconds * 1000) : undefined;
     await readCriLog(
       path,
@@ -106,8 +117,9 @@ export async function startKubeletServer(o: { address: string; cert: string; key
             res.once("close", resolve);
           }
         }),
-      () => closed,
+      () => closed || cut,
     );
+    follows.delete(follow);
     res.end();
   }
 
@@ -118,6 +130,12 @@ export async function startKubeletServer(o: { address: string; cert: string; key
   const port = (server.address() as import("node:net").AddressInfo).port;
   return {
     port,
+    breakLogStreams(how = "end") {
+      const list = [...follows];
+      follows.clear();
+      for (const f of list) f[how]();
+      return list.length;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of open) s.destroy();

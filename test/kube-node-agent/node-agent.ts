@@ -74,6 +74,8 @@ export interface NodeAgent {
   stopHeartbeats(): void;
   /** Pids of the containers running now. */
   runningPids(): number[];
+  /** The kubelet server ends ("end", cleanly) or drops ("destroy") every open `follow` log response; returns how many. */
+  breakLogStreams(how?: "end" | "destroy"): number;
   /** The pod IP this agent gave a pod (for tests). */
   podIP(namespace: string, pod: string): string | undefined;
 }
@@ -243,6 +245,7 @@ export async function startNodeAgent(o: NodeAgentOptions): Promise<NodeAgent> {
       },
       stopHeartbeats: () => registration.stopHeartbeats(),
       runningPids: () => [...workers.values()].flatMap((w) => w.pids()),
+      breakLogStreams: (how) => kubelet.breakLogStreams(how),
       podIP: (namespace, pod) => find(namespace, pod)?.podIP,
     };
   } catch (err) {

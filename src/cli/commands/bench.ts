@@ -44,6 +44,7 @@ export function registerBenchCommand(program: Command): void {
     .option("--record <file>", "benchmarks file to append to (default benchmarks.md)")
     .option("--no-record", "do not append to benchmarks.md")
     .option("--keep-job", "keep the Job after collecting its log (env KEEP_JOB=1); its TTL removes it after an hour")
+    .option("--collect", "run nothing: collect the results of the Job that already ran (or still runs) in the namespace, e.g. after the runner lost the API (make bench COLLECT=1)")
     .option("--no-charts", "do not render the charts")
     .option(FAIL_ON_FLAG, FAIL_ON_DESCRIPTION, collectFailOn)
     .addHelpText(
@@ -56,6 +57,7 @@ export function registerBenchCommand(program: Command): void {
         "  make bench\n" +
         "  make bench ENGINE=native CONCURRENCY=1,4,16 NAMESPACE=llm\n" +
         "  make bench PROMETHEUS_SERVICE=monitoring/prometheus-k8s:9090\n" +
+        "  make bench COLLECT=1    # the results of a Job that ran without its runner (KEEP_JOB=1 keeps it; else its TTL is 1 h)\n" +
         "  kneepoint bench --fail-on 'p95(ttft) > 500ms' --fail-on 'regression(output_throughput) > 10%'\n" +
         failOnHelp("bench"),
     );
@@ -63,7 +65,7 @@ export function registerBenchCommand(program: Command): void {
     // Gates are checked before the Job exists: a bad expression must not cost a run.
     const gates = parseFailOn(o.failOn as string[] | undefined, { command: "bench", percentiles: BENCH_PERCENTILES });
     const settings = resolveBenchSettings(benchSettingsFromEnv(process.env), flagsToSettings(o));
-    await runClusterBench(settings, io(), { gates });
+    await runClusterBench(settings, io(), { gates, collect: o.collect === true });
   });
   program.addCommand(cmd);
 }

@@ -7,8 +7,8 @@ import type { V1Deployment } from "@kubernetes/client-node";
 import { UsageError } from "../../errors.ts";
 import { connectKube } from "../../k8s/kube-client.ts";
 import { pickManifest, readManifests, type Manifest } from "../../k8s/load-manifests.ts";
-import { inNamespace, renderVllmDeployment } from "../../k8s/render-vllm-server.ts";
-import { readVllmValues } from "../../k8s/vllm-values.ts";
+import { inNamespace, renderVllmDeployment, renderVllmPodMonitor } from "../../k8s/render-vllm-server.ts";
+import { readVllmValues, samplingDefaults, type VllmValues } from "../../k8s/vllm-values.ts";
 import { assertValidManifest } from "../../k8s/kube-schema.ts";
 import { vllmDown, vllmUp, type ServerObjects } from "../../k8s/vllm-server.ts";
 import { installInterrupt } from "../interrupt.ts";
@@ -17,7 +17,7 @@ import { io } from "./sweep.ts";
 /** The values file: --values, else VLLM_VALUES, else deploy/vllm/values.yaml. */
 const valuesFile = (flag: string | undefined) => flag?.trim() || process.env.VLLM_VALUES?.trim() || "deploy/vllm/values.yaml";
 
-async function loadServer(namespace: string, values_: string): Promise<{ objects: ServerObjects; servedModelName: string }> {
+async function loadServer(namespace: string, values_: string): Promise<{ objects: ServerObjects; servedModelName: string; values: VllmValues }> {
   const values = await readVllmValues(values_);
   const deployment = pickManifest(await readManifests("deploy/vllm/deployment.yaml"), "Deployment") as V1Deployment & Manifest;
   const service = pickManifest(await readManifests("deploy/vllm/service.yaml"), "Service");
@@ -25,13 +25,14 @@ async function loadServer(namespace: string, values_: string): Promise<{ objects
   const objects: ServerObjects = {
     deployment: renderVllmDeployment(deployment, values, namespace) as V1Deployment & Manifest,
     service: inNamespace(service, namespace),
-    podMonitor: inNamespace(podMonitor, namespace),
+    podMonitor: renderVllmPodMonitor(podMonitor, values, namespace),
   };
   assertValidManifest(objects.deployment, `deploy/vllm/deployment.yaml + ${values_}`);
   assertValidManifest(objects.service, "deploy/vllm/service.yaml");
   return {
     objects,
     servedModelName: values.servedModelName,
+    values,
   };
 }
 
@@ -59,8 +60,15 @@ export function registerVllmServerCommands(program: Command): void {
         const out = io();
         const say = (s: string) => out.stderr.write(s + "\n");
         const kube = connectKube({ namespace: o.namespace ?? process.env.NAMESPACE });
-        const { objects, servedModelName } = await loadServer(kube.namespace, valuesFile(o.values));
+        const { objects, servedModelName, values } = await loadServer(kube.namespace, valuesFile(o.values));
         say(`vllm-up: ${objects.deployment.spec?.template.spec?.containers[0]?.image} serving ${servedModelName} in namespace ${kube.namespace} (context ${kube.context})`);
+        say(`sampling defaults: ${samplingDefaults(values)}`);
+        const cache = values.modelCache;
+        say(
+          cache.persistentVolumeClaim
+            ? `model cache: PersistentVolumeClaim ${cache.persistentVolumeClaim.claimName}${cache.offline ? " (offline: HF_HUB_OFFLINE=1)" : ""}`
+            : `model cache: emptyDir of up to ${cache.emptyDir?.sizeLimit} (downloaded again on each vllm-up; modelCache.persistentVolumeClaim keeps it)`,
+        );
         const interrupt = installInterrupt({ graceMs: 0, onStop: () => say("stopping the wait (the Deployment stays applied)"), onAbort: () => undefined });
         try {
           const up = await vllmUp(kube, objects, {
