@@ -87,6 +87,8 @@ export interface ClusterJobContext {
  */
 export async function runClusterJob<T>(ctx: ClusterJobContext, use: (outcome: JobOutcome, logPath: string) => Promise<T>): Promise<T> {
   const { kube, settings, job, runId, writer, say, warn } = ctx;
+  const tokenWarning = tokenOutlivedBy(kube.tokenExpiresAt, (settings.startTimeoutMin + settings.runTimeoutMin) * 60_000, kube.namespace);
+  if (tokenWarning) warn(tokenWarning);
   if (settings.engine === "native") await shipEngineBundle(kube, runId, say);
   const jobName = job.metadata!.name!;
   await refuseIfAnotherRunIsActive(kube, jobName);
@@ -130,6 +132,22 @@ export async function runClusterJob<T>(ctx: ClusterJobContext, use: (outcome: Jo
   } finally {
     await cleanup();
   }
+}
+
+/**
+ * A warning when the kubeconfig's token (a ServiceAccount token from `kubectl create token`, 1 h by default) expires
+ * before the run could end (START_TIMEOUT + RUN_TIMEOUT): the runner would lose the API mid-run while the Job goes
+ * on, and its results would then only be recoverable from the log. Null when it lasts, or when it says no expiry.
+ */
+export function tokenOutlivedBy(expiresAt: Date | null, runMs: number, namespace: string, now = Date.now()): string | null {
+  if (!expiresAt) return null;
+  const leftMs = expiresAt.getTime() - now;
+  if (leftMs >= runMs) return null;
+  const min = (ms: number) => Math.max(0, Math.round(ms / 60_000));
+  return (
+    `your kubeconfig's token expires in ${min(leftMs)} min, before this run could end (START_TIMEOUT + RUN_TIMEOUT = ${min(runMs)} min); ` +
+    `if it runs that long the runner loses the API mid-run (the Job goes on). For a whole run: kubectl -n ${namespace} create token kneepoint-runner --duration=${Math.ceil(runMs / 3_600_000) + 1}h`
+  );
 }
 
 /**

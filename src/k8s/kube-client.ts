@@ -34,6 +34,23 @@ export interface Kube {
   objects: KubernetesObjectApi;
   /** GET (or another method) on an API path, returning the response as a stream; non-2xx becomes an error. */
   request(path: string, opts?: RawRequestOptions): Promise<http.IncomingMessage>;
+  /** When the kubeconfig's bearer token expires (a ServiceAccount token from `kubectl create token`), if it says. */
+  tokenExpiresAt: Date | null;
+}
+
+/**
+ * The `exp` claim of a JWT bearer token (ServiceAccount tokens are JWTs), read without verifying it: only to warn
+ * before a run outlives its credentials and to name the cause of a 401. Null for any other kind of token.
+ */
+export function jwtExpiry(token: string | undefined): Date | null {
+  const payload = token?.split(".")[1];
+  if (!payload || token!.split(".").length !== 3) return null;
+  try {
+    const exp = (JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { exp?: unknown }).exp;
+    return typeof exp === "number" && Number.isFinite(exp) ? new Date(exp * 1000) : null;
+  } catch {
+    return null;
+  }
 }
 
 export const DEFAULT_NAMESPACE = "serving";
@@ -78,7 +95,7 @@ export function connectKube(opts: { namespace?: string | undefined; env?: NodeJS
         let text = "";
         res.setEncoding("utf8");
         res.on("data", (c: string) => (text += c.length < 64 * 1024 ? c : ""));
-        res.on("end", () => reject(describeKubeError({ code: status, body: text }, `${options.method} ${path}`, { server, namespace })));
+        res.on("end", () => reject(describeKubeError({ code: status, body: text }, `${options.method} ${path}`, { server, namespace, tokenExpiresAt: jwtExpiry(kc.getCurrentUser()?.token) })));
         res.on("error", reject);
       });
       req.on("error", (err) => reject(describeKubeError(err, `${options.method} ${path}`, { server, namespace })));
@@ -92,6 +109,7 @@ export function connectKube(opts: { namespace?: string | undefined; env?: NodeJS
     server,
     context: contextName,
     namespace,
+    tokenExpiresAt: jwtExpiry(kc.getCurrentUser()?.token),
     core: kc.makeApiClient(CoreV1Api),
     batch: kc.makeApiClient(BatchV1Api),
     apps: kc.makeApiClient(AppsV1Api),
@@ -101,7 +119,7 @@ export function connectKube(opts: { namespace?: string | undefined; env?: NodeJS
 }
 
 /** Runs one API call and turns whatever it throws into an error that says what failed and what to do. */
-export async function kubeCall<T>(kube: Pick<Kube, "server" | "namespace">, what: string, call: () => Promise<T>): Promise<T> {
+export async function kubeCall<T>(kube: Pick<Kube, "server" | "namespace"> & { tokenExpiresAt?: Date | null }, what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {

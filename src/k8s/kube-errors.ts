@@ -31,12 +31,20 @@ function networkCode(err: unknown): string | null {
   return null;
 }
 
-export function describeKubeError(err: unknown, what: string, where: { server: string; namespace: string }): EnvironmentError {
+export function describeKubeError(err: unknown, what: string, where: { server: string; namespace: string; tokenExpiresAt?: Date | null }): EnvironmentError {
   if (err instanceof EnvironmentError) return err;
   const e = err as { code?: unknown; body?: unknown; message?: string };
   if (typeof e.code === "number") {
     const status = statusOf(e.body);
     const detail = status?.message ? `: ${status.message}` : "";
+    const expired = e.code === 401 && where.tokenExpiresAt && where.tokenExpiresAt.getTime() <= Date.now() ? where.tokenExpiresAt : null;
+    if (expired) {
+      return new EnvironmentError(
+        `cannot ${what} (HTTP 401${status?.reason ? ` ${status.reason}` : ""}): your kubeconfig's token expired at ${expired.toISOString().slice(0, 19).replace("T", " ")} UTC (${Math.round((Date.now() - expired.getTime()) / 60_000)} min ago)`,
+        `create a new one that outlasts the run, e.g. kubectl -n ${where.namespace} create token kneepoint-runner --duration=4h, and put it in your kubeconfig`,
+        { cause: err },
+      );
+    }
     const hint =
       e.code === 401
         ? "your kubeconfig's credentials were refused: refresh them (e.g. your cloud's `get-credentials`), then `kubectl auth whoami`"

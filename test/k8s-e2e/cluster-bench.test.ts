@@ -16,9 +16,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
+import { createSign } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { parse, stringify } from "yaml";
-import { AppsV1Api, BatchV1Api, CoreV1Api, type CoreV1Event, type KubernetesObject } from "@kubernetes/client-node";
+import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, type CoreV1Event, type KubernetesObject } from "@kubernetes/client-node";
 import { skipWithoutPrometheus } from "../prometheus/start-prometheus.ts";
 import { peersSkipped } from "../real-peers/peers.ts";
 import { connectKube } from "../../src/k8s/kube-client.ts";
@@ -317,6 +318,34 @@ describe.skipIf(skipped)("make vllm-up / bench / vllm-down on a real control pla
     console.log(`quota refusal: FailedCreate to the CLI's exit ${secondsAfterEvent.toFixed(1)} s`);
     expect(secondsAfterEvent).toBeLessThan(10);
     await fixture.cluster.admin.makeApiClient(AppsV1Api).deleteNamespacedDeployment({ name: "vllm", namespace: ns });
+  }, 60_000);
+
+  it("an expired ServiceAccount token: the CLI names the expiry and how to get a token that outlasts the run", async () => {
+    // Tokens as the API server signs them (its service-account key, issuer and audience), one valid, one expired.
+    const sa = await fixture.admin.readNamespacedServiceAccount({ name: "kneepoint-runner", namespace: NS });
+    const issuer = "https://kubernetes.default.svc.cluster.local";
+    const mint = (expS: number) => {
+      const now = Math.floor(Date.now() / 1000);
+      const claims = { aud: [issuer], iss: issuer, iat: now - 7200, nbf: now - 7200, exp: now + expS, sub: `system:serviceaccount:${NS}:kneepoint-runner`, "kubernetes.io": { namespace: NS, serviceaccount: { name: "kneepoint-runner", uid: sa.metadata!.uid } } };
+      const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+      const unsigned = `${b64({ alg: "RS256", typ: "JWT" })}.${b64(claims)}`;
+      return `${unsigned}.${createSign("RSA-SHA256").update(unsigned).sign(readFileSync(fixture.cluster.cp.pki.serviceAccountKey, "utf8")).toString("base64url")}`;
+    };
+    const withToken = (token: string, name: string) => {
+      const cfg = JSON.parse(readFileSync(kubeconfig, "utf8")) as { users: Array<{ user: Record<string, string> }> };
+      cfg.users[0]!.user = { token };
+      const file = join(work, name);
+      writeFileSync(file, JSON.stringify(cfg));
+      return file;
+    };
+    // The minting is right: the same claims with a future expiry are accepted.
+    const valid = new KubeConfig();
+    valid.loadFromFile(withToken(mint(3600), "kubeconfig-valid-token"));
+    expect((await valid.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: NS })).items).toBeDefined();
+    const run = await kneepoint(["bench", "--no-record", "--no-charts", "--out", join(work, "expired")], { KUBECONFIG: withToken(mint(-300), "kubeconfig-expired-token"), CONCURRENCY: "1" });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/cannot read ConfigMap bench-target in namespace serving \(HTTP 401( Unauthorized)?\): your kubeconfig's token expired at .* UTC \(5 min ago\)/);
+    expect(run.stderr).toMatch(/hint: create a new one that outlasts the run, e\.g\. kubectl -n serving create token kneepoint-runner --duration=4h/);
   }, 60_000);
 
   it("vllm-down deletes the server and waits until its pod is gone", async () => {
