@@ -144,3 +144,53 @@ export async function deploymentRefusal(kube: Kube, name: string): Promise<Refus
   }
   return null;
 }
+
+interface ManagedFieldsEntry {
+  manager?: string;
+  operation?: string;
+  subresource?: string;
+  fieldsV1?: unknown;
+}
+
+/** The leaf paths of a managedFields `fieldsV1` set, readable: `spec.template.spec.containers[name=vllm].env[name=X]`. */
+export function fieldPaths(fields: unknown, prefix = ""): string[] {
+  if (fields === null || typeof fields !== "object") return [];
+  const out: string[] = [];
+  const entries = Object.entries(fields as Record<string, unknown>).filter(([k]) => k !== ".");
+  if (entries.length === 0) return prefix ? [prefix] : [];
+  for (const [key, value] of entries) {
+    let part: string;
+    if (key.startsWith("f:")) part = `${prefix ? "." : ""}${key.slice(2)}`;
+    else if (key.startsWith("k:")) {
+      try {
+        part = `[${Object.entries(JSON.parse(key.slice(2)) as Record<string, unknown>).map(([k, v]) => `${k}=${String(v)}`).join(",")}]`;
+      } catch {
+        part = `[${key.slice(2)}]`;
+      }
+    } else if (key.startsWith("v:")) part = `[${key.slice(2)}]`;
+    else part = `[${key}]`;
+    out.push(...fieldPaths(value, prefix + part));
+  }
+  return out;
+}
+
+/**
+ * Fields of an applied object that another field manager set and kneepoint's apply does not (someone's `kubectl
+ * edit`, `kubectl set env`, an earlier client-side `kubectl apply`): server-side apply keeps them, so the server is
+ * not what values.yaml says. Controllers' own writes (status, the Deployment controller's revision annotation) are
+ * left out. Returns manager → paths.
+ */
+export function foreignFields(managedFields: readonly ManagedFieldsEntry[] | undefined, self = "kneepoint"): Map<string, string[]> {
+  const entries = managedFields ?? [];
+  const own = new Set(entries.filter((e) => e.manager === self).flatMap((e) => fieldPaths(e.fieldsV1)));
+  const out = new Map<string, string[]>();
+  for (const e of entries) {
+    if (e.manager === self || e.subresource === "status" || !e.manager) continue;
+    if (e.manager === "kube-controller-manager") continue;
+    const leaves = fieldPaths(e.fieldsV1).filter((p) => !own.has(p) && !/^metadata\.(annotations\.deployment\.kubernetes\.io|resourceVersion|generation)/.test(p));
+    // Said by the list item they belong to (`env[name=X]`, not its `.name` and `.value`).
+    const paths = [...new Set(leaves.map((p) => (p.includes("]") ? p.slice(0, p.lastIndexOf("]") + 1) : p)))];
+    if (paths.length) out.set(e.manager, [...(out.get(e.manager) ?? []), ...paths]);
+  }
+  return out;
+}
