@@ -46,7 +46,7 @@ describe("deploy/vllm/values.yaml", () => {
 
   it("checks the model cache, /dev/shm, sampling, pod fields and PodMonitor labels, each as `path: message`", () => {
     const v = parseVllmValues(committed(), "values.yaml");
-    expect(v.modelCache).toEqual({ emptyDir: { sizeLimit: "20Gi" }, offline: false });
+    expect(v.modelCache).toEqual({ emptyDir: { sizeLimit: "4Gi" }, offline: false });
     expect(v).toMatchObject({ shmSize: "2Gi", generationConfig: "vllm", overrideGenerationConfig: {}, imagePullSecrets: [], podMonitor: { labels: {} } });
     expect(v.affinity ?? v.runtimeClassName ?? v.priorityClassName).toBeUndefined();
     // Absent keys take the same defaults (an older values file keeps working).
@@ -54,14 +54,14 @@ describe("deploy/vllm/values.yaml", () => {
     expect(parseVllmValues(old, "old.yaml")).toMatchObject({ modelCache: v.modelCache, shmSize: "2Gi", generationConfig: "vllm", podMonitor: { labels: {} } });
 
     const err = (changes: Record<string, unknown>) => errorOf({ ...committed(), ...changes });
-    expect(err({ modelCache: { emptyDir: { sizeLimit: "20Gi" }, persistentVolumeClaim: { claimName: "w" } } })).toBe("invalid values.yaml: modelCache: set emptyDir or persistentVolumeClaim, not both");
+    expect(err({ modelCache: { emptyDir: { sizeLimit: "4Gi" }, persistentVolumeClaim: { claimName: "w" } } })).toBe("invalid values.yaml: modelCache: set emptyDir or persistentVolumeClaim, not both");
     expect(err({ modelCache: {} })).toBe("invalid values.yaml: modelCache: set emptyDir (with sizeLimit) or persistentVolumeClaim (with claimName)");
     expect(err({ modelCache: { emptyDir: { sizeLimit: "lots" } } })).toBe("invalid values.yaml: modelCache.emptyDir.sizeLimit: must be a Kubernetes quantity such as 2, 500m or 8Gi");
     expect(err({ modelCache: { persistentVolumeClaim: { claimName: "My_Weights" } } })).toBe(
       "invalid values.yaml: modelCache.persistentVolumeClaim.claimName: must be the name of a PersistentVolumeClaim in the namespace (lower-case letters, digits, '-' and '.')",
     );
     expect(err({ modelCache: { pvc: "w", emptyDir: { sizeLimit: "1Gi" } } })).toBe("invalid values.yaml: modelCache: unknown key 'pvc'");
-    expect(err({ modelCache: { emptyDir: { sizeLimit: "20Gi" }, offline: true } })).toBe(
+    expect(err({ modelCache: { emptyDir: { sizeLimit: "4Gi" }, offline: true } })).toBe(
       "invalid values.yaml: modelCache.offline: needs modelCache.persistentVolumeClaim holding the weights (an emptyDir starts empty), or model as a path inside the container",
     );
     expect(parseVllmValues({ ...committed(), modelCache: { persistentVolumeClaim: { claimName: "weights" }, offline: true } }, "v").modelCache.offline).toBe(true);

@@ -67,7 +67,7 @@ const modelCache = z
     if (c.emptyDir && c.persistentVolumeClaim) ctx.addIssue({ code: "custom", message: "set emptyDir or persistentVolumeClaim, not both" });
     if (!c.emptyDir && !c.persistentVolumeClaim) ctx.addIssue({ code: "custom", message: "set emptyDir (with sizeLimit) or persistentVolumeClaim (with claimName)" });
   })
-  .default({ emptyDir: { sizeLimit: "20Gi" }, offline: false });
+  .default({ emptyDir: { sizeLimit: "4Gi" }, offline: false });
 
 /** Keys of `affinity`, passed through to the pod as they are (the Kubernetes schema checks their contents). */
 const affinity = z

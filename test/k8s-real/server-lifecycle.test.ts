@@ -118,7 +118,7 @@ describe.skipIf(skipped)("vllm-up through container restarts on a real control p
     const run = await kneepoint(["vllm-up"], { VLLM_VALUES: values, VLLM_UP_TIMEOUT: "3" });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/sampling defaults: vLLM's defaults \(--generation-config vllm/);
-    expect(run.stderr).toMatch(/model cache: emptyDir of up to 20Gi/);
+    expect(run.stderr).toMatch(/model cache: emptyDir of up to 4Gi/);
     const restartLine = /loading the model on gpu-node-1 \(restarted 1× after the startup probe's budget ran out; the downloaded weights are kept/;
     expect(run.stderr).toMatch(restartLine);
     expect(run.stderr).toMatch(/ready: \/health answers and \/v1\/models lists qwen2\.5-0\.5b/);
@@ -136,7 +136,7 @@ describe.skipIf(skipped)("vllm-up through container restarts on a real control p
     expect(await c.core.readNamespacedPodLog({ name, namespace: NS, container: "vllm" })).toMatch(/INFO fake vllm: start 2 of this pod \(slow-once\)\nINFO weights already in HF_HOME/);
     const [kill] = await podEvents(name, "Killing");
     expect(kill?.message).toBe("Container vllm failed startup probe, will be restarted");
-    expect(pods.items[0]!.spec?.volumes?.find((v) => v.name === "model-cache")?.emptyDir).toEqual({ sizeLimit: "20Gi" });
+    expect(pods.items[0]!.spec?.volumes?.find((v) => v.name === "model-cache")?.emptyDir).toEqual({ sizeLimit: "4Gi" });
 
     const restartSaidMs = run.lineAt(restartLine)!;
     const readyMs = run.lineAt(/^ready: /)!;
