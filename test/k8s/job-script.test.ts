@@ -12,7 +12,7 @@ import type { V1Job } from "@kubernetes/client-node";
 import { promptsForStep, sweepConfigSchema } from "../../src/config/sweep-config.ts";
 import { extractMarkedResults } from "../../src/engine/vllm/extract-marked-results.ts";
 import { jobScript, literalEnv, loadJob, onlyContainer } from "./manifest-files.ts";
-import { expandKubernetesRefs } from "../k8s-double/expand-kubernetes-refs.ts";
+import { expandKubernetesRefs } from "../kube-node-agent/expand-kubernetes-refs.ts";
 import { fakeVllmScript } from "./fake-vllm.ts";
 import { failedStepsInLog } from "../../src/engine/vllm/result-markers.ts";
 

@@ -1,6 +1,6 @@
 /**
  * Smoke test of the real control plane (build.ts + control-plane.ts): the admission, controllers, scheduler and
- * RBAC that test/k8s-double does not have, seen through @kubernetes/client-node as kneepoint sees a cluster.
+ * RBAC that an API double would not have, seen through @kubernetes/client-node as kneepoint sees a cluster.
  *
  * The binary comes from the cache (`make test` builds it first, see README.md); if it is missing this builds it
  * (8-12 min cold). A build failure fails the test — under CI=true and everywhere else; only

@@ -14,8 +14,8 @@
  * (`configmap "x" not found`, `couldn't find key k in ConfigMap ns/x`).
  */
 import type { V1Container, V1Pod, V1Service } from "@kubernetes/client-node";
-import { expandKubernetesRefs } from "../k8s-double/expand-kubernetes-refs.ts";
-import { parseQuantity } from "../k8s-double/parse-quantity.ts";
+import { expandKubernetesRefs } from "./expand-kubernetes-refs.ts";
+import { parseQuantity } from "./parse-quantity.ts";
 import type { PodSources } from "./pod-sources.ts";
 
 export type EnvResult = { ok: true; env: Map<string, string> } | { ok: false; message: string };

@@ -11,7 +11,7 @@
  * No atomic-writer `..data` symlinks, no refresh of tokens or ConfigMap updates after the start.
  *
  * Containers see volumes at absolute mountPaths that cannot exist here, so mountPaths are rewritten to the
- * volumes' directories in argv, env values and workingDir (../k8s-double/pod-volumes.ts rewriteMountPaths); a
+ * volumes' directories in argv, env values and workingDir (mount-paths.ts); a
  * path built at run time inside the container (or a library's built-in default such as the in-cluster token
  * path) is not rewritten.
  * A missing non-optional source is the kubelet's FailedMount (`MountVolume.SetUp failed for volume …`), retried.
