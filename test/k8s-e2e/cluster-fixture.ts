@@ -8,6 +8,7 @@
  * and capacity-job.test.ts.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import https from "node:https";
 import { join } from "node:path";
 import { AppsV1Api, BatchV1Api, CoreV1Api, type KubernetesObject } from "@kubernetes/client-node";
 import { runKneepoint, type KneepointRun, type RunOptions } from "../run-kneepoint.ts";
@@ -146,11 +147,36 @@ async function startPrometheusPod(c: RealCluster): Promise<{ stop(): Promise<voi
   ] as KubernetesObject[];
   await c.apply(objects);
   await c.net.waitFor(ns, "prometheus-k8s", { ready: true, timeoutMs: 30_000 });
+  // Ready is not scraped: wait until both jobs' targets are up, so a short step's window holds samples.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const up = await adminGet(c, `/api/v1/namespaces/${ns}/services/prometheus-k8s:9090/proxy/api/v1/query?query=${encodeURIComponent("up == 1")}`).catch(() => "");
+    const jobs = new Set(((JSON.parse(up || "{}") as { data?: { result?: Array<{ metric: { job?: string } }> } }).data?.result ?? []).map((r) => r.metric.job));
+    if (config.scrape_configs.every((j) => jobs.has(j.job_name))) break;
+    if (Date.now() > deadline) throw new Error(`Prometheus in ${ns} did not scrape its targets within 30 s (up: ${up.slice(0, 300)})`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
   return {
     async stop() {
       await c.admin.makeApiClient(AppsV1Api).deleteNamespacedDeployment({ name: "prometheus-k8s", namespace: ns, propagationPolicy: "Foreground" }).catch(() => undefined);
     },
   };
+}
+
+/** GET on the API server with the admin client certificate; the body as text (non-2xx rejects). */
+function adminGet(c: RealCluster, path: string): Promise<string> {
+  const url = new URL(c.admin.getCurrentCluster()!.server + path);
+  const { ca, admin } = c.cp.pki;
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ca: readFileSync(ca.cert), cert: readFileSync(admin.cert), key: readFileSync(admin.key), agent: false, timeout: 5000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (body += d));
+      res.on("end", () => ((res.statusCode ?? 0) < 300 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}: ${body.slice(0, 200)}`))));
+    });
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+  });
 }
 
 /** Every file under a directory, as text. */
