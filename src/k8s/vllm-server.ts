@@ -12,7 +12,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { spawn } from "node:child_process";
 import type { CoreV1Event, V1Deployment, V1Pod } from "@kubernetes/client-node";
 import { EnvironmentError } from "../errors.ts";
-import { applyObject, deploymentRefusal, describeRefusal } from "./admission.ts";
+import { applyObject, deploymentRefusal, describeRefusal, foreignFields } from "./admission.ts";
 import { describeKubeError } from "./kube-errors.ts";
 import { isKubeStatus, kubeCall, type Kube } from "./kube-client.ts";
 import type { Manifest } from "./load-manifests.ts";
@@ -57,9 +57,15 @@ export async function runHook(name: string, command: string, say: (line: string)
 
 /** Server-side apply (field manager kneepoint, conflicts forced); the API server's warnings are said as they come. */
 async function apply(kube: Kube, m: Manifest, say: (line: string) => void): Promise<void> {
-  const { warnings } = await applyObject(kube, m, `apply ${m.kind} ${m.metadata.name} in namespace ${kube.namespace}`);
+  const { object, warnings } = await applyObject<Manifest & { metadata: { managedFields?: Parameters<typeof foreignFields>[0] } }>(kube, m, `apply ${m.kind} ${m.metadata.name} in namespace ${kube.namespace}`);
   say(`applied ${m.kind} ${m.metadata.name}`);
   for (const w of warnings) say(`  warning from the API server on ${m.kind} ${m.metadata.name}: ${w}`);
+  // Server-side apply keeps fields someone else set (kubectl edit, kubectl set env, an earlier client-side apply):
+  // the server would then not be what values.yaml says, silently. Name them.
+  for (const [manager, paths] of foreignFields(object.metadata.managedFields)) {
+    const shown = paths.slice(0, 6).join(", ") + (paths.length > 6 ? `, and ${paths.length - 6} more` : "");
+    say(`  warning: ${m.kind} ${m.metadata.name} keeps fields set by ${manager} that values.yaml does not set: ${shown}; they stay (make vllm-down, then make vllm-up, for a server made of values.yaml alone)`);
+  }
 }
 
 export async function applyServer(kube: Kube, objects: ServerObjects, say: (line: string) => void): Promise<void> {

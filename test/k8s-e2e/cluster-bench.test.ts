@@ -71,6 +71,7 @@ describe.skipIf(skipped)("make vllm-up / bench / vllm-down on a real control pla
     expect(run.stderr).toMatch(/PodMonitor skipped: this cluster has no Prometheus Operator/);
     expect(run.stderr).toMatch(/ready: \/health answers and \/v1\/models lists qwen2\.5-0\.5b/);
     expect(run.stdout).toMatch(/vLLM is serving qwen2\.5-0\.5b .* on gpu-node-1/);
+    expect(run.stderr).not.toMatch(/keeps fields set by/); // a fresh apply: every field is kneepoint's
     const deployment = (await fixture.get("Deployment", NS, "vllm")) as { spec: { template: { spec: { containers: Array<{ args: string[] }> } } } };
     expect(deployment.spec.template.spec.containers[0]!.args).toContain("--served-model-name");
     // Admitted under "restricted", scheduled by the real scheduler onto the GPU node, a global-unicast pod IP.
@@ -104,6 +105,34 @@ describe.skipIf(skipped)("make vllm-up / bench / vllm-down on a real control pla
       process.env.KUBECONFIG = saved;
     }
   });
+
+  it("fields someone else set (kubectl set env, an earlier client-side apply) are named by the next vllm-up; kneepoint's own win", async () => {
+    const apps = fixture.cluster.admin.makeApiClient(AppsV1Api);
+    // What `kubectl set env deploy/vllm VLLM_ATTENTION_BACKEND=XFORMERS` and an old client-side `kubectl apply` of
+    // another image do: read, change, replace (retried on a conflict with the Deployment controller), each as its
+    // own field manager.
+    const update = async (fieldManager: string, change: (c: { env?: Array<{ name: string; value?: string }>; image?: string }) => void) => {
+      for (let attempt = 0; ; attempt++) {
+        const d = await apps.readNamespacedDeployment({ name: "vllm", namespace: NS });
+        change(d.spec!.template.spec!.containers[0]!);
+        try {
+          return await apps.replaceNamespacedDeployment({ name: "vllm", namespace: NS, body: d, fieldManager });
+        } catch (err) {
+          if ((err as { code?: number }).code !== 409 || attempt > 5) throw err;
+        }
+      }
+    };
+    await update("kubectl-set", (c) => (c.env = [...(c.env ?? []), { name: "VLLM_ATTENTION_BACKEND", value: "XFORMERS" }]));
+    await update("kubectl-client-side-apply", (c) => (c.image = "vllm/vllm-openai:v0.30.0"));
+    const run = await kneepoint(["vllm-up"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/warning: Deployment vllm keeps fields set by kubectl-set that values\.yaml does not set: spec\.template\.spec\.containers\[name=vllm\]\.env\[name=VLLM_ATTENTION_BACKEND\]; they stay/);
+    // The image kneepoint applies is kneepoint's again (forced), so that manager is not named.
+    expect(run.stderr).not.toMatch(/kubectl-client-side-apply/);
+    const after = await apps.readNamespacedDeployment({ name: "vllm", namespace: NS });
+    expect(after.spec!.template.spec!.containers[0]!.image).toBe("vllm/vllm-openai:v0.31.0");
+    expect(after.spec!.template.spec!.containers[0]!.env).toContainEqual({ name: "VLLM_ATTENTION_BACKEND", value: "XFORMERS" });
+  }, 90_000);
 
   it("ENGINE=native: the bundled engine runs in the Job; table, verdict and a benchmarks.md section labelled simulated; no secret anywhere", async () => {
     // No bench-target: the Job's default http://vllm:8000, through the Service's ClusterIP to the vLLM pod.
