@@ -110,7 +110,12 @@ async function analyseJob(a: AnalysisContext, outcome: JobOutcome, logPath: stri
   for (const f of failed) warn(`step c=${f.concurrency} failed in the Job (exit ${f.exit}); see ${logPath}`);
   const missing = concurrency.filter((c) => !steps.some((s) => s.concurrency === c));
   const partial = outcome.end !== "succeeded" || missing.length > 0;
-  if (outcome.logGaps > 0) warn(`the log stream broke while the kubelet rotated the log file; lines written meanwhile may be missing (${outcome.logGaps}×)`);
+  if (outcome.logGaps > 0) {
+    // The kubelet serves only the current file: what rotated away while no stream was open cannot be read again.
+    const gaps = `the log stream broke while the kubelet rotated the log file (${outcome.logGaps}×): lines written in between may be missing`;
+    if (missing.length > 0) warn(`${gaps}, which may be why c=${missing.join(",")} has no result`);
+    else say(`note: ${gaps}; every step's result arrived`);
+  }
 
   await writer.writeJson("summary.json", {
     runId,

@@ -265,9 +265,9 @@ class LogFollower {
     if (this.running || this.ended || this.breaks > MAX_LOG_BREAKS || this.controller.signal.aborted) return;
     this.running = this.follow().finally(() => {
       this.running = null;
-      // Resumed at once (not at the runner's next poll): the kubelet serves only the current file, so a line
-      // written before a rotation is readable again only while no rotation came in between.
-      if (!this.ended && !this.controller.signal.aborted) void sleep(Math.min(100 * 2 ** this.idleStreams, 5000), this.controller.signal).then(() => this.ensure());
+      // Resumed at once (not at the runner's next poll), later after streams that brought nothing: the kubelet
+      // serves only the current file, so what is written between a break and a rotation is readable only until then.
+      if (!this.ended && !this.controller.signal.aborted) void sleep(this.idleStreams === 0 ? 0 : Math.min(100 * 2 ** (this.idleStreams - 1), 5000), this.controller.signal).then(() => this.ensure());
     });
   }
 

@@ -113,8 +113,13 @@ export async function startKubeletServer(o: { address: string; cert: string; key
           if (closed) return resolve();
           if (res.write(b)) resolve();
           else {
-            res.once("drain", resolve);
-            res.once("close", resolve);
+            const done = () => {
+              res.off("drain", done);
+              res.off("close", done);
+              resolve();
+            };
+            res.once("drain", done);
+            res.once("close", done);
           }
         }),
       () => closed || cut,
