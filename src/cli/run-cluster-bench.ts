@@ -183,7 +183,8 @@ async function analyseJob(a: AnalysisContext, outcome: JobOutcome, logPath: stri
   io.stdout.write(`results: ${writer.dir} (${partial ? "partial" : "complete"})\n`);
   if (outcome.end === "interrupted") throw new InterruptedError(`make bench stopped by Ctrl-C after ${steps.length} of ${concurrency.length} steps`, `partial results are in ${writer.dir}`);
   if (outcome.end !== "succeeded") {
-    throw new EnvironmentError(`${outcome.message}; ${steps.length} of ${concurrency.length} steps have results`, `the steps that finished are reported above and saved in ${writer.dir}; the Job's log is ${logPath}`);
+    const saved = `the steps that finished are reported above and saved in ${writer.dir}; the Job's log is ${logPath}`;
+    throw new EnvironmentError(`${outcome.message}; ${steps.length} of ${concurrency.length} steps have results`, outcome.hint ? `${outcome.hint}; ${saved}` : saved);
   }
   throwIfGatesFailed(reported.gates, `${writer.dir}/gates.json`);
   return { dir: writer.dir, steps, outcome };

@@ -484,7 +484,17 @@ export async function runBenchJob(kube: Kube, opts: JobRunOptions): Promise<JobO
         if (end.type === "Complete") return outcome("succeeded", "the Job completed");
         const exit = pod?.status?.containerStatuses?.find((c) => c.name === container)?.state?.terminated;
         const why = [end.reason, end.message].filter(Boolean).join(": ");
-        return outcome("failed", `the Job failed${why ? ` (${why})` : ""}${exit ? `; the container exited with code ${exit.exitCode}${exit.reason ? ` (${exit.reason})` : ""}` : ""}`);
+        const failed = `the Job failed${why ? ` (${why})` : ""}`;
+        // The kubelet's eviction manager (node pressure) or an API eviction (a drain): the container did not fail, the node took it away.
+        if (pod?.status?.reason === "Evicted" || pod?.status?.conditions?.some((c) => c.type === "DisruptionTarget" && c.status === "True")) {
+          const reason = pod.status?.message?.replace(/\s+/g, " ").trim() || pod.status?.conditions?.find((c) => c.type === "DisruptionTarget")?.message || "no reason given";
+          return outcome(
+            "failed",
+            `the Job's pod ${podName} was evicted from ${nodeName ?? "its node"}: ${reason}; ${failed}`,
+            `the node ran short of a resource or was drained, not the sweep: rerun make bench (the steps above are kept); if the node keeps running out, give the Job an ephemeral-storage request in benchmarks/job.yaml or run it on another node`,
+          );
+        }
+        return outcome("failed", `${failed}${exit ? `; the container exited with code ${exit.exitCode}${exit.reason ? ` (${exit.reason})` : ""}` : ""}`);
       }
       const now = Date.now();
       if (startedAtMs === null && now - createdAt > opts.startTimeoutMs) {

@@ -238,6 +238,24 @@ describe.skipIf(skipped)("make vllm-up / bench / vllm-down on a real control pla
     expect(existsSync(join(dir!, "step-c8.json"))).toBe(false);
   }, 90_000);
 
+  it("the Job's pod evicted mid-run (node pressure): the bench says so with the kubelet's reason; the finished steps are saved", async () => {
+    await setBenchTarget({ FAKE_SLEEP_S: "1" });
+    const out = join(work, "evicted");
+    let evicting = false;
+    const run = await kneepoint(["bench", "--out", out, "--no-record", "--no-charts"], { CONCURRENCY: "1,2,4,8", NUM_PROMPTS: "8" }, (stderr) => {
+      if (evicting || !/kneepoint-result c=1 end/.test(stderr)) return;
+      evicting = true;
+      void benchPods().then((pods) => pods[0] && fixture.cluster.node.evict(NS, pods[0].metadata!.name!));
+    });
+    expect(evicting).toBe(true);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/the Job's pod vllm-bench-\w+ was evicted from gpu-node-1: The node was low on resource: ephemeral-storage/);
+    expect(run.stderr).toMatch(/hint: .*the node ran short of a resource or was drained, not the sweep/);
+    const [dir] = runDirs(out);
+    expect(existsSync(join(dir!, "step-c1.json"))).toBe(true);
+    expect(existsSync(join(dir!, "step-c8.json"))).toBe(false);
+  }, 90_000);
+
   it("PROMETHEUS_SERVICE: peaks from an in-cluster Prometheus through the API server's service proxy", async () => {
     if (skipWithoutPrometheus()) return;
     const prom = await fixture.startPrometheus();
