@@ -14,7 +14,7 @@ import { LABEL } from "../k8s/manifest-names.ts";
 import { runBenchJob, type JobOutcome } from "../k8s/run-bench-job.ts";
 import { writeFileAtomically } from "../report/write-file-atomically.ts";
 import { installInterrupt } from "./interrupt.ts";
-import type { ClusterJobContext } from "./run-cluster-job.ts";
+import { jobRunOptions, type ClusterJobContext } from "./run-cluster-job.ts";
 
 /** What to do when there is nothing to collect. */
 const RERUN = "run the sweep again (make bench); to keep a Job for a later --collect, run it with KEEP_JOB=1";
@@ -43,7 +43,7 @@ function podSelector(job: V1Job): string {
 }
 
 export async function collectClusterJob<T>(ctx: ClusterJobContext, use: (outcome: JobOutcome, logPath: string) => Promise<T>): Promise<T> {
-  const { kube, settings, job, runId, writer, say, warn } = ctx;
+  const { kube, job, runId, writer, say, warn } = ctx;
   const name = job.metadata!.name!;
   const ended = (job.status?.conditions ?? []).find((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
   const selector = podSelector(job);
@@ -67,18 +67,7 @@ export async function collectClusterJob<T>(ctx: ClusterJobContext, use: (outcome
   const logPath = join(writer.dir, "job.log");
   let outcome: JobOutcome;
   try {
-    outcome = await runBenchJob(kube, {
-      job,
-      runId,
-      attach: true,
-      podSelector: selector,
-      startTimeoutMs: settings.startTimeoutMin * 60_000,
-      runTimeoutMs: settings.runTimeoutMin * 60_000,
-      signal: interrupt.stop,
-      onStage: (stage) => say(`pod: ${stage.text}`),
-      onNotice: (text) => say(`note: ${text}`),
-      onLogLine: ctx.onLogLine,
-    });
+    outcome = await runBenchJob(kube, { ...jobRunOptions(ctx, interrupt.stop), attach: true, podSelector: selector });
   } finally {
     interrupt.dispose();
   }

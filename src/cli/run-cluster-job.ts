@@ -12,7 +12,7 @@ import { isKubeStatus, kubeCall, type Kube } from "../k8s/kube-client.ts";
 import { describeKubeError } from "../k8s/kube-errors.ts";
 import { objectMeta, BENCH_TARGET_CONFIGMAP, LABEL } from "../k8s/manifest-names.ts";
 import type { ClusterContext } from "../k8s/read-cluster-context.ts";
-import { deleteJob, runBenchJob, type JobOutcome } from "../k8s/run-bench-job.ts";
+import { deleteJob, runBenchJob, type JobOutcome, type JobRunOptions } from "../k8s/run-bench-job.ts";
 import { parseServiceRef, serviceProxyFetch } from "../k8s/service-proxy.ts";
 import type { ResultsWriter } from "../report/results-writer.ts";
 import { writeFileAtomically } from "../report/write-file-atomically.ts";
@@ -79,6 +79,20 @@ export interface ClusterJobContext {
   onLogLine(line: string): void;
 }
 
+/** How a run (or a --collect) follows the Job: its timeouts, Ctrl-C, and where stages, notices and log lines go. */
+export function jobRunOptions(ctx: ClusterJobContext, signal: AbortSignal): JobRunOptions {
+  return {
+    job: ctx.job,
+    runId: ctx.runId,
+    startTimeoutMs: ctx.settings.startTimeoutMin * 60_000,
+    runTimeoutMs: ctx.settings.runTimeoutMin * 60_000,
+    signal,
+    onStage: (stage) => ctx.say(`pod: ${stage.text}`),
+    onNotice: (text) => ctx.say(`note: ${text}`),
+    onLogLine: ctx.onLogLine,
+  };
+}
+
 /**
  * Ships the native engine (ENGINE=native), replaces a finished Job of the same name, runs this one to its end
  * (Ctrl-C stops waiting), saves its log as job.log and hands the outcome to `use`. Whatever happens, the Job
@@ -109,16 +123,7 @@ export async function runClusterJob<T>(ctx: ClusterJobContext, use: (outcome: Jo
     let outcome: JobOutcome;
     say(`created Job ${jobName}; results in ${writer.dir}`);
     try {
-      outcome = await runBenchJob(kube, {
-        job,
-        runId,
-        startTimeoutMs: settings.startTimeoutMin * 60_000,
-        runTimeoutMs: settings.runTimeoutMin * 60_000,
-        signal: interrupt.stop,
-        onStage: (stage) => say(`pod: ${stage.text}`),
-        onNotice: (text) => say(`note: ${text}`),
-        onLogLine: ctx.onLogLine,
-      });
+      outcome = await runBenchJob(kube, jobRunOptions(ctx, interrupt.stop));
     } finally {
       interrupt.dispose();
     }

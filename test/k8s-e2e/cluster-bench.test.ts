@@ -61,6 +61,22 @@ function valuesWith(changes: Record<string, unknown>): string {
   return file;
 }
 
+/** A 4-step bench whose Job pod meets `act` once the first step's result is out; exit 3 expected. */
+async function benchCutAfterFirstStep(name: string, act: (pod: string) => Promise<unknown>) {
+  await setBenchTarget({ FAKE_SLEEP_S: "1" });
+  const out = join(work, name);
+  let acted = false;
+  const run = await kneepoint(["bench", "--out", out, "--no-record", "--no-charts"], { CONCURRENCY: "1,2,4,8", NUM_PROMPTS: "8" }, (stderr) => {
+    if (acted || !/kneepoint-result c=1 end/.test(stderr)) return;
+    acted = true;
+    void benchPods().then((pods) => pods[0] && act(pods[0].metadata!.name!));
+  });
+  expect(acted).toBe(true);
+  expect(run.code).toBe(3);
+  const [dir] = runDirs(out);
+  return { run, dir: dir! };
+}
+
 const benchPods = async () => (await fixture.admin.listNamespacedPod({ namespace: NS })).items.filter((p) => p.metadata?.name?.startsWith("vllm-bench-"));
 
 describe.skipIf(skipped)("make vllm-up / bench / vllm-down on a real control plane", () => {
@@ -222,38 +238,18 @@ describe.skipIf(skipped)("make vllm-up / bench / vllm-down on a real control pla
   }, 90_000);
 
   it("a pod deleted mid-run ends the bench with that reason and the finished steps saved", async () => {
-    await setBenchTarget({ FAKE_SLEEP_S: "1" });
-    const out = join(work, "deleted");
-    let deleting = false;
-    const run = await kneepoint(["bench", "--out", out, "--no-record", "--no-charts"], { CONCURRENCY: "1,2,4,8", NUM_PROMPTS: "8" }, (stderr) => {
-      if (deleting || !/kneepoint-result c=1 end/.test(stderr)) return;
-      deleting = true;
-      void benchPods().then((pods) => pods[0] && fixture.admin.deleteNamespacedPod({ name: pods[0].metadata!.name!, namespace: NS }));
-    });
-    expect(deleting).toBe(true);
-    expect(run.code).toBe(3);
+    const { run, dir } = await benchCutAfterFirstStep("deleted", (pod) => fixture.admin.deleteNamespacedPod({ name: pod, namespace: NS }));
     expect(run.stderr).toMatch(/the Job's pod vllm-bench-\w+ was deleted while the sweep ran|the Job failed/);
-    const [dir] = runDirs(out);
-    expect(existsSync(join(dir!, "step-c1.json"))).toBe(true);
-    expect(existsSync(join(dir!, "step-c8.json"))).toBe(false);
+    expect(existsSync(join(dir, "step-c1.json"))).toBe(true);
+    expect(existsSync(join(dir, "step-c8.json"))).toBe(false);
   }, 90_000);
 
   it("the Job's pod evicted mid-run (node pressure): the bench says so with the kubelet's reason; the finished steps are saved", async () => {
-    await setBenchTarget({ FAKE_SLEEP_S: "1" });
-    const out = join(work, "evicted");
-    let evicting = false;
-    const run = await kneepoint(["bench", "--out", out, "--no-record", "--no-charts"], { CONCURRENCY: "1,2,4,8", NUM_PROMPTS: "8" }, (stderr) => {
-      if (evicting || !/kneepoint-result c=1 end/.test(stderr)) return;
-      evicting = true;
-      void benchPods().then((pods) => pods[0] && fixture.cluster.node.evict(NS, pods[0].metadata!.name!));
-    });
-    expect(evicting).toBe(true);
-    expect(run.code).toBe(3);
+    const { run, dir } = await benchCutAfterFirstStep("evicted", (pod) => fixture.cluster.node.evict(NS, pod));
     expect(run.stderr).toMatch(/the Job's pod vllm-bench-\w+ was evicted from gpu-node-1: The node was low on resource: ephemeral-storage/);
     expect(run.stderr).toMatch(/hint: .*the node ran short of a resource or was drained, not the sweep/);
-    const [dir] = runDirs(out);
-    expect(existsSync(join(dir!, "step-c1.json"))).toBe(true);
-    expect(existsSync(join(dir!, "step-c8.json"))).toBe(false);
+    expect(existsSync(join(dir, "step-c1.json"))).toBe(true);
+    expect(existsSync(join(dir, "step-c8.json"))).toBe(false);
   }, 90_000);
 
   it("PROMETHEUS_SERVICE: peaks from an in-cluster Prometheus through the API server's service proxy", async () => {

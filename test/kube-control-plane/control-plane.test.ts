@@ -10,6 +10,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { ApiException, BatchV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1Pod, type V1PodSpec, VersionApi } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { until } from "./until.ts";
 import { peersSkipped } from "../real-peers/peers.ts";
 import { buildControlPlane } from "./build.ts";
 import { type ControlPlane, startControlPlane } from "./control-plane.ts";
@@ -18,27 +19,6 @@ import { ETCD_VERSION, KUBERNETES_VERSION } from "./pins.ts";
 const skipped = peersSkipped();
 if (skipped) console.warn("KNEEPOINT_TEST_PEERS=skip: not running the real control plane smoke test");
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (last: ${describe_(last)})` : ""}`);
-    await sleep(200);
-  }
-}
-
-function describe_(err: unknown): string {
-  if (err instanceof ApiException) return `HTTP ${err.code}: ${typeof err.body === "string" ? err.body : JSON.stringify(err.body)}`;
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** Awaits a call the API server must refuse; returns the refusal's HTTP status and message. */
 async function refused(call: Promise<unknown>): Promise<{ code: number; message: string }> {

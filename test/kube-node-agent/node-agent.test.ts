@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { ApiException, AppsV1Api, BatchV1Api, CoreV1Api, CoordinationV1Api, DiscoveryV1Api, KubeConfig, Log, type V1Container, type V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { until } from "../kube-control-plane/until.ts";
 import { startControlPlane, type ControlPlane } from "../kube-control-plane/control-plane.ts";
 import { peersSkipped } from "../real-peers/peers.ts";
 import { DEFAULT_EVICTION_MESSAGE, type NodeAgent, startNodeAgent } from "./node-agent.ts";
@@ -21,26 +22,6 @@ const skipped = peersSkipped();
 if (skipped) console.warn("KNEEPOINT_TEST_PEERS=skip: not running the node agent test");
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function describe_(err: unknown): string {
-  if (err instanceof ApiException) return `HTTP ${err.code}: ${typeof err.body === "string" ? err.body : JSON.stringify(err.body)}`;
-  return err instanceof Error ? err.message : String(err);
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (last: ${describe_(last)})` : ""}`);
-    await sleep(100);
-  }
-}
 
 const NS = "default";
 const TAINT = { key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" };
