@@ -39,8 +39,13 @@ export const benchSettingsSchema = z.strictObject({
     .regex(/^[a-z0-9-]+\/[a-z0-9-]+:[A-Za-z0-9-]+$/, "PROMETHEUS_SERVICE must be namespace/name:port, e.g. monitoring/prometheus-k8s:9090")
     .optional(),
   scrapeIntervalS: z.coerce.number().positive("SCRAPE_INTERVAL must be positive seconds").default(15),
-  /** The node image that runs the native engine. */
-  nodeImage: z.string().min(1).default("node:20.20-bookworm-slim"),
+  /**
+   * The node image that runs the native engine. Node.js 24 LTS ("Krypton"): maintained until 2028-04-30 (Node 20
+   * reached its end of life on 2026-04-30; Node 26 is the newer LTS since 2026-10-28, 24 the one with a year more
+   * of use; nodejs/Release). Pinned to a minor version, like the vLLM image. The bundle targets node20
+   * (package.json's engines, so the same code runs on a developer's Node 20 and in this image unchanged).
+   */
+  nodeImage: z.string().min(1).default("node:24.17-bookworm-slim"),
   /** Minutes to wait for the Job's pod to start (scheduling, node provisioning, image pull). */
   startTimeoutMin: z.coerce.number().positive("START_TIMEOUT must be positive minutes").default(20),
   /** Minutes the whole sweep may take once the pod runs. */

@@ -34,3 +34,13 @@ export function nodeFacts(labels: Record<string, string>): NodeFacts {
   if (cuda) out.cuda = cuda;
   return out;
 }
+
+/**
+ * The NVIDIA driver's major version from GPU feature discovery's labels (`nvidia.com/cuda.driver.major`, newer GFD's
+ * `nvidia.com/cuda.driver-version.major` or `.full`), e.g. 580 for 580.95.05; undefined when absent or malformed.
+ */
+export function driverMajor(labels: Record<string, string>): number | undefined {
+  const raw = labels["nvidia.com/cuda.driver.major"] ?? labels["nvidia.com/cuda.driver-version.major"] ?? labels["nvidia.com/cuda.driver-version.full"]?.split(".")[0];
+  if (raw === undefined || !/^\d+$/.test(raw)) return undefined;
+  return Number(raw);
+}

@@ -1,12 +1,14 @@
 /**
  * deploy/vllm/*.yaml as `make vllm-up` applies them: deploy/vllm/values.yaml patched into the Deployment (image,
  * `vllm serve` arguments, GPU count, resources, node selector, tolerations, affinity, runtime and priority class,
- * image pull Secrets, the startup probe's budget, the uid, the model cache volume and /dev/shm's size) and into the
+ * image pull Secrets, the startup probe's budget, the uid, the model cache volume and /dev/shm's size, the listen
+ * address through the arguments, imageCheck as an annotation) and into the
  * PodMonitor (extra labels), and every object put in the target namespace. The YAML files hold the default values
  * too, so `kubectl apply -f` by hand gives the same server. Pure.
  */
 import type { V1Deployment, V1EnvVar, V1Volume } from "@kubernetes/client-node";
 import { UsageError } from "../errors.ts";
+import { IMAGE_CHECK_ANNOTATION } from "./image-driver-check.ts";
 import type { Manifest } from "./load-manifests.ts";
 import { vllmImage, vllmServerArgs, type VllmValues } from "./vllm-values.ts";
 
@@ -17,6 +19,10 @@ export const MODEL_CACHE_VOLUME = "model-cache";
 export function renderVllmDeployment(source: V1Deployment, values: VllmValues, namespace: string): V1Deployment {
   const d = structuredClone(source);
   d.metadata = { ...d.metadata, namespace };
+  // imageCheck: false travels to vllm-up on the Deployment (and stays visible there); absent otherwise.
+  const { [IMAGE_CHECK_ANNOTATION]: _check, ...annotations } = d.metadata.annotations ?? {};
+  if (!values.imageCheck) annotations[IMAGE_CHECK_ANNOTATION] = "false";
+  setOptional(d.metadata, "annotations", Object.keys(annotations).length > 0 ? annotations : undefined);
   const pod = d.spec?.template.spec;
   const container = pod?.containers[0];
   const restore = "restore it with `git checkout deploy/vllm/deployment.yaml`";

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { V1Pod } from "@kubernetes/client-node";
-import { containerExit, restartsByStartupProbe } from "./vllm-server.ts";
+import type { V1Deployment, V1Node, V1Pod } from "@kubernetes/client-node";
+import { IMAGE_CHECK_ANNOTATION } from "./image-driver-check.ts";
+import type { Kube } from "./kube-client.ts";
+import { checkScheduledNode, checkServerImage, containerExit, restartsByStartupProbe } from "./vllm-server.ts";
 
 const pod = (restartCount: number, lastReason?: string): V1Pod => ({
   status: { containerStatuses: [{ name: "vllm", image: "i", imageID: "", ready: false, restartCount, ...(lastReason ? { lastState: { terminated: { exitCode: 137, reason: lastReason } } } : {}) }] },
@@ -57,5 +59,71 @@ describe("containerExit: is the stopped container the startup probe's kill (wait
     expect(containerExit(stopped(term(137, "2026-12-03T10:00:00Z", "2026-12-03T10:05:00Z")), [liveness], "vllm")?.byStartupProbe).toBe(false);
     expect(containerExit(stopped({ running: { startedAt: new Date() } }, term(143, "2026-12-03T10:00:00Z", "2026-12-03T10:30:01Z")), [], "vllm")).toBeNull();
     expect(containerExit(stopped({ waiting: { reason: "ContainerCreating" } }), [], "vllm")).toBeNull();
+  });
+});
+
+describe("checkServerImage: vllm-up's image/driver check before it applies", () => {
+  const deployment = (image: string, opts: { annotations?: Record<string, string>; nodeSelector?: Record<string, string> } = {}): V1Deployment => ({
+    metadata: { name: "vllm", ...(opts.annotations ? { annotations: opts.annotations } : {}) },
+    spec: { selector: {}, template: { spec: { containers: [{ name: "vllm", image }], ...(opts.nodeSelector ? { nodeSelector: opts.nodeSelector } : {}) } } },
+  });
+  const gpuNode = (name: string, driverMajor: string, labels: Record<string, string> = {}): V1Node => ({
+    metadata: { name, labels: { "nvidia.com/cuda.driver.major": driverMajor, ...labels } },
+    status: { capacity: { "nvidia.com/gpu": "1" } },
+  });
+  const kubeListing = (list: () => Promise<{ items: V1Node[] }>) => {
+    let calls = 0;
+    const kube = { core: { listNode: () => (calls++, list()) } } as unknown as Kube;
+    return { kube, calls: () => calls };
+  };
+  const run = async (kube: Kube, d: V1Deployment) => {
+    const lines: string[] = [];
+    const err = await checkServerImage(kube, d, (l) => lines.push(l)).then(() => null, (e: Error) => e);
+    return { lines, err };
+  };
+
+  it("a CUDA 13 image where every GPU node has driver 570: a usage error (exit 2) naming node, driver and fix", async () => {
+    const { kube } = kubeListing(async () => ({ items: [gpuNode("gpu-1", "570")] }));
+    const { err } = await run(kube, deployment("vllm/vllm-openai:v0.31.0"));
+    expect(err).toMatchObject({ name: "UsageError", kind: "usage" });
+    expect(err?.message).toMatch(/CUDA 13 build .* needs NVIDIA driver 580 or newer, but no GPU node has one: gpu-1 \(driver 570\)/);
+    expect((err as { hint?: string }).hint).toMatch(/image\.tag: v0\.19\.1/);
+  });
+
+  it("passes on driver 580, and only counts the nodes the nodeSelector allows", async () => {
+    const { kube } = kubeListing(async () => ({ items: [gpuNode("old", "570", { pool: "a" }), gpuNode("new", "580", { pool: "b" })] }));
+    expect((await run(kube, deployment("vllm/vllm-openai:v0.31.0"))).err).toBeNull();
+    expect((await run(kube, deployment("vllm/vllm-openai:v0.31.0", { nodeSelector: { pool: "b" } }))).lines).toEqual([
+      "image/driver check: vllm/vllm-openai:v0.31.0 is CUDA 13 (driver 580+); GPU nodes that fit: new (driver 580)",
+    ]);
+    expect((await run(kube, deployment("vllm/vllm-openai:v0.31.0", { nodeSelector: { pool: "a" } }))).err?.message).toMatch(/no GPU node has one: old/);
+  });
+
+  it("without the right to list nodes: one line, vllm-up goes on, and checks the node the pod is scheduled to (get only)", async () => {
+    const { kube } = kubeListing(async () => {
+      throw Object.assign(new Error("HTTP-Code: 403 Message: nodes is forbidden"), { code: 403 });
+    });
+    const lines: string[] = [];
+    await expect(checkServerImage(kube, deployment("vllm/vllm-openai:v0.31.0"), (l) => lines.push(l))).resolves.toBe(true);
+    expect(lines).toEqual([expect.stringMatching(/^image\/driver check: this identity may not list nodes; the node the pod is scheduled to is checked instead/)]);
+
+    const reading = (n: V1Node | null) => ({ core: { readNode: async () => { if (!n) throw Object.assign(new Error("forbidden"), { code: 403 }); return n; } } }) as unknown as Kube;
+    const said: string[] = [];
+    const scheduled = (n: V1Node | null, image = "vllm/vllm-openai:v0.31.0") => checkScheduledNode(reading(n), image, "gpu-1", (l) => said.push(l));
+    await expect(scheduled(gpuNode("gpu-1", "570"))).rejects.toThrow(/needs NVIDIA driver 580 or newer, but the node the pod was scheduled to has an older one: gpu-1 \(driver 570\)/);
+    await expect(scheduled(gpuNode("gpu-1", "570"))).rejects.toMatchObject({ hint: expect.stringMatching(/make vllm-down removes it$/) });
+    await scheduled(gpuNode("gpu-1", "580"));
+    expect(said).toEqual(["image/driver check: vllm/vllm-openai:v0.31.0 is CUDA 13 (driver 580+); GPU nodes that fit: gpu-1 (driver 580)"]);
+    await scheduled(null); // not readable either: silent
+    await scheduled(gpuNode("gpu-1", "570"), "ghcr.io/me/vllm:1"); // CUDA unknown: silent
+    expect(said).toHaveLength(1);
+  });
+
+  it("imageCheck: false (the Deployment's annotation): skipped without reading nodes", async () => {
+    const { kube, calls } = kubeListing(async () => ({ items: [gpuNode("gpu-1", "535")] }));
+    const { lines, err } = await run(kube, deployment("vllm/vllm-openai:v0.31.0", { annotations: { [IMAGE_CHECK_ANNOTATION]: "false" } }));
+    expect(err).toBeNull();
+    expect(calls()).toBe(0);
+    expect(lines).toEqual(["image/driver check skipped (imageCheck: false in values.yaml): vllm/vllm-openai:v0.31.0"]);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * `make vllm-up` and `make vllm-down`: the model server's lifecycle. Up runs the optional GPU_NODE_UP hook,
- * applies the Deployment, Service and PodMonitor with server-side apply (field manager `kneepoint`; a cluster
+ * `make vllm-up` and `make vllm-down`: the model server's lifecycle. Up runs the optional GPU_NODE_UP hook, checks
+ * that a GPU node's driver can run the image's CUDA (image-driver-check.ts; stops at once when none can), applies
+ * the Deployment, Service and PodMonitor with server-side apply (field manager `kneepoint`; a cluster
  * without the Prometheus Operator just skips the PodMonitor), then waits, saying which stage it is in:
  * scheduling, node provisioning, image pull, model loading (with vLLM's last log line), ready, and finally
  * `/health` and `/v1/models` through the API server. A timeout names the stage that stalled. A container the
@@ -10,9 +11,10 @@
  */
 import { setTimeout as delay } from "node:timers/promises";
 import { spawn } from "node:child_process";
-import type { CoreV1Event, V1Deployment, V1Pod } from "@kubernetes/client-node";
-import { EnvironmentError } from "../errors.ts";
+import type { CoreV1Event, V1Deployment, V1Node, V1Pod } from "@kubernetes/client-node";
+import { EnvironmentError, UsageError } from "../errors.ts";
 import { applyObject, deploymentRefusal, describeRefusal, foreignFields } from "./admission.ts";
+import { checkImageDriver, gpuNodeDrivers, IMAGE_CHECK_ANNOTATION, knownImageProblem } from "./image-driver-check.ts";
 import { describeKubeError } from "./kube-errors.ts";
 import { isKubeStatus, kubeCall, type Kube } from "./kube-client.ts";
 import type { Manifest } from "./load-manifests.ts";
@@ -119,10 +121,56 @@ async function ensureNamespace(kube: Kube, say: (line: string) => void): Promise
   }
 }
 
+/**
+ * Before anything is applied: does the image's CUDA fit a GPU node's driver (image-driver-check.ts)? Stops with a
+ * UsageError when no GPU node can run it. Reading nodes is optional: a runner that may not list them (without
+ * deploy/node-reader.yaml's ClusterRole) is told so in one line, and true comes back: check the node the pod is
+ * scheduled to instead (checkScheduledNode), still minutes before the image is pulled.
+ */
+export async function checkServerImage(kube: Kube, deployment: V1Deployment, say: (line: string) => void): Promise<boolean> {
+  const image = deployment.spec?.template.spec?.containers[0]?.image;
+  if (!image) return false;
+  if (deployment.metadata?.annotations?.[IMAGE_CHECK_ANNOTATION] === "false") {
+    say(`image/driver check skipped (imageCheck: false in values.yaml): ${image}`);
+    return false;
+  }
+  let nodes: V1Node[];
+  try {
+    nodes = (await kube.core.listNode()).items;
+  } catch (err) {
+    const problem = knownImageProblem(image);
+    if (problem) say(problem);
+    const why = isKubeStatus(err, 403) || isKubeStatus(err, 401) ? "this identity may not list nodes" : `listing nodes failed (${(err as Error).message.split("\n")[0]})`;
+    say(`image/driver check: ${why}; the node the pod is scheduled to is checked instead, where it may be read (compare the image's CUDA with \`nvidia-smi\` there otherwise)`);
+    return true;
+  }
+  const check = checkImageDriver(image, gpuNodeDrivers(nodes, deployment.spec?.template.spec?.nodeSelector ?? {}));
+  for (const line of check.notes) say(line);
+  if (check.error) throw new UsageError(check.error.message, check.error.hint);
+  return false;
+}
+
+/**
+ * The same check on the one node the pod was scheduled to, read by name: for runners that may get nodes but not
+ * list them. Silent when the node cannot be read or carries no driver label; stops when its driver is too old.
+ */
+export async function checkScheduledNode(kube: Kube, image: string, nodeName: string, say: (line: string) => void): Promise<void> {
+  const node = await kube.core.readNode({ name: nodeName }).catch(() => null);
+  if (!node) return;
+  const nodes = gpuNodeDrivers([node]);
+  if (nodes.labelled.length === 0) return;
+  const check = checkImageDriver(image, nodes, nodeName);
+  if (check.error) throw new UsageError(check.error.message, `${check.error.hint}. The Deployment is applied: make vllm-down removes it`);
+  const fit = check.notes.at(-1);
+  if (fit?.includes("GPU nodes that fit: ")) say(fit);
+}
+
 /** Applies the server and waits until it answers with the served model. */
 export async function vllmUp(kube: Kube, objects: ServerObjects, opts: UpOptions): Promise<{ pod: string; node: string; elapsedS: number }> {
   const started = Date.now();
   if (opts.hook) await runHook("GPU_NODE_UP", opts.hook, opts.say);
+  let checkNodeOfPod = await checkServerImage(kube, objects.deployment, opts.say);
+  const image = objects.deployment.spec?.template.spec?.containers[0]?.image ?? "";
   await ensureNamespace(kube, opts.say);
   await applyServer(kube, objects, opts.say);
   const container = objects.deployment.spec?.template.spec?.containers[0]?.name ?? "vllm";
@@ -151,6 +199,10 @@ export async function vllmUp(kube: Kube, objects: ServerObjects, opts: UpOptions
       if (refusal) throw describeRefusal(refusal, `the Deployment ${objects.deployment.metadata.name}`, kube.namespace);
     }
     if (pod) {
+      if (checkNodeOfPod && pod.spec?.nodeName) {
+        checkNodeOfPod = false;
+        await checkScheduledNode(kube, image, pod.spec.nodeName, opts.say);
+      }
       const events = await podEvents(kube, pod.metadata!.name!);
       stage = describePodStage(pod, events, { readinessMeansLoaded: true });
       const exit = containerExit(pod, events, container);

@@ -80,6 +80,22 @@ describe("deploy/vllm/values.yaml", () => {
     expect(err({ extraArgs: ["--generation-config", "auto"] })).toBe("invalid values.yaml: extraArgs: --generation-config comes from its own key in values.yaml; set it there");
   });
 
+  it("listenAddress is 0.0.0.0 or :: (IPv6-only and dual-stack); imageCheck a boolean; both optional", () => {
+    const v = parseVllmValues(committed(), "values.yaml");
+    expect(v).toMatchObject({ listenAddress: "0.0.0.0", imageCheck: true });
+    const { listenAddress: _l, imageCheck: _i, ...old } = committed();
+    expect(parseVllmValues(old, "old.yaml")).toMatchObject({ listenAddress: "0.0.0.0", imageCheck: true });
+    const ipv6 = parseVllmValues({ ...committed(), listenAddress: "::", imageCheck: false }, "v");
+    expect(ipv6).toMatchObject({ listenAddress: "::", imageCheck: false });
+    expect(vllmServerArgs(ipv6)).toEqual(expect.arrayContaining(["--host", "::"]));
+    expect(vllmServerArgs(ipv6)[vllmServerArgs(ipv6).indexOf("--host") + 1]).toBe("::");
+    const err = (changes: Record<string, unknown>) => errorOf({ ...committed(), ...changes });
+    expect(err({ listenAddress: "127.0.0.1" })).toBe("invalid values.yaml: listenAddress: must be 0.0.0.0 or :: (IPv4, or IPv6 and dual-stack)");
+    expect(err({ listenAddress: "[::]" })).toBe("invalid values.yaml: listenAddress: must be 0.0.0.0 or :: (IPv4, or IPv6 and dual-stack)");
+    expect(err({ imageCheck: "no" })).toMatch(/^invalid values\.yaml: imageCheck: /);
+    expect(err({ extraArgs: ["--host", "::"] })).toBe("invalid values.yaml: extraArgs: --host comes from its own key in values.yaml; set it there");
+  });
+
   it("says which sampling defaults the server applies", () => {
     expect(samplingDefaults({ generationConfig: "vllm", overrideGenerationConfig: {} })).toBe("vLLM's defaults (--generation-config vllm: the model's generation_config.json is not applied)");
     expect(samplingDefaults({ generationConfig: "auto", overrideGenerationConfig: { temperature: 0 } })).toBe(`the model's generation_config.json (--generation-config auto), overridden with {"temperature":0}`);

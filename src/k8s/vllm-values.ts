@@ -12,6 +12,9 @@ import { UsageError } from "../errors.ts";
 /** The port the server listens on: the Service, the probes and the Job's default BASE_URL use it. */
 export const VLLM_PORT = 8000;
 
+/** The addresses `vllm serve` may listen on: every IPv4 address, or every IPv6 (and IPv4-mapped) address. */
+export const LISTEN_ADDRESSES = ["0.0.0.0", "::"] as const;
+
 /** Flags derived from the values; setting them again in extraArgs would make two sources of truth. */
 const MANAGED_FLAGS = [
   "--model",
@@ -101,12 +104,23 @@ export const vllmValuesSchema = z.strictObject({
       .regex(/^sha256:[a-f0-9]{64}$/, { message: "must be sha256: followed by 64 hex digits" })
       .optional(),
   }),
+  /**
+   * `make vllm-up` compares the image's CUDA with the GPU nodes' NVIDIA driver before applying (image-driver-check.ts);
+   * false skips that (an image whose CUDA is read wrongly, or CUDA forward compatibility on datacenter GPUs).
+   */
+  imageCheck: z.boolean().default(true),
   model: z.string().min(1),
   servedModelName: z.string().regex(/^\S+$/, { message: "must be one word (it is sent as the request's model)" }),
   dtype: z.enum(["auto", "half", "float16", "bfloat16", "float", "float32"]),
   maxModelLen: z.number().int().positive(),
   gpuMemoryUtilization: z.number().gt(0).lte(1),
   gpus: z.number().int().positive(),
+  /**
+   * `vllm serve --host`: 0.0.0.0 (every IPv4 address) or :: (every IPv6 address, and IPv4 too where the kernel maps
+   * it, the Linux default): IPv6-only and IPv6-first dual-stack clusters give pods an IPv6 address, which 0.0.0.0
+   * never listens on, so the probes and the Service would find nothing.
+   */
+  listenAddress: z.enum(LISTEN_ADDRESSES, { error: `must be ${LISTEN_ADDRESSES.join(" or ")} (IPv4, or IPv6 and dual-stack)` }).default("0.0.0.0"),
   extraArgs: z
     .array(z.string())
     .default([])
@@ -212,7 +226,7 @@ export function vllmServerArgs(values: VllmValues): string[] {
     "--max-model-len", String(values.maxModelLen),
     "--gpu-memory-utilization", String(values.gpuMemoryUtilization),
     "--tensor-parallel-size", String(values.gpus),
-    "--host", "0.0.0.0",
+    "--host", values.listenAddress,
     "--port", String(VLLM_PORT),
     "--generation-config", values.generationConfig,
     ...(Object.keys(values.overrideGenerationConfig).length > 0 ? ["--override-generation-config", JSON.stringify(values.overrideGenerationConfig)] : []),

@@ -88,6 +88,8 @@ describe.skipIf(skipped)("make vllm-up / bench / vllm-down on a real control pla
     expect(run.stderr).toMatch(/ready: \/health answers and \/v1\/models lists qwen2\.5-0\.5b/);
     expect(run.stdout).toMatch(/vLLM is serving qwen2\.5-0\.5b .* on gpu-node-1/);
     expect(run.stderr).not.toMatch(/keeps fields set by/); // a fresh apply: every field is kneepoint's
+    // Before applying, with the node-reader ClusterRole's list: the image's CUDA against the GPU node's driver.
+    expect(run.stderr).toMatch(/image\/driver check: vllm\/vllm-openai:v0\.31\.0 is CUDA 13 \(driver 580\+\); GPU nodes that fit: gpu-node-1 \(driver 580\.95\.05\)/);
     const deployment = (await fixture.get("Deployment", NS, "vllm")) as { spec: { template: { spec: { containers: Array<{ args: string[] }> } } } };
     expect(deployment.spec.template.spec.containers[0]!.args).toContain("--served-model-name");
     // Admitted under "restricted", scheduled by the real scheduler onto the GPU node, a global-unicast pod IP.
@@ -344,6 +346,23 @@ describe.skipIf(skipped)("make vllm-up / bench / vllm-down on a real control pla
     console.log(`Pod Security refusal: FailedCreate to the CLI's exit ${secondsAfterEvent.toFixed(1)} s`);
     expect(secondsAfterEvent).toBeLessThan(10);
     await fixture.cluster.admin.makeApiClient(AppsV1Api).deleteNamespacedDeployment({ name: "vllm", namespace: ns });
+  }, 60_000);
+
+  it("a GPU node whose driver is too old for the image: vllm-up stops before applying, naming the node, the driver and the tag to use", async () => {
+    const core = fixture.cluster.admin.makeApiClient(CoreV1Api);
+    const label = (major: string) => core.patchNode({ name: "gpu-node-1", body: [{ op: "replace", path: "/metadata/labels/nvidia.com~1cuda.driver.major", value: major }] });
+    await label("570");
+    try {
+      const ns = "old-driver";
+      await fixture.cluster.apply([{ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } } as KubernetesObject]);
+      const run = await kneepoint(["vllm-up"], { KUBECONFIG: fixture.cluster.adminKubeconfig, NAMESPACE: ns, VLLM_UP_TIMEOUT: "1" });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/gpu-node-1 \(driver 570/);
+      expect(run.stderr).toMatch(/image\.tag: v0\.19\.1/);
+      expect(await fixture.get("Deployment", ns, "vllm")).toBeUndefined(); // nothing applied
+    } finally {
+      await label("580");
+    }
   }, 60_000);
 
   it("a ResourceQuota without GPUs: vllm-up stops at once with the quota's reason", async () => {

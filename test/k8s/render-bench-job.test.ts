@@ -61,7 +61,7 @@ describe("renderBenchJob", () => {
     const source = await loadJob();
     const job: V1Job = renderBenchJob(source, options({ ENGINE: "native" }));
     const c = onlyContainer(job);
-    expect(c.image).toBe("node:20.20-bookworm-slim");
+    expect(c.image).toBe("node:24.17-bookworm-slim");
     expect(c.command).toEqual(["/bin/sh", "-c", NATIVE_SCRIPT]);
     expect(c.securityContext).toEqual(onlyContainer(source).securityContext);
     expect(c.envFrom).toEqual(onlyContainer(source).envFrom);

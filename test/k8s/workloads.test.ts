@@ -12,6 +12,7 @@ import { HF_TOKEN_KEY, HF_TOKEN_SECRET, objectMeta } from "../../src/k8s/manifes
 import { parseVllmValues, readVllmValues, VLLM_PORT, vllmImage, vllmServerArgs } from "../../src/k8s/vllm-values.ts";
 import { MODEL_CACHE_VOLUME, renderVllmDeployment, renderVllmPodMonitor, SHM_VOLUME } from "../../src/k8s/render-vllm-server.ts";
 import { assertValidManifest } from "../../src/k8s/kube-schema.ts";
+import { IMAGE_CHECK_ANNOTATION } from "../../src/k8s/image-driver-check.ts";
 import { literalEnv, loadDeployment, loadFile, loadJob, onlyContainer, podSpec, REPO, VALUES_FILE } from "./manifest-files.ts";
 
 const GOLDEN = `${REPO}test/goldens/job-vllm.yaml`;
@@ -58,6 +59,8 @@ describe("the vLLM Deployment", () => {
         imagePullSecrets: [{ name: "regcred" }],
         affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "topology.kubernetes.io/zone", operator: "In", values: ["us-east-1a"] }] }] } } },
         podMonitor: { labels: { release: "kube-prometheus-stack" } },
+        listenAddress: "::",
+        imageCheck: false,
       },
       "values.yaml",
     );
@@ -71,6 +74,11 @@ describe("the vLLM Deployment", () => {
     expect(container.env).toContainEqual({ name: "HF_HUB_OFFLINE", value: "1" });
     expect(container.args?.slice(-4)).toEqual(["--generation-config", "auto", "--override-generation-config", '{"temperature":0}']);
     expect(spec).toMatchObject({ runtimeClassName: "nvidia", priorityClassName: "inference-high", imagePullSecrets: [{ name: "regcred" }], affinity: values.affinity });
+    // IPv6: `vllm serve --host ::`; imageCheck: false as the Deployment's annotation, which vllm-up reads.
+    expect(container.args?.[container.args.indexOf("--host") + 1]).toBe("::");
+    expect(d.metadata?.annotations).toEqual({ [IMAGE_CHECK_ANNOTATION]: "false" });
+    expect(deployment.metadata?.annotations).toBeUndefined();
+    expect(renderVllmDeployment(d, committed, "ns").metadata?.annotations).toBeUndefined(); // back to true: gone again
     // The source file is untouched, and the Kubernetes schema accepts the result.
     expect(podSpec(deployment).runtimeClassName).toBeUndefined();
     expect(() => assertValidManifest(d as never, "rendered")).not.toThrow();
