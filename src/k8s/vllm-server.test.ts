@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { V1Deployment, V1Node, V1Pod } from "@kubernetes/client-node";
 import { IMAGE_CHECK_ANNOTATION } from "./image-driver-check.ts";
 import type { Kube } from "./kube-client.ts";
-import { checkScheduledNode, checkServerImage, containerExit, restartsByStartupProbe } from "./vllm-server.ts";
+import { checkScheduledNode, checkServerImage, containerExit, PROXY_FAILURES_BEFORE_VERDICT, proxyVerdict, restartsByStartupProbe, vllmUp } from "./vllm-server.ts";
+import { Readable } from "node:stream";
 
 const pod = (restartCount: number, lastReason?: string): V1Pod => ({
   status: { containerStatuses: [{ name: "vllm", image: "i", imageID: "", ready: false, restartCount, ...(lastReason ? { lastState: { terminated: { exitCode: 137, reason: lastReason } } } : {}) }] },
@@ -125,5 +126,70 @@ describe("checkServerImage: vllm-up's image/driver check before it applies", () 
     expect(err).toBeNull();
     expect(calls()).toBe(0);
     expect(lines).toEqual(["image/driver check skipped (imageCheck: false in values.yaml): vllm/vllm-openai:v0.31.0"]);
+  });
+});
+
+describe("a Ready pod the API server's service proxy cannot reach (review M1)", () => {
+  const readyPod: V1Pod = {
+    metadata: { name: "vllm-abc", creationTimestamp: new Date() },
+    spec: { nodeName: "gpu-1", containers: [{ name: "vllm" }] },
+    status: { phase: "Running", conditions: [{ type: "PodScheduled", status: "True" }], containerStatuses: [{ name: "vllm", image: "i", imageID: "", ready: true, restartCount: 0, started: true, state: { running: {} } }] },
+  };
+  /** A cluster whose apply succeeds, whose pod is Ready, and whose service proxy answers `proxy` (status, body). */
+  const kubeWith = (proxy: { status: number; body: string }) => {
+    const requests: string[] = [];
+    const response = (status: number, body: string) => Object.assign(Readable.from([Buffer.from(body)]), { statusCode: status, headers: {} });
+    const kube = {
+      namespace: "serving",
+      server: "https://k",
+      tokenExpiresAt: null,
+      core: {
+        listNode: async () => ({ items: [] }),
+        readNamespace: async () => ({}),
+        listNamespacedPod: async () => ({ items: [readyPod] }),
+        listNamespacedEvent: async () => ({ items: [] }),
+      },
+      request: async (path: string, o: { method?: string; body?: Buffer } = {}) => {
+        requests.push(`${o.method ?? "GET"} ${path}`);
+        if (path.includes("/proxy/")) return response(proxy.status, proxy.body);
+        return response(200, o.body?.toString() ?? "{}");
+      },
+    } as unknown as Kube;
+    return { kube, requests };
+  };
+  const objects = {
+    deployment: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "vllm" }, spec: { selector: {}, template: { spec: { containers: [{ name: "vllm", image: "registry.example/other:1" }] } } } },
+    service: { apiVersion: "v1", kind: "Service", metadata: { name: "vllm" } },
+    podMonitor: null,
+  } as never;
+  const up = (kube: Kube, proxyCheck?: boolean) => {
+    const said: string[] = [];
+    const result = vllmUp(kube, objects, { servedModelName: "m", timeoutMs: 60_000, signal: new AbortController().signal, say: (l) => said.push(l), pollMs: 1, ...(proxyCheck === undefined ? {} : { proxyCheck }) });
+    return { result, said };
+  };
+
+  it("says so after PROXY_FAILURES_BEFORE_VERDICT checks, with the API server's error and the way out", async () => {
+    const { kube, requests } = kubeWith({ status: 503, body: 'error trying to reach service: dial tcp 10.0.3.7:8000: i/o timeout' });
+    const err = await up(kube).result.then(() => null, (e: Error & { hint?: string }) => e);
+    expect(err?.message).toBe(
+      `the vLLM pod is Ready (the kubelet's probes reach it), but the API server cannot reach it through the service proxy (${PROXY_FAILURES_BEFORE_VERDICT} checks): GET /health through the service proxy: HTTP 503 error trying to reach service: dial tcp 10.0.3.7:8000: i/o timeout`,
+    );
+    expect(err?.hint).toMatch(/VLLM_UP_PROXY_CHECK=0 make vllm-up/);
+    expect(requests.filter((r) => r.includes("/proxy/health"))).toHaveLength(PROXY_FAILURES_BEFORE_VERDICT);
+  });
+
+  it("a Service without endpoints is named as such", () => {
+    const verdict = proxyVerdict(Array(PROXY_FAILURES_BEFORE_VERDICT).fill('GET /health through the service proxy: HTTP 503 no endpoints available for service "vllm"'), "serving");
+    expect(verdict?.message).toMatch(/^the vLLM pod is Ready, but its Service has no endpoints/);
+    expect(verdict?.hint).toMatch(/kubectl -n serving get endpointslices -l kubernetes.io\/service-name=vllm/);
+    expect(proxyVerdict(["x"], "serving")).toBeNull();
+  });
+
+  it("VLLM_UP_PROXY_CHECK=0: the pod's readiness is trusted, the proxy is never asked", async () => {
+    const { kube, requests } = kubeWith({ status: 503, body: "unreachable" });
+    const { result, said } = up(kube, false);
+    await expect(result).resolves.toMatchObject({ pod: "vllm-abc", node: "gpu-1" });
+    expect(said).toContain("ready (the pod's readiness probe passes; the service-proxy check is off: VLLM_UP_PROXY_CHECK=0)");
+    expect(requests.filter((r) => r.includes("/proxy/"))).toEqual([]);
   });
 });

@@ -36,7 +36,15 @@ export interface UpOptions {
   hook?: string | undefined;
   say(line: string): void;
   pollMs?: number;
+  /**
+   * Once the pod is Ready, check /health and /v1/models through the API server's service proxy (default). Off
+   * (VLLM_UP_PROXY_CHECK=0) for clusters whose control plane cannot reach pods: the pod's readiness is trusted.
+   */
+  proxyCheck?: boolean;
 }
+
+/** Failed service-proxy checks of a Ready pod (a poll apart) before vllm-up says why instead of waiting on. */
+export const PROXY_FAILURES_BEFORE_VERDICT = 6;
 
 /** Waits, or less when the signal aborts (node's timer removes its abort listener: no leak over a 2 h poll loop). */
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> => delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
@@ -175,6 +183,7 @@ export async function vllmUp(kube: Kube, objects: ServerObjects, opts: UpOptions
   await applyServer(kube, objects, opts.say);
   const container = objects.deployment.spec?.template.spec?.containers[0]?.name ?? "vllm";
   let stage: PodStage = { kind: "scheduling", text: "waiting for the Deployment's pod" };
+  const proxyFailures: string[] = [];
   let shown = "";
   let lastLog = "";
   const pollMs = opts.pollMs ?? 2000;
@@ -241,9 +250,17 @@ export async function vllmUp(kube: Kube, objects: ServerObjects, opts: UpOptions
         shown = stage.text;
         opts.say(`[${elapsedS}s] ${stage.text}`);
       }
-      if (stage.kind === "ready" && (await answers(kube, opts.servedModelName, opts.say))) {
-        return { pod: pod.metadata!.name!, node: pod.spec!.nodeName!, elapsedS };
-      }
+      if (stage.kind === "ready") {
+        if (opts.proxyCheck === false) {
+          opts.say("ready (the pod's readiness probe passes; the service-proxy check is off: VLLM_UP_PROXY_CHECK=0)");
+          return { pod: pod.metadata!.name!, node: pod.spec!.nodeName!, elapsedS };
+        }
+        const answer = await answers(kube, opts.servedModelName, opts.say);
+        if (answer === true) return { pod: pod.metadata!.name!, node: pod.spec!.nodeName!, elapsedS };
+        proxyFailures.push(answer);
+        const verdict = proxyVerdict(proxyFailures, kube.namespace);
+        if (verdict) throw verdict;
+      } else proxyFailures.length = 0;
     }
     await sleep(pollMs, opts.signal);
   }
@@ -303,13 +320,13 @@ export function containerExit(pod: V1Pod, events: readonly { reason?: string; me
   return { exitCode: t.exitCode, reason: t.reason, ranS, byStartupProbe: t.reason !== "OOMKilled" && inRun, previous: !now };
 }
 
-/** /health is 200 and /v1/models lists the served model, through the Service. */
-async function answers(kube: Kube, model: string, say: (line: string) => void): Promise<boolean> {
+/** /health is 200 and /v1/models lists the served model, through the Service: true, or why not. */
+async function answers(kube: Kube, model: string, say: (line: string) => void): Promise<true | string> {
   const meta = objectMeta("model-server");
   const f = serviceProxyFetch(kube, { namespace: kube.namespace, name: meta.name, port: String(VLLM_PORT) });
   try {
     const health = await f("http://service/health", { signal: AbortSignal.timeout(10_000) });
-    if (!health.ok) return false;
+    if (!health.ok) return `GET /health through the service proxy: HTTP ${health.status} ${(await health.text().catch(() => "")).replace(/\s+/g, " ").trim().slice(0, 200)}`;
     const models = (await (await f("http://service/v1/models", { signal: AbortSignal.timeout(10_000) })).json()) as { data?: Array<{ id?: string }> };
     const ids = (models.data ?? []).map((m) => m.id);
     if (!ids.includes(model)) {
@@ -318,9 +335,31 @@ async function answers(kube: Kube, model: string, say: (line: string) => void): 
     say(`ready: /health answers and /v1/models lists ${model}`);
     return true;
   } catch (err) {
-    if (err instanceof EnvironmentError) throw err;
-    return false;
+    if (err instanceof EnvironmentError && !/service proxy|unreachable|HTTP \d/.test(err.message)) throw err;
+    return `through the service proxy: ${(err as Error).message.split("\n")[0]}`;
   }
+}
+
+/**
+ * research/real-cluster-review.md M1: a pod whose probes pass (the kubelet reaches it) while the API server's service
+ * proxy cannot — an overlay CNI whose pod network the control plane is not on (EKS with Calico or Cilium overlay),
+ * a private control plane without Konnectivity, a NetworkPolicy that denies it — would otherwise wait out
+ * VLLM_UP_TIMEOUT looking "ready". After PROXY_FAILURES_BEFORE_VERDICT failures in a row, say so, with the way out.
+ */
+export function proxyVerdict(failures: readonly string[], namespace: string): EnvironmentError | null {
+  if (failures.length < PROXY_FAILURES_BEFORE_VERDICT) return null;
+  const last = failures.at(-1)!;
+  const noEndpoints = /no endpoints available/i.test(last);
+  return new EnvironmentError(
+    noEndpoints
+      ? `the vLLM pod is Ready, but its Service has no endpoints (${failures.length} checks): ${last}`
+      : `the vLLM pod is Ready (the kubelet's probes reach it), but the API server cannot reach it through the service proxy (${failures.length} checks): ${last}`,
+    noEndpoints
+      ? `the Service's selector does not match the pod, or EndpointSlices are not published: kubectl -n ${namespace} get endpointslices -l kubernetes.io/service-name=vllm`
+      : "the control plane is not on the pod network here (an overlay CNI, a private control plane without Konnectivity, or a NetworkPolicy): " +
+          "the server itself is up; run VLLM_UP_PROXY_CHECK=0 make vllm-up to trust the pod's readiness, and the bench Job, which runs in the cluster, reaches it directly " +
+          "(the run context's vLLM version, read the same way, will be `unknown`)",
+  );
 }
 
 function stageHint(kind: PodStage["kind"], namespace: string): string {

@@ -52,7 +52,7 @@ export function registerVllmServerCommands(program: Command): void {
           "node provisioning, image pull, model loading, ready. A pod the namespace refuses (Pod Security, a quota, a\n" +
           "LimitRange, a webhook) stops it at once with the reason. Environment: NAMESPACE, VLLM_VALUES (another values\n" +
           "file), GPU_NODE_UP (a command that adds a GPU node, for node pools without an autoscaler), VLLM_UP_TIMEOUT\n" +
-          "(minutes, default 45).",
+          "(minutes, default 45), VLLM_UP_PROXY_CHECK=0 (trust the pod's readiness where the API server cannot reach pods).",
       )
       .option("--namespace <ns>", "namespace (env NAMESPACE; default serving)")
       .option("--values <file>", "values file (env VLLM_VALUES; default deploy/vllm/values.yaml), e.g. one per model")
@@ -77,6 +77,7 @@ export function registerVllmServerCommands(program: Command): void {
             signal: interrupt.stop,
             hook: process.env.GPU_NODE_UP?.trim() || undefined,
             say,
+            proxyCheck: process.env.VLLM_UP_PROXY_CHECK?.trim() !== "0",
           });
           out.stdout.write(`vLLM is serving ${servedModelName} at http://vllm.${kube.namespace}:8000 (pod ${up.pod} on ${up.node}, ${up.elapsedS} s). Next: make bench\n`);
         } finally {
