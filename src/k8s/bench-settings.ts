@@ -46,6 +46,15 @@ export const benchSettingsSchema = z.strictObject({
    * (package.json's engines, so the same code runs on a developer's Node 20 and in this image unchanged).
    */
   nodeImage: z.string().min(1).default("node:24.17-bookworm-slim"),
+  /**
+   * An existing PersistentVolumeClaim for the Job's HOME (the tokenizer in HF_HOME, Python's and vLLM's caches)
+   * instead of an emptyDir: the tokenizer is downloaded once, not on every run, and air-gapped clusters can
+   * pre-load it (with HF_HUB_OFFLINE=1 in the bench-target ConfigMap).
+   */
+  cachePvc: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: "CACHE_PVC must be the name of a PersistentVolumeClaim in the namespace, e.g. bench-cache" })
+    .optional(),
   /** Minutes to wait for the Job's pod to start (scheduling, node provisioning, image pull). */
   startTimeoutMin: z.coerce.number().positive("START_TIMEOUT must be positive minutes").default(20),
   /** Minutes the whole sweep may take once the pod runs. */
@@ -75,6 +84,7 @@ const ENV_KEYS: Record<string, keyof BenchSettingsInput> = {
   PROMETHEUS_SERVICE: "prometheusService",
   SCRAPE_INTERVAL: "scrapeIntervalS",
   NODE_IMAGE: "nodeImage",
+  CACHE_PVC: "cachePvc",
   START_TIMEOUT: "startTimeoutMin",
   RUN_TIMEOUT: "runTimeoutMin",
 };

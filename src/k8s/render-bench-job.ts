@@ -40,7 +40,7 @@ exec node /tmp/kneepoint.mjs "$@" \${EXTRA_ARGS:-}
 `;
 
 export interface RenderJobOptions {
-  settings: Pick<BenchSettings, "engine" | "concurrency" | "inputLen" | "outputLen" | "numPrompts" | "seed" | "extraArgs" | "nodeImage" | "startTimeoutMin" | "runTimeoutMin">;
+  settings: Pick<BenchSettings, "engine" | "concurrency" | "inputLen" | "outputLen" | "numPrompts" | "seed" | "extraArgs" | "nodeImage" | "startTimeoutMin" | "runTimeoutMin" | "cachePvc">;
   namespace: string;
   runId: string;
   /** The vLLM image (deploy/vllm/values.yaml), which the vllm engine runs `vllm bench serve` from. */
@@ -98,6 +98,11 @@ export function renderBenchJob(source: V1Job, opts: RenderJobOptions): V1Job {
   job.spec!.activeDeadlineSeconds = Math.ceil((opts.settings.startTimeoutMin + opts.settings.runTimeoutMin) * 60);
   const server: Record<string, string> = opts.server ? { DEFAULT_BENCH_MODEL: opts.server.servedModelName, DEFAULT_TOKENIZER: opts.server.model } : {};
   container.env = patchEnv(container.env ?? [], { ...server, ...envOverrides(opts.settings) });
+  if (opts.settings.cachePvc) {
+    // HOME on the user's claim: the tokenizer stays between runs. fsGroup makes a fresh volume writable for uid 1000.
+    pod.volumes = (pod.volumes ?? []).map((v) => (v.name === "home" ? { name: "home", persistentVolumeClaim: { claimName: opts.settings.cachePvc! } } : v));
+    pod.securityContext = { ...pod.securityContext, fsGroup: pod.securityContext?.fsGroup ?? container.securityContext?.runAsUser ?? 1000 };
+  }
   if (opts.settings.engine === "vllm") {
     container.image = opts.vllmImage;
     return job;

@@ -71,6 +71,21 @@ describe("renderBenchJob", () => {
     expect(onlyContainer(source).image).toMatch(/^vllm\/vllm-openai:/);
   });
 
+  it("CACHE_PVC: HOME (the tokenizer, the caches) on the user's claim instead of an emptyDir, writable through fsGroup", async () => {
+    const source = await loadJob();
+    for (const engine of ["vllm", "native"]) {
+      const job: V1Job = renderBenchJob(source, options({ ENGINE: engine, CACHE_PVC: "bench-cache" }));
+      const volumes = job.spec?.template.spec?.volumes ?? [];
+      expect(volumes.find((v) => v.name === "home")).toEqual({ name: "home", persistentVolumeClaim: { claimName: "bench-cache" } });
+      expect(volumes.find((v) => v.name === "tmp")?.emptyDir).toBeDefined(); // /tmp stays scratch
+      expect(job.spec?.template.spec?.securityContext?.fsGroup).toBe(onlyContainer(source).securityContext?.runAsUser);
+    }
+    // Without it, nothing changes.
+    const plain = renderBenchJob(source, options({ ENGINE: "vllm" }));
+    expect(plain.spec?.template.spec?.volumes?.find((v) => v.name === "home")?.emptyDir).toBeDefined();
+    expect(() => renderBenchJob(source, options({ CACHE_PVC: "Bad_Name" }))).toThrow(/CACHE_PVC must be the name of a PersistentVolumeClaim/);
+  });
+
   it("the native scripts (sweep, capacity) parse with sh -n (dash) and bash --posix -n", () => {
     for (const script of [NATIVE_SCRIPT, CAPACITY_SCRIPT]) {
       for (const [shell, ...args] of [["dash", "-n"], ["bash", "--posix", "-n"]] as const) {

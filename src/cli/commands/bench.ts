@@ -50,7 +50,8 @@ export function registerBenchCommand(program: Command): void {
     .addHelpText(
       "after",
       "\nMore environment: EXTRA_ARGS (more engine flags), SCRAPE_INTERVAL (s, default 15), NODE_IMAGE (native engine),\n" +
-        "START_TIMEOUT (min for the pod to start, default 20), RUN_TIMEOUT (min for the sweep, default 120), PROMETHEUS_TOKEN.\n" +
+        "START_TIMEOUT (min for the pod to start, default 20), RUN_TIMEOUT (min for the sweep, default 120), PROMETHEUS_TOKEN,\n" +
+        "CACHE_PVC (a PersistentVolumeClaim for the Job's HOME: the tokenizer is kept between runs).\n" +
         "The target (BASE_URL, BENCH_MODEL, TOKENIZER, ENDPOINT) comes from the bench-target ConfigMap, the API key from the\n" +
         "bench-target-auth Secret: see benchmarks/bench-target.example.yaml. Ctrl-C deletes the Job and keeps finished steps.\n\n" +
         "Examples:\n" +

@@ -45,7 +45,7 @@ const HELP_AFTER =
   "--in-cluster (make capacity-job): the search runs as the Job of benchmarks/job.yaml with the native engine, against the\n" +
   "bench-target ConfigMap's target (as make bench); each probe comes back through its log, the reports are made here.\n" +
   "Ctrl-C deletes the Job and keeps the probes collected. Environment as make bench: NAMESPACE, INPUT_LEN, OUTPUT_LEN, SEED,\n" +
-  "PROMETHEUS_URL / PROMETHEUS_SERVICE, NODE_IMAGE, START_TIMEOUT, RUN_TIMEOUT, KEEP_JOB.\n\n" +
+  "PROMETHEUS_URL / PROMETHEUS_SERVICE, NODE_IMAGE, CACHE_PVC, START_TIMEOUT, RUN_TIMEOUT, KEEP_JOB.\n\n" +
   "Examples:\n" +
   "  kneepoint capacity --slo 'p95(ttft)<=500ms' --slo 'p99(itl)<=50ms'                  # against the simulator\n" +
   "  kneepoint capacity --base-url http://127.0.0.1:8000 --slo 'p95(e2el)<=20s' --slo 'error_rate<=1%' --arrival constant\n" +
