@@ -57,7 +57,8 @@ export function registerBenchCommand(program: Command): void {
         "Examples:\n" +
         "  make bench\n" +
         "  make bench ENGINE=native CONCURRENCY=1,4,16 NAMESPACE=llm\n" +
-        "  make bench PROMETHEUS_SERVICE=monitoring/prometheus-k8s:9090\n" +
+        "  make bench PROMETHEUS_SERVICE=monitoring/prometheus-k8s:9090          # kube-prometheus\n" +
+        "  make bench PROMETHEUS_SERVICE=monitoring/<release>-kube-prometheus-prometheus:9090   # kube-prometheus-stack\n" +
         "  make bench COLLECT=1    # the results of a Job that ran without its runner (KEEP_JOB=1 keeps it; else its TTL is 1 h)\n" +
         "  kneepoint bench --fail-on 'p95(ttft) > 500ms' --fail-on 'regression(output_throughput) > 10%'\n" +
         failOnHelp("bench"),
