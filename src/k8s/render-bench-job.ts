@@ -51,7 +51,7 @@ export interface RenderJobOptions {
    * The model server of deploy/vllm/values.yaml: its served name and model id become the Job's DEFAULT_BENCH_MODEL
    * and DEFAULT_TOKENIZER, so a forker who changes the model there benchmarks it without editing the Job.
    */
-  server?: { servedModelName: string; model: string };
+  server?: { servedModelName: string; model: string; imagePullSecrets?: Array<{ name: string }> };
   /** ENGINE=native: what the container runs (default: the sweep's NATIVE_SCRIPT, no arguments). */
   native?: NativeCommand;
 }
@@ -105,6 +105,8 @@ export function renderBenchJob(source: V1Job, opts: RenderJobOptions): V1Job {
   }
   if (opts.settings.engine === "vllm") {
     container.image = opts.vllmImage;
+    // The server's image from the server's registry: the Job needs the Secrets the server pulls it with.
+    if (opts.server?.imagePullSecrets?.length) pod.imagePullSecrets = opts.server.imagePullSecrets.map((s) => ({ ...s }));
     return job;
   }
   pod.containers = [nativeContainer(container, opts.settings.nodeImage, opts.native ?? { script: NATIVE_SCRIPT, args: [] })];

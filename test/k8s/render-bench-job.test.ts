@@ -86,6 +86,14 @@ describe("renderBenchJob", () => {
     expect(() => renderBenchJob(source, options({ CACHE_PVC: "Bad_Name" }))).toThrow(/CACHE_PVC must be the name of a PersistentVolumeClaim/);
   });
 
+  it("ENGINE=vllm pulls the server's image with the server's imagePullSecrets (values.yaml); the native image needs none", async () => {
+    const source = await loadJob();
+    const server = { servedModelName: "m", model: "org/m", imagePullSecrets: [{ name: "regcred" }] };
+    expect(renderBenchJob(source, { ...options({ ENGINE: "vllm" }), server }).spec?.template.spec?.imagePullSecrets).toEqual([{ name: "regcred" }]);
+    expect(renderBenchJob(source, { ...options({ ENGINE: "native" }), server }).spec?.template.spec?.imagePullSecrets).toBeUndefined();
+    expect(renderBenchJob(source, options({ ENGINE: "vllm" })).spec?.template.spec?.imagePullSecrets).toBeUndefined();
+  });
+
   it("the native scripts (sweep, capacity) parse with sh -n (dash) and bash --posix -n", () => {
     for (const script of [NATIVE_SCRIPT, CAPACITY_SCRIPT]) {
       for (const [shell, ...args] of [["dash", "-n"], ["bash", "--posix", "-n"]] as const) {
