@@ -63,15 +63,18 @@ function pluralOf(kind: string): string {
   return PLURALS[kind] ?? `${kind.toLowerCase()}s`;
 }
 
-/** Server-side apply, as `kubectl apply --server-side --field-manager=kneepoint --force-conflicts`. */
+/**
+ * Server-side apply, as `kubectl apply --server-side --field-manager=kneepoint --force-conflicts --validate=strict`:
+ * the API server refuses a field its own schema does not know (kube-schema.ts leaves those to it).
+ */
 export function applyObject<T = Manifest>(kube: Kube, m: Manifest, what: string): Promise<WriteResult<T>> {
-  const path = `${objectPath(m, kube.namespace, pluralOf(m.kind))}/${encodeURIComponent(m.metadata.name)}?fieldManager=kneepoint&force=true`;
+  const path = `${objectPath(m, kube.namespace, pluralOf(m.kind))}/${encodeURIComponent(m.metadata.name)}?fieldManager=kneepoint&force=true&fieldValidation=Strict`;
   return send<T>(kube, "PATCH", path, { ...m, metadata: { ...m.metadata, namespace: kube.namespace } }, "application/apply-patch+yaml", what);
 }
 
-/** Create (POST), keeping the warnings. */
+/** Create (POST), keeping the warnings; fields checked strictly by the API server, as in applyObject. */
 export function createObject<T = Manifest>(kube: Kube, m: Manifest, what: string): Promise<WriteResult<T>> {
-  return send<T>(kube, "POST", objectPath(m, kube.namespace, pluralOf(m.kind)), { ...m, metadata: { ...m.metadata, namespace: kube.namespace } }, "application/json", what);
+  return send<T>(kube, "POST", `${objectPath(m, kube.namespace, pluralOf(m.kind))}?fieldValidation=Strict`, { ...m, metadata: { ...m.metadata, namespace: kube.namespace } }, "application/json", what);
 }
 
 export interface Refusal {

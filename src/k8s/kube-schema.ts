@@ -5,8 +5,10 @@
  *    (imagePullPolicy, restartPolicy, seccomp type, toleration operator, …) and formats (quantities,
  *    int-or-string). It does NOT reject unknown fields: its schemas carry no additionalProperties:false.
  * 2. unknown fields: a walk over @kubernetes/client-node's generated models (attributeTypeMap, OpenAPI
- *    v1.33), the same check `kubectl apply` does with its default --validate=strict. Without it a typo such as
- *    `imagePulPolicy` or `backofLimit` passes layer 1 and the API server silently drops the field.
+ *    v1.33). A field within two edits of a known one (`imagePulPolicy`, `backofLimit`) is a typo and stops here
+ *    with the field it meant. Any other field these v1.33 models do not know may be one a newer cluster has, so
+ *    it is left to the API server: every write asks it for `fieldValidation=Strict` (admission.ts), which is what
+ *    `kubectl apply --validate=strict` does against the cluster's own schema.
  * 3. metadata syntax: DNS-1123 object names and label keys/values, which neither library checks.
  * CRDs (PodMonitor) are not covered here: see test/k8s/pod-monitor-shape.ts. The runner checks every object
  * it applies with `assertValidManifest`, so a typo in a manifest stops before it reaches the cluster.
@@ -66,17 +68,41 @@ function attributesOf(typeName: string): Attribute[] | undefined {
   return cls?.attributeTypeMap;
 }
 
-/** Layer 2: paths of fields that the Kubernetes OpenAPI schema does not define. */
+/** Layer 2: paths of fields that the Kubernetes OpenAPI schema (as client-node's v1.33 models have it) does not define. */
 export function unknownFields(m: Manifest): string[] {
+  return unknownFieldDetails(m).map((f) => f.path);
+}
+
+export interface UnknownField {
+  path: string;
+  /** A known field within two edits (case-insensitive): the field a typo meant. */
+  didYouMean?: string;
+}
+
+export function unknownFieldDetails(m: Manifest): UnknownField[] {
   const version = m.apiVersion.split("/").pop() ?? m.apiVersion;
   const rootType = `${version.charAt(0).toUpperCase()}${version.slice(1)}${m.kind}`;
-  if (!attributesOf(rootType)) return [`(no client-node model ${rootType})`];
-  const found: string[] = [];
+  if (!attributesOf(rootType)) return [{ path: `(no client-node model ${rootType})` }];
+  const found: UnknownField[] = [];
   walk(m, rootType, "", found);
   return found;
 }
 
-function walk(value: unknown, type: string, path: string, found: string[]): void {
+/** Levenshtein distance, case-insensitive, stopping early past `max`. */
+function editDistance(a: string, b: string, max: number): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  if (Math.abs(x.length - y.length) > max) return max + 1;
+  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= y.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[y.length]!;
+}
+
+function walk(value: unknown, type: string, path: string, found: UnknownField[]): void {
   if (value === null || value === undefined) return;
   const array = /^Array<(.+)>$/.exec(type);
   if (array?.[1]) {
@@ -93,8 +119,10 @@ function walk(value: unknown, type: string, path: string, found: string[]): void
   for (const [key, child] of Object.entries(value)) {
     const attribute = attributes.find((a) => a.baseName === key);
     const childPath = path ? `${path}.${key}` : key;
-    if (!attribute) found.push(childPath);
-    else walk(child, attribute.type, childPath, found);
+    if (!attribute) {
+      const near = attributes.map((a) => ({ name: a.baseName, d: editDistance(key, a.baseName, 2) })).filter((c) => c.d <= 2).sort((a, b) => a.d - b.d)[0];
+      found.push(near ? { path: childPath, didYouMean: near.name } : { path: childPath });
+    } else walk(child, attribute.type, childPath, found);
   }
 }
 
@@ -131,7 +159,8 @@ export function validateManifest(m: Manifest): string[] {
   const errors: string[] = [];
   const schema = schemaError(m);
   if (schema) errors.push(schema);
-  errors.push(...unknownFields(m).map((p) => `unknown field ${p}`));
+  // A typo stops here; a field the v1.33 models lack but a newer cluster may know goes to the API server's strict check.
+  errors.push(...unknownFieldDetails(m).filter((f) => f.didYouMean || f.path.startsWith("(")).map((f) => `unknown field ${f.path}${f.didYouMean ? ` (did you mean ${f.didYouMean}?)` : ""}`));
   errors.push(...metadataErrors(m));
   return errors;
 }

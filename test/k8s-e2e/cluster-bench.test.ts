@@ -23,6 +23,7 @@ import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, type CoreV1Event, type Ku
 import { skipWithoutPrometheus } from "../prometheus/start-prometheus.ts";
 import { peersSkipped } from "../real-peers/peers.ts";
 import { connectKube } from "../../src/k8s/kube-client.ts";
+import { createObject } from "../../src/k8s/admission.ts";
 import { readClusterContext } from "../../src/k8s/read-cluster-context.ts";
 import { serviceOfUrl } from "../../src/k8s/service-proxy.ts";
 import { allText, NS, RESTRICTED, runDirs, SECRET, startClusterFixture, unreachableKubeconfig, type ClusterFixture } from "./cluster-fixture.ts";
@@ -119,6 +120,19 @@ describe.skipIf(skipped)("make vllm-up / bench / vllm-down on a real control pla
       expect(ctx.serverArgs).toMatch(/^vllm serve Qwen\/Qwen2\.5-0\.5B-Instruct --served-model-name qwen2\.5-0\.5b --dtype auto/);
       expect(ctx.serverPods).toHaveLength(1);
       expect(ctx.notes).toEqual([]);
+    } finally {
+      process.env.KUBECONFIG = saved;
+    }
+  });
+
+  it("the API server checks every field kneepoint writes strictly (fieldValidation=Strict): an unknown one is refused, not dropped", async () => {
+    const saved = process.env.KUBECONFIG;
+    process.env.KUBECONFIG = kubeconfig;
+    try {
+      const kube = connectKube({ namespace: NS });
+      const bad = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "kneepoint-strict-check" }, data: { a: "1" }, dataa: { b: "2" } } as never;
+      await expect(createObject(kube, bad, "create ConfigMap kneepoint-strict-check")).rejects.toThrow(/HTTP 400.*unknown field "dataa"/);
+      expect(await fixture.get("ConfigMap", NS, "kneepoint-strict-check")).toBeUndefined();
     } finally {
       process.env.KUBECONFIG = saved;
     }

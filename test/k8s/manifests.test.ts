@@ -68,6 +68,22 @@ describe("the schema checks reject what a cluster would reject", () => {
     ]);
   });
 
+  it("a typo stops with the field it meant; a field the v1.33 models lack but a newer cluster may have is left to the API server", async () => {
+    const typo = await mutatedJob((j) => {
+      j.spec.backofLimit = 1;
+      j.spec.template.spec.containers[0].securityContext.readOnlyRootFileSystem = true;
+    });
+    expect(validateManifest(typo).sort()).toEqual([
+      "unknown field spec.backofLimit (did you mean backoffLimit?)",
+      "unknown field spec.template.spec.containers[0].securityContext.readOnlyRootFileSystem (did you mean readOnlyRootFilesystem?)",
+    ]);
+    const newer = await mutatedJob((j) => {
+      j.spec.template.spec.containers[0].stopSignalPolicyForTheFuture = "SIGINT";
+    });
+    expect(unknownFields(newer)).toEqual(["spec.template.spec.containers[0].stopSignalPolicyForTheFuture"]);
+    expect(validateManifest(newer)).toEqual([]); // the API server's fieldValidation=Strict decides (admission.ts)
+  });
+
   it("label and name syntax is checked (neither library does)", async () => {
     const bad = await mutatedJob((j) => {
       j.metadata.name = "Vllm_Bench";
