@@ -10,7 +10,8 @@ import type { IncomingMessage } from "node:http";
 import type { V1Job } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import type { Kube } from "./kube-client.ts";
-import { rejoinOldKubeletPieces, runBenchJob, timestampKey } from "./run-bench-job.ts";
+import { rejoinOldKubeletPieces, timestampKey } from "./job-log-follower.ts";
+import { runBenchJob } from "./run-bench-job.ts";
 
 interface Line {
   ts: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { stepWindowsFromLog } from "./step-windows.ts";
-import { splitTimestamp } from "./run-bench-job.ts";
+import { splitTimestamp } from "./job-log-follower.ts";
 
 const at = (s: string) => Date.parse(`2026-11-23T12:${s}Z`);
 
