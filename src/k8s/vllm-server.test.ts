@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { V1Deployment, V1Node, V1Pod } from "@kubernetes/client-node";
 import { IMAGE_CHECK_ANNOTATION } from "./image-driver-check.ts";
 import type { Kube } from "./kube-client.ts";
-import { checkScheduledNode, checkServerImage, containerExit, PROXY_FAILURES_BEFORE_VERDICT, proxyVerdict, restartsByStartupProbe, vllmUp } from "./vllm-server.ts";
+import { checkScheduledNode, checkServerImage, vllmUp } from "./vllm-server.ts";
+import { containerExit, PROXY_FAILURES_BEFORE_VERDICT, proxyVerdict, restartsByStartupProbe } from "./server-start-verdicts.ts";
 import { Readable } from "node:stream";
 
 const pod = (restartCount: number, lastReason?: string): V1Pod => ({
