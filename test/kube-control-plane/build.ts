@@ -23,6 +23,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { peersSkipped, testCacheDir } from "../real-peers/peers.ts";
 import { CONTROL_PLANE_LABEL, ETCD_VERSION, KUBERNETES_VERSION } from "./pins.ts";
+import { tail } from "../parity/run-child.ts";
 
 /** The Go module that defines the binary (go.mod, go.sum, main.go). */
 export const GO_SOURCE_DIR = fileURLToPath(new URL("./go/", import.meta.url));
@@ -113,13 +114,7 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.Pro
   });
 }
 
-export const tail = (text: string, lines = 25) =>
-  text
-    .trim()
-    .split("\n")
-    .slice(-lines)
-    .map((l) => (l.length > 400 ? `${l.slice(0, 400)} …` : l))
-    .join("\n");
+export { tail };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -183,7 +178,7 @@ export async function buildControlPlane(opts: BuildOptions = {}): Promise<string
     const goVersion = await run("go", ["version"]);
     if (goVersion.code !== 0) {
       throw new ControlPlaneBuildError(
-        `${CONTROL_PLANE_LABEL}: needs the \`go\` command (Go >= 1.26) and the Go module proxy to build, and \`go version\` failed:\n${tail(goVersion.stderr || goVersion.stdout)}\nInstall Go 1.26 (https://go.dev/dl/) and run \`npx tsx test/kube-control-plane/build.ts\` again.`,
+        `${CONTROL_PLANE_LABEL}: needs the \`go\` command (Go >= 1.26) and the Go module proxy to build, and \`go version\` failed:\n${tail(goVersion.stderr || goVersion.stdout, 25)}\nInstall Go 1.26 (https://go.dev/dl/) and run \`npx tsx test/kube-control-plane/build.ts\` again.`,
       );
     }
     const jobs = opts.jobs ?? (Number(process.env.KNEEPOINT_KCP_BUILD_JOBS) || 1);
@@ -210,14 +205,14 @@ export async function buildControlPlane(opts: BuildOptions = {}): Promise<string
               ? `kube-controller-manager (${pkg})`
               : pkg.startsWith("k8s.io/") ? `Kubernetes (${pkg})` : `the kcp main package (${pkg})`;
       throw new ControlPlaneBuildError(
-        `${CONTROL_PLANE_LABEL}: \`go ${goArgs.join(" ")}\` in ${GO_SOURCE_DIR} failed after ${((Date.now() - started) / 1000).toFixed(0)} s in ${component}; go's stderr ends:\n${tail(build.stderr)}`,
+        `${CONTROL_PLANE_LABEL}: \`go ${goArgs.join(" ")}\` in ${GO_SOURCE_DIR} failed after ${((Date.now() - started) / 1000).toFixed(0)} s in ${component}; go's stderr ends:\n${tail(build.stderr, 25)}`,
       );
     }
     const seconds = Math.round((Date.now() - started) / 1000);
     const smoke = await run(tmp, ["version"]);
     const missing = [`k8s.io/kubernetes ${KUBERNETES_VERSION}`, `go.etcd.io/etcd/server/v3 ${ETCD_VERSION}`].filter((v) => !smoke.stdout.includes(v));
     if (smoke.code !== 0 || missing.length) {
-      throw new ControlPlaneBuildError(`${CONTROL_PLANE_LABEL}: built, but \`kcp version\` does not report ${missing.join(", ") || "its versions"}:\n${tail(smoke.stdout + smoke.stderr)}`);
+      throw new ControlPlaneBuildError(`${CONTROL_PLANE_LABEL}: built, but \`kcp version\` does not report ${missing.join(", ") || "its versions"}:\n${tail(smoke.stdout + smoke.stderr, 25)}`);
     }
     await rename(tmp, bin);
     const bytes = statSync(bin).size;

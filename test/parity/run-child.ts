@@ -43,6 +43,12 @@ export function runChild(command: string, args: string[], opts: { cwd: string; e
 }
 
 /** The end of a child's output, for an error message. */
+/** The last `lines` lines of a child's output, each cut at 400 characters (a minified traceback line is long). */
 export function tail(text: string, lines = 15): string {
-  return text.trim().split("\n").slice(-lines).join("\n");
+  return text
+    .trim()
+    .split("\n")
+    .slice(-lines)
+    .map((l) => (l.length > 400 ? `${l.slice(0, 400)} …` : l))
+    .join("\n");
 }

@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import { pickPython, type Python } from "./pick-python.ts";
 import { PYTHON_PEERS, type PythonPeer, type PythonPeerId } from "./pins.ts";
 import { constraintsPath, isInstalled, markerContent, markerPath, peersSkipped, venvDir } from "./peers.ts";
+import { tail } from "../parity/run-child.ts";
 
 
 interface Outcome {
@@ -57,13 +58,6 @@ async function findPythons(): Promise<Python[]> {
   return found;
 }
 
-const tail = (text: string, lines = 15) =>
-  text
-    .trim()
-    .split("\n")
-    .slice(-lines)
-    .map((l) => (l.length > 400 ? `${l.slice(0, 400)} …` : l))
-    .join("\n");
 
 async function installPeer(peer: PythonPeer, python: Python): Promise<void> {
   const id = peer.id as PythonPeerId;
