@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import https from "node:https";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { ApiException, AppsV1Api, BatchV1Api, CoreV1Api, CoordinationV1Api, DiscoveryV1Api, KubeConfig, Log, type V1Container, type V1Pod } from "@kubernetes/client-node";
+import { ApiException, AppsV1Api, BatchV1Api, CoreV1Api, CoordinationV1Api, DiscoveryV1Api, KubeConfig, Log, type V1Container, type V1EnvVar, type V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until } from "../kube-control-plane/until.ts";
 import { startControlPlane, type ControlPlane } from "../kube-control-plane/control-plane.ts";
@@ -27,6 +27,12 @@ const NS = "default";
 const TAINT = { key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" };
 const TOLERATION = { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" };
 const IMAGE = "registry.invalid/kneepoint/node:20";
+
+/** A pod that runs one `node -e` script once on the GPU node (restartPolicy Never), with optional env. */
+const runOncePod = (name: string, script: string, env: V1EnvVar[] = []): V1Pod => ({
+  metadata: { name },
+  spec: { restartPolicy: "Never", tolerations: [TOLERATION], containers: [{ name: "main", image: IMAGE, command: ["node", "-e", script], ...(env.length ? { env } : {}) }] },
+});
 
 /** A tiny HTTP server on $(POD_IP):8080: /healthz 200, /ready 200 after READY_AFTER_MS (never if "never"), else JSON. */
 const SERVER = `
@@ -324,24 +330,10 @@ describe.skipIf(skipped)("node agent on a real control plane", () => {
   it("(e) a missing ConfigMap holds the container in CreateContainerConfigError until it is created", async () => {
     await core.createNamespacedPod({
       namespace: NS,
-      body: {
-        metadata: { name: "needs-config" },
-        spec: {
-          restartPolicy: "Never",
-          tolerations: [TOLERATION],
-          containers: [
-            {
-              name: "main",
-              image: IMAGE,
-              command: ["node", "-e", "console.log(process.env.GREETING + ' from ' + process.env.MY_NODE)"],
-              env: [
-                { name: "GREETING", valueFrom: { configMapKeyRef: { name: "app-config", key: "greeting" } } },
-                { name: "MY_NODE", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
-              ],
-            },
-          ],
-        },
-      },
+      body: runOncePod("needs-config", "console.log(process.env.GREETING + ' from ' + process.env.MY_NODE)", [
+        { name: "GREETING", valueFrom: { configMapKeyRef: { name: "app-config", key: "greeting" } } },
+        { name: "MY_NODE", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
+      ]),
     });
     const waiting = await until("CreateContainerConfigError", async () => {
       const p = await core.readNamespacedPod({ name: "needs-config", namespace: NS });
@@ -393,20 +385,7 @@ describe.skipIf(skipped)("node agent on a real control plane", () => {
     const n = 60;
     await core.createNamespacedPod({
       namespace: NS,
-      body: {
-        metadata: { name: "chatty" },
-        spec: {
-          restartPolicy: "Never",
-          tolerations: [TOLERATION],
-          containers: [
-            {
-              name: "main",
-              image: IMAGE,
-              command: ["node", "-e", `let i = 0; const t = setInterval(() => { console.log("line-" + String(i).padStart(2, "0") + " " + "y".repeat(2000)); if (++i === ${n}) clearInterval(t); }, 50);`],
-            },
-          ],
-        },
-      },
+      body: runOncePod("chatty", `let i = 0; const t = setInterval(() => { console.log("line-" + String(i).padStart(2, "0") + " " + "y".repeat(2000)); if (++i === ${n}) clearInterval(t); }, 50);`),
     });
     await until("chatty running", async () => (await core.readNamespacedPod({ name: "chatty", namespace: NS })).status?.containerStatuses?.[0]?.state?.running);
     const followed = new PassThrough();
