@@ -137,7 +137,9 @@ export async function deploymentRefusal(kube: Kube, name: string): Promise<Refus
   const failure = d.status?.conditions?.find((c) => c.type === "ReplicaFailure" && c.status === "True");
   if (failure?.message) return classifyRefusal(failure.message);
   try {
-    const sets = await kube.apps.listNamespacedReplicaSet({ namespace: kube.namespace });
+    const match = d.spec?.selector?.matchLabels ?? {};
+    const labelSelector = Object.entries(match).map(([k, v]) => `${k}=${v}`).join(",");
+    const sets = await kube.apps.listNamespacedReplicaSet({ namespace: kube.namespace, ...(labelSelector ? { labelSelector } : {}) });
     for (const rs of sets.items.filter((r) => r.metadata?.ownerReferences?.some((o) => o.kind === "Deployment" && o.name === name))) {
       const refusal = await failedCreateEvent(kube, "ReplicaSet", rs.metadata!.name!);
       if (refusal) return refusal;
