@@ -9,6 +9,11 @@ import { EnvironmentError } from "../errors.ts";
 /** Failed service-proxy checks of a Ready pod (a poll apart) before vllm-up says why instead of waiting on. */
 export const PROXY_FAILURES_BEFORE_VERDICT = 6;
 
+/** The kubelet's "Container <name> failed startup probe, will be restarted" events. */
+function startupProbeKills<E extends { reason?: string; message?: string }>(events: readonly E[], container: string): E[] {
+  return events.filter((e) => e.reason === "Killing" && (e.message ?? "").startsWith(`Container ${container} failed startup probe`));
+}
+
 /**
  * How many times the kubelet restarted the container because its startup probe failed ("Container vllm failed
  * startup probe, will be restarted"), as opposed to a crash (a bad argument, out of memory), which is fatal: 0
@@ -19,7 +24,7 @@ export function restartsByStartupProbe(pod: V1Pod, events: readonly { reason?: s
   if (!status?.restartCount) return 0;
   const last = status.lastState?.terminated;
   if (last?.reason === "OOMKilled") return 0;
-  const kills = events.filter((e) => e.reason === "Killing" && /failed startup probe/.test(e.message ?? ""));
+  const kills = startupProbeKills(events, container);
   if (kills.length === 0) return 0;
   return Math.min(status.restartCount, kills.reduce((n, e) => n + (e.count ?? 1), 0));
 }
@@ -53,7 +58,7 @@ export function containerExit(pod: V1Pod, events: readonly { reason?: string; me
   if (!t) return null;
   const started = seconds(t.startedAt);
   const finished = seconds(t.finishedAt);
-  const kills = events.filter((e) => e.reason === "Killing" && new RegExp(`^Container ${container} failed startup probe`).test(e.message ?? ""));
+  const kills = startupProbeKills(events, container);
   const inRun = kills.some((e) => {
     const at = seconds(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp);
     if (!Number.isFinite(at) || !Number.isFinite(started) || !Number.isFinite(finished)) return true;
