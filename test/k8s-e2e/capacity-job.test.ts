@@ -102,9 +102,11 @@ describe.skipIf(skipped)("kneepoint capacity --in-cluster on a real control plan
     const prom = await fixture.startPrometheus();
     try {
       const out = join(fixture.work, "prometheus");
-      // One probe of 3 s, so 1 s scrapes land inside its window.
+      // One probe of at least 3 s, so 1 s scrapes land inside its window; 300-token answers keep the server busy
+      // between the client's requests (8-token ones finish in a few ms, and a scrape would often find it idle: CI saw
+      // runningMax 0 once).
       const search = ["--search", "concurrency", "--start-concurrency", "4", "--max-concurrency", "4", "--min-probe-s", "3", "--min-requests", "20"];
-      const run = await fixture.kneepoint(["capacity", "--in-cluster", "--slo", "p95(e2el)<=60s", ...search, "--out", out, "--no-charts"], { ...SHAPE, PROMETHEUS_SERVICE: "monitoring/prometheus-k8s:9090", SCRAPE_INTERVAL: "1" });
+      const run = await fixture.kneepoint(["capacity", "--in-cluster", "--slo", "p95(e2el)<=60s", ...search, "--out", out, "--no-charts"], { ...SHAPE, OUTPUT_LEN: "300", PROMETHEUS_SERVICE: "monitoring/prometheus-k8s:9090", SCRAPE_INTERVAL: "1" });
       expect(run.code, run.stderr).toBe(0);
       expect(run.stderr).not.toMatch(/server metrics could not be read/);
       const [dir] = runDirs(out);
