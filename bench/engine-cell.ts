@@ -7,7 +7,7 @@
  *   node --expose-gc --import tsx bench/engine-cell.ts '<CellSpec JSON>'
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { runClosedLoop } from "../src/engine/closed-loop.ts";
+import { runClosedLoop } from "../src/load/closed-loop.ts";
 import { createStreamClient, type PreparedRequest } from "../src/engine/openai-stream-client.ts";
 import type { RequestRecord } from "../src/engine/request-record.ts";
 import { summarizeStep } from "../src/metrics/summarize-step.ts";

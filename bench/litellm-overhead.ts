@@ -22,7 +22,7 @@ import Table from "cli-table3";
 import { spawnSync } from "node:child_process";
 import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { runClosedLoop } from "../src/engine/closed-loop.ts";
+import { runClosedLoop } from "../src/load/closed-loop.ts";
 import { createStreamClient, type PreparedRequest } from "../src/engine/openai-stream-client.ts";
 import type { RequestRecord } from "../src/engine/request-record.ts";
 import { percentile } from "../src/metrics/stats.ts";

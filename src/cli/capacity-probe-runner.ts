@@ -1,14 +1,14 @@
 /**
  * Runs one capacity probe against the target with the existing load code: an open-loop probe is one stage of
  * dispatch-stage.ts (the arrival offsets of src/scenarios/load, or evenly spaced ones), a closed-loop probe is
- * closed-loop.ts at the probe's concurrency. The first requests of a probe are its warm-up and are left out;
+ * src/load/closed-loop.ts (the same dispatcher, no due times) at the probe's concurrency. The first requests of a probe are its warm-up and are left out;
  * a repeated level pools its attempts' measured requests. Server metrics are read per probe (keyed by the
  * probe's index). Returns the probe's row, or null when Ctrl-C cut it short (its partial row is still reported).
  */
 import type { PreparedRequest, StreamClient } from "../engine/openai-stream-client.ts";
 import type { RequestRecord } from "../engine/request-record.ts";
-import { runClosedLoop } from "../engine/closed-loop.ts";
-import { dispatchStage } from "../scenarios/load/dispatch-stage.ts";
+import { runClosedLoop } from "../load/closed-loop.ts";
+import { dispatchStage } from "../load/dispatch-stage.ts";
 import { plannedRequestCount, stageOffsetsMs } from "../scenarios/load/stage-offsets.ts";
 import type { RequestSource } from "../scenarios/types.ts";
 import type { ServerMetricsSource } from "../server-metrics/server-metrics-source.ts";

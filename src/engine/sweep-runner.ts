@@ -10,7 +10,7 @@ import type { TokenizerPort } from "../tokenizer/tokenizer-port.ts";
 import { buildPrompts } from "../workload/prompts.ts";
 import { buildRequestBody } from "../workload/request-body.ts";
 import { createStreamClient, type PreparedRequest } from "./openai-stream-client.ts";
-import { runClosedLoop } from "./closed-loop.ts";
+import { runClosedLoop } from "../load/closed-loop.ts";
 import type { RequestRecord } from "./request-record.ts";
 import { summarizeStep, type StepResult } from "../metrics/summarize-step.ts";
 import { EnvironmentError, KneepointError } from "../errors.ts";

@@ -7,7 +7,7 @@
 import type { PreparedRequest } from "../../engine/openai-stream-client.ts";
 import type { RequestRecord } from "../../engine/request-record.ts";
 import type { RequestSource, StageRun } from "../types.ts";
-import { dispatchStage } from "./dispatch-stage.ts";
+import { dispatchStage } from "../../load/dispatch-stage.ts";
 import { estimateSaturation, measureRung, nextLadderStep, rungSize, type RungMeasurement, type SaturationEstimate } from "./saturation-ladder.ts";
 import type { SweepSpec } from "./sweep-stages.ts";
 import { toStageRun } from "./stage-run.ts";

@@ -12,7 +12,7 @@ import { deriveSeed } from "../../workload/rng.ts";
 import type { RequestSource, ScenarioRecord, StagePlan, StageRun } from "../types.ts";
 import type { CircuitBreakerConfig } from "../config/circuit-breaker-schema.ts";
 import { checkLoraAdaptersServed } from "./check-lora-adapters.ts";
-import { dispatchStage } from "./dispatch-stage.ts";
+import { dispatchStage } from "../../load/dispatch-stage.ts";
 import { createStageBreakers } from "./stage-breakers.ts";
 import { runSaturationProbe } from "./run-saturation-probe.ts";
 import { DEFAULT_GAIN_THRESHOLD, type RungMeasurement, type SaturationEstimate } from "./saturation-ladder.ts";

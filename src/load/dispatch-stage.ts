@@ -13,10 +13,10 @@
  * Two run signals, as in the sweep: `stop` ends dispatching (what is in flight finishes), `abort` cancels what is
  * in flight. A stage timeout does both for this stage. Records are ScenarioRecords in completion order.
  */
-import type { PreparedRequest } from "../../engine/openai-stream-client.ts";
-import type { RequestRecord } from "../../engine/request-record.ts";
-import type { RequestSource, ScenarioRecord, StageStatus } from "../types.ts";
-import { wakeAt, type WakeHandle } from "../../sim/precise-timer.ts";
+import type { PreparedRequest } from "../engine/openai-stream-client.ts";
+import type { RequestRecord } from "../engine/request-record.ts";
+import type { RequestSource, ScenarioRecord, StageStatus } from "../scenarios/types.ts";
+import { wakeAt, type WakeHandle } from "../sim/precise-timer.ts";
 
 export interface DispatchStageOptions {
   /** Stage index written into every record (−1 for sweep probes). */

@@ -4,9 +4,9 @@
  * shows as delay or as unsent, never as a silent drop. Accuracy at rate is measured by bench/rate-bench.ts.
  */
 import { describe, expect, it } from "vitest";
-import { newRequestRecord, type RequestRecord } from "../../engine/request-record.ts";
-import type { PreparedRequest } from "../../engine/openai-stream-client.ts";
-import type { RequestSource } from "../types.ts";
+import { newRequestRecord, type RequestRecord } from "../engine/request-record.ts";
+import type { PreparedRequest } from "../engine/openai-stream-client.ts";
+import type { RequestSource } from "../scenarios/types.ts";
 import { dispatchStage, type DispatchStageOptions } from "./dispatch-stage.ts";
 
 const now = () => performance.now();

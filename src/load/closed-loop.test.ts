@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { runClosedLoop } from "./closed-loop.ts";
-import { newRequestRecord, type RequestRecord } from "./request-record.ts";
-import type { PreparedRequest } from "./openai-stream-client.ts";
+import { newRequestRecord, type RequestRecord } from "../engine/request-record.ts";
+import type { PreparedRequest } from "../engine/openai-stream-client.ts";
 
 function requests(n: number): PreparedRequest[] {
   return Array.from({ length: n }, (_, index) => ({ index, body: "{}", plannedPromptTokens: 1 }));
