@@ -41,7 +41,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<DispatchResul
   const count = o.requests.length;
   if (count === 0) {
     const t = o.now();
-    return { status: "completed", records: [], originMs: t, startMs: t, endMs: t, dispatchEndMs: t, unsent: 0 };
+    return { status: "completed", records: [], recorded: 0, originMs: t, startMs: t, endMs: t, dispatchEndMs: t, unsent: 0 };
   }
   const res = await dispatchStage({
     stage: o.stage ?? 0,

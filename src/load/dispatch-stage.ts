@@ -38,11 +38,19 @@ export interface DispatchStageOptions {
   /** Monotonic clock, ms (performance.now()). */
   now(): number;
   onRecord?(rec: ScenarioRecord): void;
+  /**
+   * Keep every record in the result (default true). False: records only reach `onRecord`, so a long stage holds
+   * none of them (its summary state and per-request file are fed as they come) and `records` is empty.
+   */
+  keepRecords?: boolean;
 }
 
 export interface DispatchResult {
   status: Exclude<StageStatus, "failed">;
+  /** Every record, in completion order; empty when `keepRecords` was false. */
   records: ScenarioRecord[];
+  /** Records the stage produced (sent requests), kept or not. */
+  recorded: number;
   /** The stage's time origin (offsets count from here). */
   originMs: number;
   /** First scheduled send (origin + first offset; the origin for a closed loop). */
@@ -74,6 +82,10 @@ export function dispatchStage(o: DispatchStageOptions): Promise<DispatchResult> 
     let wake: WakeHandle | null = null;
     let prepared: PreparedRequest | null = null;
     let settled = false;
+    const keep = o.keepRecords !== false;
+    let recorded = 0;
+    let lastEndMs = -Infinity;
+    let sawAborted = false;
 
     const prepare = (i: number): PreparedRequest => {
       const index = o.firstRequest + i;
@@ -118,13 +130,11 @@ export function dispatchStage(o: DispatchStageOptions): Promise<DispatchResult> 
         stageAbort.abort();
         return reject(error instanceof Error ? error : new Error(String(error)));
       }
-      let endMs = -Infinity;
-      for (const r of records) if (r.endMs > endMs) endMs = r.endMs;
-      const aborted = records.some((r) => r.error?.reason === "aborted");
+      const endMs = lastEndMs;
       resolve({
-        status: halt ?? (aborted ? "interrupted" : "completed"),
+        status: halt ?? (sawAborted ? "interrupted" : "completed"),
         records,
-        originMs,
+        recorded,        originMs,
         startMs: offsets && o.count > 0 ? originMs + offsets[0]! : originMs,
         endMs: Number.isFinite(endMs) ? endMs : o.now(),
         dispatchEndMs,
@@ -145,7 +155,10 @@ export function dispatchStage(o: DispatchStageOptions): Promise<DispatchResult> 
           r.stage = o.stage;
           r.scheduledMs = scheduledMs;
           r.endMs = rec.endMs ?? o.now();
-          records.push(r);
+          recorded++;
+          if (r.endMs > lastEndMs) lastEndMs = r.endMs;
+          if (r.error?.reason === "aborted") sawAborted = true;
+          if (keep) records.push(r);
           o.onRecord?.(r);
         }
         tick(rec.endMs ?? o.now());

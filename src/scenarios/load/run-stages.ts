@@ -8,16 +8,13 @@
  */
 import { createStreamClient } from "../../engine/openai-stream-client.ts";
 import { EnvironmentError } from "../../errors.ts";
-import { deriveSeed } from "../../workload/rng.ts";
 import type { RequestSource, ScenarioRecord, StagePlan, StageRun } from "../types.ts";
 import type { CircuitBreakerConfig } from "../config/circuit-breaker-schema.ts";
 import { checkLoraAdaptersServed } from "./check-lora-adapters.ts";
-import { dispatchStage } from "../../load/dispatch-stage.ts";
-import { createStageBreakers } from "./stage-breakers.ts";
+import { createStageBreakers, type StageBreakerWatch } from "./stage-breakers.ts";
+import { runLoad, sleepUnlessStopped, withoutWarmup, type LoadStage } from "../../load/run-load.ts";
 import { runSaturationProbe } from "./run-saturation-probe.ts";
 import { DEFAULT_GAIN_THRESHOLD, type RungMeasurement, type SaturationEstimate } from "./saturation-ladder.ts";
-import { plannedRequestCount, stageOffsetsMs } from "./stage-offsets.ts";
-import { toStageRun } from "./stage-run.ts";
 import { sweepStages, type SweepSpec } from "./sweep-stages.ts";
 
 export interface ScenarioClientOptions {
@@ -70,20 +67,6 @@ export interface RunStagesOptions {
   onSweep?(outcome: SweepOutcome): void | Promise<void>;
   /** Monotonic clock, ms; performance.now() by default. */
   now?: () => number;
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function sleepUnlessStopped(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted || ms <= 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener("abort", done);
-  });
 }
 
 export async function runStages(opts: RunStagesOptions): Promise<StageRun[]> {
@@ -140,42 +123,37 @@ export async function runStages(opts: RunStagesOptions): Promise<StageRun[]> {
       await opts.onSweep?.({ estimate: probe.estimate, stages, probeRuns: probe.runs });
       await sleepUnlessStopped(opts.intervalS * 1000, opts.stop);
     }
-    const runs: StageRun[] = [];
-    for (let i = 0; i < stages.length && !stopped(); i++) {
-      if (i > 0) {
-        await sleepUnlessStopped(opts.intervalS * 1000, opts.stop);
-        if (stopped()) break;
-      }
-      const plan = stages[i]!;
-      const count = plannedRequestCount(plan);
-      opts.onStageStart?.(i, plan);
-      const watch = breakers?.forStage(i, opts.onRecord);
-      const res = await dispatchStage({
-        stage: i,
-        count,
-        offsetsMs: stageOffsetsMs(plan, deriveSeed(opts.seed, i)),
-        maxInFlight: plan.kind === "concurrent" ? plan.concurrency : cap,
-        firstRequest: nextRequest,
-        source: opts.source,
-        send: client.send,
-        stop: watch ? AbortSignal.any([opts.stop, watch.stop]) : opts.stop,
-        abort: opts.abort,
-        ...(opts.stageTimeoutS === undefined ? {} : { timeoutMs: opts.stageTimeoutS * 1000 }),
-        now,
-        ...(watch ? { onRecord: watch.onRecord } : opts.onRecord ? { onRecord: opts.onRecord } : {}),
-      });
-      nextRequest += count;
-      const run = toStageRun(i, plan, res, epochOffsetMs);
-      const trip = watch?.trip();
-      // 0.7.0 marks a stage its breaker ended FAILED (load_generator.py:1214-1217, 1234), whatever was left unsent.
-      if (trip && !stopped()) Object.assign(run, { status: "failed", circuitBreakerTrip: trip });
-      runs.push(run);
-      await opts.onStageEnd?.(run);
-      if (run.status === "interrupted") break;
-      // The breaker stays open (0.7.0 never resets one): 0.7.0 starts each later stage and ends it at once, sending
-      // nothing; kneepoint does not start them.
-      if (breakers?.open()) break;
-    }
+    const watches = new Map<number, StageBreakerWatch>();
+    const { runs } = await runLoad({
+      stages,
+      source: opts.source,
+      firstRequest: nextRequest,
+      clientFor: () => client,
+      intervalS: opts.intervalS,
+      maxInFlight: cap,
+      ...(opts.stageTimeoutS === undefined ? {} : { stageTimeoutS: opts.stageTimeoutS }),
+      seed: opts.seed,
+      stop: opts.stop,
+      abort: opts.abort,
+      now,
+      epochOffsetMs,
+      ...(opts.onStageStart ? { onStageStart: (i: number, stage: LoadStage) => opts.onStageStart!(i, withoutWarmup(stage)) } : {}),
+      ...(opts.onRecord ? { onRecord: opts.onRecord } : {}),
+      watch: (i) => {
+        const w = breakers?.forStage(i, opts.onRecord);
+        if (w) watches.set(i, w);
+        return w ?? null;
+      },
+      onStageEnd: async (run, i) => {
+        const trip = watches.get(i)?.trip();
+        // 0.7.0 marks a stage its breaker ended FAILED (load_generator.py:1214-1217, 1234), whatever was left unsent.
+        if (trip && !stopped()) Object.assign(run, { status: "failed", circuitBreakerTrip: trip });
+        await opts.onStageEnd?.(run);
+        // The breaker stays open (0.7.0 never resets one): 0.7.0 starts each later stage and ends it at once, sending
+        // nothing; kneepoint does not start them.
+        return !breakers?.open();
+      },
+    });
     return runs;
   } finally {
     await client.close();
