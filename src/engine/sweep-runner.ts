@@ -1,5 +1,5 @@
 /**
- * Runs a sweep plan with the native engine: per step, seeded prompts of exact length, an optional unmeasured
+ * Runs a sweep plan (or one shard's part of it) with the native engine: per step, seeded prompts of exact length, an optional unmeasured
  * warmup, then the measured closed loop on a fresh keep-alive pool sized to the step's concurrency.
  * Emits events for progress and persistence; on `stop` it finishes the step in progress with what was
  * measured, marks it partial and runs no further step.
@@ -10,14 +10,17 @@ import type { TokenizerPort } from "../tokenizer/tokenizer-port.ts";
 import { buildPrompts } from "../workload/prompts.ts";
 import { buildRequestBody } from "../workload/request-body.ts";
 import { createStreamClient, type PreparedRequest } from "./openai-stream-client.ts";
-import { runClosedLoop } from "../load/closed-loop.ts";
+import { preparedSource } from "../load/closed-loop.ts";
+import { runLoad, stageConcurrency, type LoadStage } from "../load/run-load.ts";
+import type { StageRun } from "../scenarios/types.ts";
+import { stepPromptRanges, type ShardedStep, type ShardedSweepPlan } from "../shard/split-sweep.ts";
 import type { RequestRecord } from "./request-record.ts";
 import { summarizeStep, type StepResult } from "../metrics/summarize-step.ts";
 import { EnvironmentError, KneepointError } from "../errors.ts";
 import { everyRequestRefusedCredentials } from "./auth-failure.ts";
 
 export interface StepOutcome {
-  step: PlannedStep;
+  step: SweepStep;
   result: StepResult;
   records: RequestRecord[];
   /** True when the run was stopped during this step. */
@@ -30,13 +33,13 @@ export interface StepOutcome {
 
 export interface SweepEvents {
   /** Called when the step's prompts are ready and its requests are about to be sent. */
-  onStepStart?(step: PlannedStep): void;
-  onRecord?(step: PlannedStep, rec: RequestRecord, done: number, errors: number): void;
+  onStepStart?(step: SweepStep): void;
+  onRecord?(step: SweepStep, rec: RequestRecord, done: number, errors: number): void;
   onStepEnd?(outcome: StepOutcome): void | Promise<void>;
 }
 
 export interface SweepRunOptions {
-  plan: SweepPlan;
+  plan: SweepPlan | ShardedSweepPlan;
   config: SweepConfig;
   model: string;
   tokenizer: TokenizerPort;
@@ -54,92 +57,58 @@ export interface SweepRunResult {
   credentialsRefused: boolean;
 }
 
-/** A step's serialized requests: the unmeasured warmup ones first in the prompt set, then the measured ones. */
+/** A step's serialized requests: the unmeasured warmup ones first, then the measured ones. */
 type PreparedStep = { warmup: PreparedRequest[]; measured: PreparedRequest[]; mismatched: number };
 
-async function prepareRequests(opts: SweepRunOptions, step: PlannedStep): Promise<PreparedStep> {
-  const { config, plan } = opts;
-  const set = await buildPrompts(opts.tokenizer, { count: step.numPrompts + step.warmup, inputLen: config.inputLen, seed: step.promptSeed });
-  const bodyOpts = { apiKind: plan.target.apiKind, model: opts.model, outputLen: config.outputLen, ignoreEos: config.ignoreEos };
-  const toRequest = (p: (typeof set.prompts)[number], index: number): PreparedRequest => ({
-    index,
-    body: buildRequestBody(p.text, bodyOpts),
-    plannedPromptTokens: p.expectedPromptTokens,
-  });
-  return {
-    warmup: set.prompts.slice(0, step.warmup).map(toRequest),
-    measured: set.prompts.slice(step.warmup).map(toRequest),
-    mismatched: set.mismatched,
-  };
+/** A sweep step, or a shard's part of one (`--shard`: its own workers and its slice of the step's prompt set). */
+export type SweepStep = PlannedStep | ShardedStep;
+
+/** The step's level: its concurrency in the unsharded plan (what names its files and rows). */
+export function stepLevel(step: SweepStep): number {
+  return "level" in step ? step.level : step.concurrency;
 }
 
-async function runStep(opts: SweepRunOptions, step: PlannedStep, prepared: PreparedStep): Promise<StepOutcome> {
+async function prepareRequests(opts: SweepRunOptions, step: SweepStep): Promise<PreparedStep> {
   const { config, plan } = opts;
-  const { warmup, measured, mismatched } = prepared;
-  opts.events?.onStepStart?.(step);
-  const client = createStreamClient({
-    baseUrl: config.baseUrl,
-    endpoint: config.endpoint,
-    headers: config.headers,
-    ...(config.apiKey ? { apiKey: config.apiKey } : {}),
-    connections: step.concurrency,
-    timeoutMs: config.timeoutS * 1000,
+  const ranges = stepPromptRanges(step);
+  const bodyOpts = { apiKind: plan.target.apiKind, model: opts.model, outputLen: config.outputLen, ignoreEos: config.ignoreEos };
+  const build = async (range: { first: number; count: number }, base: number) => {
+    const set = await buildPrompts(opts.tokenizer, { count: range.count, first: range.first, inputLen: config.inputLen, seed: step.promptSeed });
+    const requests = set.prompts.map((p, k): PreparedRequest => ({ index: range.first - base + k, body: buildRequestBody(p.text, bodyOpts), plannedPromptTokens: p.expectedPromptTokens }));
+    return { requests, mismatched: set.mismatched };
+  };
+  const warmup = await build(ranges.warmup, 0);
+  // Measured prompts sit after the unsharded step's warm-ups in its set; their indices count from the first measured one.
+  const setWarmups = "promptOffset" in step ? (opts.plan as ShardedSweepPlan).unsharded.steps[step.index]!.warmup : step.warmup;
+  const measured = await build(ranges.measured, setWarmups);
+  return { warmup: warmup.requests, measured: measured.requests, mismatched: warmup.mismatched + measured.mismatched };
+}
+
+function summarize(opts: SweepRunOptions, step: SweepStep, run: StageRun): StepResult {
+  const { config, plan } = opts;
+  // Requests cancelled by Ctrl-C were not allowed to finish: they are kept in the samples, not counted as failures.
+  const finished = run.records.filter((r) => r.error?.reason !== "aborted");
+  return summarizeStep(finished, {
+    durationMs: run.endMs - run.startMs,
+    startedAtMs: run.startEpochMs,
+    endedAtMs: run.endEpochMs,
+    backend: "kneepoint-native",
+    endpointType: plan.target.apiKind === "chat" ? "openai-chat" : "openai",
+    label: `c${stepLevel(step)}`,
+    modelId: opts.model,
+    tokenizerId: opts.tokenizer.source,
+    numPrompts: step.numPrompts,
+    requestRate: "inf",
+    burstiness: 1,
+    maxConcurrency: step.concurrency,
+    percentiles: config.percentiles,
   });
-  const now = () => performance.now();
-  try {
-    if (warmup.length > 0) {
-      await runClosedLoop({ concurrency: step.concurrency, requests: warmup, send: client.send, stop: opts.stop, abort: opts.abort, now });
-    }
-    let done = 0;
-    let errors = 0;
-    const startedAtMs = Date.now();
-    const loop = await runClosedLoop({
-      concurrency: step.concurrency,
-      requests: measured,
-      send: client.send,
-      stop: opts.stop,
-      abort: opts.abort,
-      now,
-      onRecord: (rec) => {
-        done++;
-        if (rec.error) errors++;
-        opts.events?.onRecord?.(step, rec, done, errors);
-      },
-    });
-    const endedAtMs = Date.now();
-    // Requests cancelled by Ctrl-C were not allowed to finish: they are kept in the samples, not counted as failures.
-    const finished = loop.records.filter((r) => r.error?.reason !== "aborted");
-    const result = summarizeStep(finished, {
-      durationMs: loop.endMs - loop.startMs,
-      startedAtMs,
-      endedAtMs,
-      backend: "kneepoint-native",
-      endpointType: plan.target.apiKind === "chat" ? "openai-chat" : "openai",
-      label: `c${step.concurrency}`,
-      modelId: opts.model,
-      tokenizerId: opts.tokenizer.source,
-      numPrompts: step.numPrompts,
-      requestRate: "inf",
-      burstiness: 1,
-      maxConcurrency: step.concurrency,
-      percentiles: config.percentiles,
-    });
-    return {
-      step,
-      result,
-      records: loop.records,
-      partial: loop.unsent > 0 || opts.stop.aborted,
-      promptLengthMismatches: mismatched,
-      cancelled: loop.records.length - finished.length,
-    };
-  } finally {
-    await client.close();
-  }
 }
 
 /**
  * Every step's prompts are built before the first request is sent, so a tokenizer failure stops the run before
- * any load (not between steps, with measured steps unreported).
+ * any load (not between steps, with measured steps unreported). The steps are one plan of closed-loop stages run
+ * by the one load runner (src/load/run-load.ts), each on a fresh keep-alive pool sized to its concurrency.
  */
 export async function runSweep(opts: SweepRunOptions): Promise<SweepRunResult> {
   const prepared: PreparedStep[] = [];
@@ -155,17 +124,69 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepRunResult> {
       );
     }
   }
+  const { config } = opts;
+  const requests = prepared.flatMap((p) => [...p.warmup, ...p.measured]);
+  const stages: LoadStage[] = opts.plan.steps.map((step, i) => ({
+    kind: "concurrent",
+    concurrency: step.concurrency,
+    numRequests: prepared[i]!.measured.length,
+    warmup: prepared[i]!.warmup.length,
+  }));
   const steps: StepOutcome[] = [];
-  for (const [i, step] of opts.plan.steps.entries()) {
-    if (opts.stop.aborted) break;
-    const outcome = await runStep(opts, step, prepared[i]!);
-    steps.push(outcome);
-    await opts.events?.onStepEnd?.(outcome);
-    if (outcome.partial) break;
-    // The same key would be refused at every later step: stop after the first one that shows it.
-    if (everyRequestRefusedCredentials(outcome.records)) {
-      return { steps, partial: steps.length < opts.plan.steps.length, credentialsRefused: true };
-    }
-  }
-  return { steps, partial: opts.stop.aborted || steps.length < opts.plan.steps.length, credentialsRefused: false };
+  let credentialsRefused = false;
+  let done = 0;
+  let errors = 0;
+  await runLoad({
+    stages,
+    source: preparedSource(requests),
+    clientFor: (_i, stage) => {
+      const client = createStreamClient({
+        baseUrl: config.baseUrl,
+        endpoint: config.endpoint,
+        headers: config.headers,
+        ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+        connections: Math.max(1, stageConcurrency(stage) ?? 1),
+        timeoutMs: config.timeoutS * 1000,
+      });
+      // A record's index is its prompt's index among the step's measured prompts (warm-ups: among the warm-ups).
+      return { send: (req, signal) => client.send({ ...req, index: requests[req.index]!.index }, signal), close: () => client.close() };
+    },
+    releaseClient: (_i, client) => client.close(),
+    seed: opts.plan.load.seed,
+    stop: opts.stop,
+    abort: opts.abort,
+    onStageStart: (i) => {
+      done = 0;
+      errors = 0;
+      opts.events?.onStepStart?.(opts.plan.steps[i]!);
+    },
+    onRecord: (rec) => {
+      done++;
+      if (rec.error) errors++;
+      opts.events?.onRecord?.(opts.plan.steps[rec.stage]!, rec, done, errors);
+    },
+    onStageEnd: async (run, i) => {
+      const step = opts.plan.steps[i]!;
+      const finished = run.records.filter((r) => r.error?.reason !== "aborted").length;
+      const outcome: StepOutcome = {
+        step,
+        result: summarize(opts, step, run),
+        records: run.records,
+        partial: run.unsent > 0 || run.status === "interrupted" || opts.stop.aborted,
+        promptLengthMismatches: prepared[i]!.mismatched,
+        cancelled: run.records.length - finished,
+      };
+      steps.push(outcome);
+      await opts.events?.onStepEnd?.(outcome);
+      if (outcome.partial) return false;
+      // The same key would be refused at every later step: stop after the first one that shows it.
+      if (everyRequestRefusedCredentials(outcome.records)) {
+        credentialsRefused = true;
+        return false;
+      }
+      return true;
+    },
+  });
+  const partial = opts.stop.aborted || steps.length < opts.plan.steps.length || steps.some((o) => o.partial);
+  return { steps, partial, credentialsRefused };
 }

@@ -43,7 +43,12 @@ async function buildOne(tok: TokenizerPort, seed: number, i: number, target: num
   return { text, tokens: (await tok.encode(text)).length };
 }
 
-export async function buildPrompts(tok: TokenizerPort, opts: { count: number; inputLen: number; seed: number }): Promise<PromptSet> {
+/**
+ * Prompts `first` … `first + count − 1` of the set (`first` 0 by default): prompt i depends only on the seed and i,
+ * so a shard builds its own slice of a step's set and the shards' slices join into the unsharded set.
+ */
+export async function buildPrompts(tok: TokenizerPort, opts: { count: number; inputLen: number; seed: number; first?: number }): Promise<PromptSet> {
+  const first = opts.first ?? 0;
   const specialTokens = await tok.specialTokenCount();
   const targetTokens = Math.max(1, opts.inputLen - specialTokens);
   const prompts: Prompt[] = new Array(opts.count);
@@ -51,7 +56,7 @@ export async function buildPrompts(tok: TokenizerPort, opts: { count: number; in
   const worker = async (): Promise<void> => {
     while (next < opts.count) {
       const i = next++;
-      const { text, tokens } = await buildOne(tok, opts.seed, i, targetTokens);
+      const { text, tokens } = await buildOne(tok, opts.seed, first + i, targetTokens);
       prompts[i] = { text, tokens, expectedPromptTokens: tokens + specialTokens };
     }
   };
