@@ -53,7 +53,7 @@ describe("kneepoint sweep (process)", () => {
     const all = readdirSync(join(out, runId!)).sort();
     expect(all.filter((f) => f.endsWith(".png"))).toEqual(["kv-cache-and-queue-over-time.png", "latency-vs-concurrency.png", "latency-vs-throughput.png", "throughput-vs-concurrency.png"]);
     const files = all.filter((f) => !/\.(png|svg)$/.test(f));
-    expect(files).toEqual(["analysis.json", "config.json", "plan.json", "report.html", "samples-c1.jsonl", "samples-c4.jsonl", "step-c1.json", "step-c4.json", "summary.json", "target.json"]);
+    expect(files).toEqual(["analysis.json", "config.json", "plan.json", "report.html", "samples-c1.jsonl", "samples-c4.jsonl", "state-c1.json", "state-c4.json", "step-c1.json", "step-c4.json", "summary.json", "target.json"]);
     expect(run.stdout).toContain(`report: ${join(out, runId!, "report.html")}\n`);
     const step = JSON.parse(readFileSync(join(out, runId!, "step-c4.json"), "utf8")) as Record<string, unknown>;
     expect(step).toMatchObject({ completed: 8, failed: 0, max_concurrency: 4, total_output_tokens: 64, total_input_tokens: 256 });

@@ -48,6 +48,7 @@ async function sweepOnce(baseUrl: string, overrides: Partial<SweepConfigInput>):
   const target = await readTargetInfo(config.baseUrl, {}, undefined);
   const never = new AbortController().signal;
   const run = await runSweep({
+    keepRecords: true,
     plan: buildSweepPlan(config),
     config,
     model: target.model,

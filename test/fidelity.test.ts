@@ -38,6 +38,7 @@ async function sweep(overrides: Partial<SweepConfigInput>): Promise<StepOutcome[
   const plan = buildSweepPlan(config);
   const never = new AbortController().signal;
   const result = await runSweep({
+    keepRecords: true,
     plan,
     config,
     model: target.model,

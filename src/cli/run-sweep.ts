@@ -8,9 +8,13 @@ import { describeErrorCounts } from "../metrics/summarize-step.ts";
 import { buildSweepPlan, describePlan } from "../workload/sweep-plan.ts";
 import { readTargetInfo } from "../engine/target-info.ts";
 import { resolveTokenizer } from "../tokenizer/resolve-tokenizer.ts";
-import { runSweep, type StepOutcome } from "../engine/sweep-runner.ts";
+import { runSweep, stepLevel, type StepOutcome } from "../engine/sweep-runner.ts";
 import { buildRequestHeaders } from "../engine/openai-stream-client.ts";
-import { createResultsWriter, newRunId, stepFileName } from "../report/results-writer.ts";
+import { createResultsWriter, newRunId, stepFileName, type RecordStream } from "../report/results-writer.ts";
+import { stepStateToJson } from "../metrics/step-state.ts";
+import { describeShardedSweepPlan, shardSweepPlan, type ShardedSweepPlan } from "../shard/split-sweep.ts";
+import { waitUntil } from "../shard/shard-spec.ts";
+import type { SweepPlan } from "../workload/sweep-plan.ts";
 import { redactConfig, scrubSecrets } from "../redact.ts";
 import { reportRun } from "./report-run.ts";
 import { EnvironmentError, InterruptedError, KneepointError } from "../errors.ts";
@@ -21,10 +25,34 @@ import { HARNESS_VERSION } from "../version.ts";
 import { installInterrupt } from "./interrupt.ts";
 import { createProgress } from "./progress.ts";
 import { resultMarkerLine } from "../engine/vllm/result-markers.ts";
+
+/** The marker tag of a shard's step state in a load pod's log. */
+export const SHARD_STATE_TAG = "kneepoint-shard-state";
 import type { Gate } from "../gates/gate.ts";
 import { gatePercentiles, throwIfGatesFailed } from "./fail-on.ts";
 import type { GateOutcome } from "../gates/evaluate-gates.ts";
 import { authFailureHint, authFailureOfError, describeAuthFailure, sendsCredentials } from "../engine/auth-failure.ts";
+
+/** A shard's step state framed by `=== kneepoint-shard-state c=N begin/end ===`: what the cluster runner merges. */
+export function markedShardState(concurrency: number, block: object): string {
+  const markers = { tag: SHARD_STATE_TAG };
+  return `\n${resultMarkerLine(concurrency, "begin", markers)}\n${JSON.stringify(block)}\n${resultMarkerLine(concurrency, "end", markers)}\n`;
+}
+
+/** Waits for the shared start time (`--start-at`), saying how long once a second; Ctrl-C ends the wait. */
+async function waitForStart(epochMs: number, stop: AbortSignal, progress: { note(line: string): void }): Promise<void> {
+  const late = Date.now() - epochMs;
+  if (late > 1000) {
+    progress.note(`warning: the shared start time (--start-at) was ${(late / 1000).toFixed(1)} s ago: this process starts late, and the merge will show its skew`);
+    return;
+  }
+  let said = -1;
+  await waitUntil(epochMs, stop, (remainingMs) => {
+    const s = Math.ceil(remainingMs / 1000);
+    if (s !== said && (s % 10 === 0 || s <= 3 || said === -1)) progress.note(`waiting ${s} s for the shared start time (--start-at ${new Date(epochMs).toISOString()})`);
+    said = s;
+  });
+}
 
 /** A step's result framed by the markers the Job log's reader (extractMarkedResults) looks for. */
 export function markedResult(concurrency: number, result: object): string {
@@ -90,7 +118,8 @@ export async function runSweepCommand(cfgIn: SweepConfig, warnings: string[], io
   // A gate on p75(ttft) needs p75 in every step result: the gates' percentiles are computed too.
   const gatePs = gatePercentiles(opts.gates ?? []).filter((p) => !cfgIn.percentiles.includes(p));
   const cfg: SweepConfig = gatePs.length ? { ...cfgIn, percentiles: [...cfgIn.percentiles, ...gatePs] } : cfgIn;
-  const record = opts.record;
+  // One shard's numbers are not the run's: only the merged run (`kneepoint merge`) is recorded.
+  const record = cfg.shard ? null : opts.record;
   const secrets = [cfg.apiKey, ...Object.values(cfg.headers)];
   const say = (s: string) => io.stderr.write(scrubSecrets(s, secrets) + "\n");
   // Every warning of the run is printed and kept for summary.json.
@@ -100,11 +129,13 @@ export async function runSweepCommand(cfgIn: SweepConfig, warnings: string[], io
     print(`warning: ${w}`);
   };
   for (const w of warnings) warn(w);
-  const plan = buildSweepPlan(cfg);
+  const sharded: ShardedSweepPlan | null = cfg.shard ? shardSweepPlan(buildSweepPlan(cfg), cfg.shard) : null;
+  const plan: SweepPlan | ShardedSweepPlan = sharded ?? buildSweepPlan(cfg);
   if (cfg.dryRun) {
-    io.stdout.write(describePlan(plan) + "\n(dry run: nothing was sent)\n");
+    io.stdout.write((sharded ? describeShardedSweepPlan(sharded) : describePlan(plan as SweepPlan)) + "\n(dry run: nothing was sent)\n");
     return { dir: null, steps: [], partial: false };
   }
+  const shard = sharded ? { ...sharded.shard, startAtEpochMs: cfg.startAtEpochMs ?? null } : null;
 
   const authHeaders = buildRequestHeaders({ headers: cfg.headers, ...(cfg.apiKey ? { apiKey: cfg.apiKey } : {}) });
   const target = await readTargetInfo(cfg.baseUrl, authHeaders, cfg.model);
@@ -122,6 +153,7 @@ export async function runSweepCommand(cfgIn: SweepConfig, warnings: string[], io
   const metrics = openMetricsSession(cfg, target, authHeaders, io.env);
   say(`server metrics: ${metrics.description}`);
 
+  if (shard) say(`shard ${shard.index}/${shard.count} of plan ${shard.planId}: this process sends ${plan.totalRequests} of the plan's ${sharded!.unsharded.totalRequests} requests; \`kneepoint merge\` joins the shards' result directories`);
   say(`building ${plan.totalRequests} prompts…`);
   const progress = createProgress(io.stderr, io.isTty);
   const interrupt = installInterrupt({
@@ -130,6 +162,8 @@ export async function runSweepCommand(cfgIn: SweepConfig, warnings: string[], io
     onAbort: () => progress.note("cancelling in-flight requests"),
   });
   const startedAt = new Date().toISOString();
+  // The samples file of the step in progress (a holder, so the closures below can set it).
+  const open: { samples: RecordStream | null } = { samples: null };
   let result;
   try {
     result = await runSweep({
@@ -139,26 +173,38 @@ export async function runSweepCommand(cfgIn: SweepConfig, warnings: string[], io
       tokenizer: tokenizer.port,
       stop: interrupt.stop,
       abort: interrupt.abort,
+      ...(cfg.startAtEpochMs !== undefined ? { beforeLoad: () => waitForStart(cfg.startAtEpochMs!, interrupt.stop, progress) } : {}),
       events: {
         onStepStart: (step) => {
-          metrics.source?.beginStep(step.concurrency);
-          progress.stepStart(`c=${step.concurrency}`, step.numPrompts);
+          const level = stepLevel(step);
+          metrics.source?.beginStep(level);
+          progress.stepStart(shard ? `c=${level} (this shard: ${step.concurrency})` : `c=${level}`, step.numPrompts);
+          open.samples = writer.openRecords(stepFileName(level, "samples"));
         },
-        onRecord: (_step, _rec, done, errors) => progress.update(done, errors),
+        onRecord: (_step, rec, done, errors) => {
+          open.samples?.write(rec);
+          progress.update(done, errors);
+        },
         onStepEnd: async (o) => {
-          await metrics.source?.endStep(o.step.concurrency, o.result.started_at_ms, o.result.ended_at_ms);
-          await writer.writeJson(stepFileName(o.step.concurrency, "step"), o.result);
-          await writer.writeRecords(stepFileName(o.step.concurrency, "samples"), o.records);
-          if (opts.logResults) io.stdout.write(markedResult(o.step.concurrency, o.result));
+          const level = stepLevel(o.step);
+          await open.samples?.close();
+          open.samples = null;
+          await metrics.source?.endStep(level, o.result.started_at_ms, o.result.ended_at_ms);
+          await writer.writeJson(stepFileName(level, "step"), o.result);
+          const state = stepStateToJson(o.state);
+          await writer.writeJson(stepFileName(level, "state"), state);
+          if (opts.logResults) io.stdout.write(markedResult(level, o.result));
+          if (opts.logResults && shard) io.stdout.write(markedShardState(level, { shard, concurrency: level, partial: o.partial, promptLengthMismatches: o.promptLengthMismatches, clientCpuMs: o.state.clientCpuMs, state }));
           const r = o.result;
           const errs = r.failed ? `, ${r.failed} failed (${describeErrorCounts(o.result.errors_by_reason)})` : "";
           progress.stepEnd(`${r.completed} ok${errs} in ${r.duration.toFixed(1)} s: ${r.request_throughput.toFixed(2)} req/s, ${r.output_throughput.toFixed(0)} tok/s${o.partial ? " (partial)" : ""}`);
-          for (const w of stepWarnings(o)) warn(`c=${o.step.concurrency}: ${w}`, (line) => progress.note(line));
+          for (const w of stepWarnings(o)) warn(`c=${level}: ${w}`, (line) => progress.note(line));
         },
       },
     });
   } finally {
     interrupt.dispose();
+    await open.samples?.close().catch(() => undefined);
   }
 
   let peaks: Map<number, StepPeaks> | null = null;
@@ -186,10 +232,14 @@ export async function runSweepCommand(cfgIn: SweepConfig, warnings: string[], io
     target: { baseUrl: cfg.baseUrl, endpoint: cfg.endpoint, model: target.model, serverVersion: target.serverVersion },
     tokenizer: tokenizer.port.source,
     warnings: runWarnings,
+    ...(shard ? { shard } : {}),
     steps: result.steps.map((o) => ({
-      concurrency: o.step.concurrency,
+      concurrency: stepLevel(o.step),
+      ...(shard ? { shard_concurrency: o.step.concurrency } : {}),
       partial: o.partial,
-      file: stepFileName(o.step.concurrency, "step"),
+      file: stepFileName(stepLevel(o.step), "step"),
+      state_file: stepFileName(stepLevel(o.step), "state"),
+      client_cpu_ms: o.state.clientCpuMs,
       completed: o.result.completed,
       failed: o.result.failed,
       errors_by_reason: o.result.errors_by_reason,
@@ -201,7 +251,7 @@ export async function runSweepCommand(cfgIn: SweepConfig, warnings: string[], io
   if (!anyOk && !interrupt.stop.aborted && result.steps.length > 0) {
     // Nothing to report or record: a table of zeros would be a wrong number, and no baseline may come from it.
     io.stdout.write(`results: ${writer.dir} (${status}, every request failed)\n`);
-    const first = result.steps.flatMap((o) => o.records).find((r) => r.error)?.error;
+    const first = result.steps.map((o) => o.firstError).find((e) => e !== null);
     const refused = authFailureOfError(first);
     if (refused) {
       const skipped = plan.steps.length - result.steps.length;
@@ -222,7 +272,7 @@ export async function runSweepCommand(cfgIn: SweepConfig, warnings: string[], io
       runId,
       config: cfg,
       target,
-      steps: result.steps.map((o) => ({ concurrency: o.step.concurrency, result: o.result, partial: o.partial })),
+      steps: result.steps.map((o) => ({ concurrency: stepLevel(o.step), result: o.result, partial: o.partial })),
       peaks,
       gpu,
       writer,

@@ -3,6 +3,7 @@
  * Keys are camelCase here; YAML files and flags use the kebab-case flag names (see read-sweep-config.ts).
  */
 import { z } from "zod";
+import { MAX_SHARDS } from "../shard/shard-spec.ts";
 
 export const DEFAULT_CONCURRENCY = [1, 2, 4, 8, 16, 32] as const;
 
@@ -68,6 +69,16 @@ export const sweepConfigSchema = z
     /** A DCGM exporter's /metrics for direct-scrape mode (the simulator's /dcgm/metrics is found automatically). */
     dcgmUrl: z.url({ message: "must be a URL such as http://node:9400/metrics" }).refine(noCredentials, CREDENTIALS_MESSAGE).optional(),
     dryRun: z.boolean().default(false),
+    /**
+     * This process sends shard `index` (0-based) of `count` of the plan (`--shard i/N`): its share of each step's
+     * workers and prompts (src/shard/split-sweep.ts); `kneepoint merge` joins the shards' result directories.
+     */
+    shard: z
+      .strictObject({ index: z.number().int().nonnegative(), count: z.number().int().positive().max(MAX_SHARDS) })
+      .refine((s) => s.index < s.count, { message: "the index is 0-based and must be below the count, e.g. 0/4 … 3/4" })
+      .optional(),
+    /** Wall-clock epoch ms at which the first step starts (`--start-at`), so shards on several machines start together. */
+    startAtEpochMs: z.number().int().positive().optional(),
   })
   .superRefine((cfg, ctx) => {
     const sorted = [...cfg.concurrency].sort((a, b) => a - b);
@@ -83,6 +94,15 @@ export const sweepConfigSchema = z
           message: `${cfg.numPrompts} requests cannot keep ${tooSmall.join(",")} in flight; use at least ${Math.max(...tooSmall)}`,
         });
       }
+    }
+    // A shard with no worker at any level would send nothing at all: the run needs fewer shards, not idle pods.
+    const top = Math.max(...cfg.concurrency);
+    if (cfg.shard && cfg.shard.count > top) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["shard"],
+        message: `${cfg.shard.count} shards for a highest concurrency of ${top}: shards ${top}–${cfg.shard.count - 1} would send nothing at any step; use at most ${top} shards`,
+      });
     }
   });
 

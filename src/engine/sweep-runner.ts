@@ -14,15 +14,21 @@ import { preparedSource } from "../load/closed-loop.ts";
 import { runLoad, stageConcurrency, type LoadStage } from "../load/run-load.ts";
 import type { StageRun } from "../scenarios/types.ts";
 import { stepPromptRanges, type ShardedStep, type ShardedSweepPlan } from "../shard/split-sweep.ts";
-import type { RequestRecord } from "./request-record.ts";
-import { summarizeStep, type StepResult } from "../metrics/summarize-step.ts";
+import type { RequestError, RequestRecord } from "./request-record.ts";
+import type { StepResult } from "../metrics/summarize-step.ts";
+import { addRecord, createStepState, setStepWindow, summarizeStepState, type StepState } from "../metrics/step-state.ts";
 import { EnvironmentError, KneepointError } from "../errors.ts";
-import { everyRequestRefusedCredentials } from "./auth-failure.ts";
+import { authFailureOfError } from "./auth-failure.ts";
 
 export interface StepOutcome {
   step: SweepStep;
   result: StepResult;
+  /** The step's mergeable summary state (src/metrics/step-state.ts): what a shard writes for `kneepoint merge`. */
+  state: StepState;
+  /** The step's records when the run was asked to keep them (`keepRecords`), else empty: records are summarized as they come. */
   records: RequestRecord[];
+  /** The failure of the earliest-sent failed request, or null. */
+  firstError: RequestError | null;
   /** True when the run was stopped during this step. */
   partial: boolean;
   /** Prompts whose text did not encode to the exact target length. */
@@ -48,6 +54,10 @@ export interface SweepRunOptions {
   /** Cancels in-flight requests (after the grace period). */
   abort: AbortSignal;
   events?: SweepEvents;
+  /** Called once every step's prompts are built, before the first request: where a shard waits for `--start-at`. */
+  beforeLoad?(): Promise<void>;
+  /** Keep every record in StepOutcome.records (tests; default false: a run holds no records, see `events.onRecord`). */
+  keepRecords?: boolean;
 }
 
 export interface SweepRunResult {
@@ -84,25 +94,27 @@ async function prepareRequests(opts: SweepRunOptions, step: SweepStep): Promise<
   return { warmup: warmup.requests, measured: measured.requests, mismatched: warmup.mismatched + measured.mismatched };
 }
 
-function summarize(opts: SweepRunOptions, step: SweepStep, run: StageRun): StepResult {
-  const { config, plan } = opts;
-  // Requests cancelled by Ctrl-C were not allowed to finish: they are kept in the samples, not counted as failures.
-  const finished = run.records.filter((r) => r.error?.reason !== "aborted");
-  return summarizeStep(finished, {
-    durationMs: run.endMs - run.startMs,
-    startedAtMs: run.startEpochMs,
-    endedAtMs: run.endEpochMs,
+function resultContext(opts: SweepRunOptions, step: SweepStep) {
+  const { plan } = opts;
+  return {
     backend: "kneepoint-native",
     endpointType: plan.target.apiKind === "chat" ? "openai-chat" : "openai",
     label: `c${stepLevel(step)}`,
     modelId: opts.model,
     tokenizerId: opts.tokenizer.source,
     numPrompts: step.numPrompts,
-    requestRate: "inf",
+    requestRate: "inf" as const,
     burstiness: 1,
     maxConcurrency: step.concurrency,
-    percentiles: config.percentiles,
-  });
+    percentiles: opts.config.percentiles,
+  };
+}
+
+/** The failure of the earliest-sent failed request of the state, or null. */
+export function firstErrorOf(state: StepState): RequestError | null {
+  let first: { error: RequestError; sendEpochMs: number } | null = null;
+  for (const f of Object.values(state.firstErrors)) if (f && (first === null || f.sendEpochMs < first.sendEpochMs)) first = f;
+  return first?.error ?? null;
 }
 
 /**
@@ -124,6 +136,7 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepRunResult> {
       );
     }
   }
+  await opts.beforeLoad?.();
   const { config } = opts;
   const requests = prepared.flatMap((p) => [...p.warmup, ...p.measured]);
   const stages: LoadStage[] = opts.plan.steps.map((step, i) => ({
@@ -136,6 +149,13 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepRunResult> {
   let credentialsRefused = false;
   let done = 0;
   let errors = 0;
+  // The step in progress: its state, its kept records, and what is counted beside the state.
+  let state = createStepState();
+  let kept: RequestRecord[] = [];
+  let cancelled = 0;
+  let refused = 0;
+  let cpuAtStart = process.cpuUsage();
+  const epochOffsetMs = Date.now() - performance.now();
   await runLoad({
     stages,
     source: preparedSource(requests),
@@ -155,32 +175,50 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepRunResult> {
     seed: opts.plan.load.seed,
     stop: opts.stop,
     abort: opts.abort,
+    keepRecords: false,
+    epochOffsetMs,
     onStageStart: (i) => {
       done = 0;
       errors = 0;
+      state = createStepState();
+      kept = [];
+      cancelled = 0;
+      refused = 0;
+      cpuAtStart = process.cpuUsage();
       opts.events?.onStepStart?.(opts.plan.steps[i]!);
     },
     onRecord: (rec) => {
       done++;
       if (rec.error) errors++;
+      // Requests cancelled by Ctrl-C were not allowed to finish: they are kept in the samples, not counted as failures.
+      if (rec.error?.reason === "aborted") cancelled++;
+      else {
+        addRecord(state, rec, epochOffsetMs, rec.scheduledMs);
+        if (authFailureOfError(rec.error)) refused++;
+      }
+      if (opts.keepRecords) kept.push(rec);
       opts.events?.onRecord?.(opts.plan.steps[rec.stage]!, rec, done, errors);
     },
     onStageEnd: async (run, i) => {
       const step = opts.plan.steps[i]!;
-      const finished = run.records.filter((r) => r.error?.reason !== "aborted").length;
+      const cpu = process.cpuUsage(cpuAtStart);
+      state.clientCpuMs = (cpu.user + cpu.system) / 1000;
+      setStepWindow(state, run.startEpochMs, run.endEpochMs);
       const outcome: StepOutcome = {
         step,
-        result: summarize(opts, step, run),
-        records: run.records,
+        result: summarizeStepState(state, resultContext(opts, step)),
+        state,
+        records: kept,
+        firstError: firstErrorOf(state),
         partial: run.unsent > 0 || run.status === "interrupted" || opts.stop.aborted,
         promptLengthMismatches: prepared[i]!.mismatched,
-        cancelled: run.records.length - finished,
+        cancelled,
       };
       steps.push(outcome);
       await opts.events?.onStepEnd?.(outcome);
       if (outcome.partial) return false;
       // The same key would be refused at every later step: stop after the first one that shows it.
-      if (everyRequestRefusedCredentials(outcome.records)) {
+      if (state.sent > 0 && refused === state.sent) {
         credentialsRefused = true;
         return false;
       }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { maxConcurrentRequests, peakOutputTokensPerSecond, type IntervalMs } from "./concurrency.ts";
+import { maxConcurrentRequests, peakOutputTokensPerSecond, RequestIntervals, TokenTimeline, type ChunkTimelineMs, type IntervalMs } from "./concurrency.ts";
 
 /** Brute force: the most intervals containing any start instant (a maximum is always reached at a start). */
 function bruteForceMax(intervals: readonly IntervalMs[]): number {
@@ -96,6 +96,58 @@ describe("peakOutputTokensPerSecond", () => {
         const latest = Math.max(...requests.flatMap((r) => r.chunkTimesMs));
         const buckets = Math.floor((latest - earliest) / 1000) + 1;
         expect(peak).toBeGreaterThanOrEqual(Math.ceil(total / buckets));
+      }),
+    );
+  });
+});
+
+function timelineOf(requests: readonly ChunkTimelineMs[], exactCap: number): TokenTimeline {
+  const t = new TokenTimeline(exactCap);
+  for (const r of requests) {
+    t.addSend(r.sendMs);
+    for (const c of r.chunkTimesMs) t.addEvent(c);
+  }
+  return t;
+}
+
+const timelineRequest = fc
+  .tuple(fc.double({ min: 0, max: 5000, noNaN: true }), fc.array(fc.double({ min: 0, max: 5000, noNaN: true }), { maxLength: 40 }))
+  .map(([sendMs, offsets]): ChunkTimelineMs => ({ sendMs, chunkTimesMs: [...offsets].sort((a, b) => a - b).map((o) => sendMs + o) }));
+
+describe("TokenTimeline", () => {
+  it("keeps every event under the cap; past it, counts 1 ms cells and bounds the error by the straddling cells", () => {
+    // Earliest send 0.5. Events 999.7 and 1000.2 fall in bucket 0, 1000.6 and 1500 in bucket 1: exact peak 2.
+    const requests = [{ sendMs: 0.5, chunkTimesMs: [999.7, 1000.2, 1000.6, 1500] }];
+    expect(timelineOf(requests, 4).peak()).toEqual({ peak: 2, exact: true, maxErrorEvents: 0 });
+    // Cells: [999, 1000) in bucket 0; [1000, 1001) starts in bucket 0 (0.9995 s) but reaches bucket 1 (1.0005 s), so it
+    // goes wholly to bucket 0 (3 events) and may be off by its 2 events; [1500, 1501) in bucket 1.
+    expect(timelineOf(requests, 3).peak()).toEqual({ peak: 3, exact: false, maxErrorEvents: 2 });
+  });
+
+  it("equals peakOutputTokensPerSecond while exact, also merged from shards; past the cap it stays within its bound", () => {
+    fc.assert(
+      fc.property(fc.array(timelineRequest, { maxLength: 10 }), fc.nat(3), (requests, split) => {
+        const want = peakOutputTokensPerSecond(requests);
+        const merged = timelineOf(requests.slice(0, split), 1000);
+        merged.merge(timelineOf(requests.slice(split), 1000));
+        expect(merged.peak()).toEqual({ peak: want, exact: true, maxErrorEvents: 0 });
+        const binned = timelineOf(requests.slice(0, split), 5);
+        binned.merge(timelineOf(requests.slice(split), 5));
+        const got = binned.peak();
+        expect(Math.abs(got.peak - want)).toBeLessThanOrEqual(got.maxErrorEvents);
+      }),
+    );
+  });
+});
+
+describe("RequestIntervals", () => {
+  it("gives maxConcurrentRequests of all its intervals after a merge", () => {
+    fc.assert(
+      fc.property(fc.array(positiveInterval, { maxLength: 30 }), fc.nat(30), (intervals, split) => {
+        const [a, b] = [new RequestIntervals(), new RequestIntervals()];
+        intervals.forEach((iv, i) => (i < split ? a : b).add(iv.startMs, iv.endMs));
+        b.merge(a);
+        expect([b.count, b.maxConcurrent()]).toEqual([intervals.length, maxConcurrentRequests(intervals)]);
       }),
     );
   });

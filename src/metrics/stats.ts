@@ -45,7 +45,11 @@ export function percentile(sortedAscending: ArrayLike<number>, p: number): numbe
  * std is two-pass: sqrt(Σ (x − mean)² / n), as np.std computes it.
  */
 export function describe(values: ArrayLike<number>, percentiles: readonly number[]): Distribution {
-  const sorted = Float64Array.from(values).sort();
+  return describeSorted(Float64Array.from(values).sort(), percentiles);
+}
+
+/** describe() of values already sorted ascending (samples.ts sorts its own copy, so it skips describe's). */
+export function describeSorted(sorted: Float64Array, percentiles: readonly number[]): Distribution {
   const n = sorted.length;
   const byP = new Map<number, number>();
   for (const p of percentiles) byP.set(p, percentile(sorted, p));
