@@ -37,9 +37,12 @@ import type { StagePlan, StageRun } from "../scenarios/types.ts";
 import { targetKindOf } from "../report/run-context.ts";
 import { HARNESS_VERSION } from "../version.ts";
 import { installInterrupt } from "./interrupt.ts";
+import type { ShardSpec } from "../shard/shard-spec.ts";
+import { refuseShardedSweep, shardRequestSource, shardStages } from "../shard/split-stages.ts";
+import { scenarioPlanId, shardFile } from "./scenario-shard-file.ts";
 import { createProgress } from "./progress.ts";
 import { renderRunCharts } from "./run-scenario-charts.ts";
-import type { CliIo } from "./run-sweep.ts";
+import { waitForStart, type CliIo } from "./run-sweep.ts";
 import type { Gate } from "../gates/gate.ts";
 import { printGates, throwIfGatesFailed } from "./fail-on.ts";
 import { checkScenarioGates, evaluateScenarioGates, KNEEPOINT_GATES_FILE, scenarioGatesFile } from "./scenario-gates.ts";
@@ -59,6 +62,10 @@ export interface RunCommandOptions {
   writerDeps?: Pick<WriteScenarioReportsOptions, "s3Deps" | "gcsDeps" | "clock" | "sleep">;
   /** --fail-on gates (parsed by the command), checked on the run's summary. */
   gates?: Gate[];
+  /** --shard i/N: send this shard's part of every stage (src/shard/split-stages.ts). */
+  shard?: ShardSpec;
+  /** --start-at: wall-clock epoch ms at which the first stage starts. */
+  startAtEpochMs?: number;
 }
 
 export interface ScenarioRunResult {
@@ -88,8 +95,13 @@ function tokenizerEnv(cfg: ScenarioConfig, env: NodeJS.ProcessEnv): NodeJS.Proce
   return cfg.tokenizer?.token ? { ...env, HF_TOKEN: cfg.tokenizer.token } : env;
 }
 
-async function dryRun(cfg: ScenarioConfig, io: CliIo): Promise<ScenarioRunResult> {
+async function dryRun(cfg: ScenarioConfig, io: CliIo, shard?: ShardSpec): Promise<ScenarioRunResult> {
   const plan = buildScenarioPlan(cfg);
+  if (shard) {
+    refuseShardedSweep(plan.sweep !== undefined, shard);
+    const parts = shardStages(plan.stages, plan.seed, shard);
+    io.stdout.write(`shard ${shard.index}/${shard.count} of plan ${scenarioPlanId(cfg)} sends, per stage: ${parts.map((p, i) => `stage ${i}: ${p.requests.count} requests${p.plan.kind === "concurrent" ? ` at c=${p.plan.concurrency}` : ` at ${p.plan.rate.toFixed(2)} req/s`}`).join("; ")}\n`);
+  }
   // Nothing is sent, not even to /tokenize: the configured tokenizer when it loads (offline too), else word estimates.
   const { port: tokenizer, approximateBecause } = await loadPreviewTokenizer(cfg.tokenizer?.pretrained_model_name_or_path, tokenizerEnv(cfg, io.env));
   const source = await createRequestSource(cfg, { tokenizer, seed: plan.seed, model: cfg.server.model_name ?? "(model)", ...(plan.totalRequests !== null ? { requestCount: plan.totalRequests } : {}) });
@@ -107,7 +119,7 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
   const cfg = withApiKeyFromEnv(asGiven, io.env);
   const gates = opts.gates ?? [];
   checkScenarioGates(gates, cfg);
-  if (opts.dryRun) return dryRun(cfg, io);
+  if (opts.dryRun) return dryRun(cfg, io, opts.shard);
 
   const secrets = [cfg.server.api_key ?? undefined, cfg.tokenizer?.token ?? undefined, io.env.PROMETHEUS_TOKEN, ...Object.values(cfg.api.headers ?? {})];
   const scrub = (s: string) => scrubSecrets(s, secrets);
@@ -125,8 +137,14 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
     env: tokenizerEnv(cfg, io.env),
   });
   if (tokenizer.warning) say(`warning: ${tokenizer.warning}`);
-  const source = await createRequestSource(cfg, { tokenizer: tokenizer.port, seed: plan.seed, model: target.model, ...(plan.totalRequests !== null ? { requestCount: plan.totalRequests } : {}) });
-  for (const w of source.warnings) say(`warning: ${w}`);
+  const fullSource = await createRequestSource(cfg, { tokenizer: tokenizer.port, seed: plan.seed, model: target.model, ...(plan.totalRequests !== null ? { requestCount: plan.totalRequests } : {}) });
+  for (const w of fullSource.warnings) say(`warning: ${w}`);
+  // A shard sends its part of every stage: its own arrivals, its slice of the requests (src/shard/split-stages.ts).
+  if (opts.shard) refuseShardedSweep(plan.sweep !== undefined, opts.shard);
+  const sharded = opts.shard ? shardStages(plan.stages, plan.seed, opts.shard) : null;
+  const source: typeof fullSource = sharded ? Object.assign(Object.create(fullSource) as typeof fullSource, shardRequestSource(fullSource, sharded)) : fullSource;
+  const shardInfo = opts.shard ? { ...opts.shard, planId: scenarioPlanId(asGiven), startAtEpochMs: opts.startAtEpochMs ?? null } : null;
+  if (shardInfo) say(`shard ${shardInfo.index}/${shardInfo.count} of plan ${shardInfo.planId}: this process sends its part of every stage; \`kneepoint merge\` joins the shards' report directories`);
   const promToken = io.env.PROMETHEUS_TOKEN?.trim() || undefined;
   const series = serverSeriesSourceFor(cfg, plan, { model: target.model, enabled: opts.serverMetrics, headers: authHeaders, ...(promToken ? { token: promToken } : {}) });
 
@@ -156,7 +174,9 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
   recorder?.start();
   try {
     stages = await runStages({
-      stages: plan.stages,
+      stages: sharded ? sharded.map((s) => s.plan) : plan.stages,
+      ...(sharded ? { stageSeeds: sharded.map((s) => s.arrivalSeed) } : {}),
+      ...(opts.startAtEpochMs !== undefined ? { beforeStages: () => waitForStart(opts.startAtEpochMs!, interrupt.stop, progress) } : {}),
       ...(plan.sweep ? { sweep: plan.sweep } : {}),
       intervalS: plan.intervalS,
       source,
@@ -208,6 +228,7 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
   }
 
   const extraFiles: ReportFile[] = [];
+  if (shardInfo) extraFiles.push(shardFile(shardInfo, stages));
   if (read.warnings.length > 0) extraFiles.push(configWarningsFile(read.warnings));
   extraFiles.push(kneepointRunFile({ servedModel: target.model, baseUrl: plan.target.baseUrl, serverVersion: target.serverVersion, targetKind: targetKindOf(target), simulator: target.simulator, simulatorProfile: target.simulatorProfile, tokenizer: tokenizer.port.source, harnessVersion: HARNESS_VERSION, apiKeySource: asGiven.server.api_key !== null ? "server.api_key" : cfg.server.api_key !== null ? "OPENAI_API_KEY" : null }));
   if (recorder) {

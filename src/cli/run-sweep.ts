@@ -40,7 +40,7 @@ export function markedShardState(concurrency: number, block: object): string {
 }
 
 /** Waits for the shared start time (`--start-at`), saying how long once a second; Ctrl-C ends the wait. */
-async function waitForStart(epochMs: number, stop: AbortSignal, progress: { note(line: string): void }): Promise<void> {
+export async function waitForStart(epochMs: number, stop: AbortSignal, progress: { note(line: string): void }): Promise<void> {
   const late = Date.now() - epochMs;
   if (late > 1000) {
     progress.note(`warning: the shared start time (--start-at) was ${(late / 1000).toFixed(1)} s ago: this process starts late, and the merge will show its skew`);

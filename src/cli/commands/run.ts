@@ -5,7 +5,8 @@
 import { Command } from "commander";
 import { runScenarioCommand } from "../run-scenario.ts";
 import type { CliIo } from "../run-sweep.ts";
-import { io as processIo } from "./sweep.ts";
+import { addShardFlags, io as processIo, shardFlagsHelp } from "./sweep.ts";
+import type { ShardSpec } from "../../shard/shard-spec.ts";
 import { collectFailOn, FAIL_ON_DESCRIPTION, FAIL_ON_FLAG, failOnHelp, parseFailOn } from "../fail-on.ts";
 
 interface RunFlags {
@@ -16,6 +17,8 @@ interface RunFlags {
   charts: boolean;
   serverMetrics: boolean;
   failOn?: string[];
+  shard?: ShardSpec;
+  startAt?: number;
 }
 
 /** `deps.io` lets tests capture the output of a program built around this command. */
@@ -44,18 +47,23 @@ export function registerRunCommand(program: Command, deps: { io?: () => CliIo } 
         "(401, 403, LiteLLM's no_db_connection) stops the run after the first requests.\n" +
         "\nExit codes: 0 ok, 2 invalid config or --fail-on, 3 target or storage unreachable or the key refused,\n4 a --fail-on gate failed, 130 interrupted (partial reports saved).\n" +
         failOnHelp("run") +
+        shardFlagsHelp("run") +
+        "  (a config with load.sweep cannot be sharded: its stages come from one process's saturation probe)\n" +
         "\n" +
         "Examples:\n" +
         "  kneepoint run -c benchmarks/scenarios/baseline.yaml --dry-run\n" +
         "  kneepoint run -c benchmarks/scenarios/saturation.yaml \\\n" +
         "      --set load.stages[0].duration=30 --output reports/sat\n" +
         "  kneepoint run -c benchmarks/scenarios/production.yaml --fail-on 'p95(ttft) > 500ms' --fail-on 'error_rate > 1%'\n" +
+        "  kneepoint run -c benchmarks/scenarios/production.yaml --shard 1/4 --start-at 2026-12-03T22:00:00Z --output reports/shard-1\n" +
         "  kneepoint report --compare reports/a reports/b --label a --label b",
     );
+  addShardFlags(cmd, "run");
   cmd.action(async (o: RunFlags) => {
     const gates = parseFailOn(o.failOn, { command: "run" });
+    const sharding = { ...(o.shard ? { shard: o.shard } : {}), ...(o.startAt !== undefined ? { startAtEpochMs: o.startAt } : {}) };
     await runScenarioCommand(
-      { config: o.config, sets: o.set ?? [], dryRun: o.dryRun === true, output: o.output ?? null, charts: o.charts, serverMetrics: o.serverMetrics, gates },
+      { config: o.config, sets: o.set ?? [], dryRun: o.dryRun === true, output: o.output ?? null, charts: o.charts, serverMetrics: o.serverMetrics, gates, ...sharding },
       (deps.io ?? processIo)(),
     );
   });

@@ -5,6 +5,7 @@ import type { SweepConfigInput } from "../../config/sweep-config.ts";
 import { configFromEnv, readConfigFile, resolveSweepConfig } from "../../config/read-sweep-config.ts";
 import { runSweepCommand, type CliIo } from "../run-sweep.ts";
 import { collectFailOn, FAIL_ON_DESCRIPTION, FAIL_ON_FLAG, failOnHelp, parseFailOn } from "../fail-on.ts";
+import { parseShardFlag, parseStartAt } from "../../shard/shard-spec.ts";
 
 export function parseIntFlag(value: string): number {
   if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError("must be a whole number");
@@ -86,6 +87,29 @@ export function addSweepFlags(cmd: Command, opts: { withTarget: boolean }): Comm
     .option("--record [file]", "append the run (table, verdict, run context, baseline comparison) to benchmarks.md or FILE");
 }
 
+/** `--shard i/N` and `--start-at TIME`, shared by `sweep` and `run`; parsed to { index, count } and epoch ms. */
+export function addShardFlags(cmd: Command, command: "sweep" | "run"): Command {
+  const what = command === "sweep" ? "its share of every step's workers and prompts" : "its share of every stage's rate (own seeded arrivals), workers, trace entries and prompts";
+  return cmd
+    .option("--shard <i/N>", `send shard i (0-based) of N of the plan: ${what}; merge the N result directories with \`kneepoint merge\``, parseShardFlag)
+    .option("--start-at <time>", "wait until this wall-clock time before sending (ISO-8601 with a zone, or epoch ms), so shards on several machines start together", (v: string) =>
+      parseStartAt(v, Date.now()),
+    );
+}
+
+export function shardFlagsHelp(command: "sweep" | "run"): string {
+  const out = command === "sweep" ? "--out" : "--output";
+  return (
+    "\nSharded load (--shard i/N): when one process cannot generate the load, run N processes (pods, machines) with\n" +
+    `--shard 0/N … --shard N-1/N, the same config and the same --start-at, each with its own ${out}. Together they send\n` +
+    "exactly the unsharded plan (disjoint prompts whose union is the plan's); `kneepoint merge OUT DIR…` joins the\n" +
+    "result directories into one run, refusing shards of different plans. The index is 0-based, as\n" +
+    "JOB_COMPLETION_INDEX in a Kubernetes Indexed Job. --dry-run prints the shard's part of the plan.\n" +
+    "--start-at: ISO-8601 with a zone (2026-12-03T22:00:00Z) or epoch ms (date -d '+1 min' +%s%3N); a time already\n" +
+    "passed starts at once, and the late start shows as start skew in `kneepoint merge`. Clocks must be in sync (NTP).\n"
+  );
+}
+
 /** Maps parsed commander options onto config keys. */
 export function flagsToConfig(o: Record<string, unknown>): Partial<SweepConfigInput> {
   const out: Record<string, unknown> = {};
@@ -96,6 +120,8 @@ export function flagsToConfig(o: Record<string, unknown>): Partial<SweepConfigIn
   if (o.ignoreEos === false) out.ignoreEos = false;
   if (o.serverMetrics === false) out.serverMetrics = false;
   if (o.scrapeInterval !== undefined) out.scrapeIntervalS = o.scrapeInterval;
+  if (o.shard !== undefined) out.shard = o.shard;
+  if (o.startAt !== undefined) out.startAtEpochMs = o.startAt;
   return out as Partial<SweepConfigInput>;
 }
 
@@ -127,9 +153,12 @@ export function registerSweepCommand(program: Command): void {
         "  kneepoint sweep --base-url http://litellm:4000 --model llama-8b --endpoint /v1/chat/completions --concurrency 1,4,16\n" +
         "  kneepoint sweep --dry-run\n" +
         "  kneepoint sweep --base-url http://127.0.0.1:8000 --fail-on 'p95(ttft) > 500ms' --fail-on 'error_rate > 1%'\n" +
+        "  kneepoint sweep --base-url http://vllm:8000 --shard 0/4 --start-at 2026-12-03T22:00:00Z --out shards/0\n" +
+        shardFlagsHelp("sweep") +
         failOnHelp("sweep"),
     );
   addSweepFlags(cmd, { withTarget: true });
+  addShardFlags(cmd, "sweep");
   cmd.option("--log-results", "also print each step's result JSON to stdout between `=== kneepoint-result c=N begin/end ===` lines (how the in-cluster Job hands results to `make bench`)");
   cmd.option(FAIL_ON_FLAG, FAIL_ON_DESCRIPTION, collectFailOn);
   cmd.action(async (o: Record<string, unknown>) => {

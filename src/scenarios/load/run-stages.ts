@@ -56,6 +56,10 @@ export interface RunStagesOptions {
   stageTimeoutS?: number;
   /** load.base_seed: the arrival times of stage i come from deriveSeed(seed, i). */
   seed: number;
+  /** The arrival seed of each stage when it is not deriveSeed(seed, i) (a shard's own arrivals, src/shard/split-stages.ts). */
+  stageSeeds?: readonly number[];
+  /** Called once the probe (if any) is done, before the first stage: where a shard waits for `--start-at`. */
+  beforeStages?(): Promise<void>;
   /** Ends dispatching; in-flight requests finish. */
   stop: AbortSignal;
   /** Cancels in-flight requests. */
@@ -123,6 +127,7 @@ export async function runStages(opts: RunStagesOptions): Promise<StageRun[]> {
       await opts.onSweep?.({ estimate: probe.estimate, stages, probeRuns: probe.runs });
       await sleepUnlessStopped(opts.intervalS * 1000, opts.stop);
     }
+    await opts.beforeStages?.();
     const watches = new Map<number, StageBreakerWatch>();
     const { runs } = await runLoad({
       stages,
@@ -133,6 +138,7 @@ export async function runStages(opts: RunStagesOptions): Promise<StageRun[]> {
       maxInFlight: cap,
       ...(opts.stageTimeoutS === undefined ? {} : { stageTimeoutS: opts.stageTimeoutS }),
       seed: opts.seed,
+      ...(opts.stageSeeds ? { stageSeed: (i: number) => opts.stageSeeds![i]! } : {}),
       stop: opts.stop,
       abort: opts.abort,
       now,
