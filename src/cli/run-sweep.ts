@@ -17,6 +17,7 @@ import { waitUntil } from "../shard/shard-spec.ts";
 import type { SweepPlan } from "../workload/sweep-plan.ts";
 import { redactConfig, scrubSecrets } from "../redact.ts";
 import { reportRun } from "./report-run.ts";
+import { renderSweepTable } from "../report/sweep-table.ts";
 import { EnvironmentError, InterruptedError, KneepointError } from "../errors.ts";
 import { openMetricsSession, readGpuFacts } from "./server-metrics-session.ts";
 import type { StepPeaks } from "../server-metrics/step-peaks.ts";
@@ -267,7 +268,13 @@ export async function runSweepCommand(cfgIn: SweepConfig, warnings: string[], io
   }
 
   let gateOutcomes: GateOutcome[] = [];
-  if (result.steps.length > 0) {
+  if (shard && result.steps.length > 0) {
+    // One shard's numbers are a part of the run: its table shows its own share; knee, verdict, gates and benchmarks.md
+    // belong to the merged run.
+    const rows = result.steps.map((o) => ({ concurrency: o.step.concurrency, result: o.result, partial: o.partial, peaks: peaks?.get(stepLevel(o.step)) ?? null }));
+    io.stdout.write("\n" + renderSweepTable(rows, { color: io.color }) + "\n");
+    io.stdout.write(`shard ${shard.index}/${shard.count}: conc is this shard's share of each step; the run's table, knee, verdict${opts.gates?.length ? ", --fail-on gates" : ""} and benchmarks.md come from \`kneepoint merge OUT\` over the ${shard.count} shards' result directories\n`);
+  } else if (result.steps.length > 0) {
     const reported = await reportRun({
       runId,
       config: cfg,

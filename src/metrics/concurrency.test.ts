@@ -122,6 +122,8 @@ describe("TokenTimeline", () => {
     // Cells: [999, 1000) in bucket 0; [1000, 1001) starts in bucket 0 (0.9995 s) but reaches bucket 1 (1.0005 s), so it
     // goes wholly to bucket 0 (3 events) and may be off by its 2 events; [1500, 1501) in bucket 1.
     expect(timelineOf(requests, 3).peak()).toEqual({ peak: 3, exact: false, maxErrorEvents: 2 });
+    // The cell [0, 1) holds the origin 0.5 and events at 0.5 and 0.9: it is bucket 0's, not dropped as "before the send".
+    expect(timelineOf([{ sendMs: 0.5, chunkTimesMs: [0.5, 0.9] }], 0).peak()).toEqual({ peak: 2, exact: false, maxErrorEvents: 0 });
   });
 
   it("equals peakOutputTokensPerSecond while exact, also merged from shards; past the cap it stays within its bound", () => {

@@ -164,6 +164,7 @@ describe("StepState", () => {
     expect(bad({ sent: -1 })).toThrow(/^out\/shard-3\/step-2\.json: sent: expected an integer ≥ 0, got -1/);
     expect(bad({ errorsByReason: { http: 1 } })).toThrow(/^out\/shard-3\/step-2\.json: errorsByReason: counts 1 failures, sent − completed is 0/);
     expect(bad({ intervals: { starts: "AAAAAAAA+D8=", ends: "" } })).toThrow(/^out\/shard-3\/step-2\.json: intervals\.ends: 0 ends for 1 starts/);
+    expect(bad({ intervals: { starts: "AAAAAAAA+D8=", ends: "AAAAAAAA+D8=" } })).toThrow(/^out\/shard-3\/step-2\.json: intervals\.starts: 1 intervals for 0 completed/);
     expect(bad({ itlMs: { version: 1, exactCap: 5, count: 1 } })).toThrow(/^out\/shard-3\/step-2\.json: itlMs: values: expected exactly one/);
     expect(bad({ goodput: { ttft: 5 } })).toThrow(/^out\/shard-3\/step-2\.json: goodput\.ttft: unknown SLO/);
   });

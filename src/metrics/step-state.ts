@@ -389,6 +389,7 @@ export function stepStateFromJson(json: unknown, where: string): StepState {
   const starts = floats(iv.starts, "intervals.starts");
   const ends = floats(iv.ends, "intervals.ends");
   if (starts.length !== ends.length) fail("intervals.ends", `${ends.length} ends for ${starts.length} starts`);
+  if (starts.length !== state.completed) fail("intervals.starts", `${starts.length} intervals for ${state.completed} completed requests`);
   state.intervals.starts.append(starts);
   state.intervals.ends.append(ends);
   state.windowStartEpochMs = finiteOrNull(doc.windowStartEpochMs, "windowStartEpochMs");
