@@ -47,7 +47,7 @@ vllm-up: $(NODE_MODULES) ## deploy vLLM (deploy/vllm/, values.yaml) and wait unt
 vllm-down: $(NODE_MODULES) ## delete the vLLM server and release its GPU (NAMESPACE, GPU_NODE_DOWN)
 	$(KNEEPOINT) vllm-down
 
-bench: $(NODE_MODULES) ## run the sweep as a Job in the cluster; table, verdict, benchmarks.md (ENGINE, CONCURRENCY, INPUT_LEN, …; COLLECT=1: results of the Job that already ran)
+bench: $(NODE_MODULES) ## run the sweep as a Job in the cluster; table, verdict, benchmarks.md (ENGINE, CONCURRENCY, INPUT_LEN, …; PODS=N: N load pods, merged; COLLECT=1: results of the Job that already ran)
 	$(KNEEPOINT) bench $(if $(filter-out 0,$(COLLECT)),--collect)
 
 bench-sim: $(NODE_MODULES) ## benchmark the simulator itself (tokens/s and streams on one core)

@@ -5,16 +5,14 @@
  * resumes as a run), saves it as job.log and hands the outcome to the same analysis as `make bench`. It creates and
  * deletes nothing: the Job stays until its TTL (an hour after it ends) or the next `make bench` removes it.
  */
-import { join } from "node:path";
 import type { V1Job } from "@kubernetes/client-node";
 import { EnvironmentError } from "../errors.ts";
 import { isKubeStatus, type Kube } from "../k8s/kube-client.ts";
 import { describeKubeError } from "../k8s/kube-errors.ts";
 import { LABEL } from "../k8s/manifest-names.ts";
-import { runBenchJob, type JobOutcome } from "../k8s/run-bench-job.ts";
-import { writeFileAtomically } from "../report/write-file-atomically.ts";
+import type { JobEnd, JobOutcome } from "../k8s/run-bench-job.ts";
 import { installInterrupt } from "./interrupt.ts";
-import { jobRunOptions, type ClusterJobContext } from "./run-cluster-job.ts";
+import { singlePodFollow, type ClusterJobContext, type JobFollow } from "./run-cluster-job.ts";
 
 /** What to do when there is nothing to collect. */
 const RERUN = "run the sweep again (make bench); to keep a Job for a later --collect, run it with KEEP_JOB=1";
@@ -42,7 +40,20 @@ function podSelector(job: V1Job): string {
   return runId ? `${LABEL.runId}=${runId}` : `job-name=${job.metadata?.name ?? ""}`;
 }
 
-export async function collectClusterJob<T>(ctx: ClusterJobContext, use: (outcome: JobOutcome, logPath: string) => Promise<T>): Promise<T> {
+export function collectClusterJob<T>(ctx: ClusterJobContext, use: (outcome: JobOutcome, logPath: string) => Promise<T>): Promise<T> {
+  return collectFollowedJob(ctx, (selector) => singlePodFollow(ctx, { attach: true, podSelector: selector }), (o) => o.podName !== null, use);
+}
+
+/**
+ * collectClusterJob for any way of following the Job (PODS=N: the Indexed Job's pods). `found` says whether the
+ * outcome reached any pod; without one there is nothing to collect.
+ */
+export async function collectFollowedJob<T, O extends { end: JobEnd; message: string; logComplete: boolean }>(
+  ctx: ClusterJobContext,
+  follow: (podSelector: string) => JobFollow<O>,
+  found: (outcome: O) => boolean,
+  use: (outcome: O, logPath: string) => Promise<T>,
+): Promise<T> {
   const { kube, job, runId, writer, say, warn } = ctx;
   const name = job.metadata!.name!;
   const ended = (job.status?.conditions ?? []).find((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
@@ -64,17 +75,17 @@ export async function collectClusterJob<T>(ctx: ClusterJobContext, use: (outcome
   }
   say(`collecting Job ${name} (run ${runId}), ${state}; results in ${writer.dir}`);
   const interrupt = installInterrupt({ graceMs: 0, onStop: () => say("stopping: the Job goes on running (--collect never deletes it)"), onAbort: () => undefined });
-  const logPath = join(writer.dir, "job.log");
-  let outcome: JobOutcome;
+  const follower = follow(selector);
+  let outcome: O;
   try {
-    outcome = await runBenchJob(kube, { ...jobRunOptions(ctx, interrupt.stop), attach: true, podSelector: selector });
+    outcome = await follower.run(interrupt.stop);
   } finally {
     interrupt.dispose();
   }
-  if (!outcome.podName) {
+  if (!found(outcome)) {
     throw new EnvironmentError(`the Job ${name} in namespace ${kube.namespace} has no pod to read: ${outcome.message}`, RERUN);
   }
-  await writeFileAtomically(logPath, outcome.log + "\n");
+  const logPath = await follower.saveLogs(outcome);
   say(`Job ${outcome.end}: ${outcome.message}`);
   if (!outcome.logComplete) warn("the Job's log could not be read to its end: results after the break are missing");
   return use(outcome, logPath);

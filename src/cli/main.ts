@@ -15,6 +15,7 @@ import { registerRunCommand } from "./commands/run.ts";
 import { registerVllmServerCommands } from "./commands/vllm-server.ts";
 import { registerExportCommand } from "./commands/export.ts";
 import { registerCapacityCommand } from "./commands/capacity.ts";
+import { registerMergeCommand } from "./commands/merge.ts";
 import { HARNESS_VERSION } from "../version.ts";
 
 export function buildProgram(): Command {
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
         "  kneepoint sweep --base-url http://127.0.0.1:8000   # the closed-loop concurrency sweep\n" +
         "  kneepoint vllm-up && kneepoint bench      # the sweep as a Job in your cluster (make vllm-up, make bench)\n" +
         "  kneepoint run -c benchmarks/scenarios/baseline.yaml --dry-run   # an inference-perf config\n" +
+        "  kneepoint merge results/merged shards/*/*   # the runs of `kneepoint sweep --shard i/N` as one\n" +
         "  kneepoint report --compare runA runB --label a --label b       # seed 004's tables and charts",
     );
   program.exitOverride();
@@ -43,6 +45,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerReportCommand(program);
   registerRunCommand(program);
+  registerMergeCommand(program);
   registerVllmServerCommands(program);
   registerBenchCommand(program);
   registerExportCommand(program);

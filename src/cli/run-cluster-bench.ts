@@ -7,41 +7,36 @@
  * reports the steps it finished.
  * `--collect` (`make bench COLLECT=1`): the same analysis for the Job that already ran, or still runs (its runner
  * lost the API, the laptop slept): its pod's log is read (followed while it runs), nothing is created or deleted.
+ * `PODS=N` (N ≥ 2, ENGINE=native): the sweep as an Indexed Job of N load pods, each sending its shard from a shared
+ * start time; every pod is followed (run-indexed-job.ts), its log becomes shards/<i>/, and the merged run is
+ * reported with a per-shard table (analyse-sharded-job.ts). `--collect` does the same for an Indexed Job.
  */
-import { join } from "node:path";
 import type { V1Job } from "@kubernetes/client-node";
 import { sweepConfigSchema, type SweepConfig } from "../config/sweep-config.ts";
-import type { TargetInfo } from "../engine/target-info.ts";
 import { extractMarkedResults } from "../engine/vllm/extract-marked-results.ts";
 import { failedStepsInLog } from "../engine/vllm/result-markers.ts";
 import { parseVllmResult } from "../engine/vllm/parse-vllm-result.ts";
-import { EnvironmentError, InterruptedError, KneepointError, UsageError } from "../errors.ts";
+import { KneepointError, UsageError } from "../errors.ts";
 import type { BenchSettings } from "../k8s/bench-settings.ts";
 import { connectKube } from "../k8s/kube-client.ts";
 import { pickManifest, readManifests, type Manifest } from "../k8s/load-manifests.ts";
 import { assertValidManifest } from "../k8s/kube-schema.ts";
 import { objectMeta, BENCH_TARGET_CONFIGMAP, LABEL } from "../k8s/manifest-names.ts";
-import { readClusterContext } from "../k8s/read-cluster-context.ts";
 import { renderBenchJob } from "../k8s/render-bench-job.ts";
 import type { JobOutcome } from "../k8s/run-bench-job.ts";
 import { stepWindowsFromLog } from "../k8s/step-windows.ts";
-import { serviceOfUrl } from "../k8s/service-proxy.ts";
 import { readVllmValues, vllmImage } from "../k8s/vllm-values.ts";
 import { describeErrorCounts } from "../metrics/summarize-step.ts";
 import { createResultsWriter, newRunId, stepFileName } from "../report/results-writer.ts";
 import { HARNESS_VERSION } from "../version.ts";
-import { reportRun, type ReportStep } from "./report-run.ts";
+import type { ReportStep } from "./report-run.ts";
 import type { Gate } from "../gates/gate.ts";
-import { throwIfGatesFailed } from "./fail-on.ts";
-import { collectClusterJob, readExistingJob } from "./collect-cluster-job.ts";
-import { JOB_FILE, jobEnv, readPeaks, readTarget, runClusterJob, VALUES_FILE, type ClusterJobContext } from "./run-cluster-job.ts";
+import { collectClusterJob, collectFollowedJob, readExistingJob } from "./collect-cluster-job.ts";
+import { indexedPodsFollow, JOB_FILE, jobEnv, readTarget, runClusterJob, runFollowedJob, VALUES_FILE, type ClusterJobContext } from "./run-cluster-job.ts";
+import type { IndexedJobOutcome } from "../k8s/run-indexed-job.ts";
+import { analyseShardedJob } from "./analyse-sharded-job.ts";
 import type { CliIo } from "./run-sweep.ts";
-
-export interface ClusterBenchReport {
-  dir: string;
-  steps: ReportStep[];
-  outcome: JobOutcome;
-}
+import { reportClusterRun, type AnalysisContext, type ClusterBenchReport } from "./report-cluster-run.ts";
 
 export async function runClusterBench(settings: BenchSettings, io: CliIo, opts: { gates?: Gate[]; collect?: boolean } = {}): Promise<ClusterBenchReport> {
   const say = (s: string) => io.stderr.write(s + "\n");
@@ -55,55 +50,60 @@ export async function runClusterBench(settings: BenchSettings, io: CliIo, opts: 
   let job: V1Job;
   let runId: string;
   let engine: BenchSettings["engine"];
+  let pods: number;
   if (opts.collect) {
     say(`kneepoint ${HARNESS_VERSION}: make bench COLLECT=1, namespace ${kube.namespace} (context ${kube.context}, ${kube.server})`);
     job = await readExistingJob(kube, objectMeta("bench-job").name);
     runId = job.metadata?.labels?.[LABEL.runId] ?? newRunId(Date.now(), Math.random());
     engine = (job.spec?.template.spec?.containers[0]?.command ?? []).join(" ").includes("kneepoint.mjs") ? "native" : "vllm";
+    pods = job.spec?.completionMode === "Indexed" ? (job.spec.completions ?? 1) : 1;
   } else {
     const source = pickManifest(await readManifests(JOB_FILE), "Job") as V1Job;
     runId = newRunId(Date.now(), Math.random());
     engine = settings.engine;
-    say(`kneepoint ${HARNESS_VERSION}: make bench, engine ${settings.engine}, namespace ${kube.namespace} (context ${kube.context}, ${kube.server})`);
+    pods = settings.pods;
+    say(`kneepoint ${HARNESS_VERSION}: make bench, engine ${settings.engine}${pods > 1 ? `, ${pods} load pods` : ""}, namespace ${kube.namespace} (context ${kube.context}, ${kube.server})`);
     const bundleConfigMap = objectMeta("engine-bundle").name;
-    job = renderBenchJob(source, { settings, namespace: kube.namespace, runId, vllmImage: vllmImage(values), bundleConfigMap, server: values });
+    const startDelayMs = settings.shardStartDelayS * 1000;
+    const shards = pods > 1 ? { count: pods, startAtEpochMs: Date.now() + startDelayMs, startDelayMs } : undefined;
+    job = renderBenchJob(source, { settings, namespace: kube.namespace, runId, vllmImage: vllmImage(values), bundleConfigMap, server: values, ...(shards ? { shards } : {}) });
     assertValidManifest(job as Manifest, JOB_FILE);
   }
   const image = job.spec?.template.spec?.containers[0]?.image ?? "";
-  const engineName = engine === "vllm" ? `vllm bench serve (${opts.collect ? image : vllmImage(values)})` : `native (kneepoint ${HARNESS_VERSION}, ${opts.collect ? image : settings.nodeImage})`;
+  const engineName =
+    (engine === "vllm" ? `vllm bench serve (${opts.collect ? image : vllmImage(values)})` : `native (kneepoint ${HARNESS_VERSION}, ${opts.collect ? image : settings.nodeImage})`) +
+    (pods > 1 ? ` × ${pods} load pods (PODS=${pods}, merged)` : "");
   const target = await readTarget(kube, job);
   const concurrency = (jobEnv(job, "CONCURRENCY") ?? "").split(/\s+/).filter(Boolean).map(Number);
   // Checked before anything runs: a shape the analysis would reject must not cost a sweep's GPU time first.
-  const config = sweepConfigOf(job, target, concurrency, settings.out);
+  const config = sweepConfigOf(job, target, concurrency, settings.out, pods);
   say(`target: ${target.baseUrl}${target.endpoint}, model ${target.model} (from ${target.source})`);
 
   const writer = await createResultsWriter(settings.out, runId);
   await writer.writeJson("job.json", job);
-  const onLogLine = (line: string) => {
-    if (!/^\s*[{[]/.test(line)) say(`  │ ${line}`); // the result JSON is long; everything else is progress
+  const onLogLine = (line: string, shard?: number) => {
+    if (/^\s*[{[]/.test(line)) return; // the result JSON is long; everything else is progress
+    if (shard === undefined) return say(`  │ ${line}`);
+    // N pods' logs interleave: their blank lines and result-block markers say nothing the stage lines do not.
+    if (line.trim() === "" || /=== kneepoint-(result|shard-state) c=\d+ (begin|end) ===\s*$/.test(line)) return;
+    say(`  │ [${shard}] ${line}`);
   };
   const ctx: ClusterJobContext = { kube, settings, job, runId, writer, say, warn, onLogLine };
-  const analyse = (outcome: JobOutcome, logPath: string) => analyseJob({ ctx, io, gates: opts.gates ?? [], engineName, target, concurrency, config, warnings, collected: opts.collect === true }, outcome, logPath);
+  const a: AnalysisContext = { ctx, io, gates: opts.gates ?? [], engineName, target, concurrency, config, warnings, collected: opts.collect === true };
+  if (pods > 1) {
+    const analyse = (outcome: IndexedJobOutcome) => analyseShardedJob({ a, config, count: pods }, outcome);
+    return opts.collect
+      ? collectFollowedJob(ctx, (podSelector) => indexedPodsFollow(ctx, pods, { attach: true, podSelector }), (o) => o.shards.some((sh) => sh.podName !== null), analyse)
+      : runFollowedJob(ctx, indexedPodsFollow(ctx, pods), analyse);
+  }
+  const analyse = (outcome: JobOutcome, logPath: string) => analyseJob(a, outcome, logPath);
   return opts.collect ? collectClusterJob(ctx, analyse) : runClusterJob(ctx, analyse);
-}
-
-interface AnalysisContext {
-  ctx: ClusterJobContext;
-  io: CliIo;
-  gates: Gate[];
-  engineName: string;
-  target: { baseUrl: string; model: string; endpoint: string };
-  concurrency: number[];
-  config: SweepConfig;
-  warnings: string[];
-  /** --collect: the Job ran without this runner. */
-  collected: boolean;
 }
 
 /** The Job's outcome → steps, summary.json, the report and benchmarks.md: the same for a run and for --collect. */
 async function analyseJob(a: AnalysisContext, outcome: JobOutcome, logPath: string): Promise<ClusterBenchReport> {
-  const { kube, settings, job, runId, writer, say, warn } = a.ctx;
-  const { io, engineName, target, concurrency, config, warnings } = a;
+  const { kube, job, runId, writer, say, warn } = a.ctx;
+  const { engineName, target, concurrency, warnings } = a;
   const jobName = job.metadata!.name!;
   const steps = await collectSteps(outcome, writer, warn);
   const failed = failedStepsInLog(outcome.log);
@@ -127,72 +127,14 @@ async function analyseJob(a: AnalysisContext, outcome: JobOutcome, logPath: stri
     warnings,
     steps: steps.map((s) => ({ concurrency: s.concurrency, file: stepFileName(s.concurrency, "step"), completed: s.result.completed, failed: s.result.failed ?? null })),
   });
-
-  if (steps.length === 0) {
-    io.stdout.write(`results: ${writer.dir} (no step finished; the Job's log is in job.log)\n`);
-    const hint =
-      outcome.hint ??
-      (outcome.end === "start-timeout"
-        ? "check the node pool and quotas (kubectl describe pod), or raise START_TIMEOUT"
-        : outcome.end === "interrupted"
-          ? "rerun make bench when ready"
-          : `read ${logPath}; a wrong target shows as connection errors (check the ${BENCH_TARGET_CONFIGMAP} ConfigMap)`);
-    const error = outcome.end === "interrupted" ? new InterruptedError(`make bench stopped before any step finished`, hint) : new EnvironmentError(`the sweep produced no result: ${outcome.message}`, hint);
-    throw error;
-  }
-
-  const context = await readClusterContext(kube, { target: serviceOfUrl(target.baseUrl, kube.namespace), baseUrl: target.baseUrl });
-  for (const note of context.notes) say(`note: ${note}`);
-  const windows = steps.map((s) => ({ key: s.concurrency, label: `c=${s.concurrency}`, startMs: s.result.started_at_ms, endMs: s.result.ended_at_ms }));
-  const metrics = await readPeaks(kube, settings, windows, context, target.model, warn);
-  const targetInfo: TargetInfo = {
-    model: target.model,
-    modelRoot: null,
-    serverVersion: context.serverVersion ?? null,
-    simulator: context.simulator ?? null,
-    simulatorProfile: context.simulatorProfile ?? null,
-    maxNumSeqs: context.maxNumSeqs ?? null,
-    servedModels: [target.model],
-  };
-  const reported = await reportRun({
-    runId,
-    gates: a.gates,
-    baselineFile: settings.record ?? "benchmarks.md",
-    config,
-    target: targetInfo,
-    steps,
-    peaks: metrics.peaks,
-    gpu: null,
-    writer,
-    record: partial ? null : settings.record,
-    perStep: jobEnv(job, "NUM_PROMPTS") || `max(${jobEnv(job, "MIN_PROMPTS")}, ${jobEnv(job, "PROMPTS_PER_STEP")}×c)`,
-    io,
-    series: metrics.series,
-    charts: settings.charts,
-    engine: engineName,
-    cluster: {
-      ...(context.gpu ? { gpu: context.gpu } : {}),
-      ...(context.machineType ? { machineType: context.machineType } : {}),
-      ...(context.driver ? { driver: context.driver } : {}),
-      ...(context.cuda ? { cuda: context.cuda } : {}),
-      ...(context.dtype ? { dtype: context.dtype } : {}),
-      ...(context.serverArgs ? { serverArgs: context.serverArgs } : {}),
-    },
-  });
-  if (partial && settings.record) say(`not recorded in ${settings.record}: the run is partial${missing.length ? ` (no result for c=${missing.join(",")})` : ""}`);
-  io.stdout.write(`results: ${writer.dir} (${partial ? "partial" : "complete"})\n`);
-  if (outcome.end === "interrupted") throw new InterruptedError(`make bench stopped by Ctrl-C after ${steps.length} of ${concurrency.length} steps`, `partial results are in ${writer.dir}`);
-  if (outcome.end !== "succeeded") {
-    const saved = `the steps that finished are reported above and saved in ${writer.dir}; the Job's log is ${logPath}`;
-    throw new EnvironmentError(`${outcome.message}; ${steps.length} of ${concurrency.length} steps have results`, outcome.hint ? `${outcome.hint}; ${saved}` : saved);
-  }
-  throwIfGatesFailed(reported.gates, `${writer.dir}/gates.json`);
-  return { dir: writer.dir, steps, outcome };
+  return reportClusterRun(a, { steps, partial, missing, outcome, logPath, logName: "job.log" });
 }
 
 /** The sweep as the analysis and the record see it; a setting they reject is a UsageError before the Job exists. */
-function sweepConfigOf(job: V1Job, target: { baseUrl: string; model: string; endpoint: string }, concurrency: number[], out: string): SweepConfig {
+function sweepConfigOf(job: V1Job, target: { baseUrl: string; model: string; endpoint: string }, concurrency: number[], out: string, pods: number): SweepConfig {
   const parsed = sweepConfigSchema.safeParse({
+    // PODS=N: the same rules as the pods' own --shard i/N (e.g. no more pods than the highest concurrency).
+    ...(pods > 1 ? { shard: { index: 0, count: pods } } : {}),
     baseUrl: target.baseUrl,
     model: target.model,
     endpoint: target.endpoint,
@@ -200,11 +142,15 @@ function sweepConfigOf(job: V1Job, target: { baseUrl: string; model: string; end
     inputLen: Number(jobEnv(job, "INPUT_LEN")),
     outputLen: Number(jobEnv(job, "OUTPUT_LEN")),
     seed: Number(jobEnv(job, "SEED")),
+    ...(jobEnv(job, "PROMPTS_PER_STEP") ? { promptsPerStep: Number(jobEnv(job, "PROMPTS_PER_STEP")) } : {}),
     ...(jobEnv(job, "NUM_PROMPTS") ? { numPrompts: Number(jobEnv(job, "NUM_PROMPTS")) } : {}),
     out,
   });
-  if (parsed.success) return parsed.data;
-  const names: Record<string, string> = { baseUrl: "BASE_URL", model: "BENCH_MODEL", endpoint: "ENDPOINT", concurrency: "CONCURRENCY", inputLen: "INPUT_LEN", outputLen: "OUTPUT_LEN", numPrompts: "NUM_PROMPTS", seed: "SEED" };
+  if (parsed.success) {
+    const { shard: _shard, ...config } = parsed.data;
+    return config;
+  }
+  const names: Record<string, string> = { shard: "PODS", baseUrl: "BASE_URL", model: "BENCH_MODEL", endpoint: "ENDPOINT", concurrency: "CONCURRENCY", inputLen: "INPUT_LEN", outputLen: "OUTPUT_LEN", numPrompts: "NUM_PROMPTS", promptsPerStep: "PROMPTS_PER_STEP", seed: "SEED" };
   const lines = parsed.error.issues.map((i) => `${names[String(i.path[0])] ?? i.path.join(".")}: ${i.message}`);
   throw new UsageError(`invalid sweep for make bench: ${lines.join("; ")}`, `fix the variable named (make bench …) or the ${BENCH_TARGET_CONFIGMAP} ConfigMap`);
 }

@@ -3,6 +3,7 @@
  * will measure, the native engine shipped in a ConfigMap, one Job run to its end with its log saved and cleanup
  * guaranteed, and server-metric peaks read from Prometheus over the windows the results name.
  */
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { V1ConfigMap, V1Job } from "@kubernetes/client-node";
 import { KneepointError, UsageError } from "../errors.ts";
@@ -12,7 +13,9 @@ import { isKubeStatus, kubeCall, type Kube } from "../k8s/kube-client.ts";
 import { describeKubeError } from "../k8s/kube-errors.ts";
 import { objectMeta, BENCH_TARGET_CONFIGMAP, LABEL } from "../k8s/manifest-names.ts";
 import type { ClusterContext } from "../k8s/read-cluster-context.ts";
-import { deleteJob, runBenchJob, type JobOutcome, type JobRunOptions } from "../k8s/run-bench-job.ts";
+import { deleteJob, runBenchJob, type JobEnd, type JobOutcome, type JobRunOptions } from "../k8s/run-bench-job.ts";
+import { runIndexedJob, type IndexedJobOutcome, type IndexedJobRunOptions } from "../k8s/run-indexed-job.ts";
+import { setShardStart } from "../k8s/render-bench-job.ts";
 import { parseServiceRef, serviceProxyFetch } from "../k8s/service-proxy.ts";
 import type { ResultsWriter } from "../report/results-writer.ts";
 import { writeFileAtomically } from "../report/write-file-atomically.ts";
@@ -76,7 +79,8 @@ export interface ClusterJobContext {
   writer: ResultsWriter;
   say(s: string): void;
   warn(w: string): void;
-  onLogLine(line: string): void;
+  /** A line of the Job's log; `shard`: the completion index of the pod it came from (PODS=N). */
+  onLogLine(line: string, shard?: number): void;
 }
 
 /** How a run (or a --collect) follows the Job: its timeouts, Ctrl-C, and where stages, notices and log lines go. */
@@ -93,13 +97,74 @@ export function jobRunOptions(ctx: ClusterJobContext, signal: AbortSignal): JobR
   };
 }
 
+/** How a Job is followed to its end (one pod, or the N pods of an Indexed Job) and where its logs are saved. */
+export interface JobFollow<O extends { end: JobEnd; message: string; logComplete: boolean }> {
+  run(signal: AbortSignal): Promise<O>;
+  /** Saves the logs of the outcome; returns the path to name in messages. */
+  saveLogs(outcome: O): Promise<string>;
+}
+
+/** The one pod of the sweep Job: followed by runBenchJob, its log saved as job.log. */
+export function singlePodFollow(ctx: ClusterJobContext, extra: Partial<JobRunOptions> = {}): JobFollow<JobOutcome> {
+  return {
+    run: (signal) => runBenchJob(ctx.kube, { ...jobRunOptions(ctx, signal), ...extra }),
+    async saveLogs(outcome) {
+      const logPath = join(ctx.writer.dir, "job.log");
+      await writeFileAtomically(logPath, outcome.log + "\n");
+      return logPath;
+    },
+  };
+}
+
+/**
+ * PODS=N: the Indexed Job's pods, followed by runIndexedJob, each pod's stages and log lines shown under its index
+ * and its log saved as shards/<i>/job.log.
+ */
+export function indexedPodsFollow(ctx: ClusterJobContext, count: number, extra: Partial<IndexedJobRunOptions> = {}): JobFollow<IndexedJobOutcome> {
+  return {
+    run: async (signal) => {
+      if (!extra.attach) {
+        // The shared start counts from the Job's creation, not from before the bundle and a previous Job's deletion.
+        const startAt = setShardStart(ctx.job, Date.now() + ctx.settings.shardStartDelayS * 1000);
+        await ctx.writer.writeJson("job.json", ctx.job);
+        ctx.say(`shards: ${count} load pods start together at ${startAt} (SHARD_START_DELAY ${ctx.settings.shardStartDelayS} s from now)`);
+      }
+      const { onStage: _stage, onLogLine: _line, ...base } = jobRunOptions(ctx, signal);
+      return runIndexedJob(ctx.kube, {
+        ...base,
+        count,
+        onStage: (index, stage) => ctx.say(`pod ${index}: ${stage.text}`),
+        onLogLine: (index, line) => ctx.onLogLine(line, index),
+        ...extra,
+      });
+    },
+    async saveLogs(outcome) {
+      const dir = join(ctx.writer.dir, "shards");
+      for (const shard of outcome.shards) {
+        await mkdir(join(dir, String(shard.index)), { recursive: true });
+        await writeFileAtomically(join(dir, String(shard.index), "job.log"), shard.log + "\n");
+      }
+      return dir;
+    },
+  };
+}
+
 /**
  * Ships the native engine (ENGINE=native), replaces a finished Job of the same name, runs this one to its end
  * (Ctrl-C stops waiting), saves its log as job.log and hands the outcome to `use`. Whatever happens, the Job
  * does not outlive the runner's interest in it (it would go on loading the server): a Job that did not end by
  * itself is deleted before `use` runs, and every Job (unless --keep-job) and the bundle before this returns.
  */
-export async function runClusterJob<T>(ctx: ClusterJobContext, use: (outcome: JobOutcome, logPath: string) => Promise<T>): Promise<T> {
+export function runClusterJob<T>(ctx: ClusterJobContext, use: (outcome: JobOutcome, logPath: string) => Promise<T>): Promise<T> {
+  return runFollowedJob(ctx, singlePodFollow(ctx), use);
+}
+
+/** runClusterJob for any way of following the Job (PODS=N: run-indexed-job.ts). */
+export async function runFollowedJob<T, O extends { end: JobEnd; message: string; logComplete: boolean }>(
+  ctx: ClusterJobContext,
+  follow: JobFollow<O>,
+  use: (outcome: O, logPath: string) => Promise<T>,
+): Promise<T> {
   const { kube, settings, job, runId, writer, say, warn } = ctx;
   const tokenWarning = tokenOutlivedBy(kube.tokenExpiresAt, (settings.startTimeoutMin + settings.runTimeoutMin) * 60_000, kube.namespace);
   if (tokenWarning) warn(tokenWarning);
@@ -119,15 +184,14 @@ export async function runClusterJob<T>(ctx: ClusterJobContext, use: (outcome: Jo
   };
   try {
     const interrupt = installInterrupt({ graceMs: 0, onStop: () => say("stopping: deleting the Job (it would go on loading the server)…"), onAbort: () => undefined });
-    const logPath = join(writer.dir, "job.log");
-    let outcome: JobOutcome;
+    let outcome: O;
     say(`created Job ${jobName}; results in ${writer.dir}`);
     try {
-      outcome = await runBenchJob(kube, jobRunOptions(ctx, interrupt.stop));
+      outcome = await follow.run(interrupt.stop);
     } finally {
       interrupt.dispose();
     }
-    await writeFileAtomically(logPath, outcome.log + "\n");
+    const logPath = await follow.saveLogs(outcome);
     say(`Job ${outcome.end}: ${outcome.message}`);
     // A Job still running (stopped, timed out, API lost) is deleted now, before the analysis: it loads the server.
     if (outcome.end === "interrupted") keep = false;

@@ -7,6 +7,7 @@
  * table and the stages' warnings on stdout → report.md and the charts in the report directory. Ctrl-C stops
  * sending, lets in-flight requests finish (5 s), writes the partial reports and exits 130.
  */
+import { readFileSync } from "node:fs";
 import { EnvironmentError, InterruptedError } from "../errors.ts";
 import { buildRequestHeaders } from "../engine/openai-stream-client.ts";
 import { readTargetInfo } from "../engine/target-info.ts";
@@ -39,7 +40,8 @@ import { HARNESS_VERSION } from "../version.ts";
 import { installInterrupt } from "./interrupt.ts";
 import type { ShardSpec } from "../shard/shard-spec.ts";
 import { refuseShardedSweep, shardRequestSource, shardStages } from "../shard/split-stages.ts";
-import { scenarioPlanId, shardFile } from "./scenario-shard-file.ts";
+import { scenarioPlanId } from "../shard/scenario-plan-id.ts";
+import { scenarioShardFiles } from "../shard/scenario-shard-files.ts";
 import { createProgress } from "./progress.ts";
 import { renderRunCharts } from "./run-scenario-charts.ts";
 import { waitForStart, type CliIo } from "./run-sweep.ts";
@@ -77,6 +79,16 @@ export interface ScenarioRunResult {
   charts: string[];
 }
 
+/** True when load.base_seed is written in the config file or given with --set (a shard then knows its seed). */
+function configSetsSeed(path: string, sets: readonly string[]): boolean {
+  if (sets.some((s) => s.trim().startsWith("load.base_seed"))) return true;
+  try {
+    return /^\s+base_seed\s*:/m.test(readFileSync(path, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
 function stageLabel(index: number, plan: StagePlan): string {
   return `stage ${index} ${plan.kind === "concurrent" ? `c=${plan.concurrency}` : `${plan.kind} ${plan.rate} req/s`}`;
 }
@@ -112,7 +124,10 @@ async function dryRun(cfg: ScenarioConfig, io: CliIo, shard?: ShardSpec): Promis
 }
 
 export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Promise<ScenarioRunResult> {
-  const read = await readScenarioConfigWithWarnings(opts.config, opts.sets);
+  // Shards share the clock of their start time: a default load.base_seed (inference-perf: the time of reading) is
+  // then the same in every shard, so their arrivals and prompts belong to one plan.
+  const clock = opts.shard && opts.startAtEpochMs !== undefined ? { now: new Date(opts.startAtEpochMs) } : {};
+  const read = await readScenarioConfigWithWarnings(opts.config, opts.sets, clock);
   for (const w of read.warnings) io.stderr.write(`warning: ${w}\n`);
   const asGiven = withOutputDir(read.config, opts.output);
   // The key from OPENAI_API_KEY is used, but config.yaml stays the config as given (api_key null when it named none).
@@ -140,7 +155,12 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
   const fullSource = await createRequestSource(cfg, { tokenizer: tokenizer.port, seed: plan.seed, model: target.model, ...(plan.totalRequests !== null ? { requestCount: plan.totalRequests } : {}) });
   for (const w of fullSource.warnings) say(`warning: ${w}`);
   // A shard sends its part of every stage: its own arrivals, its slice of the requests (src/shard/split-stages.ts).
-  if (opts.shard) refuseShardedSweep(plan.sweep !== undefined, opts.shard);
+  if (opts.shard) {
+    refuseShardedSweep(plan.sweep !== undefined, opts.shard);
+    if (opts.startAtEpochMs === undefined && !configSetsSeed(opts.config, opts.sets)) {
+      say("warning: --shard without --start-at or load.base_seed: each shard takes its own default seed (the time it read the config), so `kneepoint merge` will refuse the shards as different plans; pass --start-at, or set load.base_seed");
+    }
+  }
   const sharded = opts.shard ? shardStages(plan.stages, plan.seed, opts.shard) : null;
   const source: typeof fullSource = sharded ? Object.assign(Object.create(fullSource) as typeof fullSource, shardRequestSource(fullSource, sharded)) : fullSource;
   const shardInfo = opts.shard ? { ...opts.shard, planId: scenarioPlanId(asGiven), startAtEpochMs: opts.startAtEpochMs ?? null } : null;
@@ -167,6 +187,9 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
   const sweepNotes: string[] = [];
   let done = 0;
   let errors = 0;
+  /** This process's CPU time per stage (user + system): a shard's load is visible in the merge. */
+  const stageCpuMs = new Map<number, number>();
+  let cpuAtStageStart = process.cpuUsage();
   let stages: StageRun[];
   /** inference-perf's run start (the summary Prometheus window) and the sweep probe's rungs (its stage −1). */
   const runStartEpochMs = Date.now();
@@ -188,6 +211,7 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
       onStageStart: (i, p) => {
         done = 0;
         errors = 0;
+        cpuAtStageStart = process.cpuUsage();
         progress.stepStart(stageLabel(i, p), plannedRequestCount(p));
       },
       onRecord: (rec) => {
@@ -198,6 +222,8 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
         progress.update(done, errors);
       },
       onStageEnd: (run) => {
+        const cpu = process.cpuUsage(cpuAtStageStart);
+        stageCpuMs.set(run.index, (cpu.user + cpu.system) / 1000);
         recorder?.stageEnded();
         const load = summarizeStageLoad(run);
         const failed = run.records.filter((r) => r.error).length;
@@ -228,7 +254,6 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
   }
 
   const extraFiles: ReportFile[] = [];
-  if (shardInfo) extraFiles.push(shardFile(shardInfo, stages));
   if (read.warnings.length > 0) extraFiles.push(configWarningsFile(read.warnings));
   extraFiles.push(kneepointRunFile({ servedModel: target.model, baseUrl: plan.target.baseUrl, serverVersion: target.serverVersion, targetKind: targetKindOf(target), simulator: target.simulator, simulatorProfile: target.simulatorProfile, tokenizer: tokenizer.port.source, harnessVersion: HARNESS_VERSION, apiKeySource: asGiven.server.api_key !== null ? "server.api_key" : cfg.server.api_key !== null ? "OPENAI_API_KEY" : null }));
   if (recorder) {
@@ -243,6 +268,8 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
   const report = { ...reportOptionsFor(cfg, source), ...(await responseTokenOptions(stages, { exact: tokenizer.exact, encode: (t) => tokenizer.port.encode(t) }, cfg.tokenizer != null)) };
   // A bucket or Prometheus that fails is an EnvironmentError raised after the local files were written: the
   // table is still printed (the run's numbers are not lost with the upload), and the error raised at the end.
+  // A shard's manifest and stage states, for `kneepoint merge` (src/shard/scenario-shard-files.ts).
+  if (shardInfo) extraFiles.push(...scenarioShardFiles({ shard: shardInfo, unshardedStages: plan.stages, runs: stages, report, clientCpuMs: stageCpuMs }));
   const gateOutcomes = evaluateScenarioGates(gates, stages, report);
   if (gates.length) extraFiles.push(scenarioGatesFile(gateOutcomes));
   let storeError: EnvironmentError | null = null;

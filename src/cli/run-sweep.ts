@@ -100,6 +100,10 @@ function stepWarnings(o: StepOutcome): string[] {
     out.push(`${o.result.output_tokens_counted} responses had no usage.completion_tokens: their output tokens were counted from text chunks`);
   }
   if (o.promptLengthMismatches > 0) out.push(`${o.promptLengthMismatches} prompts did not encode to exactly --input-len tokens (see prompt_length_mismatches in summary.json)`);
+  const estimated = o.result.estimated_metrics;
+  if (estimated?.length) {
+    out.push(`${estimated.join(", ")}: more samples than are kept exactly (${o.state.exactCap.toLocaleString("en-US")}), so percentiles come from a histogram, within ${((o.result.estimate_relative_error ?? 0) * 100).toFixed(2)} % (estimated_metrics in the step file)`);
+  }
   if (o.cancelled > 0) out.push(`${o.cancelled} in-flight requests were cancelled by Ctrl-C and are not counted`);
   return out;
 }

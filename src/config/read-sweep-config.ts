@@ -73,5 +73,14 @@ export function resolveSweepConfig(layers: Array<Partial<SweepConfigInput>>, sou
   const warnings: string[] = [];
   const { url, stripped } = normalizeBaseUrl(parsed.data.baseUrl);
   if (stripped) warnings.push(`base URL ended in /v1; using ${url} (endpoints already start with /v1)`);
+  const shard = parsed.data.shard;
+  const below = shard ? [...parsed.data.concurrency].sort((a, b) => a - b).filter((c) => c < shard.count) : [];
+  if (shard && below.length > 0) {
+    // Shards never talk to each other: one that sits a step out goes on to the next step at once.
+    warnings.push(
+      `--shard ${shard.index}/${shard.count}: concurrency ${below.join(",")} ${below.length > 1 ? "are" : "is"} below the ${shard.count} shards, so some shards sit ${below.length > 1 ? "those steps" : "that step"} out and start the next one early: ` +
+        `the later steps start skewed across shards (\`kneepoint merge\` shows by how much); with --shard, use levels of at least ${shard.count}`,
+    );
+  }
   return { config: { ...parsed.data, baseUrl: url }, warnings };
 }

@@ -65,6 +65,16 @@ export const benchSettingsSchema = z.strictObject({
   keepJob: z.boolean().default(false),
   out: z.string().default("results"),
   charts: z.boolean().default(true),
+  /**
+   * Load pods (PODS): 1 is the one-pod Job; N ≥ 2 runs the native sweep as an Indexed Job of N pods, each sending
+   * its share of every step (`kneepoint sweep --shard i/N`), whose results the runner merges.
+   */
+  pods: positiveInt("PODS").max(256, "PODS must be at most 256 (a Job's pods are followed one log stream each)").default(1),
+  /**
+   * Seconds from the runner's clock to the shared start of the shards (SHARD_START_DELAY): time for the Job's N pods
+   * to be scheduled, pull the image and unpack the engine before every shard begins at the same instant.
+   */
+  shardStartDelayS: z.coerce.number().nonnegative("SHARD_START_DELAY must be 0 or more seconds").default(30),
 });
 
 export type BenchSettings = z.infer<typeof benchSettingsSchema>;
@@ -87,6 +97,8 @@ const ENV_KEYS: Record<string, keyof BenchSettingsInput> = {
   CACHE_PVC: "cachePvc",
   START_TIMEOUT: "startTimeoutMin",
   RUN_TIMEOUT: "runTimeoutMin",
+  PODS: "pods",
+  SHARD_START_DELAY: "shardStartDelayS",
 };
 
 /** Settings from the environment (empty values count as unset, as `make bench ENGINE=` means "default"). */
@@ -108,8 +120,20 @@ export function resolveBenchSettings(...layers: Array<Partial<BenchSettingsInput
     if (parsed.data.prometheusUrl && parsed.data.prometheusService) {
       throw new UsageError("PROMETHEUS_URL and PROMETHEUS_SERVICE are both set", "set one: a URL this machine reaches, or namespace/name:port of the in-cluster Service");
     }
+    if (parsed.data.pods > 1 && parsed.data.engine === "vllm") throw shardedVllmRefusal(parsed.data.pods);
     return parsed.data;
   }
   const lines = parsed.error.issues.map((i) => i.message);
   throw new UsageError(`invalid bench settings: ${lines.join("; ")}`, "fix the variable named (see `make help` and `kneepoint bench --help`)");
+}
+
+/**
+ * PODS > 1 with ENGINE=vllm: `vllm bench serve` prints percentiles, not the samples or histograms behind them, and
+ * percentiles of parts do not combine into the percentile of the whole; N such results cannot be merged exactly.
+ */
+export function shardedVllmRefusal(pods: number): UsageError {
+  return new UsageError(
+    `ENGINE=vllm cannot run as PODS=${pods} load pods: vllm bench serve reports percentiles only, and the percentiles of ${pods} shards cannot be merged into the run's exactly`,
+    `use ENGINE=native with PODS=${pods} (kneepoint's engine keeps mergeable state per shard), or PODS=1 with ENGINE=vllm`,
+  );
 }

@@ -11,7 +11,7 @@ import type { V1Container, V1EnvVar, V1Job, V1Volume } from "@kubernetes/client-
 import { UsageError } from "../errors.ts";
 import { LABEL, objectMeta } from "./manifest-names.ts";
 import { BUNDLE_KEY } from "./engine-bundle.ts";
-import type { BenchSettings } from "./bench-settings.ts";
+import { shardedVllmRefusal, type BenchSettings } from "./bench-settings.ts";
 
 export const BUNDLE_MOUNT = "/opt/kneepoint";
 
@@ -29,15 +29,35 @@ ENDPOINT="\${ENDPOINT:-$DEFAULT_ENDPOINT}"
 node -e 'const z=require("node:zlib"),f=require("node:fs");f.writeFileSync("/tmp/kneepoint.mjs",z.gunzipSync(f.readFileSync("${BUNDLE_MOUNT}/${BUNDLE_KEY}")))'
 `;
 
-/** The native container's script for the sweep: the prelude, then `kneepoint sweep --log-results`. */
-export const NATIVE_SCRIPT = `${NATIVE_PRELUDE}set -- sweep --base-url "$BASE_URL" --model "$BENCH_MODEL" --tokenizer "$TOKENIZER" --endpoint "$ENDPOINT" \\
+const SWEEP_ARGS = `set -- sweep --base-url "$BASE_URL" --model "$BENCH_MODEL" --tokenizer "$TOKENIZER" --endpoint "$ENDPOINT" \\
   --concurrency "$(echo $CONCURRENCY | tr ' ' ',')" --input-len "$INPUT_LEN" --output-len "$OUTPUT_LEN" \\
   --prompts-per-step "$PROMPTS_PER_STEP" --seed "$SEED" --out "$RESULT_DIR" \\
   --no-charts --no-server-metrics --log-results
 if [ -n "\${NUM_PROMPTS:-}" ]; then set -- "$@" --num-prompts "$NUM_PROMPTS"; fi
-echo "kneepoint: native engine, target $BASE_URL$ENDPOINT, model $BENCH_MODEL, concurrency $CONCURRENCY"
-exec node /tmp/kneepoint.mjs "$@" \${EXTRA_ARGS:-}
 `;
+const SWEEP_EXEC = `exec node /tmp/kneepoint.mjs "$@" \${EXTRA_ARGS:-}
+`;
+
+/** The native container's script for the sweep: the prelude, then `kneepoint sweep --log-results`. */
+export const NATIVE_SCRIPT = `${NATIVE_PRELUDE}${SWEEP_ARGS}echo "kneepoint: native engine, target $BASE_URL$ENDPOINT, model $BENCH_MODEL, concurrency $CONCURRENCY"
+${SWEEP_EXEC}`;
+
+/**
+ * PODS=N: the same sweep as shard $JOB_COMPLETION_INDEX of SHARD_COUNT (the Job controller sets the index on each
+ * pod of an Indexed Job), every shard starting at SHARD_START_AT, the instant the runner chose for all of them.
+ */
+export const SHARDED_NATIVE_SCRIPT = `${NATIVE_PRELUDE}${SWEEP_ARGS}: "\${JOB_COMPLETION_INDEX:?is not set: the Job must run with completionMode Indexed}"
+set -- "$@" --shard "$JOB_COMPLETION_INDEX/$SHARD_COUNT" --start-at "$SHARD_START_AT"
+echo "kneepoint: native engine, shard $JOB_COMPLETION_INDEX/$SHARD_COUNT starting at $SHARD_START_AT, target $BASE_URL$ENDPOINT, model $BENCH_MODEL, concurrency $CONCURRENCY"
+${SWEEP_EXEC}`;
+
+/** PODS=N (N ≥ 2): the Job's pods and the instant every shard starts at. */
+export interface ShardedJob {
+  count: number;
+  startAtEpochMs: number;
+  /** How long before that instant the Job is created (SHARD_START_DELAY): the cluster's deadline grows by it. */
+  startDelayMs: number;
+}
 
 export interface RenderJobOptions {
   settings: Pick<BenchSettings, "engine" | "concurrency" | "inputLen" | "outputLen" | "numPrompts" | "seed" | "extraArgs" | "nodeImage" | "startTimeoutMin" | "runTimeoutMin" | "cachePvc">;
@@ -54,6 +74,8 @@ export interface RenderJobOptions {
   server?: { servedModelName: string; model: string; imagePullSecrets?: Array<{ name: string }> };
   /** ENGINE=native: what the container runs (default: the sweep's NATIVE_SCRIPT, no arguments). */
   native?: NativeCommand;
+  /** PODS ≥ 2: an Indexed Job of that many sweep shards (ENGINE=native only). */
+  shards?: ShardedJob;
 }
 
 /** A script for `/bin/sh -c` and its arguments (the first becomes $0, the rest "$@"). */
@@ -104,15 +126,47 @@ export function renderBenchJob(source: V1Job, opts: RenderJobOptions): V1Job {
     pod.securityContext = { ...pod.securityContext, fsGroup: pod.securityContext?.fsGroup ?? container.securityContext?.runAsUser ?? 1000 };
   }
   if (opts.settings.engine === "vllm") {
+    if (opts.shards && opts.shards.count > 1) throw shardedVllmRefusal(opts.shards.count);
     container.image = opts.vllmImage;
     // The server's image from the server's registry: the Job needs the Secrets the server pulls it with.
     if (opts.server?.imagePullSecrets?.length) pod.imagePullSecrets = opts.server.imagePullSecrets.map((s) => ({ ...s }));
     return job;
   }
-  pod.containers = [nativeContainer(container, opts.settings.nodeImage, opts.native ?? { script: NATIVE_SCRIPT, args: [] })];
+  const shards = opts.shards && opts.shards.count > 1 ? opts.shards : undefined;
+  if (shards && opts.native) throw new UsageError(`only the sweep runs as ${shards.count} load pods`, "run it with PODS=1");
+  pod.containers = [nativeContainer(container, opts.settings.nodeImage, opts.native ?? { script: shards ? SHARDED_NATIVE_SCRIPT : NATIVE_SCRIPT, args: [] })];
   const volume: V1Volume = { name: "engine", configMap: { name: opts.bundleConfigMap, items: [{ key: BUNDLE_KEY, path: BUNDLE_KEY }] } };
   pod.volumes = [...(pod.volumes ?? []).filter((v) => v.name !== "engine"), volume];
+  if (shards) indexShards(job, shards, opts.runId, opts.settings);
   return job;
+}
+
+/**
+ * PODS=N: one pod per completion index, all at once. backoffLimitPerIndex 0: a failed index is not retried (a second
+ * attempt would send its share again after the others ended) and does not stop the others, whose results are kept;
+ * the Job-wide backoffLimit is left to its default for per-index limits, since 0 would end every index at the first
+ * failure. Preferred anti-affinity spreads the load pods over nodes, so one node's CPU is not what limits the load.
+ */
+function indexShards(job: V1Job, shards: ShardedJob, runId: string, settings: RenderJobOptions["settings"]): void {
+  const spec = job.spec!;
+  const pod = spec.template.spec!;
+  delete spec.backoffLimit;
+  Object.assign(spec, { completionMode: "Indexed", completions: shards.count, parallelism: shards.count, backoffLimitPerIndex: 0 });
+  spec.activeDeadlineSeconds = Math.ceil((settings.startTimeoutMin + settings.runTimeoutMin) * 60 + shards.startDelayMs / 1000);
+  pod.affinity = {
+    ...pod.affinity,
+    podAntiAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: [
+        { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { [LABEL.runId]: runId } } } },
+      ],
+    },
+  };
+  const container = pod.containers[0]!;
+  container.env = [
+    ...(container.env ?? []),
+    { name: "SHARD_COUNT", value: String(shards.count) },
+    { name: "SHARD_START_AT", value: new Date(shards.startAtEpochMs).toISOString() },
+  ];
 }
 
 function nativeContainer(vllm: V1Container, image: string, native: NativeCommand): V1Container {
@@ -125,4 +179,15 @@ function nativeContainer(vllm: V1Container, image: string, native: NativeCommand
     resources: { requests: { cpu: "1", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },
     volumeMounts: [...(vllm.volumeMounts ?? []), { name: "engine", mountPath: BUNDLE_MOUNT, readOnly: true }],
   };
+}
+
+/**
+ * Moves a sharded Job's shared start (SHARD_START_AT) to `startAtEpochMs`: the runner stamps it again just before it
+ * creates the Job, so the time spent bundling the engine and deleting a previous Job does not eat into the delay.
+ */
+export function setShardStart(job: V1Job, startAtEpochMs: number): string {
+  const env = job.spec?.template.spec?.containers[0]?.env?.find((e) => e.name === "SHARD_START_AT");
+  if (!env) throw new Error("the Job is not sharded: it has no SHARD_START_AT");
+  env.value = new Date(startAtEpochMs).toISOString();
+  return env.value;
 }

@@ -67,9 +67,9 @@ export interface JobOutcome {
 }
 
 /** Waits, or less when the signal aborts (node's timer removes its abort listener: no leak over a 2 h poll loop). */
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> => delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
+export const sleep = (ms: number, signal?: AbortSignal): Promise<void> => delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
 
-const duration = (ms: number): string => (ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`);
+export const duration = (ms: number): string => (ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`);
 
 /** Deletes the Job (and, with Foreground propagation, its pods) and waits until it is gone. */
 export async function deleteJob(kube: Kube, name: string, opts: { waitMs: number; pollMs?: number }): Promise<boolean> {
@@ -93,7 +93,7 @@ export async function deleteJob(kube: Kube, name: string, opts: { waitMs: number
 }
 
 /** The Job's terminal condition, if it has one. */
-function jobEnd(job: V1Job): { type: "Complete" | "Failed"; reason: string; message: string } | null {
+export function jobEnd(job: V1Job): { type: "Complete" | "Failed"; reason: string; message: string } | null {
   for (const c of job.status?.conditions ?? []) {
     if ((c.type === "Complete" || c.type === "Failed") && c.status === "True") return { type: c.type, reason: c.reason ?? "", message: c.message ?? "" };
   }
@@ -101,7 +101,7 @@ function jobEnd(job: V1Job): { type: "Complete" | "Failed"; reason: string; mess
 }
 
 /** Consecutive failed polls (with back-off up to 15 s, about 3 minutes in all) before the runner gives up. */
-const MAX_POLL_FAILURES = 15;
+export const MAX_POLL_FAILURES = 15;
 
 export async function runBenchJob(kube: Kube, opts: JobRunOptions): Promise<JobOutcome> {
   const name = opts.job.metadata!.name!;
@@ -228,7 +228,7 @@ export async function runBenchJob(kube: Kube, opts: JobRunOptions): Promise<JobO
 }
 
 /** The pod's events, newest last; none when the caller may not list events (RBAC), which only costs detail. */
-async function podEvents(kube: Kube, pod: V1Pod): Promise<CoreV1Event[]> {
+export async function podEvents(kube: Kube, pod: V1Pod): Promise<CoreV1Event[]> {
   try {
     const list = await kube.core.listNamespacedEvent({ namespace: kube.namespace, fieldSelector: `involvedObject.name=${pod.metadata?.name ?? ""}` });
     return list.items;

@@ -1,12 +1,15 @@
 /**
  * Reads a run directory written by results-writer.ts and rebuilds every step's result from its raw samples,
- * so a report never depends on numbers computed by an older version of the formulas.
+ * so a report never depends on numbers computed by an older version of the formulas; a merged run
+ * (`kneepoint merge`), which has no samples, from its steps' mergeable states.
  */
-import { readFile, readdir } from "node:fs/promises";
+import { access, readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import type { RequestRecord } from "../engine/request-record.ts";
 import { summarizeStep, type StepResult } from "../metrics/summarize-step.ts";
+import { stepStateFromJson, summarizeStepStateOver } from "../metrics/step-state.ts";
+import { stepFileName } from "./results-writer.ts";
 import type { StepPeaks } from "../server-metrics/step-peaks.ts";
 
 export interface RebuiltStep {
@@ -31,6 +34,8 @@ async function readJson<T>(path: string): Promise<T> {
   }
 }
 
+const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
+
 export async function rebuildRun(dir: string, percentiles?: number[]): Promise<RebuiltRun> {
   const summary = await readJson<{ status: string; steps: Array<{ concurrency: number; partial: boolean }> }>(join(dir, "summary.json")).catch(async () => {
     // A run killed before summary.json was written still has its step files.
@@ -45,12 +50,7 @@ export async function rebuildRun(dir: string, percentiles?: number[]): Promise<R
   const steps: RebuiltStep[] = [];
   for (const s of [...summary.steps].sort((a, b) => a.concurrency - b.concurrency)) {
     const step = await readJson<StepResult>(join(dir, `step-c${s.concurrency}.json`));
-    const text = await readFile(join(dir, `samples-c${s.concurrency}.jsonl`), "utf8").catch(() => "");
-    const records = text
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as RequestRecord);
-    const result = summarizeStep(records, {
+    const ctx = {
       durationMs: step.duration * 1000,
       startedAtMs: step.started_at_ms,
       endedAtMs: step.ended_at_ms,
@@ -64,7 +64,20 @@ export async function rebuildRun(dir: string, percentiles?: number[]): Promise<R
       burstiness: step.burstiness,
       maxConcurrency: step.max_concurrency,
       ...(percentiles ? { percentiles } : {}),
-    });
+    };
+    const text = await readFile(join(dir, stepFileName(s.concurrency, "samples")), "utf8").catch(() => null);
+    let result: StepResult;
+    if (text === null && (await exists(join(dir, stepFileName(s.concurrency, "state"))))) {
+      // A merged run (`kneepoint merge`) has no samples, only each step's mergeable state.
+      const file = join(dir, stepFileName(s.concurrency, "state"));
+      result = summarizeStepStateOver(stepStateFromJson(await readJson<unknown>(file), file), ctx);
+    } else {
+      const records = (text ?? "")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as RequestRecord);
+      result = summarizeStep(records, ctx);
+    }
     steps.push({ concurrency: s.concurrency, result, partial: s.partial, peaks: saved[String(s.concurrency)] ?? null });
   }
   return { dir, status: summary.status, steps };

@@ -62,6 +62,8 @@ export interface StageRun {
   endMs: number;
   /** Epoch ms of the same two moments, for Prometheus windows. */
   startEpochMs: number;
+  /** Epoch ms at which the stage began (its time origin, before the first arrival): what shards' start skew compares. */
+  originEpochMs?: number;
   endEpochMs: number;
   /** Every request sent in the stage, in completion order. */
   records: ScenarioRecord[];

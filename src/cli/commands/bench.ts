@@ -13,7 +13,7 @@ export const BENCH_PERCENTILES = [50, 90, 95, 99];
 
 function flagsToSettings(o: Record<string, unknown>): Partial<BenchSettingsInput> {
   const out: Record<string, unknown> = {};
-  for (const k of ["engine", "namespace", "concurrency", "inputLen", "outputLen", "numPrompts", "seed", "prometheusUrl", "prometheusService", "out"]) {
+  for (const k of ["engine", "namespace", "concurrency", "inputLen", "outputLen", "numPrompts", "seed", "prometheusUrl", "prometheusService", "out", "pods"]) {
     if (o[k] !== undefined) out[k] = o[k];
   }
   if (o.record === false) out.record = null;
@@ -38,6 +38,7 @@ export function registerBenchCommand(program: Command): void {
     .option("--output-len <n>", "output tokens (env OUTPUT_LEN; default 128)")
     .option("--num-prompts <n>", "requests per step (env NUM_PROMPTS; default max(32, 8 × concurrency))")
     .option("--seed <n>", "prompt seed (env SEED; default 42)")
+    .option("--pods <n>", "load pods (env PODS; default 1): N ≥ 2 runs the sweep as an Indexed Job of N pods, each sending its shard, merged here (ENGINE=native only)")
     .option("--prometheus-url <url>", "a Prometheus this machine reaches (env PROMETHEUS_URL)")
     .option("--prometheus-service <ns/name:port>", "an in-cluster Prometheus Service, reached through the API server (env PROMETHEUS_SERVICE)")
     .option("--out <dir>", "results directory (default results/)")
@@ -51,12 +52,14 @@ export function registerBenchCommand(program: Command): void {
       "after",
       "\nMore environment: EXTRA_ARGS (more engine flags), SCRAPE_INTERVAL (s, default 15), NODE_IMAGE (native engine),\n" +
         "START_TIMEOUT (min for the pod to start, default 20), RUN_TIMEOUT (min for the sweep, default 120), PROMETHEUS_TOKEN,\n" +
+        "SHARD_START_DELAY (s from now until PODS=N's pods start together, default 30),\n" +
         "CACHE_PVC (a PersistentVolumeClaim for the Job's HOME: the tokenizer is kept between runs).\n" +
         "The target (BASE_URL, BENCH_MODEL, TOKENIZER, ENDPOINT) comes from the bench-target ConfigMap, the API key from the\n" +
         "bench-target-auth Secret: see benchmarks/bench-target.example.yaml. Ctrl-C deletes the Job and keeps finished steps.\n\n" +
         "Examples:\n" +
         "  make bench\n" +
         "  make bench ENGINE=native CONCURRENCY=1,4,16 NAMESPACE=llm\n" +
+        "  make bench ENGINE=native PODS=4 CONCURRENCY=64,128,256                 # 4 load pods, one merged run\n" +
         "  make bench PROMETHEUS_SERVICE=monitoring/prometheus-k8s:9090          # kube-prometheus\n" +
         "  make bench PROMETHEUS_SERVICE=monitoring/<release>-kube-prometheus-prometheus:9090   # kube-prometheus-stack\n" +
         "  make bench COLLECT=1    # the results of a Job that ran without its runner (KEEP_JOB=1 keeps it; else its TTL is 1 h)\n" +

@@ -6,24 +6,15 @@
  *                                         with the stage's rate (send_duration, requested/achieved rate) but never a
  *                                         concurrency, even for a concurrent stage (its rate is 0.7.0's rewritten
  *                                         one: the stage's request count).
- * Buckets appear in the order their first request does; a request sent to the base model is in none. Pure.
+ * Buckets appear in the order their first request does; a request sent to the base model is in none. Built from
+ * the adapter sub-states of the stages' StageStates (stage-state.ts, options.perAdapter); the run's buckets are
+ * the stages' merged (`summary`). Pure.
  */
 import type { ReportFile } from "../storage/report-file.ts";
-import type { ScenarioRecord, StagePlan, StageRun } from "../types.ts";
-import { buildLifecycleReport, type LifecycleReportOptions } from "./build-lifecycle-report.ts";
+import type { StagePlan } from "../types.ts";
+import { buildLifecycleReportFromState } from "./build-lifecycle-report.ts";
 import { lifecycleNumberType } from "./lifecycle-report.ts";
-
-function bucketsBy<K>(records: readonly ScenarioRecord[], key: (r: ScenarioRecord) => K | null): Map<K, ScenarioRecord[]> {
-  const out = new Map<K, ScenarioRecord[]>();
-  for (const r of records) {
-    const k = key(r);
-    if (k === null) continue;
-    const bucket = out.get(k);
-    if (bucket) bucket.push(r);
-    else out.set(k, [r]);
-  }
-  return out;
-}
+import type { StageState } from "./stage-state.ts";
 
 /** A concurrent stage as 0.7.0 hands it to this report: rate = its request count, no concurrency (main.py:150-153). */
 function rateOnly(plan: StagePlan): StagePlan {
@@ -31,26 +22,24 @@ function rateOnly(plan: StagePlan): StagePlan {
 }
 
 export function buildAdapterLifecycleFiles(
-  reported: readonly StageRun[],
-  all: readonly ScenarioRecord[],
-  o: { perAdapter: boolean; perAdapterStage: boolean; loraAdapter: (rec: ScenarioRecord) => string | null; common: LifecycleReportOptions },
+  stages: ReadonlyArray<{ index: number; plan: StagePlan; state: StageState }>,
+  summary: StageState,
+  o: { perAdapter: boolean; perAdapterStage: boolean; percentiles: readonly number[] },
 ): ReportFile[] {
   const files: ReportFile[] = [];
+  const goodput = summary.options.goodput;
   if (o.perAdapter) {
-    for (const [adapter, records] of bucketsBy(all, o.loraAdapter)) {
-      files.push({ name: `adapter_${adapter}_lifecycle_metrics`, kind: "json", contents: buildLifecycleReport(records, o.common), numberType: lifecycleNumberType });
+    for (const a of summary.adapters) {
+      const contents = buildLifecycleReportFromState(a.state, { percentiles: o.percentiles, goodput });
+      files.push({ name: `adapter_${a.adapter}_lifecycle_metrics`, kind: "json", contents, numberType: lifecycleNumberType });
     }
   }
   if (o.perAdapterStage) {
-    const plans = new Map(reported.map((s) => [s.index, s.plan] as const));
-    const byPair = bucketsBy(all, (r) => {
-      const a = o.loraAdapter(r);
-      return a === null ? null : JSON.stringify([a, r.stage]);
-    });
-    for (const [pair, records] of byPair) {
-      const [adapter, stage] = JSON.parse(pair) as [string, number];
-      const contents = buildLifecycleReport(records, { ...o.common, stage: rateOnly(plans.get(stage)!) });
-      files.push({ name: `adapter_${adapter}_stage_${stage}_lifecycle_metrics`, kind: "json", contents, numberType: lifecycleNumberType });
+    for (const s of stages) {
+      for (const a of s.state.adapters) {
+        const contents = buildLifecycleReportFromState(a.state, { percentiles: o.percentiles, goodput, stage: rateOnly(s.plan) });
+        files.push({ name: `adapter_${a.adapter}_stage_${s.index}_lifecycle_metrics`, kind: "json", contents, numberType: lifecycleNumberType });
+      }
     }
   }
   return files;

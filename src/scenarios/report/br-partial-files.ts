@@ -12,18 +12,21 @@
  * its first 1-second poll after that).
  * Token times are re-tokenized when a tokenizer is configured and the summary or per-stage report was built,
  * because that is when 0.7.0's adapter sees re-tokenized times (br-partial-report.ts).
+ * Built from each stage's StageState (stage-state.ts) folded with the BR view (`reportStageStateOptions(opts, true)`).
  * Pure except for the random id digits, which default to crypto's (uuid4's first 8 hex digits are all random);
  * tests pass their own.
  */
 import { randomUUID } from "node:crypto";
 import type { ReportFile } from "../storage/report-file.ts";
 import type { StageRun } from "../types.ts";
-import { brPartialNumberType, buildBrPartialReport } from "./br-partial-report.ts";
+import { brPartialNumberType, buildBrPartialReportFromState } from "./br-partial-report.ts";
 import { brExperimentEid, brRunTime, brRunUid } from "./br-run-time.ts";
-import type { LifecycleMetricOptions } from "./lifecycle-metrics.ts";
+import { reportStageStateOptions } from "./build-lifecycle-files.ts";
+import { foldContextOf, foldStageState } from "./build-lifecycle-report.ts";
 import { STAGE_LEAD_S } from "./prometheus-windows.ts";
 import { pythonYamlDump } from "./python-yaml.ts";
 import type { ScenarioReportOptions } from "./scenario-report-options.ts";
+import type { StageState } from "./stage-state.ts";
 
 /** `uuid.uuid4().hex[:8]`. */
 export function randomHex8(): string {
@@ -35,18 +38,20 @@ export function brPartialFileName(stageIndex: number): string {
 }
 
 export function buildBrPartialFiles(stages: readonly StageRun[], opts: ScenarioReportOptions, hex8: () => string = randomHex8): ReportFile[] {
-  const reported = stages.filter((s) => s.index >= 0 && s.records.length > 0);
+  const options = { ...reportStageStateOptions(opts, true), perAdapter: false };
+  const ctx = foldContextOf({ ...(opts.countTokens !== undefined ? { countTokens: opts.countTokens } : {}) });
+  const runs = stages.filter((s) => s.index >= 0).map((s) => ({ ...s, state: foldStageState(s.records, options, ctx) }));
+  return buildBrPartialFilesFromStates(runs, hex8);
+}
+
+/** The partials of the reported stages (index ≥ 0) that have requests, from their states. */
+export function buildBrPartialFilesFromStates(stages: ReadonlyArray<Pick<StageRun, "index" | "startEpochMs" | "endEpochMs"> & { state: StageState }>, hex8: () => string = randomHex8): ReportFile[] {
+  const reported = stages.filter((s) => s.index >= 0 && s.state.core.count > 0);
   if (reported.length === 0) return [];
-  const request: LifecycleMetricOptions = {
-    useServerOutputTokens: opts.useServerOutputTokens,
-    ...(opts.streaming !== undefined ? { streaming: opts.streaming } : {}),
-    ...(opts.countTokens !== undefined ? { countTokens: opts.countTokens } : {}),
-    ...(opts.retokenizeChunks && (opts.summary || opts.perStage) ? { retokenizeChunks: true } : {}),
-  };
   const eid = brExperimentEid(hex8());
   return reported.map((s) => {
     const run = { uid: brRunUid(s.index, hex8()), eid, time: brRunTime(s.startEpochMs - STAGE_LEAD_S * 1000, s.endEpochMs) };
-    const report = buildBrPartialReport(s.records, run, request);
+    const report = buildBrPartialReportFromState(s.state.core, run);
     return { name: brPartialFileName(s.index), kind: "yaml", text: pythonYamlDump(report as unknown as Record<string, unknown>, brPartialNumberType) };
   });
 }

@@ -24,13 +24,17 @@
  *    the successes' tokens and requests.
  * Token times are re-tokenized exactly when the caller says so: inference-perf's adapter reads the token times
  * its summary / per-stage reports left behind (mutated by `correct_streamed_response_metrics`), so pass
- * retokenizeChunks only when a tokenizer is configured and one of those reports was built. Pure.
+ * retokenizeChunks only when a tokenizer is configured and one of those reports was built (for a StageState: fold
+ * it with that view). Built from the stage's StageState (stage-state.ts); mean and stddev are numpy's pairwise
+ * sums over the samples in the order folded, so a merged state (shards appended) can differ from one process's
+ * fold in the last bits of those two; every other number is the same. Pure.
  */
 import type { ScenarioRecord } from "../types.ts";
-import { brScalarStatistics, brStatistics, type BrStatistics } from "./br-statistics.ts";
+import { brScalarStatistics, brStatisticsOfSamples, type BrStatistics } from "./br-statistics.ts";
 import type { BrRun } from "./br-run-time.ts";
-import { toInferencePerfRequest } from "./inference-perf-request.ts";
-import { effectiveOutputTokens, lifecycleMetricsOf, type LifecycleMetricOptions } from "./lifecycle-metrics.ts";
+import { foldContextOf, foldStageState, stageStateOptionsOf } from "./build-lifecycle-report.ts";
+import type { LifecycleMetricOptions } from "./lifecycle-metrics.ts";
+import type { LifecycleState } from "./lifecycle-state.ts";
 import type { NumberTypeOf } from "./python-json.ts";
 
 /** schema_v0_2_1.py VERSION: what 0.7.0 writes (and its validation expects). */
@@ -55,55 +59,40 @@ function definedOnly<T extends object>(obj: { [K in keyof T]: T[K] | null | unde
 
 /** adapter.py `_build_aggregate`. `records` is not empty. */
 export function buildBrAggregate(records: readonly ScenarioRecord[], opts: LifecycleMetricOptions): BrAggregate {
-  const requests = records.map((r) => toInferencePerfRequest(r, opts));
-  const successes = requests.filter((ip) => ip.error === null);
-  const metrics = successes.map((ip) => lifecycleMetricsOf(ip, opts.useServerOutputTokens)!);
+  const state = foldStageState(records, stageStateOptionsOf({ ...opts, maxErrorMessages: 0, goodput: null }), foldContextOf(opts));
+  return buildBrAggregateFromState(state.core);
+}
 
-  const inputLengths = metrics.map((m) => m.inputTokens);
-  const outputLengths = successes.filter((ip) => ip.responseMetrics !== null).map((ip) => effectiveOutputTokens(ip, opts.useServerOutputTokens));
-  const ttft: number[] = [];
-  const tpot: number[] = [];
-  const itl: number[] = [];
-  const ntpot: number[] = [];
-  for (const m of metrics) {
-    if (m.effectiveOutputTokens > 0) ntpot.push(m.ntpotS);
-    if (m.ttftS !== null) ttft.push(m.ttftS);
-    if (m.tpotS !== null) tpot.push(m.tpotS);
-    itl.push(...m.itlDeltasS);
-  }
-
-  let firstStartS = Infinity;
-  let lastEndS = -Infinity;
-  for (const ip of requests) {
-    if (ip.startS < firstStartS) firstStartS = ip.startS;
-    if (ip.endS > lastEndS) lastEndS = ip.endS;
-  }
-  const windowS = requests.length === 0 ? 0 : lastEndS - firstStartS;
+/** adapter.py `_build_aggregate` from a stage's state (folded with the BR view: see the file comment). */
+export function buildBrAggregateFromState(s: LifecycleState): BrAggregate {
+  const ok = s.successes;
+  const windowS = s.count === 0 ? 0 : s.maxEndEpochMs / 1000 - s.minSendEpochMs / 1000;
   let throughput: BrAggregate["throughput"];
-  if (successes.length > 0 && windowS > 0) {
-    const inputTokens = inputLengths.reduce((a, b) => a + b, 0);
-    const outputTokens = metrics.reduce((a, m) => a + m.effectiveOutputTokens, 0);
+  if (ok.count > 0 && windowS > 0) {
+    const inputTokens = ok.promptTokens.total;
+    const outputTokens = ok.effectiveOutputTotal;
     throughput = {
       input_token_rate: brScalarStatistics(inputTokens / windowS, "tokens/s"),
       output_token_rate: brScalarStatistics(outputTokens / windowS, "tokens/s"),
       total_token_rate: brScalarStatistics((inputTokens + outputTokens) / windowS, "tokens/s"),
-      request_rate: brScalarStatistics(successes.length / windowS, "queries/s"),
+      request_rate: brScalarStatistics(ok.count / windowS, "queries/s"),
     };
   }
 
   return definedOnly<BrAggregate>({
     requests: definedOnly<BrAggregate["requests"]>({
-      total: requests.length,
-      failures: requests.length - successes.length,
-      input_length: brStatistics(inputLengths, "count"),
-      output_length: brStatistics(outputLengths, "count"),
+      total: s.count,
+      failures: s.failures.count,
+      input_length: brStatisticsOfSamples(ok.promptTokens.perRequest, "count"),
+      // Without use_server_output_tokens the effective count is the client's: output_len's very values.
+      output_length: brStatisticsOfSamples(ok.brOutputLength ?? ok.outputLen, "count"),
     }),
     latency: definedOnly<BrAggregate["latency"]>({
-      time_to_first_token: brStatistics(ttft, "s"),
-      normalized_time_per_output_token: brStatistics(ntpot, "s/token"),
-      time_per_output_token: brStatistics(tpot, "s/token"),
-      inter_token_latency: brStatistics(itl, "s/token"),
-      request_latency: brStatistics(metrics.map((m) => m.requestLatencyS), "s"),
+      time_to_first_token: brStatisticsOfSamples(ok.ttftS, "s"),
+      normalized_time_per_output_token: brStatisticsOfSamples(ok.brNtpotS, "s/token"),
+      time_per_output_token: brStatisticsOfSamples(ok.tpotS, "s/token"),
+      inter_token_latency: brStatisticsOfSamples(ok.itlS, "s/token"),
+      request_latency: brStatisticsOfSamples(ok.requestLatencyS, "s"),
     }),
     throughput,
   });
@@ -111,11 +100,13 @@ export function buildBrAggregate(records: readonly ScenarioRecord[], opts: Lifec
 
 /** partial_report.py `build_partial_report` for one stage's records. */
 export function buildBrPartialReport(records: readonly ScenarioRecord[], run: BrRun, opts: LifecycleMetricOptions): BrPartialReport {
-  return {
-    version: BR_VERSION,
-    run,
-    results: records.length === 0 ? {} : { request_performance: { aggregate: buildBrAggregate(records, opts) } },
-  };
+  const state = foldStageState(records, stageStateOptionsOf({ ...opts, maxErrorMessages: 0, goodput: null }), foldContextOf(opts));
+  return buildBrPartialReportFromState(state.core, run);
+}
+
+/** partial_report.py `build_partial_report` for one stage's state. */
+export function buildBrPartialReportFromState(s: LifecycleState, run: BrRun): BrPartialReport {
+  return { version: BR_VERSION, run, results: s.count === 0 ? {} : { request_performance: { aggregate: buildBrAggregateFromState(s) } } };
 }
 
 /** Which numbers of the partial are Python ints: the request counts; every statistic is a float. */

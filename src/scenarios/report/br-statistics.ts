@@ -11,6 +11,7 @@
  *  - percentiles = np.percentile's default "linear" method (src/metrics/stats.ts `percentile`).
  * Pure.
  */
+import type { Samples } from "../../metrics/samples.ts";
 import { percentile } from "../../metrics/stats.ts";
 
 export type BrUnits = "count" | "s" | "s/token" | "tokens/s" | "queries/s";
@@ -112,4 +113,23 @@ export function brStatistics(values: ArrayLike<number>, units: BrUnits): BrStati
 /** adapter.py `_scalar_statistics`: a rate as `{units, mean}`. */
 export function brScalarStatistics(value: number, units: BrUnits): BrStatistics {
   return { units, mean: value };
+}
+
+/**
+ * brStatistics of the values a Samples holds, in the order added; beyond its exact cap, from its histogram
+ * (percentiles within its relative error; mean and the sample stddev from its running sums).
+ */
+export function brStatisticsOfSamples(samples: Samples, units: BrUnits): BrStatistics | null {
+  const n = samples.count;
+  if (n === 0) return null;
+  const exact = samples.values();
+  if (exact !== null) return brStatistics(exact, units);
+  const d = samples.describe(BR_PERCENTILES.map(([, p]) => p));
+  const stats: BrStatistics = { units, mean: d.mean };
+  // Samples' std is the population one (ddof 0); np.std(ddof=1) = that · √(n / (n − 1)).
+  if (n > 1) stats.stddev = d.std * Math.sqrt(n / (n - 1));
+  stats.min = d.min;
+  for (const [key, p] of BR_PERCENTILES) stats[key] = d.percentiles.get(p) as number;
+  stats.max = d.max;
+  return stats;
 }

@@ -16,16 +16,17 @@
  *   token_count_mismatches (only with a configured tokenizer); client_fallback_requests = successes whose usage
  *   has no prompt / output count.
  * Failures: count, request_latency, prompt_tokens (0 each: inference-perf's failed InferenceInfo), by_label.
+ * One path: records are folded into a StageState (stage-state.ts), and the report is built from the state, so a
+ * run that keeps only states, and shards merged, write the same numbers (exact while the samples are).
  */
-import { summarizeStageLoad } from "../load/stage-load-summary.ts";
 import type { ScenarioRecord, StagePlan } from "../types.ts";
-import { buildErrorCounts } from "./error-labels.ts";
-import { calculateGoodputMetrics, type GoodputConstraints } from "./goodput-metrics.ts";
-import { SERVER_OUTPUT_TOKEN_KEYS, SERVER_PROMPT_TOKEN_KEYS, serverReportedTokens, toInferencePerfRequest, type InferencePerfRequest } from "./inference-perf-request.ts";
-import { lifecycleMetricsOf, type LifecycleMetricOptions, type LifecycleMetrics } from "./lifecycle-metrics.ts";
+import { buildErrorCountsFromState } from "./error-label-state.ts";
+import { goodputMetricsOf, type GoodputConstraints } from "./goodput-metrics.ts";
+import type { LifecycleMetricOptions } from "./lifecycle-metrics.ts";
 import type { LifecycleReport, LoadSummary, TokenUsage } from "./lifecycle-report.ts";
-import { pythonJsonDumpsBytes } from "./python-json.ts";
-import { summarizeDistribution } from "./summarize-distribution.ts";
+import type { LifecycleState, TokenUsageState } from "./lifecycle-state.ts";
+import { addScenarioRecord, createStageState, type StageFoldContext, type StageState, type StageStateOptions } from "./stage-state.ts";
+import { summarizeSamples, summarizeZeros } from "./summarize-distribution.ts";
 
 export interface LifecycleReportOptions extends LifecycleMetricOptions {
   /** `report.request_lifecycle.percentiles`, each in [0, 100]. */
@@ -40,130 +41,111 @@ export interface LifecycleReportOptions extends LifecycleMetricOptions {
   requestBody?: (rec: ScenarioRecord) => string | undefined;
 }
 
-export function buildLifecycleReport(records: readonly ScenarioRecord[], opts: LifecycleReportOptions): LifecycleReport {
-  const dist = (values: ArrayLike<number>) => summarizeDistribution(values, opts.percentiles);
+/** What a report's view of the records is, as StageState options and fold context. */
+export function stageStateOptionsOf(opts: LifecycleMetricOptions & { maxErrorMessages: number; goodput?: GoodputConstraints | null }, perAdapter = false): StageStateOptions {
+  return {
+    useServerOutputTokens: opts.useServerOutputTokens,
+    streaming: opts.streaming !== false,
+    countsTokens: opts.countTokens !== undefined,
+    retokenizeChunks: opts.retokenizeChunks === true && opts.countTokens !== undefined,
+    maxErrorMessages: opts.maxErrorMessages,
+    goodput: opts.goodput ?? null,
+    perAdapter,
+  };
+}
 
-  let minSendMs = Infinity;
-  let maxEndMs = -Infinity;
-  const scheduleDelaysS = new Float64Array(records.length);
-  const successes: Array<{ ip: InferencePerfRequest; m: LifecycleMetrics }> = [];
-  const failed: InferencePerfRequest[] = [];
-  records.forEach((rec, i) => {
-    if (rec.sendMs < minSendMs) minSendMs = rec.sendMs;
-    if (rec.endMs > maxEndMs) maxEndMs = rec.endMs;
-    scheduleDelaysS[i] = rec.sendMs / 1000 - rec.scheduledMs / 1000;
-    const ip = toInferencePerfRequest(rec, opts);
-    const m = lifecycleMetricsOf(ip, opts.useServerOutputTokens);
-    if (m === null) failed.push(ip);
-    else successes.push({ ip, m });
-  });
-  const totalTimeS = records.length > 0 ? maxEndMs / 1000 - minSendMs / 1000 : 0;
+export function foldContextOf(opts: Pick<LifecycleMetricOptions, "countTokens"> & Pick<LifecycleReportOptions, "requestBody"> & { loraAdapter?: (rec: ScenarioRecord) => string | null }): StageFoldContext {
+  return {
+    ...(opts.countTokens !== undefined ? { countTokens: opts.countTokens } : {}),
+    ...(opts.requestBody !== undefined ? { requestBody: opts.requestBody } : {}),
+    ...(opts.loraAdapter !== undefined ? { loraAdapter: opts.loraAdapter } : {}),
+  };
+}
+
+/** The records folded into one state. */
+export function foldStageState(records: Iterable<ScenarioRecord>, options: StageStateOptions, ctx: StageFoldContext): StageState {
+  const state = createStageState(options);
+  for (const rec of records) addScenarioRecord(state, rec, ctx);
+  return state;
+}
+
+export function buildLifecycleReport(records: readonly ScenarioRecord[], opts: LifecycleReportOptions): LifecycleReport {
+  const state = foldStageState(records, stageStateOptionsOf(opts), foldContextOf(opts));
+  return buildLifecycleReportFromState(state.core, { percentiles: opts.percentiles, goodput: opts.goodput ?? null, ...(opts.stage ? { stage: opts.stage } : {}) });
+}
+
+/**
+ * A stage's send window and rates (the load engine's definition, src/scenarios/load/stage-load-summary.ts, from
+ * the state's numbers): send_duration = max send − min send (0 below two sends); achieved = count / that (0 when
+ * it is 0); requested = the stage's rate, inference-perf's rewritten rate (its request count) for a concurrent one.
+ */
+export function stageLoadFields(plan: StagePlan, s: Pick<LifecycleState, "count" | "minSendEpochMs" | "maxSendEpochMs">): Required<Pick<LoadSummary, "send_duration" | "requested_rate" | "achieved_rate">> & Pick<LoadSummary, "concurrency"> {
+  const windowMs = s.count >= 2 ? s.maxSendEpochMs - s.minSendEpochMs : 0;
+  return {
+    send_duration: windowMs / 1000,
+    requested_rate: plan.kind === "concurrent" ? plan.numRequests : plan.rate,
+    achieved_rate: windowMs > 0 ? s.count / (windowMs / 1000) : 0,
+    ...(plan.kind === "concurrent" ? { concurrency: plan.concurrency } : {}),
+  };
+}
+
+/** inference-perf `summarize_prompt_token_usage`: total, cached, uncached = max(total − cached, 0), the distribution. */
+function tokenUsage(u: TokenUsageState, percentiles: readonly number[]): TokenUsage {
+  return { total: u.total, cached: u.cached, uncached: Math.max(u.total - u.cached, 0), ...summarizeSamples(u.perRequest, percentiles) };
+}
+
+/** The lifecycle report of a state; `stage` adds the stage keys of load_summary. */
+export function buildLifecycleReportFromState(s: LifecycleState, o: { percentiles: readonly number[]; goodput: GoodputConstraints | null; stage?: StagePlan }): LifecycleReport {
+  const dist = (samples: Parameters<typeof summarizeSamples>[0]) => summarizeSamples(samples, o.percentiles);
+  const totalTimeS = s.count > 0 ? s.maxEndEpochMs / 1000 - s.minSendEpochMs / 1000 : 0;
   const perSecond = (x: number) => (totalTimeS > 0 ? x / totalTimeS : 0);
 
-  const loadSummary: LoadSummary = { count: records.length, schedule_delay: dist(scheduleDelaysS) };
-  if (opts.stage !== undefined) {
-    // The load engine's own summary (the rate a stage reached is defined once, in stage-load-summary.ts).
-    const load = summarizeStageLoad({ plan: opts.stage, records });
-    loadSummary.send_duration = load.sendDurationS;
-    // inference-perf rewrites a concurrent stage's rate to its request count; its files carry that number.
-    loadSummary.requested_rate = opts.stage.kind === "concurrent" ? opts.stage.numRequests : load.requestedRateRps!;
-    // No send window (fewer than two sends): 0, as inference-perf writes it.
-    loadSummary.achieved_rate = load.achievedRateRps ?? 0;
-    if (load.concurrency !== null) loadSummary.concurrency = load.concurrency;
-  }
+  const loadSummary: LoadSummary = { count: s.count, schedule_delay: dist(s.scheduleDelayS) };
+  if (o.stage !== undefined) Object.assign(loadSummary, stageLoadFields(o.stage, s));
 
-  const ms = successes.map((s) => s.m);
-  const sum = (f: (m: LifecycleMetrics) => number) => ms.reduce((acc, m) => acc + f(m), 0);
-  const inputTotal = sum((m) => m.inputTokens);
-  const outputTotal = sum((m) => m.effectiveOutputTokens);
-  const zeros = new Float64Array(successes.length);
-  const bodies = opts.requestBody;
-  const requestSizes = bodies
-    ? successes
-        .map(({ ip }) => bodies(ip.rec))
-        .filter((b): b is string => b !== undefined)
-        .map(requestSizeBytes)
-    : [];
-  // inference-perf summarize_output_token_usage: the server's count, else the client's, else 0.
-  const serverOrClient = ms.map((m) => m.serverOutputTokens ?? m.clientOutputTokens ?? 0);
-  const usageOf = (ip: InferencePerfRequest) => ip.responseMetrics?.server_usage ?? null;
-
-  const goodput = calculateGoodputMetrics(
-    successes.map(({ ip, m }) => ({ metrics: m, startS: ip.startS, endS: ip.endS })),
-    opts.goodput,
-  );
+  const ok = s.successes;
+  const inputTotal = ok.promptTokens.total;
+  const outputTotal = ok.effectiveOutputTotal;
+  const zeros = summarizeZeros(ok.count, o.percentiles);
+  const goodput = goodputMetricsOf(ok.goodput, ok.count, ok.maxEndEpochMs / 1000 - ok.minSendEpochMs / 1000, o.goodput);
 
   return {
     benchmark_time_seconds: totalTimeS,
     load_summary: loadSummary,
     successes: {
-      count: successes.length,
+      count: ok.count,
       latency: {
-        request_latency: dist(ms.map((m) => m.requestLatencyS)),
-        normalized_time_per_output_token: dist(ms.map((m) => m.ntpotS)),
-        time_per_output_token: dist(ms.flatMap((m) => (m.tpotS === null ? [] : [m.tpotS]))),
-        time_to_first_token: dist(ms.flatMap((m) => (m.ttftS === null ? [] : [m.ttftS]))),
-        inter_token_latency: dist(ms.flatMap((m) => m.itlDeltasS)),
+        request_latency: dist(ok.requestLatencyS),
+        normalized_time_per_output_token: dist(ok.ntpotS),
+        time_per_output_token: dist(ok.tpotS),
+        time_to_first_token: dist(ok.ttftS),
+        inter_token_latency: dist(ok.itlS),
       },
       throughput: {
         input_tokens_per_sec: perSecond(inputTotal),
         output_tokens_per_sec: perSecond(outputTotal),
         total_tokens_per_sec: perSecond(inputTotal + outputTotal),
-        requests_per_sec: perSecond(successes.length),
+        requests_per_sec: perSecond(ok.count),
         images_per_sec: perSecond(0),
         videos_per_sec: perSecond(0),
         audios_per_sec: perSecond(0),
       },
-      request_size_bytes: dist(requestSizes),
-      image: { count: dist(zeros), pixels: null, bytes: null, aspect_ratio: null },
-      video: { count: dist(zeros), frames: null, pixels: null, bytes: null, aspect_ratio: null },
-      audio: { count: dist(zeros), seconds: null, bytes: null },
-      prompt_tokens: tokenUsage(successes.map(({ ip }) => ip), opts.percentiles),
-      output_len: dist(ms.flatMap((m) => (m.clientOutputTokens === null ? [] : [m.clientOutputTokens]))),
-      output_tokens: { total: serverOrClient.reduce((a, b) => a + b, 0), ...dist(serverOrClient) },
-      token_count_mismatches: successes.filter(({ ip }) => ip.tokenCountMismatch).length,
-      client_fallback_requests: {
-        prompt: successes.filter(({ ip }) => serverReportedTokens(usageOf(ip), SERVER_PROMPT_TOKEN_KEYS) === null).length,
-        output: successes.filter(({ ip }) => serverReportedTokens(usageOf(ip), SERVER_OUTPUT_TOKEN_KEYS) === null).length,
-      },
+      request_size_bytes: dist(ok.requestSizeBytes),
+      image: { count: zeros, pixels: null, bytes: null, aspect_ratio: null },
+      video: { count: zeros === null ? null : { ...zeros }, frames: null, pixels: null, bytes: null, aspect_ratio: null },
+      audio: { count: zeros === null ? null : { ...zeros }, seconds: null, bytes: null },
+      prompt_tokens: tokenUsage(ok.promptTokens, o.percentiles),
+      output_len: dist(ok.outputLen),
+      output_tokens: { total: ok.outputTokensTotal, ...dist(ok.outputTokens) },
+      token_count_mismatches: ok.tokenCountMismatches,
+      client_fallback_requests: { prompt: ok.fallbackPrompt, output: ok.fallbackOutput },
       ...(goodput !== null ? { goodput_metrics: goodput } : {}),
     },
     failures: {
-      count: failed.length,
-      request_latency: dist(failed.map((ip) => ip.endS - ip.startS)),
-      prompt_tokens: tokenUsage(failed, opts.percentiles),
-      by_label: buildErrorCounts(
-        failed.map((ip) => ip.error!),
-        opts.maxErrorMessages,
-      ),
+      count: s.failures.count,
+      request_latency: dist(s.failures.requestLatencyS),
+      prompt_tokens: tokenUsage(s.failures.promptTokens, o.percentiles),
+      by_label: buildErrorCountsFromState(s.failures.labels),
     },
   };
-}
-
-/** UTF-8 bytes of Python's json.dumps of the body inference-perf would have sent (its `len(request_data.encode())`). */
-export function requestSizeBytes(body: string): number {
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch {
-    return Buffer.byteLength(body, "utf8");
-  }
-  return pythonJsonDumpsBytes(value);
-}
-
-/**
- * inference-perf `summarize_prompt_token_usage`: total, cached (Σ usage.prompt_tokens_details.cached_tokens),
- * uncached = max(total − cached, 0), then the distribution's keys.
- */
-function tokenUsage(requests: readonly InferencePerfRequest[], percentiles: readonly number[]): TokenUsage {
-  let total = 0;
-  let cached = 0;
-  const perRequest = requests.map((ip) => {
-    const details = ip.responseMetrics?.server_usage?.prompt_tokens_details;
-    const c = details !== null && typeof details === "object" ? Number((details as Record<string, unknown>).cached_tokens) : NaN;
-    if (Number.isFinite(c)) cached += c;
-    total += ip.inputTokens;
-    return ip.inputTokens;
-  });
-  return { total, cached, uncached: Math.max(total - cached, 0), ...summarizeDistribution(perRequest, percentiles) };
 }

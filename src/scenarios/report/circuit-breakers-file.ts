@@ -10,7 +10,7 @@ import type { StageRun } from "../types.ts";
 
 export const KNEEPOINT_CIRCUIT_BREAKERS_FILE = "kneepoint_circuit_breakers";
 
-export function circuitBreakersFile(stages: readonly StageRun[], breakers: readonly CircuitBreakerConfig[]): ReportFile {
+export function circuitBreakersFile(stages: ReadonlyArray<Omit<StageRun, "records">>, breakers: readonly CircuitBreakerConfig[]): ReportFile {
   const entries = breakers.map((b) => {
     const run = stages.find((s) => s.circuitBreakerTrip?.breaker === b.name);
     const t = run?.circuitBreakerTrip;
@@ -49,7 +49,7 @@ export function circuitBreakersFile(stages: readonly StageRun[], breakers: reado
 }
 
 /** One line for the terminal and the run's warnings: which breaker stopped the stage, which trigger, when. */
-export function describeBreakerTrip(run: StageRun): string | null {
+export function describeBreakerTrip(run: Omit<StageRun, "records">): string | null {
   const t = run.circuitBreakerTrip;
   if (!t) return null;
   const trigger = t.trigger.type === "consecutive" ? `consecutive (threshold ${t.trigger.threshold})` : `rate_over_window (window ${t.trigger.window_sec} s, threshold ${t.trigger.threshold})`;

@@ -87,7 +87,7 @@ export function withRunWindows(
 const PARALLEL_QUERIES = 8;
 const MAX_LISTED_ERRORS = 3;
 
-export async function collectPrometheusReports(stages: readonly StageRun[], opts: PrometheusReportOptions, deps: PrometheusReportDeps): Promise<PrometheusReportOutcome> {
+export async function collectPrometheusReports(stages: ReadonlyArray<Pick<StageRun, "index" | "startEpochMs" | "endEpochMs">>, opts: PrometheusReportOptions, deps: PrometheusReportDeps): Promise<PrometheusReportOutcome> {
   const measured = stages.filter((s) => s.index >= 0);
   const probe = probeSpan(opts.probeRuns ?? []);
   const runStartEpochMs = opts.runStartEpochMs ?? (measured.length > 0 ? Math.min(...measured.map((s) => s.startEpochMs)) : null);

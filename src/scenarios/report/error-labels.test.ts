@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { scenarioRecord } from "../../../test/scenarios-report/scenario-record.ts";
 import type { RequestError } from "../../engine/request-record.ts";
-import { buildErrorCounts, conciseErrorLabel, errorTypeAndMessage, parseErrorMessage } from "./error-labels.ts";
+import { buildErrorCounts } from "./error-label-state.ts";
+import { conciseErrorLabel, errorTypeAndMessage, parseErrorMessage } from "./error-labels.ts";
 
 const failed = (error: RequestError | null) => scenarioRecord({ scheduledMs: 0, sendMs: 0, endMs: 1, error });
 

@@ -11,9 +11,10 @@
  * an HTTP error is `HTTP Error <status>` with the whole response body as message, so a JSON body's
  * `error.message` is found; other failures carry the Python exception's name (`TimeoutError`,
  * `ClientConnectorError`, `ClientPayloadError`, …).
+ * The counting itself is mergeable state: error-label-state.ts (`buildErrorCounts` there).
  */
 import type { ScenarioRecord } from "../types.ts";
-import { inferencePerfError, type InferencePerfError } from "./inference-perf-request.ts";
+import { inferencePerfError } from "./inference-perf-request.ts";
 
 export interface ErrorLabelEntry {
   count: number;
@@ -89,24 +90,4 @@ export function conciseErrorLabel(errorType: string, errorMsg: string): string {
 export function errorTypeAndMessage(rec: ScenarioRecord, streaming = true): { errorType: string; errorMsg: string } | null {
   const e = inferencePerfError(rec, streaming);
   return e === null ? null : { errorType: e.error_type, errorMsg: e.error_msg };
-}
-
-export function buildErrorCounts(errors: readonly InferencePerfError[], maxErrorMessages: number): Record<string, ErrorLabelEntry> {
-  const counts = new Map<string, number>();
-  const messages = new Map<string, Set<string>>();
-  for (const { error_type, error_msg } of errors) {
-    const message = parseErrorMessage(error_msg);
-    const label = conciseErrorLabel(error_type, message);
-    counts.set(label, (counts.get(label) ?? 0) + 1);
-    let kept = messages.get(label);
-    if (kept === undefined) messages.set(label, (kept = new Set()));
-    if (!kept.has(message) && kept.size < maxErrorMessages) kept.add(message);
-  }
-  // Array.prototype.sort is stable: equal counts keep first-seen order, as Python's sorted().
-  const labels = [...counts.keys()].sort((a, b) => (counts.get(b) as number) - (counts.get(a) as number));
-  const out: Record<string, ErrorLabelEntry> = {};
-  for (const label of labels) {
-    out[label] = { count: counts.get(label) as number, messages: [...(messages.get(label) ?? [])].map((message) => ({ message })) };
-  }
-  return out;
 }

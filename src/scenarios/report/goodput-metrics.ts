@@ -42,49 +42,64 @@ const valueOf: Record<(typeof CONSTRAINT_ORDER)[number], (m: LifecycleMetrics) =
   request_latency: (m) => m.requestLatencyS,
 };
 
-export interface GoodputRequest {
-  metrics: LifecycleMetrics;
-  startS: number;
-  endS: number;
+/** The configured constraints, in inference-perf's key order (ttft, tpot, itl, ntpot, request_latency). */
+export function activeGoodputConstraints(constraints: GoodputConstraints | null | undefined): Array<keyof GoodputConstraints> {
+  return CONSTRAINT_ORDER.filter((k) => constraints?.[k] !== undefined && constraints[k] !== null);
 }
 
-/** null when no constraint is configured or there is no successful request (inference-perf writes no key then). */
-export function calculateGoodputMetrics(successes: readonly GoodputRequest[], constraints: GoodputConstraints | null | undefined): GoodputMetrics | null {
-  const active = CONSTRAINT_ORDER.filter((k) => constraints?.[k] !== undefined && constraints[k] !== null);
-  if (active.length === 0 || successes.length === 0) return null;
+/**
+ * The mergeable part of goodput (counts add up across stages and shards): good requests, their tokens, and per
+ * active constraint (activeGoodputConstraints order) the requests within its limit.
+ */
+export interface GoodputCounts {
+  good: number;
+  goodTokens: number;
+  attained: number[];
+}
 
-  let minStart = Infinity;
-  let maxEnd = -Infinity;
-  for (const r of successes) {
-    if (r.startS < minStart) minStart = r.startS;
-    if (r.endS > maxEnd) maxEnd = r.endS;
+export function createGoodputCounts(constraints: GoodputConstraints | null | undefined): GoodputCounts {
+  return { good: 0, goodTokens: 0, attained: activeGoodputConstraints(constraints).map(() => 0) };
+}
+
+export function addGoodputRequest(counts: GoodputCounts, metrics: LifecycleMetrics, constraints: GoodputConstraints | null | undefined): void {
+  const active = activeGoodputConstraints(constraints);
+  if (active.length === 0) return;
+  let isGood = true;
+  active.forEach((k, i) => {
+    const v = valueOf[k](metrics);
+    if (v !== null && v <= (constraints![k] as number)) counts.attained[i]!++;
+    else isGood = false;
+  });
+  if (isGood) {
+    counts.good++;
+    counts.goodTokens += metrics.inputTokens + metrics.effectiveOutputTokens;
   }
-  const spanS = maxEnd - minStart;
+}
 
-  let good = 0;
-  let goodTokens = 0;
-  const attained = new Map<string, number>(active.map((k) => [k, 0]));
-  for (const { metrics } of successes) {
-    let isGood = true;
-    for (const k of active) {
-      const v = valueOf[k](metrics);
-      if (v !== null && v <= (constraints![k] as number)) attained.set(k, (attained.get(k) as number) + 1);
-      else isGood = false;
-    }
-    if (isGood) {
-      good++;
-      goodTokens += metrics.inputTokens + metrics.effectiveOutputTokens;
-    }
+export function mergeGoodputCounts(parts: readonly GoodputCounts[], constraints: GoodputConstraints | null | undefined): GoodputCounts {
+  const out = createGoodputCounts(constraints);
+  for (const p of parts) {
+    out.good += p.good;
+    out.goodTokens += p.goodTokens;
+    p.attained.forEach((n, i) => (out.attained[i]! += n));
   }
+  return out;
+}
 
-  const total = successes.length;
+/**
+ * goodput_metrics from the counts over `total` successes whose span (max end − min start) is `spanS`; null when no
+ * constraint is configured or there is no successful request (inference-perf writes no key then).
+ */
+export function goodputMetricsOf(counts: GoodputCounts, total: number, spanS: number, constraints: GoodputConstraints | null | undefined): GoodputMetrics | null {
+  const active = activeGoodputConstraints(constraints);
+  if (active.length === 0 || total === 0) return null;
   const out: GoodputMetrics = {
-    goodput_percentage: (good / total) * 100,
-    request_goodput: spanS > 0 ? good / spanS : 0,
-    token_goodput: spanS > 0 ? goodTokens / spanS : 0,
-    good_requests: good,
+    goodput_percentage: (counts.good / total) * 100,
+    request_goodput: spanS > 0 ? counts.good / spanS : 0,
+    token_goodput: spanS > 0 ? counts.goodTokens / spanS : 0,
+    good_requests: counts.good,
     total_requests: total,
   };
-  for (const k of active) out[`${k}_attainment_percentage`] = ((attained.get(k) as number) / total) * 100;
+  active.forEach((k, i) => (out[`${k}_attainment_percentage`] = ((counts.attained[i] as number) / total) * 100));
   return out;
 }

@@ -21,6 +21,7 @@ import type { ScenarioRecord } from "../types.ts";
 import { toInferencePerfRequest, type InferencePerfError, type InferencePerfRequest, type InferencePerfResponseMetrics } from "./inference-perf-request.ts";
 import { lifecycleMetricsOf, type LifecycleMetricOptions } from "./lifecycle-metrics.ts";
 import { pythonJsonDumps } from "./python-json.ts";
+import type { ScenarioReportOptions } from "./scenario-report-options.ts";
 
 export interface PerRequestEntry {
   start_time: number;
@@ -43,6 +44,27 @@ export interface PerRequestOptions extends LifecycleMetricOptions {
   requestBody?: (rec: ScenarioRecord) => string | undefined;
   /** The LoRA adapter the request was sent to (info.lora_adapter), null for the base model. */
   loraAdapter?: (rec: ScenarioRecord) => string | null;
+}
+
+/**
+ * The options of a run's per-request entries. inference-perf re-tokenizes the successes' chunks while building the
+ * summary and stage reports and mutates the records it then dumps: the per-request token times are re-tokenized
+ * only when one of those is built. kneepoint's own entries (`kneepoint`) use the lifecycle reports' view.
+ */
+export function perRequestOptionsOf(opts: ScenarioReportOptions): PerRequestOptions & { kneepoint: LifecycleMetricOptions } {
+  const kneepoint: LifecycleMetricOptions = {
+    useServerOutputTokens: opts.useServerOutputTokens,
+    ...(opts.streaming !== undefined ? { streaming: opts.streaming } : {}),
+    ...(opts.countTokens !== undefined ? { countTokens: opts.countTokens } : {}),
+    ...(opts.retokenizeChunks ? { retokenizeChunks: true } : {}),
+  };
+  return {
+    ...kneepoint,
+    retokenizeChunks: opts.retokenizeChunks === true && (opts.summary || opts.perStage),
+    ...(opts.requestBody !== undefined ? { requestBody: opts.requestBody } : {}),
+    ...(opts.loraAdapter ? { loraAdapter: opts.loraAdapter } : {}),
+    kneepoint,
+  };
 }
 
 /** inference-perf's `request_data` (json.dumps of the payload) for the JSON body kneepoint sent. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { scenarioRecord } from "../../../test/scenarios-report/scenario-record.ts";
 import type { StageRun } from "../types.ts";
-import { buildTokenCounter, capturedTexts, responseTokenOptions } from "./response-token-counts.ts";
+import { buildTokenCounter, capturedTexts, createRecordTokenCounter, responseTokenOptions } from "./response-token-counts.ts";
 
 const rec = (stage: number, texts: string[]) => scenarioRecord({ stage, scheduledMs: 0, sendMs: 0, endMs: 1, capture: { contentTexts: texts } });
 const run = (index: number, texts: string[][]): StageRun => ({
@@ -30,5 +30,19 @@ describe("response token counts", () => {
     expect(withBlock.retokenizeChunks).toBe(true);
     expect(withBlock.countTokens!("c")).toBe(1);
     expect(await responseTokenOptions(stages, { exact: true, encode: words }, false)).not.toHaveProperty("retokenizeChunks");
+  });
+
+  it("per record: counts what was prepared, shares texts between records in flight, forgets them on release", async () => {
+    const asked: string[] = [];
+    const counter = createRecordTokenCounter(async (t) => (asked.push(t), words(t)), true);
+    const [r1, r2] = [rec(0, ["ab", "c"]), rec(0, ["ab"])];
+    await counter.prepare(r1);
+    await counter.prepare(r2);
+    expect(asked.sort()).toEqual(["ab", "abc", "c"]); // r2's whole answer and chunk are both "ab"
+    expect([counter.countTokens("abc"), counter.countTokens("ab"), counter.countTokens("c")]).toEqual([3, 2, 1]);
+    counter.release(r1);
+    expect([counter.countTokens("abc"), counter.countTokens("ab")]).toEqual([0, 2]); // r2 still needs "ab"
+    counter.release(r2);
+    expect(counter.countTokens("ab")).toBe(0);
   });
 });

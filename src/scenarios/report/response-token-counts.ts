@@ -4,8 +4,10 @@
  * `count_tokens(…, add_special_tokens=False)`) through the run's tokenizer — in process for a local
  * tokenizer.json, over /tokenize for the server's — and the report builders get a synchronous lookup.
  * Only an exact tokenizer is used: with approximate lengths the reports count one token per content chunk.
+ * A run that folds records as they complete (stage-state.ts, per-request-writer.ts) uses `createRecordTokenCounter`
+ * instead: each record's texts are encoded before it is folded and forgotten after, so nothing grows with the run.
  */
-import type { StageRun } from "../types.ts";
+import type { ScenarioRecord, StageRun } from "../types.ts";
 import type { ScenarioReportOptions } from "./scenario-report-options.ts";
 
 export interface ReportTokenizer {
@@ -31,19 +33,64 @@ export async function buildTokenCounter(texts: Iterable<string>, encode: (text: 
   return (text) => counts.get(text) ?? 0;
 }
 
+/** The texts of one record a report may count: its answer whole, and each chunk when re-tokenizing. */
+export function recordTexts(rec: ScenarioRecord, retokenizeChunks: boolean): string[] {
+  const cap = rec.capture;
+  if (!cap || rec.stage < 0) return [];
+  return retokenizeChunks ? [cap.contentTexts.join(""), ...cap.contentTexts] : [cap.contentTexts.join("")];
+}
+
 /** Every text of the reported records a report may count: each answer whole, and each chunk when re-tokenizing. */
 export function capturedTexts(stages: readonly StageRun[], retokenizeChunks: boolean): string[] {
   const out: string[] = [];
   for (const s of stages) {
     if (s.index < 0) continue;
-    for (const rec of s.records) {
-      const cap = rec.capture;
-      if (!cap || rec.stage < 0) continue;
-      out.push(cap.contentTexts.join(""));
-      if (retokenizeChunks) out.push(...cap.contentTexts);
-    }
+    for (const rec of s.records) out.push(...recordTexts(rec, retokenizeChunks));
   }
   return out;
+}
+
+/** Token counts of the records in flight between their completion and their fold (see the file comment). */
+export interface RecordTokenCounter {
+  /** Encodes the texts of `rec` (await it before folding the record or writing its per-request entry). */
+  prepare(rec: ScenarioRecord): Promise<void>;
+  /** The count of a prepared text, synchronously (0 for "" and for a text not prepared): ScenarioReportOptions.countTokens. */
+  countTokens(text: string): number;
+  /** Forgets the texts of `rec` once it is folded and written. */
+  release(rec: ScenarioRecord): void;
+}
+
+export function createRecordTokenCounter(encode: (text: string) => Promise<number[]>, retokenizeChunks: boolean): RecordTokenCounter {
+  // `ready` lets a record in flight with the same text wait for the one encode already asked for.
+  const counts = new Map<string, { tokens: number; users: number; ready: Promise<void> }>();
+  return {
+    async prepare(rec) {
+      for (const text of new Set(recordTexts(rec, retokenizeChunks))) {
+        if (text === "") continue;
+        let entry = counts.get(text);
+        if (entry) entry.users++;
+        else {
+          const e = { tokens: 0, users: 1, ready: Promise.resolve() };
+          e.ready = encode(text).then(
+            (ids) => void (e.tokens = ids.length),
+            (err: unknown) => {
+              counts.delete(text); // a later record asks again
+              throw err;
+            },
+          );
+          counts.set(text, (entry = e));
+        }
+        await entry.ready;
+      }
+    },
+    countTokens: (text) => counts.get(text)?.tokens ?? 0,
+    release(rec) {
+      for (const text of new Set(recordTexts(rec, retokenizeChunks))) {
+        const known = counts.get(text);
+        if (known && --known.users === 0) counts.delete(text);
+      }
+    },
+  };
 }
 
 /**

@@ -4,12 +4,16 @@
  * output tokens/s and, with goodput constraints, goodput %. Numbers come from the same lifecycle report as the
  * stage files (inference-perf's definitions; E2E = its request_latency, to the end of the response), in ms.
  * A value that does not exist (no successful request, no streamed TTFT) is "–", never 0. Pure: returns the text.
+ * From each stage's StageState (stage-state.ts): `renderScenarioSummaryTableFromStates` for a run that kept states
+ * (the numbers then use the states' view, tokenizer included, as the stage files), `renderScenarioSummaryTable`
+ * for one that kept records (folded without the tokenizer, as the table always was).
  */
 import Table from "cli-table3";
-import type { StageRun } from "../types.ts";
-import { buildLifecycleReport } from "./build-lifecycle-report.ts";
+import type { StagePlan, StageRun } from "../types.ts";
+import { buildLifecycleReportFromState, foldStageState, stageStateOptionsOf } from "./build-lifecycle-report.ts";
 import type { Dist, LifecycleReport } from "./lifecycle-report.ts";
 import type { ScenarioReportOptions } from "./scenario-report-options.ts";
+import type { StageState } from "./stage-state.ts";
 
 export const ABSENT = "–";
 /** A stage whose median schedule delay is above this measured the client, not the server (issue 6). */
@@ -41,14 +45,17 @@ export function scenarioTableHeaders(withGoodput: boolean, streamed = true): str
   return withGoodput ? [...shown, "goodput %"] : shown;
 }
 
-export function scenarioTableCells(stage: StageRun, report: LifecycleReport, withGoodput: boolean, streamed = true): string[] {
+/** What a row needs of a stage. */
+type TableStage = { index: number; plan: StagePlan };
+
+export function scenarioTableCells(stage: TableStage, report: LifecycleReport, withGoodput: boolean, streamed = true): string[] {
   const cells = allCells(stage, report, withGoodput);
   if (streamed) return cells;
   const head = scenarioTableHeaders(withGoodput, true);
   return cells.filter((_, i) => !STREAMED_ONLY.has(head[i]!));
 }
 
-function allCells(stage: StageRun, report: LifecycleReport, withGoodput: boolean): string[] {
+function allCells(stage: TableStage, report: LifecycleReport, withGoodput: boolean): string[] {
   const ls = report.load_summary;
   const lat = report.successes.latency;
   const ok = report.successes.count > 0;
@@ -73,7 +80,15 @@ function allCells(stage: StageRun, report: LifecycleReport, withGoodput: boolean
 }
 
 export function renderScenarioSummaryTable(stages: readonly StageRun[], opts: TableOptions & { color: boolean }): string {
-  const withGoodput = hasGoodput(opts.goodput);
+  const options = stageStateOptionsOf({ useServerOutputTokens: opts.useServerOutputTokens, maxErrorMessages: 0, goodput: opts.goodput, ...(opts.streaming !== undefined ? { streaming: opts.streaming } : {}) });
+  const rows = stages.filter((s) => s.index >= 0).map((s) => ({ index: s.index, plan: s.plan, state: foldStageState(s.records, options, {}) }));
+  return renderScenarioSummaryTableFromStates(rows, opts);
+}
+
+/** The table of the reported stages (index ≥ 0) from their states; goodput constraints are the states'. */
+export function renderScenarioSummaryTableFromStates(stages: ReadonlyArray<TableStage & { state: StageState }>, opts: Pick<TableOptions, "streaming"> & { color: boolean }): string {
+  const goodput = stages[0]?.state.options.goodput ?? null;
+  const withGoodput = hasGoodput(goodput);
   const streamed = opts.streaming !== false;
   const head = scenarioTableHeaders(withGoodput, streamed);
   const table = new Table({
@@ -83,14 +98,7 @@ export function renderScenarioSummaryTable(stages: readonly StageRun[], opts: Ta
   });
   let anyLate = false;
   for (const stage of stages.filter((s) => s.index >= 0)) {
-    const report = buildLifecycleReport(stage.records, {
-      percentiles: [50, 90],
-      maxErrorMessages: 0,
-      useServerOutputTokens: opts.useServerOutputTokens,
-      goodput: opts.goodput,
-      stage: stage.plan,
-      ...(opts.streaming !== undefined ? { streaming: opts.streaming } : {}),
-    });
+    const report = buildLifecycleReportFromState(stage.state.core, { percentiles: [50, 90], goodput, stage: stage.plan });
     const cells = scenarioTableCells(stage, report, withGoodput, streamed);
     anyLate ||= cells[5]!.endsWith(" !");
     table.push(cells);

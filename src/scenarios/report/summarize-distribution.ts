@@ -4,7 +4,10 @@
  * inference_perf/reportgen/base.py `summarize`). An empty list is `null`, as there. Values keep the
  * unit they came in (the reports use seconds). Percentiles and mean come from src/metrics/stats.ts
  * (numpy's linear interpolation, bit-exact; np.mean to ~1e-12 — numpy sums pairwise).
+ * From mergeable Samples (src/metrics/samples.ts): the same numbers while they hold every value; beyond their
+ * exact cap, their histogram's (percentiles within its stated relative error, count/min/max exact).
  */
+import type { Samples } from "../../metrics/samples.ts";
 import { describe } from "../../metrics/stats.ts";
 
 /** `{mean, min, max, p0.1, …, median, …, p99.9}`. */
@@ -45,5 +48,24 @@ export function summarizeDistribution(values: ArrayLike<number>, percentiles: re
   const d = describe(values, percentiles);
   const out: DistributionSummary = { mean: d.mean, min, max } as DistributionSummary;
   for (const p of percentiles) out[percentileReportKey(p)] = d.percentiles.get(p) as number;
+  return out;
+}
+
+/** summarizeDistribution of the values a Samples holds: identical while exact, else from its histogram. */
+export function summarizeSamples(samples: Samples, percentiles: readonly number[]): DistributionSummary | null {
+  if (samples.count === 0) return null;
+  const exact = samples.values();
+  if (exact !== null) return summarizeDistribution(exact, percentiles);
+  const d = samples.describe(percentiles);
+  const out: DistributionSummary = { mean: d.mean, min: d.min, max: d.max } as DistributionSummary;
+  for (const p of percentiles) out[percentileReportKey(p)] = d.percentiles.get(p) as number;
+  return out;
+}
+
+/** summarizeDistribution of `n` zeros (the multimodal counts of a text-only request) without allocating them. */
+export function summarizeZeros(n: number, percentiles: readonly number[]): DistributionSummary | null {
+  if (n === 0) return null;
+  const out: DistributionSummary = { mean: 0, min: 0, max: 0 } as DistributionSummary;
+  for (const p of percentiles) out[percentileReportKey(p)] = 0;
   return out;
 }

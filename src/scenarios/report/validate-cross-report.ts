@@ -4,6 +4,7 @@
  * gap in the stage numbering, the stages match the config's, requested rates do not ramp down. Its findings span
  * files and land under `global`. Pure.
  */
+import { PerRequestDigest } from "./per-request-digest.ts";
 import { pyFormatG, pyIntList } from "./python-format.ts";
 import { structureFindings } from "./validate-summary-reports.ts";
 import {
@@ -61,9 +62,11 @@ function checkStageTotals(set: ReportSet): Finding[] {
 
 function checkPerRequestCount(set: ReportSet): Finding[] {
   const records = contentsOf(set, PER_REQUEST_FILENAME);
+  // The entries, or the digest of a streamed file (per-request-digest.ts).
+  const n = Array.isArray(records) ? records.length : records instanceof PerRequestDigest ? records.count : null;
   const count = summaryCount(set, "load_summary", "count");
-  if (!Array.isArray(records) || count === null || records.length === count) return [];
-  return [error("cross_report.per_request_count", null, `${PER_REQUEST_FILENAME} has ${records.length} record(s) but the run summary reports ${pyFormatG(count)} request(s)`)];
+  if (n === null || count === null || n === count) return [];
+  return [error("cross_report.per_request_count", null, `${PER_REQUEST_FILENAME} has ${n} record(s) but the run summary reports ${pyFormatG(count)} request(s)`)];
 }
 
 function checkStageIndices(set: ReportSet): Finding[] {

@@ -14,12 +14,13 @@
  */
 import { isMap, isScalar, isSeq, parseDocument } from "yaml";
 import type { ReportFile } from "../storage/report-file.ts";
+import type { PerRequestDigest } from "./per-request-digest.ts";
 import type { NumberType } from "./python-json.ts";
 import { brPartialValidator } from "./validate-br-partials.ts";
 import { crossReportValidator } from "./validate-cross-report.ts";
 import { perRequestLifecycleValidator } from "./validate-per-request-report.ts";
 import { perStageLifecycleValidator, summaryLifecycleValidator } from "./validate-summary-reports.ts";
-import { allErrors, allWarnings, runValidators, type Finding, type ReportDoc, type ReportSet, type ReportSetValidator, type ValidationReport } from "./validation-findings.ts";
+import { allErrors, allWarnings, PER_REQUEST_FILENAME, runValidators, type Finding, type ReportDoc, type ReportSet, type ReportSetValidator, type ValidationReport } from "./validation-findings.ts";
 
 export const VALIDATION_REPORT_NAME = "validation";
 
@@ -64,8 +65,14 @@ export function reportSetOf(files: readonly ReportFile[]): ReportSet {
   return set;
 }
 
-export function validateReportSet(files: readonly ReportFile[], validators: readonly ReportSetValidator[] = DEFAULT_VALIDATORS): ValidationReport {
-  return runValidators(validators, reportSetOf(files));
+/**
+ * The set validated: the files, and for a run that streamed per_request_lifecycle_metrics.json, the digest its
+ * writer gathered standing in for its entries (validate-per-request-report.ts reads either).
+ */
+export function validateReportSet(files: readonly ReportFile[], validators: readonly ReportSetValidator[] = DEFAULT_VALIDATORS, perRequestDigest?: PerRequestDigest): ValidationReport {
+  const set = new Map(reportSetOf(files));
+  if (perRequestDigest) set.set(PER_REQUEST_FILENAME, { contents: perRequestDigest, numberType: () => "int" });
+  return runValidators(validators, set);
 }
 
 const line = (f: Finding) => `[${f.check}] ${f.report ?? "global"}: ${f.message}`;
@@ -82,9 +89,9 @@ export function validationMessages(report: ValidationReport): string[] {
  * validation.json for the files assembled so far, and the lines the run prints. A validator that cannot run at all
  * costs validation.json, never the other reports (0.7.0 logs it and writes none).
  */
-export function buildValidationFile(files: readonly ReportFile[]): { files: ReportFile[]; messages: string[] } {
+export function buildValidationFile(files: readonly ReportFile[], perRequestDigest?: PerRequestDigest): { files: ReportFile[]; messages: string[] } {
   try {
-    const report = validateReportSet(files);
+    const report = validateReportSet(files, DEFAULT_VALIDATORS, perRequestDigest);
     return { files: [{ name: VALIDATION_REPORT_NAME, kind: "json", contents: report, numberType: () => "int" }], messages: validationMessages(report) };
   } catch (err) {
     return { files: [], messages: [`REPORT VALIDATION FAILED, no validation.json written: ${err instanceof Error ? err.message : String(err)} — a bug in kneepoint, please report it`] };
