@@ -23,15 +23,16 @@ import { effectiveConfigYaml } from "../scenarios/config/effective-config-yaml.t
 import { createRequestSource } from "../scenarios/data/create-request-source.ts";
 import { runStages } from "../scenarios/load/run-stages.ts";
 import { plannedRequestCount } from "../scenarios/load/stage-offsets.ts";
-import { stageWarnings } from "../scenarios/load/stage-warnings.ts";
-import { summarizeStageLoad } from "../scenarios/load/stage-load-summary.ts";
+import { loadFactsOfState, stageWarnings } from "../scenarios/load/stage-warnings.ts";
 import { buildScenarioPlan } from "../scenarios/plan/build-scenario-plan.ts";
 import { describeScenarioPlan } from "../scenarios/plan/describe-scenario-plan.ts";
 import { clientOptionsFor, prometheusOptionsFor, reportOptionsFor, serverSeriesSourceFor, storageTargetsFor, withOutputDir, kneepointRunFile } from "../scenarios/plan/run-options.ts";
 import { withRunWindows } from "../scenarios/report/collect-prometheus-reports.ts";
 import { responseTokenOptions } from "../scenarios/report/response-token-counts.ts";
-import { renderScenarioSummaryTable } from "../scenarios/report/scenario-summary-table.ts";
-import { writeScenarioReports, type WriteScenarioReportsOptions } from "../scenarios/report/write-scenario-reports.ts";
+import { renderScenarioSummaryTableFromStates } from "../scenarios/report/scenario-summary-table.ts";
+import { openRecordSink } from "../scenarios/report/record-sink.ts";
+import type { RequestError } from "../engine/request-record.ts";
+import { writeScenarioReports, type StateStageRun, type WriteScenarioReportsOptions } from "../scenarios/report/write-scenario-reports.ts";
 import { createServerSeriesRecorder } from "../scenarios/server-series/server-series-recorder.ts";
 import type { ReportFile } from "../scenarios/storage/report-file.ts";
 import type { StagePlan, StageRun } from "../scenarios/types.ts";
@@ -47,7 +48,7 @@ import { renderRunCharts } from "./run-scenario-charts.ts";
 import { waitForStart, type CliIo } from "./run-sweep.ts";
 import type { Gate } from "../gates/gate.ts";
 import { printGates, throwIfGatesFailed } from "./fail-on.ts";
-import { checkScenarioGates, evaluateScenarioGates, KNEEPOINT_GATES_FILE, scenarioGatesFile } from "./scenario-gates.ts";
+import { checkScenarioGates, evaluateScenarioGatesFromStates, KNEEPOINT_GATES_FILE, scenarioGatesFile } from "./scenario-gates.ts";
 import { createRefusalWatch, everyRequestFailedError, withApiKeyFromEnv } from "./scenario-credentials.ts";
 
 export interface RunCommandOptions {
@@ -178,6 +179,24 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
     onStop: () => progress.note("stopping: no new requests; waiting up to 5 s for in-flight ones (Ctrl-C again to cancel them)"),
     onAbort: () => progress.note("cancelling in-flight requests"),
   });
+  const storage = storageTargetsFor(cfg);
+  // Records are folded into each stage's mergeable state as they complete and the per-request files streamed
+  // (record-sink.ts), so the run holds none. Only with per-request reports AND a bucket are records kept: the bucket
+  // copy of a per-request file is built from them, as the streamed file is not uploaded.
+  const keepRecords = cfg.report.request_lifecycle.per_request === true && (storage.s3 !== null || storage.gcs !== null);
+  const epochOffsetMs = Date.now() - performance.now();
+  // The states' clock: the process's monotonic ms (as inference-perf's report math, to the last bit) for one process;
+  // for a shard, ms since the shared start (epoch − anchor), a clock every shard shares that keeps numbers small.
+  const clockAnchorMs = opts.shard ? (opts.startAtEpochMs ?? 0) : null;
+  const sink = await openRecordSink({
+    report: reportOptionsFor(cfg, source),
+    perRequestTarget: keepRecords ? null : { dir: storage.local.path, prefix: storage.local.reportFilePrefix, style: "indented" },
+    epochOffsetMs: clockAnchorMs === null ? 0 : epochOffsetMs - clockAnchorMs,
+    ...(tokenizer.exact ? { encode: (t: string) => tokenizer.port.encode(t) } : {}),
+    retokenizeChunks: cfg.tokenizer != null,
+  });
+  /** Across the reported stages: requests sent, answered, and the first failure (for "every request failed"). */
+  const totals = { sent: 0, ok: 0, firstError: null as RequestError | null };
   const recorder = series.source ? createServerSeriesRecorder(series.source) : null;
   // A key refused by the first requests is refused by all: stop sending then, as Ctrl-C does.
   const refusals = createRefusalWatch();
@@ -206,6 +225,8 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
       client,
       ...(plan.maxInFlight !== undefined ? { maxInFlight: plan.maxInFlight } : {}),
       seed: plan.seed,
+      keepRecords,
+      epochOffsetMs,
       stop: AbortSignal.any([interrupt.stop, refusals.signal]),
       abort: interrupt.abort,
       onStageStart: (i, p) => {
@@ -217,19 +238,24 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
       onRecord: (rec) => {
         refusals.observe(rec);
         if (rec.stage < 0) return;
+        sink.add(rec);
         done++;
-        if (rec.error) errors++;
+        totals.sent++;
+        if (rec.error) {
+          errors++;
+          totals.firstError ??= rec.error;
+        } else totals.ok++;
         progress.update(done, errors);
       },
-      onStageEnd: (run) => {
+      onStageEnd: async (run) => {
         const cpu = process.cpuUsage(cpuAtStageStart);
         stageCpuMs.set(run.index, (cpu.user + cpu.system) / 1000);
         recorder?.stageEnded();
-        const load = summarizeStageLoad(run);
-        const failed = run.records.filter((r) => r.error).length;
+        await sink.settled();
+        const load = loadFactsOfState(sink.state(run.index).core);
         const achieved = load.achievedRateRps === null ? "" : `, achieved ${load.achievedRateRps.toFixed(2)} req/s`;
-        progress.stepEnd(`${run.records.length - failed} ok, ${failed} failed${achieved}${run.status === "completed" ? "" : ` (${run.status})`}`);
-        for (const w of stageWarnings(run)) {
+        progress.stepEnd(`${done - errors} ok, ${errors} failed${achieved}${run.status === "completed" ? "" : ` (${run.status})`}`);
+        for (const w of stageWarnings(run, load)) {
           warnings.push(w);
           progress.note(`warning: ${w}`);
         }
@@ -248,10 +274,14 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
     });
   } catch (err) {
     await recorder?.cancel();
+    await sink.abort();
     throw err;
   } finally {
     interrupt.dispose();
   }
+  const folded = await sink.finish();
+  /** The reported stages with their states, what every report and table is built from. */
+  const stateStages: StateStageRun[] = stages.filter((r) => r.index >= 0).map(({ records: _records, ...run }) => ({ ...run, state: folded.states.get(run.index) ?? sink.state(run.index) }));
 
   const extraFiles: ReportFile[] = [];
   if (read.warnings.length > 0) extraFiles.push(configWarningsFile(read.warnings));
@@ -263,20 +293,23 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
     if (outcome.file) extraFiles.push({ name: TIMESERIES_FILE.replace(/\.json$/, ""), kind: "json", contents: outcome.file });
   }
 
-  const storage = storageTargetsFor(cfg);
-  // inference-perf's output counts and token times come from the answers' text, counted by the run's tokenizer.
-  const report = { ...reportOptionsFor(cfg, source), ...(await responseTokenOptions(stages, { exact: tokenizer.exact, encode: (t) => tokenizer.port.encode(t) }, cfg.tokenizer != null)) };
+  // inference-perf's output counts and token times come from the answers' text, counted by the run's tokenizer: as
+  // each record was folded, or, for a run that kept its records, over all of them now.
+  const report = keepRecords
+    ? { ...reportOptionsFor(cfg, source), ...(await responseTokenOptions(stages, { exact: tokenizer.exact, encode: (t) => tokenizer.port.encode(t) }, cfg.tokenizer != null)) }
+    : sink.report;
   // A bucket or Prometheus that fails is an EnvironmentError raised after the local files were written: the
   // table is still printed (the run's numbers are not lost with the upload), and the error raised at the end.
   // A shard's manifest and stage states, for `kneepoint merge` (src/shard/scenario-shard-files.ts).
-  if (shardInfo) extraFiles.push(...scenarioShardFiles({ shard: shardInfo, unshardedStages: plan.stages, runs: stages, report, clientCpuMs: stageCpuMs }));
-  const gateOutcomes = evaluateScenarioGates(gates, stages, report);
+  if (shardInfo) extraFiles.push(...scenarioShardFiles({ shard: shardInfo, unshardedStages: plan.stages, runs: stages, report, states: folded.states, clientCpuMs: stageCpuMs, clockAnchorMs: clockAnchorMs ?? 0 }));
+  const gateOutcomes = evaluateScenarioGatesFromStates(gates, stateStages, report);
   if (gates.length) extraFiles.push(scenarioGatesFile(gateOutcomes));
   let storeError: EnvironmentError | null = null;
   let files: string[] = [];
   try {
     const written = await writeScenarioReports({
-      stages,
+      stages: keepRecords ? stages : stateStages,
+      ...(folded.streamedPerRequest ? { streamedPerRequest: folded.streamedPerRequest } : {}),
       configYaml: effectiveConfigYaml(asGiven),
       report,
       prometheus: withRunWindows(prometheusOptionsFor(cfg, target.model, promToken), runStartEpochMs, probeRuns),
@@ -291,17 +324,16 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
     if (!(err instanceof EnvironmentError)) throw err;
     storeError = err;
   }
-  if (stages.length > 0) io.stdout.write(renderScenarioSummaryTable(stages, { ...report, color: io.color }) + "\n");
+  if (stateStages.length > 0) io.stdout.write(renderScenarioSummaryTableFromStates(stateStages, { streaming: report.streaming !== false, color: io.color }) + "\n");
   for (const n of sweepNotes) io.stdout.write(`sweep: ${n}\n`);
   for (const w of warnings) io.stdout.write(`warning: ${w}\n`);
   printGates(gateOutcomes, "run", (s) => io.stdout.write(s));
   const partial = interrupt.stop.aborted || stages.some((s) => s.status !== "completed");
   io.stdout.write(`reports: ${storage.local.path} (${storeError ? "not all stored" : `${files.length} files`}${partial ? ", partial" : ""})\n`);
 
-  const sent = stages.flatMap((s) => s.records);
-  const allFailed = sent.length > 0 && sent.every((r) => r.error);
+  const allFailed = totals.sent > 0 && totals.ok === 0;
   const charts: string[] = [];
-  const noCharts = chartsSkippedBecause({ storeFailed: storeError !== null, allFailed, stopped: interrupt.stop.aborted, sent: sent.length });
+  const noCharts = chartsSkippedBecause({ storeFailed: storeError !== null, allFailed, stopped: interrupt.stop.aborted, sent: totals.sent });
   if (!opts.charts) {
     // --no-charts: nothing to say, the user asked.
   } else if (noCharts !== null) {
@@ -322,7 +354,7 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
     throw new InterruptedError(`run stopped by Ctrl-C after ${stages.length} stage(s)`, `partial reports are in ${storage.local.path}`);
   }
   if (allFailed) {
-    throw everyRequestFailedError(sent[0]!.error!, {
+    throw everyRequestFailedError(totals.firstError!, {
       target: `${plan.target.baseUrl}${plan.target.endpoint}`,
       model: target.model,
       reportsDir: storage.local.path,

@@ -11,9 +11,9 @@ import { lifecycleScope } from "../gates/gate-scopes.ts";
 import { gatesFile } from "../gates/render-gates.ts";
 import type { ReportFile } from "../scenarios/storage/report-file.ts";
 import type { ScenarioConfig } from "../scenarios/config/scenario-config-schema.ts";
-import { buildLifecycleFiles } from "../scenarios/report/build-lifecycle-files.ts";
+import { buildLifecycleFilesFromStates } from "../scenarios/report/build-lifecycle-files.ts";
+import type { StateStageRun } from "../scenarios/report/write-scenario-reports.ts";
 import type { ScenarioReportOptions } from "../scenarios/report/scenario-report-options.ts";
-import type { StageRun } from "../scenarios/types.ts";
 import { checkGatePercentiles, GATE_SCOPES } from "./fail-on.ts";
 
 export const KNEEPOINT_GATES_FILE = "kneepoint_gates.json";
@@ -29,9 +29,10 @@ export function checkScenarioGates(gates: readonly Gate[], cfg: ScenarioConfig):
   }
 }
 
-export function evaluateScenarioGates(gates: readonly Gate[], stages: readonly StageRun[], report: ScenarioReportOptions): GateOutcome[] {
+/** The gates on the run's summary, built from its stages' states (build-lifecycle-files.ts buildLifecycleFilesFromStates). */
+export function evaluateScenarioGatesFromStates(gates: readonly Gate[], stages: readonly StateStageRun[], report: ScenarioReportOptions): GateOutcome[] {
   if (gates.length === 0) return [];
-  const summary = buildLifecycleFiles(stages, { ...report, summary: true, perStage: false, perRequest: false }).find((f) => f.name === "summary_lifecycle_metrics");
+  const summary = buildLifecycleFilesFromStates(stages, { ...report, summary: true, perStage: false, perRequest: false }).find((f) => f.name === "summary_lifecycle_metrics");
   return evaluateGates(gates, summary?.kind === "json" ? [lifecycleScope("summary", summary.contents)] : []);
 }
 

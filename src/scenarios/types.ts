@@ -65,8 +65,10 @@ export interface StageRun {
   /** Epoch ms at which the stage began (its time origin, before the first arrival): what shards' start skew compares. */
   originEpochMs?: number;
   endEpochMs: number;
-  /** Every request sent in the stage, in completion order. */
+  /** Every request sent in the stage, in completion order (empty when the run folded them as they came). */
   records: ScenarioRecord[];
+  /** Requests sent in the stage, whether their records were kept or not (absent: records.length). */
+  sent?: number;
   /** Requests planned but never sent (interrupted or timed out). */
   unsent: number;
   /** The circuit breaker that stopped the stage (status `failed`), when one did (load.circuit_breakers). */

@@ -24,6 +24,11 @@ export interface ScenarioShardFilesInput {
   report: ScenarioReportOptions;
   /** States already folded while the stages ran (by stage index); a stage without one is folded from its records. */
   states?: ReadonlyMap<number, StageState>;
+  /**
+   * The epoch ms the given states' clock counts from (their times are epoch ms − this; 0: epoch ms): stage origins
+   * are written on the same clock, so the merge compares like with like.
+   */
+  clockAnchorMs?: number;
   /** CPU time (user + system, ms) of this process during each stage, by stage index. */
   clientCpuMs?: ReadonlyMap<number, number>;
 }
@@ -44,7 +49,7 @@ export function scenarioShardFiles(o: ScenarioShardFilesInput): ReportFile[] {
       const state = o.states?.get(index) ?? foldStageState(run.records, options, { ...ctx, epochOffsetMs: epochOffsetOf(run) });
       files.push({ name: stageStateFileName(index).replace(/\.json$/, ""), kind: "json", contents: stageStateToJson(state) });
     }
-    return { index, plan, requests: plannedRequestCount(plan), status: run?.status ?? "not run", hasState: run !== undefined, clientCpuMs: o.clientCpuMs?.get(index) ?? null, originEpochMs: run?.originEpochMs ?? null };
+    return { index, plan, requests: plannedRequestCount(plan), status: run?.status ?? "not run", hasState: run !== undefined, clientCpuMs: o.clientCpuMs?.get(index) ?? null, originEpochMs: run?.originEpochMs === undefined ? null : run.originEpochMs - (o.states?.has(index) ? (o.clockAnchorMs ?? 0) : 0) };
   });
   const complete = stages.every((s) => s.status === "completed");
   const manifest = scenarioShardManifest({

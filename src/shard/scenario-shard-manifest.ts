@@ -51,7 +51,7 @@ const manifestSchema = z.object({
       /** The state file (kneepoint_stage_N_state.json), null when the shard saved none for this stage. */
       state: z.string().nullable(),
       client_cpu_ms: z.number().nonnegative().nullable().optional(),
-      /** Epoch ms at which the shard began the stage (before its first arrival): the start skew compares these. */
+      /** When the shard began the stage (before its first arrival), on its states' clock: the start skew compares these. */
       origin_epoch_ms: z.number().nullable().optional(),
     }),
   ),

@@ -58,6 +58,10 @@ export interface RunStagesOptions {
   seed: number;
   /** The arrival seed of each stage when it is not deriveSeed(seed, i) (a shard's own arrivals, src/shard/split-stages.ts). */
   stageSeeds?: readonly number[];
+  /** False: records reach only onRecord (the run folds them into states as they come); StageRun.records stays empty. */
+  keepRecords?: boolean;
+  /** epoch ms − monotonic ms for the run's windows; taken at the start by default. */
+  epochOffsetMs?: number;
   /** Called once the probe (if any) is done, before the first stage: where a shard waits for `--start-at`. */
   beforeStages?(): Promise<void>;
   /** Ends dispatching; in-flight requests finish. */
@@ -75,7 +79,7 @@ export interface RunStagesOptions {
 
 export async function runStages(opts: RunStagesOptions): Promise<StageRun[]> {
   const now = opts.now ?? (() => performance.now());
-  const epochOffsetMs = Date.now() - now();
+  const epochOffsetMs = opts.epochOffsetMs ?? Date.now() - now();
   const cap = opts.maxInFlight ? opts.maxInFlight : Infinity;
   const concurrencies = opts.stages.flatMap((s) => (s.kind === "concurrent" ? [s.concurrency] : []));
   // Sockets for every request that may be in flight: one waiting for a socket would have its send time taken
@@ -143,6 +147,7 @@ export async function runStages(opts: RunStagesOptions): Promise<StageRun[]> {
       abort: opts.abort,
       now,
       epochOffsetMs,
+      ...(opts.keepRecords === false ? { keepRecords: false } : {}),
       ...(opts.onStageStart ? { onStageStart: (i: number, stage: LoadStage) => opts.onStageStart!(i, withoutWarmup(stage)) } : {}),
       ...(opts.onRecord ? { onRecord: opts.onRecord } : {}),
       watch: (i) => {

@@ -14,6 +14,7 @@ export function toStageRun(index: number, plan: StagePlan, res: DispatchResult, 
     originEpochMs: res.originMs + epochOffsetMs,
     endEpochMs: res.endMs + epochOffsetMs,
     records: res.records,
+    sent: res.recorded,
     unsent: res.unsent,
   };
 }

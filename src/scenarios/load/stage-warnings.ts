@@ -2,9 +2,10 @@
  * The two ways a stage can measure the client instead of the server (DESIGN.md §3, research inference-perf.md
  * §2.3): requests leaving late (median schedule delay over 10 ms), and a stage that did not offer the rate it
  * was asked for (achieved < 95 % of requested; not said of a stage a circuit breaker stopped, whose own sentence comes
- * first). Pure: a StageRun in, one sentence per problem out.
+ * first). Pure: a stage and its load facts (from its records, or from its summary state) in, one sentence per problem out.
  */
-import type { StageRun } from "../types.ts";
+import type { StagePlan, StageRun } from "../types.ts";
+import type { Samples } from "../../metrics/samples.ts";
 import { percentile } from "../../metrics/stats.ts";
 import { summarizeStageLoad } from "./stage-load-summary.ts";
 import { describeBreakerTrip } from "../report/circuit-breakers-file.ts";
@@ -19,39 +20,75 @@ export const MIN_ACHIEVED_FRACTION = 0.95;
  * about n / rate ± √n / rate seconds), so its bar is lowered to 1 − 3/√n when that is below 95 %: a short
  * stage is not flagged for a shortfall that chance alone explains. A constant stage's window is fixed.
  */
-export function minAchievedRateRps(run: StageRun, count: number): number | null {
+export function minAchievedRateRps(run: Pick<StageRun, "plan">, count: number): number | null {
   // A trace stage's rate is only reported (0.7.0 requires it); the trace, not the rate, sets how fast it sends.
   if (run.plan.kind === "concurrent" || run.plan.kind === "trace_replay") return null;
   const fraction = run.plan.kind === "poisson" ? Math.min(MIN_ACHIEVED_FRACTION, 1 - 3 / Math.sqrt(count)) : MIN_ACHIEVED_FRACTION;
   return run.plan.rate * fraction;
 }
 
-export function stageWarnings(run: StageRun): string[] {
+/** What the warnings read of a stage's load. */
+export interface StageLoadFacts {
+  /** Requests sent. */
+  count: number;
+  /** Schedule delay (send − due), ms; null without requests. */
+  medianDelayMs: number | null;
+  p99DelayMs: number | null;
+  /** Requests / send window; null with fewer than two sends. */
+  achievedRateRps: number | null;
+}
+
+/** The facts from the stage's records (a run that kept them). */
+export function loadFactsOfRecords(run: Pick<StageRun, "plan" | "records">): StageLoadFacts {
   const load = summarizeStageLoad(run);
+  const sorted = Float64Array.from(load.scheduleDelaysMs).sort();
+  return {
+    count: load.count,
+    medianDelayMs: load.count > 0 ? percentile(sorted, 50) : null,
+    p99DelayMs: load.count > 0 ? percentile(sorted, 99) : null,
+    achievedRateRps: load.achievedRateRps,
+  };
+}
+
+/** The facts from a stage's summary state (stage-state.ts LifecycleState: delays in s, sends on the epoch clock). */
+export function loadFactsOfState(core: { count: number; minSendEpochMs: number; maxSendEpochMs: number; scheduleDelayS: Samples }): StageLoadFacts {
+  const d = core.scheduleDelayS.count > 0 ? core.scheduleDelayS.describe([50, 99]) : null;
+  const windowMs = core.count >= 2 ? core.maxSendEpochMs - core.minSendEpochMs : 0;
+  return {
+    count: core.count,
+    medianDelayMs: d ? d.median * 1000 : null,
+    p99DelayMs: d ? (d.percentiles.get(99) ?? 0) * 1000 : null,
+    achievedRateRps: windowMs > 0 ? core.count / (windowMs / 1000) : null,
+  };
+}
+
+export function stageWarnings(run: Omit<StageRun, "records"> & Partial<Pick<StageRun, "records">>, facts?: StageLoadFacts): string[] {
+  const load = facts ?? loadFactsOfRecords({ plan: run.plan, records: run.records ?? [] });
   const warnings: string[] = [];
   const breaker = describeBreakerTrip(run);
   if (breaker) warnings.push(breaker);
-  if (load.count > 0) {
-    const sorted = Float64Array.from(load.scheduleDelaysMs).sort();
-    const medianMs = percentile(sorted, 50);
-    if (medianMs > MAX_MEDIAN_SCHEDULE_DELAY_MS) {
-      const cause =
-        run.plan.kind === "concurrent"
-          ? "the client took that long to refill a free slot"
-          : "requests waited for the in-flight cap (load.num_workers × load.worker_max_concurrency) or for a busy client";
-      warnings.push(
-        `stage ${run.index}: median schedule delay ${medianMs.toFixed(1)} ms exceeds ${MAX_MEDIAN_SCHEDULE_DELAY_MS} ms (p99 ${percentile(sorted, 99).toFixed(1)} ms): ` +
-          `the client, not the server, is being measured; ${cause}. Raise the cap, or run the load from a less busy machine.`,
-      );
-    }
-  }
-  const bar = run.circuitBreakerTrip ? null : minAchievedRateRps(run, load.count);
-  if (bar !== null && load.achievedRateRps !== null && load.achievedRateRps < bar && load.requestedRateRps !== null) {
-    const pct = (100 * load.achievedRateRps) / load.requestedRateRps;
+  if (load.medianDelayMs !== null && load.medianDelayMs > MAX_MEDIAN_SCHEDULE_DELAY_MS) {
+    const cause =
+      run.plan.kind === "concurrent"
+        ? "the client took that long to refill a free slot"
+        : "requests waited for the in-flight cap (load.num_workers × load.worker_max_concurrency) or for a busy client";
     warnings.push(
-      `stage ${run.index}: achieved ${load.achievedRateRps.toFixed(2)} req/s is ${pct.toFixed(0)} % of the requested ${load.requestedRateRps} req/s: ` +
+      `stage ${run.index}: median schedule delay ${load.medianDelayMs.toFixed(1)} ms exceeds ${MAX_MEDIAN_SCHEDULE_DELAY_MS} ms (p99 ${(load.p99DelayMs ?? 0).toFixed(1)} ms): ` +
+        `the client, not the server, is being measured; ${cause}. Raise the cap, or run the load from a less busy machine.`,
+    );
+  }
+  const requested = requestedRate(run.plan);
+  const bar = run.circuitBreakerTrip ? null : minAchievedRateRps(run, load.count);
+  if (bar !== null && load.achievedRateRps !== null && load.achievedRateRps < bar && requested !== null) {
+    const pct = (100 * load.achievedRateRps) / requested;
+    warnings.push(
+      `stage ${run.index}: achieved ${load.achievedRateRps.toFixed(2)} req/s is ${pct.toFixed(0)} % of the requested ${requested} req/s: ` +
         `the client could not send at the requested rate, so the stage measures a lower load than planned.`,
     );
   }
   return warnings;
+}
+
+function requestedRate(plan: StagePlan): number | null {
+  return plan.kind === "concurrent" ? null : plan.rate;
 }

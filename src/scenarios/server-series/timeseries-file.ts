@@ -19,7 +19,7 @@ const FIELD: Record<SeriesKey, keyof Omit<Sample, "t_epoch_s">> = {
 };
 
 /** The file's contents, or null when no series has a single point (nothing to chart). */
-export function buildTimeseriesFile(series: readonly TimeSeries[], stages: readonly Pick<StageRun, "index" | "startEpochMs" | "endEpochMs" | "records">[]): TimeseriesFile | null {
+export function buildTimeseriesFile(series: readonly TimeSeries[], stages: readonly (Pick<StageRun, "index" | "startEpochMs" | "endEpochMs" | "records" | "sent">)[]): TimeseriesFile | null {
   const byTime = new Map<number, Sample>();
   for (const s of series) {
     const field = FIELD[s.key];
@@ -36,7 +36,7 @@ export function buildTimeseriesFile(series: readonly TimeSeries[], stages: reado
   if (byTime.size === 0) return null;
   const samples = [...byTime.entries()].sort(([a], [b]) => a - b).map(([, s]) => s);
   const windows = stages
-    .filter((s) => s.index >= 0 && s.records.length > 0)
+    .filter((s) => s.index >= 0 && (s.sent ?? s.records.length) > 0)
     .map((s) => ({ stage: s.index, start_epoch_s: s.startEpochMs / 1000, end_epoch_s: s.endEpochMs / 1000 }));
   // The reader's schema is the contract: a value out of range here is a bug to surface, not a file to write.
   return timeseriesFileSchema.parse({ samples, stages: windows });
