@@ -15,6 +15,7 @@ import { HISTOGRAM_RELATIVE_ERROR, Samples } from "../src/metrics/samples.ts";
 import { addRecord, createStepState, mergeStepStates, setStepWindow, stepStateFromJson, stepStateToJson, summarizeStepState, type StepState } from "../src/metrics/step-state.ts";
 import { describe as describeValues } from "../src/metrics/stats.ts";
 import type { StepResult } from "../src/metrics/summarize-step.ts";
+import { mulberry32 } from "../src/workload/rng.ts";
 
 const REQUESTS = 1_000_000;
 const OUTPUT_TOKENS = 128;
@@ -23,17 +24,8 @@ const PERCENTILES = [50, 90, 95, 99, 99.9];
 const CTX = { label: "bench", modelId: "m", tokenizerId: null, numPrompts: REQUESTS, requestRate: 1000, burstiness: 1, maxConcurrency: null, percentiles: PERCENTILES };
 const gc = (globalThis as { gc?: () => void }).gc;
 
-/** Seeded mulberry32, so every run summarizes the same records. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so every run draws the same values: the project's one generator. */
+const rng = mulberry32;
 
 /** The i-th synthetic record (a fresh object each time, as the client makes them). */
 function makeRecords(seed: number): (i: number) => RequestRecord {

@@ -12,7 +12,6 @@ import { buildRequestBody } from "../workload/request-body.ts";
 import { createStreamClient, type PreparedRequest } from "./openai-stream-client.ts";
 import { preparedSource } from "../load/closed-loop.ts";
 import { runLoad, stageConcurrency, type LoadStage } from "../load/run-load.ts";
-import type { StageRun } from "../scenarios/types.ts";
 import { stepPromptRanges, type ShardedStep, type ShardedSweepPlan } from "../shard/split-sweep.ts";
 import type { RequestError, RequestRecord } from "./request-record.ts";
 import type { StepResult } from "../metrics/summarize-step.ts";

@@ -103,14 +103,18 @@ export function jobEnd(job: V1Job): { type: "Complete" | "Failed"; reason: strin
 /** Consecutive failed polls (with back-off up to 15 s, about 3 minutes in all) before the runner gives up. */
 export const MAX_POLL_FAILURES = 15;
 
+/** Creates the Job (the raw API: its Warning headers are passed on as notices). */
+export async function createJob(kube: Kube, job: V1Job, onNotice?: (text: string) => void): Promise<void> {
+  const name = job.metadata!.name!;
+  const created = await createObject(kube, job as Manifest, `create Job ${name} in namespace ${kube.namespace}`);
+  for (const w of created.warnings) onNotice?.(`warning from the API server on Job ${name}: ${w}`);
+}
+
 export async function runBenchJob(kube: Kube, opts: JobRunOptions): Promise<JobOutcome> {
   const name = opts.job.metadata!.name!;
   const container = opts.job.spec!.template.spec!.containers[0]!.name;
   const pollMs = opts.pollMs ?? 1000;
-  if (!opts.attach) {
-    const created = await createObject(kube, opts.job as Manifest, `create Job ${name} in namespace ${kube.namespace}`);
-    for (const w of created.warnings) opts.onNotice?.(`warning from the API server on Job ${name}: ${w}`);
-  }
+  if (!opts.attach) await createJob(kube, opts.job, opts.onNotice);
 
   const createdAt = Date.now();
   let startedAtMs: number | null = null;

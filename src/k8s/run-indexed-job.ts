@@ -12,10 +12,9 @@ import { isKubeStatus, type Kube } from "./kube-client.ts";
 import { LABEL } from "./manifest-names.ts";
 import { describeKubeError } from "./kube-errors.ts";
 import { describePodStage, type PodStage } from "./pod-progress.ts";
-import { createObject, describeRefusal, failedCreateEvent } from "./admission.ts";
-import type { Manifest } from "./load-manifests.ts";
+import { describeRefusal, failedCreateEvent } from "./admission.ts";
 import { LogFollower } from "./job-log-follower.ts";
-import { duration, jobEnd, MAX_POLL_FAILURES, podEvents, sleep, type JobEnd, type JobRunOptions } from "./run-bench-job.ts";
+import { createJob, duration, jobEnd, MAX_POLL_FAILURES, podEvents, sleep, type JobEnd, type JobRunOptions } from "./run-bench-job.ts";
 
 /** The annotation (and, since Kubernetes 1.28, label) the Job controller puts the completion index in. */
 export const COMPLETION_INDEX = "batch.kubernetes.io/job-completion-index";
@@ -98,10 +97,7 @@ export async function runIndexedJob(kube: Kube, opts: IndexedJobRunOptions): Pro
   const name = opts.job.metadata!.name!;
   const container = opts.job.spec!.template.spec!.containers[0]!.name;
   const pollMs = opts.pollMs ?? 1000;
-  if (!opts.attach) {
-    const created = await createObject(kube, opts.job as Manifest, `create Job ${name} in namespace ${kube.namespace}`);
-    for (const w of created.warnings) opts.onNotice?.(`warning from the API server on Job ${name}: ${w}`);
-  }
+  if (!opts.attach) await createJob(kube, opts.job, opts.onNotice);
   const createdAt = Date.now();
   let firstStartMs: number | null = null;
   let failures = 0;

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { HISTOGRAM_RELATIVE_ERROR, Samples, type SampleDistribution } from "./samples.ts";
 import { describe as describeValues, percentile } from "./stats.ts";
+import { mulberry32 } from "../workload/rng.ts";
 
 const PERCENTILES = [0, 1, 10, 25, 50, 75, 90, 95, 99, 99.9, 100];
 const EPS = HISTOGRAM_RELATIVE_ERROR;
@@ -44,17 +45,8 @@ function expectWithinBound(values: readonly number[], d: SampleDistribution): vo
   expect(d.relativeError).toBe(EPS);
 }
 
-/** A seeded generator (mulberry32), so the large-sample checks are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so every run draws the same values: the project's one generator. */
+const rng = mulberry32;
 
 const value = fc.oneof(
   fc.constant(0),

@@ -210,7 +210,7 @@ describe("scenarioShardFiles", () => {
     const merged = await mergeScenarioShards(dirs, join(where, "out"));
     expect(merged.status).toBe("complete");
     // The same numbers as the hand-folded shards of the first test.
-    const byHand = await mergeScenarioShards([await writeScenarioShard(where, 0), await writeScenarioShard(where, 1)], join(where, "out2"));
+    await mergeScenarioShards([await writeScenarioShard(where, 0), await writeScenarioShard(where, 1)], join(where, "out2"));
     for (const name of ["summary_lifecycle_metrics.json", "stage_0_lifecycle_metrics.json", "stage_1_lifecycle_metrics.json"]) {
       expect(await readFile(join(where, "out", name), "utf8")).toBe(await readFile(join(where, "out2", name), "utf8"));
     }
