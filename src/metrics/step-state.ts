@@ -263,8 +263,9 @@ export function summarizeStepStateOver(state: StepState, ctx: StepContext): Step
   return {
     ...head,
     ...(latency as LatencyStats),
-    started_at_ms: finiteOrZero(ctx.startedAtMs),
-    ended_at_ms: finiteOrZero(ctx.endedAtMs),
+    // Whole epoch ms, as Date.now() gives them, outward so the window covers the step (server-metric windows, exports).
+    started_at_ms: Math.floor(finiteOrZero(ctx.startedAtMs)),
+    ended_at_ms: Math.ceil(finiteOrZero(ctx.endedAtMs)),
     errors_by_reason: { ...state.errorsByReason },
     output_tokens_counted: state.outputTokensCounted,
     prompt_tokens_planned: state.promptTokensPlanned,

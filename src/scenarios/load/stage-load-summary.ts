@@ -36,7 +36,7 @@ export function summarizeStageLoad(run: Pick<StageRun, "plan"> & { records: read
   return {
     count,
     requestedRateRps: run.plan.kind === "concurrent" ? null : run.plan.rate,
-    achievedRateRps: windowMs > 0 ? count / (windowMs / 1000) : null,
+    achievedRateRps: windowMs / 1000 > 0 ? count / (windowMs / 1000) : null,
     sendDurationS: windowMs / 1000,
     scheduleDelaysMs,
     concurrency: run.plan.kind === "concurrent" ? run.plan.concurrency : null,

@@ -58,7 +58,7 @@ export function loadFactsOfState(core: { count: number; minSendEpochMs: number; 
     count: core.count,
     medianDelayMs: d ? d.median * 1000 : null,
     p99DelayMs: d ? (d.percentiles.get(99) ?? 0) * 1000 : null,
-    achievedRateRps: windowMs > 0 ? core.count / (windowMs / 1000) : null,
+    achievedRateRps: windowMs / 1000 > 0 ? core.count / (windowMs / 1000) : null,
   };
 }
 

@@ -84,7 +84,8 @@ export function stageLoadFields(plan: StagePlan, s: Pick<LifecycleState, "count"
   return {
     send_duration: windowMs / 1000,
     requested_rate: plan.kind === "concurrent" ? plan.numRequests : plan.rate,
-    achieved_rate: windowMs > 0 ? s.count / (windowMs / 1000) : 0,
+    // A window too short to divide by (a denormal) is no window.
+    achieved_rate: windowMs / 1000 > 0 ? s.count / (windowMs / 1000) : 0,
     ...(plan.kind === "concurrent" ? { concurrency: plan.concurrency } : {}),
   };
 }
@@ -98,7 +99,7 @@ function tokenUsage(u: TokenUsageState, percentiles: readonly number[]): TokenUs
 export function buildLifecycleReportFromState(s: LifecycleState, o: { percentiles: readonly number[]; goodput: GoodputConstraints | null; stage?: StagePlan }): LifecycleReport {
   const dist = (samples: Parameters<typeof summarizeSamples>[0]) => summarizeSamples(samples, o.percentiles);
   const totalTimeS = s.count > 0 ? s.maxEndEpochMs / 1000 - s.minSendEpochMs / 1000 : 0;
-  const perSecond = (x: number) => (totalTimeS > 0 ? x / totalTimeS : 0);
+  const perSecond = (x: number) => (totalTimeS > 0 && Number.isFinite(x / totalTimeS) ? x / totalTimeS : 0);
 
   const loadSummary: LoadSummary = { count: s.count, schedule_delay: dist(s.scheduleDelayS) };
   if (o.stage !== undefined) Object.assign(loadSummary, stageLoadFields(o.stage, s));

@@ -44,5 +44,10 @@ describe("response token counts", () => {
     expect([counter.countTokens("abc"), counter.countTokens("ab")]).toEqual([0, 2]); // r2 still needs "ab"
     counter.release(r2);
     expect(counter.countTokens("ab")).toBe(0);
+    // A later record with texts seen before: counted from the released counts, not encoded again.
+    const r3 = rec(0, ["ab", "c"]);
+    await counter.prepare(r3);
+    expect(asked.sort()).toEqual(["ab", "abc", "c"]);
+    expect([counter.countTokens("abc"), counter.countTokens("ab"), counter.countTokens("c")]).toEqual([3, 2, 1]);
   });
 });

@@ -60,13 +60,30 @@ export interface RecordTokenCounter {
   release(rec: ScenarioRecord): void;
 }
 
+/** Distinct texts whose counts outlive their records (chunk texts repeat across answers: "the", " of", …). */
+export const TOKEN_COUNT_CACHE_ENTRIES = 65_536;
+
 export function createRecordTokenCounter(encode: (text: string) => Promise<number[]>, retokenizeChunks: boolean): RecordTokenCounter {
   // `ready` lets a record in flight with the same text wait for the one encode already asked for.
   const counts = new Map<string, { tokens: number; users: number; ready: Promise<void> }>();
+  // Counts of released texts, oldest first out: a later record with the same chunk text is not encoded again (over
+  // /tokenize, one call per chunk of every answer would cost more than the run). Bounded, so memory does not grow.
+  const cache = new Map<string, number>();
+  const remember = (text: string, tokens: number): void => {
+    if (cache.size >= TOKEN_COUNT_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
+    cache.set(text, tokens);
+  };
   return {
     async prepare(rec) {
       for (const text of new Set(recordTexts(rec, retokenizeChunks))) {
         if (text === "") continue;
+        const cached = cache.get(text);
+        if (cached !== undefined && !counts.has(text)) {
+          // In use again: held by this record until it is released (never evicted while a record needs it).
+          cache.delete(text);
+          counts.set(text, { tokens: cached, users: 1, ready: Promise.resolve() });
+          continue;
+        }
         let entry = counts.get(text);
         if (entry) entry.users++;
         else {
@@ -87,7 +104,10 @@ export function createRecordTokenCounter(encode: (text: string) => Promise<numbe
     release(rec) {
       for (const text of new Set(recordTexts(rec, retokenizeChunks))) {
         const known = counts.get(text);
-        if (known && --known.users === 0) counts.delete(text);
+        if (known && --known.users === 0) {
+          counts.delete(text);
+          remember(text, known.tokens);
+        }
       }
     },
   };
