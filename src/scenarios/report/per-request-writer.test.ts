@@ -10,7 +10,7 @@ import { scenarioRecord } from "../../../test/scenarios-report/scenario-record.t
 import { serializeReportFile } from "../storage/report-file.ts";
 import type { StageRun } from "../types.ts";
 import { buildLifecycleFiles, KNEEPOINT_PER_REQUEST_FILE } from "./build-lifecycle-files.ts";
-import { openPerRequestFiles } from "./per-request-writer.ts";
+import { openJsonArrayFile, openPerRequestFiles } from "./per-request-writer.ts";
 import type { ScenarioReportOptions } from "./scenario-report-options.ts";
 
 const ok = (sendMs: number) =>
@@ -59,4 +59,25 @@ describe("openPerRequestFiles", () => {
       });
     }
   }
+});
+
+describe("openJsonArrayFile", () => {
+  it("waits out a full buffer without leaving a listener behind: no MaxListenersExceededWarning over 200 large entries", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "kp-json-array-"));
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => void warnings.push(w.name);
+    process.on("warning", onWarning);
+    try {
+      const file = await openJsonArrayFile(join(dir, "big.json"), { style: "compact" });
+      const entry = { text: "x".repeat(20_000) }; // larger than the stream's 16 KiB buffer: every write waits for drain
+      for (let i = 0; i < 200; i++) await file.append(entry);
+      expect(await file.close()).toBe(200);
+      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+      expect(warnings).not.toContain("MaxListenersExceededWarning");
+      expect((JSON.parse(await readFile(join(dir, "big.json"), "utf8")) as unknown[]).length).toBe(200);
+    } finally {
+      process.off("warning", onWarning);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

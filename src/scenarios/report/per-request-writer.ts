@@ -70,7 +70,15 @@ export async function openJsonArrayFile(path: string, format: JsonArrayFormat): 
   stream.on("error", (err) => (failed = err));
   const write = async (text: string) => {
     if (failed) throw failed;
-    if (!stream.write(text)) await Promise.race([once(stream, "drain"), once(stream, "error")]);
+    if (!stream.write(text)) {
+      // Whichever comes first; the other listener is removed (one left behind per full buffer would pile up).
+      const settled = new AbortController();
+      try {
+        await Promise.race([once(stream, "drain", { signal: settled.signal }), once(stream, "error", { signal: settled.signal })]);
+      } finally {
+        settled.abort();
+      }
+    }
     if (failed) throw failed;
   };
   return {
