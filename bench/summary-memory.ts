@@ -12,7 +12,8 @@
  */
 import type { RequestRecord } from "../src/engine/request-record.ts";
 import { HISTOGRAM_RELATIVE_ERROR, Samples } from "../src/metrics/samples.ts";
-import { addRecord, createStepState, mergeStepStates, setStepWindow, stepStateFromJson, stepStateToJson, summarizeStepState, type StepState } from "../src/metrics/step-state.ts";
+import { addRecord, createStepState, mergeStepStates, setStepWindow, summarizeStepState, type StepState } from "../src/metrics/step-state.ts";
+import { stepStateFromJson, stepStateToJson } from "../src/metrics/step-state-json.ts";
 import { describe as describeValues } from "../src/metrics/stats.ts";
 import type { StepResult } from "../src/metrics/summarize-step.ts";
 import { mulberry32 } from "../src/workload/rng.ts";

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { SweepConfig } from "../config/sweep-config.ts";
 import type { IndexedJobOutcome } from "../k8s/run-indexed-job.ts";
 import type { StepSummary } from "../metrics/summarize-step.ts";
-import { stepStateToJson } from "../metrics/step-state.ts";
+import { stepStateToJson } from "../metrics/step-state-json.ts";
 import { checkShardSet } from "../merge/check-shard-set.ts";
 import { mergeSweepShardSet, type MergedStep } from "../merge/merge-sweep-shards.ts";
 import { readSweepShardDir, stateFileName } from "../merge/read-shard-dir.ts";

@@ -11,7 +11,7 @@ import { resolveTokenizer } from "../tokenizer/resolve-tokenizer.ts";
 import { runSweep, stepLevel, type StepOutcome } from "../engine/sweep-runner.ts";
 import { buildRequestHeaders } from "../engine/openai-stream-client.ts";
 import { createResultsWriter, newRunId, stepFileName, type RecordStream } from "../report/results-writer.ts";
-import { stepStateToJson } from "../metrics/step-state.ts";
+import { stepStateToJson } from "../metrics/step-state-json.ts";
 import { describeShardedSweepPlan, shardSweepPlan, type ShardedSweepPlan } from "../shard/split-sweep.ts";
 import { waitUntil } from "../shard/shard-spec.ts";
 import type { SweepPlan } from "../workload/sweep-plan.ts";

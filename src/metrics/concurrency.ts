@@ -3,7 +3,7 @@
  * `max_output_tokens_per_s` (research/vllm-bench.md §1.5; serve.py calculate_metrics). Both are taken
  * over successful requests only; the caller passes only those.
  */
-import { DenseCounts, Float64Chunks } from "./samples.ts";
+import { DenseCounts, Float64Chunks } from "./sample-buffers.ts";
 
 export interface IntervalMs {
   startMs: number;

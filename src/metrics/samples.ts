@@ -26,6 +26,7 @@
  * is plain [key step, count] pairs. bench/summary-memory.ts prints the figures at a million requests.
  */
 import { describeSorted, type Distribution } from "./stats.ts";
+import { base64ToFloat64, deltaPairs, DenseCounts, Float64Chunks, float64ToBase64 } from "./sample-buffers.ts";
 
 /** Mantissa bits per bucket: 2^10 buckets per power of two. */
 const SUB_BUCKET_BITS = 10;
@@ -37,8 +38,6 @@ const SAMPLES_JSON_VERSION = 1;
 const KEY_SHIFT = 20 - SUB_BUCKET_BITS;
 /** Keys below this (exponent field 0: zero and subnormals) count as 0. */
 const MIN_NORMAL_KEY = 1 << SUB_BUCKET_BITS;
-const FIRST_CHUNK = 1024;
-const MAX_CHUNK = 65_536;
 
 const scratch = new Float64Array(1);
 const scratchWords = new Uint32Array(scratch.buffer);
@@ -80,91 +79,6 @@ export interface SampleDistribution extends Distribution {
   exact: boolean;
   /** Relative error bound of percentiles/median when not exact (HISTOGRAM_RELATIVE_ERROR), 0 when exact. */
   relativeError: number;
-}
-
-/** Counts of a run of consecutive integer keys, grown on demand (also concurrency.ts's 1 ms cells). */
-export class DenseCounts {
-  counts = new Float64Array(0);
-  offset = 0;
-  total = 0;
-
-  /** `margin`: keys allocated either side of the first key. */
-  constructor(private readonly margin: number = MIN_NORMAL_KEY) {}
-
-  add(key: number, n: number): void {
-    const i = key - this.offset;
-    if (i >= 0 && i < this.counts.length) this.counts[i] = (this.counts[i] as number) + n;
-    else this.growAndAdd(key, n);
-    this.total += n;
-  }
-
-  private growAndAdd(key: number, n: number): void {
-    const oldEnd = this.offset + this.counts.length;
-    // Grow by at least the current length (or one power of two), so filling a range costs O(range) copies.
-    const margin = Math.max(this.margin, this.counts.length);
-    const start = this.counts.length === 0 ? key - this.margin : Math.min(this.offset, key - margin);
-    const end = this.counts.length === 0 ? key + this.margin : Math.max(oldEnd, key + margin);
-    const lo = start;
-    const grown = new Float64Array(end - lo);
-    if (this.counts.length > 0) grown.set(this.counts, this.offset - lo);
-    this.counts = grown;
-    this.offset = lo;
-    this.counts[key - lo] = (this.counts[key - lo] as number) + n;
-  }
-
-  /** Keys with a count, ascending, and their counts. */
-  *entries(): Generator<[number, number]> {
-    for (let i = 0; i < this.counts.length; i++) {
-      const c = this.counts[i] as number;
-      if (c !== 0) yield [this.offset + i, c];
-    }
-  }
-}
-
-/** An append-only list of float64s in chunks (no copy on growth, at most one partly filled chunk of slack). */
-export class Float64Chunks {
-  #chunks: Float64Array[] = [];
-  #buf = new Float64Array(0);
-  #pos = 0;
-  length = 0;
-
-  push(x: number): void {
-    if (this.#pos === this.#buf.length) this.#nextChunk();
-    this.#buf[this.#pos++] = x;
-    this.length++;
-  }
-
-  /** Appends `values` (kept, not copied: the caller gives it up). */
-  append(values: Float64Array): void {
-    if (values.length === 0) return;
-    this.#seal();
-    this.#chunks.push(values);
-    this.length += values.length;
-  }
-
-  /** Every value, in order, in one new array. */
-  toArray(): Float64Array {
-    const out = new Float64Array(this.length);
-    let at = 0;
-    for (const c of this.#chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    out.set(this.#buf.subarray(0, this.#pos), at);
-    return out;
-  }
-
-  #seal(): void {
-    if (this.#pos > 0) this.#chunks.push(this.#buf.subarray(0, this.#pos));
-    this.#buf = new Float64Array(0);
-    this.#pos = 0;
-  }
-
-  #nextChunk(): void {
-    const size = this.#buf.length === 0 ? FIRST_CHUNK : Math.min(this.#buf.length * 2, MAX_CHUNK);
-    this.#seal();
-    this.#buf = new Float64Array(size);
-  }
 }
 
 interface Histogram {
@@ -261,8 +175,8 @@ export class Samples {
         mean: h.mean,
         m2: h.m2,
         zero: h.zero,
-        positive: encodeCounts(h.positive),
-        negative: encodeCounts(h.negative),
+        positive: deltaPairs(h.positive.entries()),
+        negative: deltaPairs(h.negative.entries()),
       },
     };
   }
@@ -291,7 +205,7 @@ export class Samples {
 }
 
 function emptyHistogram(): Histogram {
-  return { positive: new DenseCounts(), negative: new DenseCounts(), zero: 0, min: Infinity, max: -Infinity, sum: 0, sumCompensation: 0, mean: 0, m2: 0 };
+  return { positive: new DenseCounts(MIN_NORMAL_KEY), negative: new DenseCounts(MIN_NORMAL_KEY), zero: 0, min: Infinity, max: -Infinity, sum: 0, sumCompensation: 0, mean: 0, m2: 0 };
 }
 
 /** Histogram-mode add: bucket, min/max, Neumaier sum, Welford. */
@@ -393,33 +307,6 @@ function describeHistogram(h: Histogram, n: number, percentiles: readonly number
   };
 }
 
-function encodeCounts(store: DenseCounts): number[] {
-  const out: number[] = [];
-  let previous = 0;
-  for (const [key, c] of store.entries()) {
-    out.push(key - previous, c);
-    previous = key;
-  }
-  return out;
-}
-
-export function float64ToBase64(values: Float64Array): string {
-  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  if (LITTLE_ENDIAN) return Buffer.from(bytes).toString("base64");
-  const le = Buffer.alloc(values.byteLength);
-  values.forEach((v, i) => le.writeDoubleLE(v, i * 8));
-  return le.toString("base64");
-}
-
-export function base64ToFloat64(text: string): Float64Array | null {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return null;
-  const bytes = Buffer.from(text, "base64");
-  if (bytes.length % 8 !== 0) return null;
-  const out = new Float64Array(bytes.length / 8);
-  if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(bytes);
-  else for (let i = 0; i < out.length; i++) out[i] = bytes.readDoubleLE(i * 8);
-  return out;
-}
 
 /** fromJSON: validate every field, each error as `where: field: message`. */
 function parseSamplesJson(json: unknown, where: string): { exactCap: number; count: number; content: Float64Array | Histogram } {

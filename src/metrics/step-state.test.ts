@@ -2,16 +2,8 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { newRequestRecord, type ErrorReason, type RequestRecord } from "../engine/request-record.ts";
 import { HISTOGRAM_RELATIVE_ERROR } from "./samples.ts";
-import {
-  addRecord,
-  createStepState,
-  mergeStepStates,
-  setStepWindow,
-  stepStateFromJson,
-  stepStateToJson,
-  summarizeStepState,
-  type StepState,
-} from "./step-state.ts";
+import { addRecord, createStepState, mergeStepStates, setStepWindow, summarizeStepState, type StepState } from "./step-state.ts";
+import { stepStateFromJson, stepStateToJson } from "./step-state-json.ts";
 import type { StepContext, StepResult } from "./summarize-step.ts";
 
 const EPOCH = 1_767_323_045_000; // 2026-01-02 03:04:05 UTC, as a monotonic → epoch offset

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import type { RequestRecord } from "../engine/request-record.ts";
 import { summarizeStep, type StepResult } from "../metrics/summarize-step.ts";
-import { stepStateFromJson, summarizeStepStateOver } from "../metrics/step-state.ts";
+import { summarizeStepStateOver } from "../metrics/step-state.ts";
+import { stepStateFromJson } from "../metrics/step-state-json.ts";
 import { stepFileName } from "./results-writer.ts";
 import type { StepPeaks } from "../server-metrics/step-peaks.ts";
 
