@@ -252,7 +252,7 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
         stageCpuMs.set(run.index, (cpu.user + cpu.system) / 1000);
         recorder?.stageEnded();
         await sink.settled();
-        const load = loadFactsOfState(sink.state(run.index).core);
+        const load = loadFactsOfState(run.plan, sink.state(run.index).core);
         const achieved = load.achievedRateRps === null ? "" : `, achieved ${load.achievedRateRps.toFixed(2)} req/s`;
         progress.stepEnd(`${done - errors} ok, ${errors} failed${achieved}${run.status === "completed" ? "" : ` (${run.status})`}`);
         for (const w of stageWarnings(run, load)) {

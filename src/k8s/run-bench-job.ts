@@ -110,6 +110,36 @@ export async function createJob(kube: Kube, job: V1Job, onNotice?: (text: string
   for (const w of created.warnings) onNotice?.(`warning from the API server on Job ${name}: ${w}`);
 }
 
+/** The Job and its pods, as one poll reads them. */
+export type JobPoll =
+  | { kind: "ok"; job: V1Job; pods: V1Pod[] }
+  /** The API failed; retried after a backoff (already slept). */
+  | { kind: "retry" }
+  | { kind: "end"; status: "failed" | "api-lost"; message: string };
+
+/**
+ * One poll of the Job and its pods, with the policy both runners share: a Job deleted from outside ends the run; a
+ * blip (a 5xx, a VPN hiccup, a token refresh) must not lose a sweep still running in the cluster, so it is retried
+ * with backoff, and only MAX_POLL_FAILURES in a row lose the API.
+ */
+export async function pollJob(kube: Kube, name: string, podSelector: string, count: { failures: number }, opts: Pick<JobRunOptions, "onNotice" | "signal">, pollMs: number): Promise<JobPoll> {
+  try {
+    const [job, list] = await Promise.all([
+      kube.batch.readNamespacedJob({ name, namespace: kube.namespace }),
+      kube.core.listNamespacedPod({ namespace: kube.namespace, labelSelector: podSelector }),
+    ]);
+    count.failures = 0;
+    return { kind: "ok", job, pods: list.items };
+  } catch (err) {
+    if (isKubeStatus(err, 404)) return { kind: "end", status: "failed", message: `the Job ${name} was deleted from outside while the sweep ran` };
+    const error = describeKubeError(err, `read Job ${name}`, kube);
+    if (++count.failures > MAX_POLL_FAILURES) return { kind: "end", status: "api-lost", message: `lost the Kubernetes API for ${count.failures} polls in a row: ${error.message}` };
+    opts.onNotice?.(`${error.message}; retrying (${count.failures}/${MAX_POLL_FAILURES})`);
+    await sleep(Math.min(pollMs * 2 ** count.failures, 15_000), opts.signal);
+    return { kind: "retry" };
+  }
+}
+
 export async function runBenchJob(kube: Kube, opts: JobRunOptions): Promise<JobOutcome> {
   const name = opts.job.metadata!.name!;
   const container = opts.job.spec!.template.spec!.containers[0]!.name;
@@ -123,7 +153,7 @@ export async function runBenchJob(kube: Kube, opts: JobRunOptions): Promise<JobO
   let lastStage = "";
   let stage: PodStage = { kind: "scheduling", text: "waiting for the Job's pod" };
   let follower: LogFollower | null = null;
-  let failures = 0;
+  const poll = { failures: 0 };
   const outcome = (end: JobEnd, message: string, hint?: string): JobOutcome => ({
     end,
     message,
@@ -142,22 +172,11 @@ export async function runBenchJob(kube: Kube, opts: JobRunOptions): Promise<JobO
     for (;;) {
       if (opts.signal.aborted) return outcome("interrupted", "stopped by Ctrl-C");
       let job: V1Job;
-      let pods: Awaited<ReturnType<Kube["core"]["listNamespacedPod"]>>;
-      try {
-        [job, pods] = await Promise.all([
-          kube.batch.readNamespacedJob({ name, namespace: kube.namespace }),
-          kube.core.listNamespacedPod({ namespace: kube.namespace, labelSelector: opts.podSelector ?? `${LABEL.runId}=${opts.runId}` }),
-        ]);
-        failures = 0;
-      } catch (err) {
-        if (isKubeStatus(err, 404)) return outcome("failed", `the Job ${name} was deleted from outside while the sweep ran`);
-        // A blip (a 5xx, a VPN hiccup, a token refresh) must not lose a sweep that is still running in the cluster.
-        const error = describeKubeError(err, `read Job ${name}`, kube);
-        if (++failures > MAX_POLL_FAILURES) return outcome("api-lost", `lost the Kubernetes API for ${failures} polls in a row: ${error.message}`);
-        opts.onNotice?.(`${error.message}; retrying (${failures}/${MAX_POLL_FAILURES})`);
-        await sleep(Math.min(pollMs * 2 ** failures, 15_000), opts.signal);
-        continue;
-      }
+      const polled = await pollJob(kube, name, opts.podSelector ?? `${LABEL.runId}=${opts.runId}`, poll, opts, pollMs);
+      if (polled.kind === "retry") continue;
+      if (polled.kind === "end") return outcome(polled.status, polled.message);
+      job = polled.job;
+      const pods = { items: polled.pods };
       const pod: V1Pod | undefined = pods.items.find((p) => p.metadata?.name === podName) ?? pods.items[0];
       if (podName && !pods.items.some((p) => p.metadata?.name === podName) && !jobEnd(job)) {
         // Our pod vanished and the Job has not ended (yet): with backoffLimit 0 it will fail shortly.

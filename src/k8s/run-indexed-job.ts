@@ -8,13 +8,12 @@
  * Never throws for a failed Job or pod.
  */
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
-import { isKubeStatus, type Kube } from "./kube-client.ts";
+import type { Kube } from "./kube-client.ts";
 import { LABEL } from "./manifest-names.ts";
-import { describeKubeError } from "./kube-errors.ts";
 import { describePodStage, type PodStage } from "./pod-progress.ts";
 import { describeRefusal, failedCreateEvent } from "./admission.ts";
 import { LogFollower } from "./job-log-follower.ts";
-import { createJob, duration, jobEnd, MAX_POLL_FAILURES, podEvents, sleep, type JobEnd, type JobRunOptions } from "./run-bench-job.ts";
+import { createJob, duration, jobEnd, podEvents, pollJob, sleep, type JobEnd, type JobRunOptions } from "./run-bench-job.ts";
 
 /** The annotation (and, since Kubernetes 1.28, label) the Job controller puts the completion index in. */
 export const COMPLETION_INDEX = "batch.kubernetes.io/job-completion-index";
@@ -100,7 +99,7 @@ export async function runIndexedJob(kube: Kube, opts: IndexedJobRunOptions): Pro
   if (!opts.attach) await createJob(kube, opts.job, opts.onNotice);
   const createdAt = Date.now();
   let firstStartMs: number | null = null;
-  let failures = 0;
+  const poll = { failures: 0 };
   const shards: Tracked[] = Array.from({ length: opts.count }, (_, index) => ({
     run: { index, podName: null, nodeName: null, stage: { kind: "scheduling", text: "waiting for its pod" }, log: "", lineTimesMs: [], logComplete: false, logGaps: 0, startedAtMs: null, exitCode: null },
     follower: null,
@@ -122,21 +121,10 @@ export async function runIndexedJob(kube: Kube, opts: IndexedJobRunOptions): Pro
       if (opts.signal.aborted) return outcome("interrupted", "stopped by Ctrl-C");
       let job: V1Job;
       let pods: V1Pod[];
-      try {
-        const [j, list] = await Promise.all([
-          kube.batch.readNamespacedJob({ name, namespace: kube.namespace }),
-          kube.core.listNamespacedPod({ namespace: kube.namespace, labelSelector: opts.podSelector ?? `${LABEL.runId}=${opts.runId}` }),
-        ]);
-        [job, pods] = [j, list.items];
-        failures = 0;
-      } catch (err) {
-        if (isKubeStatus(err, 404)) return outcome("failed", `the Job ${name} was deleted from outside while the sweep ran`);
-        const error = describeKubeError(err, `read Job ${name}`, kube);
-        if (++failures > MAX_POLL_FAILURES) return outcome("api-lost", `lost the Kubernetes API for ${failures} polls in a row: ${error.message}`);
-        opts.onNotice?.(`${error.message}; retrying (${failures}/${MAX_POLL_FAILURES})`);
-        await sleep(Math.min(pollMs * 2 ** failures, 15_000), opts.signal);
-        continue;
-      }
+      const polled = await pollJob(kube, name, opts.podSelector ?? `${LABEL.runId}=${opts.runId}`, poll, opts, pollMs);
+      if (polled.kind === "retry") continue;
+      if (polled.kind === "end") return outcome(polled.status, polled.message);
+      [job, pods] = [polled.job, polled.pods];
       const byIndex = podsByIndex(pods);
       if (byIndex.size === 0 && !jobEnd(job)) {
         // No pod at all: admission may have refused them (see run-bench-job.ts).

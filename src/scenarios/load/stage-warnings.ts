@@ -5,7 +5,8 @@
  * first). Pure: a stage and its load facts (from its records, or from its summary state) in, one sentence per problem out.
  */
 import type { StagePlan, StageRun } from "../types.ts";
-import type { Samples } from "../../metrics/samples.ts";
+import { stageLoadFields } from "../report/build-lifecycle-report.ts";
+import type { LifecycleState } from "../report/lifecycle-state.ts";
 import { percentile } from "../../metrics/stats.ts";
 import { summarizeStageLoad } from "./stage-load-summary.ts";
 import { describeBreakerTrip } from "../report/circuit-breakers-file.ts";
@@ -51,14 +52,15 @@ export function loadFactsOfRecords(run: Pick<StageRun, "plan" | "records">): Sta
 }
 
 /** The facts from a stage's summary state (stage-state.ts LifecycleState: delays in s, sends on the epoch clock). */
-export function loadFactsOfState(core: { count: number; minSendEpochMs: number; maxSendEpochMs: number; scheduleDelayS: Samples }): StageLoadFacts {
+export function loadFactsOfState(plan: StagePlan, core: Pick<LifecycleState, "count" | "minSendEpochMs" | "maxSendEpochMs" | "scheduleDelayS">): StageLoadFacts {
   const d = core.scheduleDelayS.count > 0 ? core.scheduleDelayS.describe([50, 99]) : null;
-  const windowMs = core.count >= 2 ? core.maxSendEpochMs - core.minSendEpochMs : 0;
+  // The load_summary's own achieved rate (0 without a send window: no rate to compare).
+  const achieved = stageLoadFields(plan, core).achieved_rate;
   return {
     count: core.count,
     medianDelayMs: d ? d.median * 1000 : null,
     p99DelayMs: d ? (d.percentiles.get(99) ?? 0) * 1000 : null,
-    achievedRateRps: windowMs / 1000 > 0 ? core.count / (windowMs / 1000) : null,
+    achievedRateRps: achieved > 0 ? achieved : null,
   };
 }
 
