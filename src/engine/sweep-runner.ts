@@ -158,18 +158,16 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepRunResult> {
   await runLoad({
     stages,
     source: preparedSource(requests),
-    clientFor: (_i, stage) => {
-      const client = createStreamClient({
+    // A record's index is its prompt's index among the step's measured prompts (preparedSource's recordIndex).
+    clientFor: (_i, stage) =>
+      createStreamClient({
         baseUrl: config.baseUrl,
         endpoint: config.endpoint,
         headers: config.headers,
         ...(config.apiKey ? { apiKey: config.apiKey } : {}),
         connections: Math.max(1, stageConcurrency(stage) ?? 1),
         timeoutMs: config.timeoutS * 1000,
-      });
-      // A record's index is its prompt's index among the step's measured prompts (warm-ups: among the warm-ups).
-      return { send: (req, signal) => client.send({ ...req, index: requests[req.index]!.index }, signal), close: () => client.close() };
-    },
+      }),
     releaseClient: (_i, client) => client.close(),
     seed: opts.plan.load.seed,
     stop: opts.stop,

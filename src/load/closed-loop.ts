@@ -24,13 +24,13 @@ export interface ClosedLoopOptions {
   stage?: number;
 }
 
-/** The requests as a RequestSource: request i is requests[i], its index and body as prepared. */
+/** The requests as a RequestSource: request i is requests[i], its body as prepared and its record index the prepared one. */
 export function preparedSource(requests: readonly PreparedRequest[]): RequestSource {
   return {
     request(i) {
       const r = requests[i];
       if (!r) throw new RangeError(`request ${i} of ${requests.length} prepared`);
-      return { body: r.body, plannedPromptTokens: r.plannedPromptTokens, plannedOutputTokens: null };
+      return { body: r.body, plannedPromptTokens: r.plannedPromptTokens, plannedOutputTokens: null, recordIndex: r.index };
     },
     describe: () => `${requests.length} prepared requests`,
   };
@@ -50,7 +50,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<DispatchResul
     maxInFlight: Math.max(1, Math.min(o.concurrency, count)),
     firstRequest: 0,
     source: preparedSource(o.requests),
-    send: (req, signal) => o.send({ ...req, index: o.requests[req.index]!.index }, signal),
+    send: o.send,
     stop: o.stop,
     abort: o.abort,
     now: o.now,

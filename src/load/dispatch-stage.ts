@@ -80,22 +80,26 @@ export function dispatchStage(o: DispatchStageOptions): Promise<DispatchResult> 
     let dispatchEndMs = originMs;
     let notSent = 0;
     let wake: WakeHandle | null = null;
-    let prepared: PreparedRequest | null = null;
+    /** The next open-loop request, built while waiting for its due time, and its index in the source. */
+    let prepared: { at: number; req: PreparedRequest } | null = null;
     let settled = false;
     const keep = o.keepRecords !== false;
     let recorded = 0;
     let lastEndMs = -Infinity;
     let sawAborted = false;
 
+    const build = (at: number): PreparedRequest => {
+      const r = o.source.request(at);
+      return { index: r.recordIndex ?? at, body: r.body, plannedPromptTokens: r.plannedPromptTokens };
+    };
     const prepare = (i: number): PreparedRequest => {
-      const index = o.firstRequest + i;
-      if (prepared?.index === index) {
-        const p = prepared;
+      const at = o.firstRequest + i;
+      if (prepared?.at === at) {
+        const p = prepared.req;
         prepared = null;
         return p;
       }
-      const r = o.source.request(index);
-      return { index, body: r.body, plannedPromptTokens: r.plannedPromptTokens };
+      return build(at);
     };
 
     const onStop = (): void => {
@@ -190,8 +194,7 @@ export function dispatchStage(o: DispatchStageOptions): Promise<DispatchResult> 
           if (offsets && next < o.count && inFlight < o.maxInFlight) {
             const dueMs = originMs + offsets[next]!;
             if (prepared === null) {
-              const r = o.source.request(o.firstRequest + next);
-              prepared = { index: o.firstRequest + next, body: r.body, plannedPromptTokens: r.plannedPromptTokens };
+              prepared = { at: o.firstRequest + next, req: build(o.firstRequest + next) };
             }
             wake = wakeAt(dueMs, o.now, () => tick(NaN));
           }

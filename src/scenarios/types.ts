@@ -20,6 +20,8 @@ export interface ScenarioRequest {
   group?: number;
   /** The LoRA adapter the body names as its model (load.lora_traffic_split), when the run splits traffic. */
   loraAdapter?: string;
+  /** The index its record carries, when not its index in the source (prompts prepared per step: the sweep's). */
+  recordIndex?: number;
 }
 
 /** The requests of a run, produced lazily so a 1,000 req/s stage does not build its bodies up front. */
