@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { EnvironmentError, InterruptedError } from "../errors.ts";
 import { buildRequestHeaders } from "../engine/openai-stream-client.ts";
 import { readTargetInfo } from "../engine/target-info.ts";
+import { readClientCertificate, useClientCertificateForFetch } from "../engine/client-certificate.ts";
 import { sendsCredentials } from "../engine/auth-failure.ts";
 import { scrubSecrets } from "../redact.ts";
 import { TIMESERIES_FILE } from "../report/compare/scenario-report-files.ts";
@@ -125,6 +126,16 @@ async function dryRun(cfg: ScenarioConfig, io: CliIo, shard?: ShardSpec): Promis
 }
 
 export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Promise<ScenarioRunResult> {
+  /** Undone when the run ends, however it ends (the client certificate's fetch dispatcher). */
+  const cleanups: Array<() => Promise<void>> = [];
+  try {
+    return await runScenario(opts, io, cleanups);
+  } finally {
+    for (const undo of cleanups) await undo();
+  }
+}
+
+async function runScenario(opts: RunCommandOptions, io: CliIo, cleanups: Array<() => Promise<void>>): Promise<ScenarioRunResult> {
   // Shards share the clock of their start time: a default load.base_seed (inference-perf: the time of reading) is
   // then the same in every shard, so their arrivals and prompts belong to one plan.
   const clock = opts.shard && opts.startAtEpochMs !== undefined ? { now: new Date(opts.startAtEpochMs) } : {};
@@ -141,9 +152,13 @@ export async function runScenarioCommand(opts: RunCommandOptions, io: CliIo): Pr
   const scrub = (s: string) => scrubSecrets(s, secrets);
   const say = (s: string) => io.stderr.write(scrub(s) + "\n");
   const plan = buildScenarioPlan(cfg);
-  const client = clientOptionsFor(cfg, plan);
+  // server.cert_path/key_path: read and checked before anything is sent; sent with every request to the target.
+  const tls = readClientCertificate(cfg.server);
+  if (tls.warning) say(`warning: ${tls.warning}`);
+  if (tls.certificate) cleanups.push(useClientCertificateForFetch(tls.certificate));
+  const client = { ...clientOptionsFor(cfg, plan), ...(tls.certificate ? { clientCertificate: tls.certificate } : {}) };
   const authHeaders = buildRequestHeaders({ headers: client.headers, ...(client.apiKey ? { apiKey: client.apiKey } : {}) });
-  const target = await readTargetInfo(plan.target.baseUrl, authHeaders, cfg.server.model_name ?? undefined);
+  const target = await readTargetInfo(plan.target.baseUrl, authHeaders, cfg.server.model_name ?? undefined, tls.certificate ?? undefined);
   plan.target.model = target.model;
   const tokenizer = await resolveTokenizer({
     tokenizer: cfg.tokenizer?.pretrained_model_name_or_path ?? undefined,

@@ -69,6 +69,8 @@ export interface StreamClientOptions {
    * content chunk's JSON too (per-request reports), "text" only the chunk texts, times, usage and error bodies.
    */
   capture?: "full" | "text";
+  /** server.cert_path/key_path: the TLS client certificate (client-certificate.ts); https targets only. */
+  clientCertificate?: { cert: Buffer; key: Buffer };
 }
 
 const EXCERPT = 200;
@@ -178,7 +180,8 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
   const url = new URL(opts.baseUrl);
   const secure = url.protocol === "https:";
   const transport = secure ? https : http;
-  const agent = new transport.Agent({ keepAlive: true, maxSockets: opts.connections, maxFreeSockets: opts.connections });
+  const tls = secure && opts.clientCertificate ? { cert: opts.clientCertificate.cert, key: opts.clientCertificate.key } : {};
+  const agent = new transport.Agent({ keepAlive: true, maxSockets: opts.connections, maxFreeSockets: opts.connections, ...tls });
   const path = url.pathname.replace(/\/+$/, "") + opts.endpoint;
   const baseHeaders = buildRequestHeaders(opts);
   const streaming = opts.streaming !== false;

@@ -4,6 +4,7 @@
  * vLLM only). Unreachable targets become EnvironmentErrors that say what to run next.
  */
 import { EnvironmentError, UsageError } from "../errors.ts";
+import { describeTlsFailure, probeTlsRefusal, type ClientCertificate } from "./client-certificate.ts";
 import { authFailureHint, authFailureOf, describeAuthFailure, sendsCredentials } from "./auth-failure.ts";
 
 export interface TargetInfo {
@@ -31,12 +32,20 @@ async function getJson(url: string, headers: Record<string, string>): Promise<{ 
   }
 }
 
-export async function readTargetInfo(baseUrl: string, headers: Record<string, string>, model: string | undefined): Promise<TargetInfo> {
+/** `clientCertificate`: server.cert_path/key_path, used to find why a TLS server refused the connection. */
+export async function readTargetInfo(baseUrl: string, headers: Record<string, string>, model: string | undefined, clientCertificate?: Pick<ClientCertificate, "cert" | "key">): Promise<TargetInfo> {
   let models: { status: number; json: unknown; text: string };
   try {
     models = await getJson(`${baseUrl}/v1/models`, headers);
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    const inner = (err as { cause?: { code?: string; message?: string } }).cause;
+    const cause = inner?.code ?? (err as Error).message;
+    let tls = baseUrl.startsWith("https:") ? describeTlsFailure(inner?.code, inner?.message ?? (err as Error).message) : null;
+    if (baseUrl.startsWith("https:") && !tls) {
+      const refusal = await probeTlsRefusal(baseUrl, clientCertificate);
+      if (refusal) tls = describeTlsFailure(refusal.code, refusal.message);
+    }
+    if (tls) throw new EnvironmentError(`TLS with the target at ${baseUrl} failed: ${tls.reason}`, tls.hint, { cause: err });
     throw new EnvironmentError(
       `cannot reach the target at ${baseUrl} (${cause})`,
       "check --base-url / BASE_URL, or start a local simulator with `kneepoint sim --port 8000`",

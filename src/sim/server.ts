@@ -3,7 +3,9 @@
  * (sim-context.ts), plus optionally a second port that serves the DCGM text at /metrics, as a
  * dcgm-exporter on :9400 would. Everything is per instance, so several can run in one process.
  */
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { createServer as createTlsServer, type ServerOptions as TlsServerOptions } from "node:https";
 import { EnvironmentError } from "../errors.ts";
 import { createSimContext } from "./sim-context.ts";
 import { resolveSimConfig, type SimOptions } from "./sim-options.ts";
@@ -12,7 +14,7 @@ import { createRequestHandler, sendDcgm } from "./routes.ts";
 export type { SimOptions } from "./sim-options.ts";
 
 export interface RunningSimulator {
-  /** http://127.0.0.1:PORT (the listening host; loopback when bound to all interfaces). */
+  /** http(s)://127.0.0.1:PORT (the listening host; loopback when bound to all interfaces); https with tlsCert. */
   url: string;
   port: number;
   /** The DCGM exporter's /metrics URL when `dcgmPort` was set. */
@@ -24,7 +26,15 @@ export interface RunningSimulator {
 export async function startSimulator(options: Partial<SimOptions> = {}): Promise<RunningSimulator> {
   const config = resolveSimConfig(options);
   const ctx = createSimContext(config);
-  const server = createServer({ noDelay: true, keepAliveTimeout: 30_000 }, createRequestHandler(ctx));
+  let tls: TlsServerOptions | null;
+  try {
+    tls = tlsOptions(config);
+  } catch (err) {
+    ctx.close();
+    throw err;
+  }
+  const serverOptions = { noDelay: true, keepAliveTimeout: 30_000 };
+  const server: Server = tls ? createTlsServer({ ...serverOptions, ...tls }, createRequestHandler(ctx)) : createServer(serverOptions, createRequestHandler(ctx));
   let dcgmServer: Server | null = null;
   try {
     const port = await listen(server, config.port, config.host, "--port");
@@ -40,7 +50,7 @@ export async function startSimulator(options: Partial<SimOptions> = {}): Promise
     }
     let closing: Promise<void> | null = null;
     return {
-      url: `http://${host}:${port}`,
+      url: `${tls ? "https" : "http"}://${host}:${port}`,
       port,
       ...(dcgmUrl ? { dcgmUrl } : {}),
       close() {
@@ -58,6 +68,21 @@ export async function startSimulator(options: Partial<SimOptions> = {}): Promise
     dcgmServer?.close();
     throw err;
   }
+}
+
+/** The HTTPS options of --tls-cert/--tls-key(/--tls-client-ca), or null for plain HTTP. */
+function tlsOptions(config: SimOptions): TlsServerOptions | null {
+  if (config.tlsCert === undefined || config.tlsKey === undefined) return null;
+  const read = (flag: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new EnvironmentError(`the simulator cannot read ${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, `check the path given to ${flag}`, { cause: err });
+    }
+  };
+  const options: TlsServerOptions = { cert: read("--tls-cert", config.tlsCert), key: read("--tls-key", config.tlsKey) };
+  if (config.tlsClientCa !== undefined) Object.assign(options, { ca: read("--tls-client-ca", config.tlsClientCa), requestCert: true, rejectUnauthorized: true });
+  return options;
 }
 
 function urlHost(host: string): string {

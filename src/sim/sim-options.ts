@@ -54,6 +54,20 @@ export const simOptionsSchema = z
     loraModules: z.array(loraModuleSchema).default([]),
     /** vLLM's --max-loras: distinct adapters one batch may hold (default 1, as vLLM). */
     maxLoras: z.number().int().positive().default(1),
+    /** Serve HTTPS with this certificate chain (PEM file); needs tlsKey. */
+    tlsCert: z.string().min(1).optional(),
+    /** The private key (PEM file) of tlsCert. */
+    tlsKey: z.string().min(1).optional(),
+    /** With TLS: require a client certificate signed by this CA (PEM file), refuse the handshake otherwise. */
+    tlsClientCa: z.string().min(1).optional(),
+  })
+  .refine((o) => (o.tlsCert === undefined) === (o.tlsKey === undefined), {
+    message: "tlsCert and tlsKey must be given together",
+    path: ["tlsCert"],
+  })
+  .refine((o) => o.tlsClientCa === undefined || o.tlsCert !== undefined, {
+    message: "tlsClientCa needs tlsCert and tlsKey (client certificates are a TLS feature)",
+    path: ["tlsClientCa"],
   })
   .refine((o) => (o.ttftMs === undefined) === (o.itlMs === undefined), {
     message: "ttftMs and itlMs must be set together (deterministic mode) or not at all",

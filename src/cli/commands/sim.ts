@@ -30,6 +30,9 @@ interface SimFlags {
   loraModules?: string[];
   maxLoras?: string;
   enableLora?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
 }
 
 interface NumberRule {
@@ -59,6 +62,12 @@ export function simOptionsFromFlags(flags: SimFlags): Partial<SimOptions> {
   if ((flags.ttftMs === undefined) !== (flags.itlMs === undefined)) {
     throw new UsageError("--ttft-ms and --itl-ms must be given together (deterministic mode)", "e.g. --ttft-ms 50 --itl-ms 10");
   }
+  if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) {
+    throw new UsageError("--tls-cert and --tls-key must be given together", "e.g. --tls-cert server.pem --tls-key server.key");
+  }
+  if (flags.tlsClientCa !== undefined && flags.tlsCert === undefined) {
+    throw new UsageError("--tls-client-ca needs --tls-cert and --tls-key (client certificates are a TLS feature)", "add --tls-cert server.pem --tls-key server.key");
+  }
   if (flags.ttftMs !== undefined && flags.speedup !== undefined) {
     throw new UsageError("--speedup applies to the performance model; with --ttft-ms/--itl-ms timings are already exact", "drop --speedup");
   }
@@ -85,6 +94,9 @@ export function simOptionsFromFlags(flags: SimFlags): Partial<SimOptions> {
     seed: numberFlag("--seed", flags.seed, { integer: true, min: -(2 ** 31) }),
     loraModules: flags.loraModules ? parseLoraModules(flags.loraModules) : undefined,
     maxLoras: numberFlag("--max-loras", flags.maxLoras, { integer: true, min: 1 }),
+    tlsCert: flags.tlsCert,
+    tlsKey: flags.tlsKey,
+    tlsClientCa: flags.tlsClientCa,
   };
   // drop unset keys so the schema's defaults apply
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<SimOptions>;
@@ -139,6 +151,9 @@ export function registerSimCommand(program: Command): void {
     .option("--lora-modules <name=path...>", "LoRA adapters to serve, vLLM's syntax: name=path or '{\"name\":…,\"path\":…,\"base_model_name\":…}' (implies --enable-lora)")
     .option("--enable-lora", "accepted for vLLM compatibility; --lora-modules enables LoRA by itself")
     .option("--max-loras <n>", `distinct LoRA adapters one batch may hold (default ${defaults.maxLoras}, as vLLM)`)
+    .option("--tls-cert <file>", "serve HTTPS with this certificate chain (PEM; needs --tls-key)")
+    .option("--tls-key <file>", "the private key of --tls-cert (PEM)")
+    .option("--tls-client-ca <file>", "require a client certificate signed by this CA (PEM); handshakes without one are refused")
     .addHelpText(
       "after",
       `\nProfiles:\n${profilesHelp()}\n\n` +
@@ -146,6 +161,8 @@ export function registerSimCommand(program: Command): void {
         "LoRA (--lora-modules): each adapter is a model of its own in /v1/models (root = its path, parent = the base\n" +
         "model) and in requests; vllm:lora_requests_info shows the running and waiting adapters. Cost: at most\n" +
         "--max-loras adapters per batch (vLLM's scheduler rule), and 0.5 ms per distinct adapter per engine step.\n\n" +
+        "TLS (--tls-cert, --tls-key): the simulator serves https:// (the DCGM port stays http). With --tls-client-ca\n" +
+        "it requires a client certificate that CA signed, as an mTLS gateway does (server.cert_path/key_path).\n\n" +
         "Endpoints: /v1/completions, /v1/chat/completions, /v1/models, /health, /version, /tokenize, /detokenize,\n" +
         "/metrics (vLLM names), /dcgm/metrics (DCGM exporter names).\n\n" +
         "Examples:\n" +
@@ -161,7 +178,8 @@ export function registerSimCommand(program: Command): void {
       const loras = options.loraModules?.length ? `, LoRA adapters ${options.loraModules.map((m) => m.name).join(", ")} (max_loras ${options.maxLoras ?? defaults.maxLoras})` : "";
       const dcgm = `${loras}${sim.dcgmUrl ? `, DCGM exporter ${sim.dcgmUrl}` : ""}`;
       const mode = flags.ttftMs !== undefined ? `deterministic ttft ${flags.ttftMs} ms, itl ${flags.itlMs} ms` : `speedup ${flags.speedup ?? defaults.speedup}`;
-      process.stdout.write(`kneepoint sim listening on ${sim.url} (profile ${profile}, ${mode}${dcgm})\n`);
+      const tls = options.tlsClientCa ? ", TLS with client certificates" : "";
+      process.stdout.write(`kneepoint sim listening on ${sim.url} (profile ${profile}, ${mode}${dcgm}${tls})\n`);
       await waitForSignal();
       await sim.close();
     });

@@ -62,9 +62,6 @@ const RULES: Rule[] = [
     what: valued("load.request_retries"),
     hint: "set load.request_retries to 0: kneepoint records a failed request as failed and does not retry it",
   },
-  { path: ["server", "type"], matches: oneOf("mock"), what: valued("server.type"), hint: "start the built-in simulator (kneepoint sim) and point server.base_url at it" },
-  { path: ["server", "cert_path"], matches: isSet, what: named("server.cert_path (client TLS certificates)"), hint: "remove it" },
-  { path: ["server", "key_path"], matches: isSet, what: named("server.key_path (client TLS certificates)"), hint: "remove it" },
   { path: ["metrics", "prometheus", "google_managed"], matches: (v) => v === true, what: named("metrics.prometheus.google_managed"), hint: "set metrics.prometheus.url to a Prometheus-compatible endpoint instead" },
 ];
 

@@ -33,6 +33,8 @@ export interface ScenarioClientOptions {
   loraAdapters?: string[];
   /** The enabled circuit breakers (load.circuit_breakers resolved): a stage stops when one opens (stage-breakers.ts). */
   circuitBreakers?: CircuitBreakerConfig[];
+  /** server.cert_path/key_path, read (src/engine/client-certificate.ts). */
+  clientCertificate?: { cert: Buffer; key: Buffer };
 }
 
 export interface SweepOutcome {
@@ -95,6 +97,7 @@ export async function runStages(opts: RunStagesOptions): Promise<StageRun[]> {
     timeoutMs: c.requestTimeoutS === undefined ? Infinity : c.requestTimeoutS * 1000,
     streaming: c.streaming,
     ...(c.capture ? { capture: c.capture } : {}),
+    ...(c.clientCertificate ? { clientCertificate: c.clientCertificate } : {}),
   });
   const stopped = () => opts.stop.aborted || opts.abort.aborted;
   if (c.loraAdapters?.length) {
