@@ -12,6 +12,13 @@ import { EnvironmentError, InterruptedError } from "../errors.ts";
 import { buildRequestHeaders } from "../engine/openai-stream-client.ts";
 import { readTargetInfo } from "../engine/target-info.ts";
 import { readClientCertificate, useClientCertificateForFetch } from "../engine/client-certificate.ts";
+import { MOCK_LATENCY_S, MOCK_MODEL, mockRequestData } from "../engine/mock-client.ts";
+import type { TargetInfo } from "../engine/target-info.ts";
+import { createApproximateTokenizer } from "../tokenizer/approximate-tokenizer.ts";
+import { loadLocalTokenizer } from "../tokenizer/local-tokenizer.ts";
+import type { ResolvedTokenizer } from "../tokenizer/resolve-tokenizer.ts";
+import type { ScenarioReportOptions } from "../scenarios/report/scenario-report-options.ts";
+import type { RequestSource } from "../scenarios/types.ts";
 import { sendsCredentials } from "../engine/auth-failure.ts";
 import { scrubSecrets } from "../redact.ts";
 import { TIMESERIES_FILE } from "../report/compare/scenario-report-files.ts";
@@ -104,6 +111,22 @@ function chartsSkippedBecause(o: { storeFailed: boolean; allFailed: boolean; sto
   return null;
 }
 
+/** server.type mock: the "target" that answers without a server (src/engine/mock-client.ts). */
+function mockTargetInfo(): TargetInfo {
+  return { model: MOCK_MODEL, modelRoot: null, serverVersion: null, simulator: null, simulatorProfile: null, maxNumSeqs: null, servedModels: [MOCK_MODEL] };
+}
+
+/** server.type mock keeps the configured tokenizer (inference-perf too); without one, word estimates (no server to ask). */
+async function mockTokenizer(tokenizer: string | undefined, env: NodeJS.ProcessEnv): Promise<ResolvedTokenizer> {
+  if (tokenizer) return { port: await loadLocalTokenizer(tokenizer, env), exact: true, warning: null };
+  return { port: createApproximateTokenizer(), exact: false, warning: null };
+}
+
+/** A mock run's report: unary answers (no TTFT/ITL), each request recorded as the mock client's str(body). */
+function mockReportOptions(report: ScenarioReportOptions, source: RequestSource): ScenarioReportOptions {
+  return { ...report, streaming: false, requestBody: (rec) => mockRequestData(source.request(rec.index).body) };
+}
+
 /** The token for a tokenizer download comes from the config's tokenizer.token, as inference-perf's does. */
 function tokenizerEnv(cfg: ScenarioConfig, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return cfg.tokenizer?.token ? { ...env, HF_TOKEN: cfg.tokenizer.token } : env;
@@ -155,18 +178,22 @@ async function runScenario(opts: RunCommandOptions, io: CliIo, cleanups: Array<(
   // server.cert_path/key_path: read and checked before anything is sent; sent with every request to the target.
   const tls = readClientCertificate(cfg.server);
   if (tls.warning) say(`warning: ${tls.warning}`);
-  if (tls.certificate) cleanups.push(useClientCertificateForFetch(tls.certificate));
-  const client = { ...clientOptionsFor(cfg, plan), ...(tls.certificate ? { clientCertificate: tls.certificate } : {}) };
+  if (tls.certificate && cfg.server.type !== "mock") cleanups.push(useClientCertificateForFetch(tls.certificate));
+  // server.type mock (inference-perf's client-side mock): nothing is sent, to the target or anywhere else.
+  const mock = cfg.server.type === "mock";
+  const client = { ...clientOptionsFor(cfg, plan), ...(tls.certificate && !mock ? { clientCertificate: tls.certificate } : {}), ...(mock ? { mock: true, streaming: false } : {}) };
   const authHeaders = buildRequestHeaders({ headers: client.headers, ...(client.apiKey ? { apiKey: client.apiKey } : {}) });
-  const target = await readTargetInfo(plan.target.baseUrl, authHeaders, cfg.server.model_name ?? undefined, tls.certificate ?? undefined);
+  const target = mock ? mockTargetInfo() : await readTargetInfo(plan.target.baseUrl, authHeaders, cfg.server.model_name ?? undefined, tls.certificate ?? undefined);
   plan.target.model = target.model;
-  const tokenizer = await resolveTokenizer({
-    tokenizer: cfg.tokenizer?.pretrained_model_name_or_path ?? undefined,
-    baseUrl: plan.target.baseUrl,
-    model: target.model,
-    headers: authHeaders,
-    env: tokenizerEnv(cfg, io.env),
-  });
+  const tokenizer = mock
+    ? await mockTokenizer(cfg.tokenizer?.pretrained_model_name_or_path ?? undefined, tokenizerEnv(cfg, io.env))
+    : await resolveTokenizer({
+        tokenizer: cfg.tokenizer?.pretrained_model_name_or_path ?? undefined,
+        baseUrl: plan.target.baseUrl,
+        model: target.model,
+        headers: authHeaders,
+        env: tokenizerEnv(cfg, io.env),
+      });
   if (tokenizer.warning) say(`warning: ${tokenizer.warning}`);
   const fullSource = await createRequestSource(cfg, { tokenizer: tokenizer.port, seed: plan.seed, model: target.model, ...(plan.totalRequests !== null ? { requestCount: plan.totalRequests } : {}) });
   for (const w of fullSource.warnings) say(`warning: ${w}`);
@@ -182,9 +209,10 @@ async function runScenario(opts: RunCommandOptions, io: CliIo, cleanups: Array<(
   const shardInfo = opts.shard ? { ...opts.shard, planId: scenarioPlanId(asGiven), startAtEpochMs: opts.startAtEpochMs ?? null } : null;
   if (shardInfo) say(`shard ${shardInfo.index}/${shardInfo.count} of plan ${shardInfo.planId}: this process sends its part of every stage; \`kneepoint merge\` joins the shards' report directories`);
   const promToken = io.env.PROMETHEUS_TOKEN?.trim() || undefined;
-  const series = serverSeriesSourceFor(cfg, plan, { model: target.model, enabled: opts.serverMetrics, headers: authHeaders, ...(promToken ? { token: promToken } : {}) });
+  const series = serverSeriesSourceFor(cfg, plan, { model: target.model, enabled: opts.serverMetrics && !mock, headers: authHeaders, ...(promToken ? { token: promToken } : {}) });
 
-  say(`kneepoint ${HARNESS_VERSION}: running ${opts.config} against ${plan.target.baseUrl} (model ${target.model}${target.serverVersion ? `, server ${target.serverVersion}` : ""}); tokenizer: ${tokenizer.port.source}`);
+  if (mock) say(`server.type mock: nothing is sent; each request is a success after ${MOCK_LATENCY_S} s with 0 tokens, as inference-perf's mock client records it`);
+  else say(`kneepoint ${HARNESS_VERSION}: running ${opts.config} against ${plan.target.baseUrl} (model ${target.model}${target.serverVersion ? `, server ${target.serverVersion}` : ""}); tokenizer: ${tokenizer.port.source}`);
   say(describeScenarioPlan(plan, source));
   say(series.description);
 
@@ -204,7 +232,7 @@ async function runScenario(opts: RunCommandOptions, io: CliIo, cleanups: Array<(
   // for a shard, ms since the shared start (epoch − anchor), a clock every shard shares that keeps numbers small.
   const clockAnchorMs = opts.shard ? (opts.startAtEpochMs ?? 0) : null;
   const sink = await openRecordSink({
-    report: reportOptionsFor(cfg, source),
+    report: mock ? mockReportOptions(reportOptionsFor(cfg, source), source) : reportOptionsFor(cfg, source),
     perRequestTarget: keepRecords ? null : { dir: storage.local.path, prefix: storage.local.reportFilePrefix, style: "indented" },
     epochOffsetMs: clockAnchorMs === null ? 0 : epochOffsetMs - clockAnchorMs,
     ...(tokenizer.exact ? { encode: (t: string) => tokenizer.port.encode(t) } : {}),
@@ -311,7 +339,7 @@ async function runScenario(opts: RunCommandOptions, io: CliIo, cleanups: Array<(
   // inference-perf's output counts and token times come from the answers' text, counted by the run's tokenizer: as
   // each record was folded, or, for a run that kept its records, over all of them now.
   const report = keepRecords
-    ? { ...reportOptionsFor(cfg, source), ...(await responseTokenOptions(stages, { exact: tokenizer.exact, encode: (t) => tokenizer.port.encode(t) }, cfg.tokenizer != null)) }
+    ? { ...(mock ? mockReportOptions(reportOptionsFor(cfg, source), source) : reportOptionsFor(cfg, source)), ...(await responseTokenOptions(stages, { exact: tokenizer.exact, encode: (t) => tokenizer.port.encode(t) }, cfg.tokenizer != null)) }
     : sink.report;
   // A bucket or Prometheus that fails is an EnvironmentError raised after the local files were written: the
   // table is still printed (the run's numbers are not lost with the upload), and the error raised at the end.

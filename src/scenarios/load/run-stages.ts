@@ -7,6 +7,7 @@
  * every stage sends the same prompts whatever happened before it.
  */
 import { createStreamClient } from "../../engine/openai-stream-client.ts";
+import { createMockClient } from "../../engine/mock-client.ts";
 import { EnvironmentError } from "../../errors.ts";
 import type { RequestSource, ScenarioRecord, StagePlan, StageRun } from "../types.ts";
 import type { CircuitBreakerConfig } from "../config/circuit-breaker-schema.ts";
@@ -35,6 +36,8 @@ export interface ScenarioClientOptions {
   circuitBreakers?: CircuitBreakerConfig[];
   /** server.cert_path/key_path, read (src/engine/client-certificate.ts). */
   clientCertificate?: { cert: Buffer; key: Buffer };
+  /** server.type mock: inference-perf's client-side mock, nothing is sent (src/engine/mock-client.ts). */
+  mock?: boolean;
 }
 
 export interface SweepOutcome {
@@ -88,19 +91,20 @@ export async function runStages(opts: RunStagesOptions): Promise<StageRun[]> {
   // before it is written, hiding client-side queueing inside TTFT.
   const connections = Number.isFinite(cap) ? Math.max(cap, ...concurrencies) : Infinity;
   const { client: c } = opts;
-  const client = createStreamClient({
+  const timeoutMs = c.requestTimeoutS === undefined ? Infinity : c.requestTimeoutS * 1000;
+  const client = c.mock ? createMockClient({ timeoutMs }) : createStreamClient({
     baseUrl: c.baseUrl,
     endpoint: c.endpoint,
     headers: c.headers,
     ...(c.apiKey ? { apiKey: c.apiKey } : {}),
     connections,
-    timeoutMs: c.requestTimeoutS === undefined ? Infinity : c.requestTimeoutS * 1000,
+    timeoutMs,
     streaming: c.streaming,
     ...(c.capture ? { capture: c.capture } : {}),
     ...(c.clientCertificate ? { clientCertificate: c.clientCertificate } : {}),
   });
   const stopped = () => opts.stop.aborted || opts.abort.aborted;
-  if (c.loraAdapters?.length) {
+  if (c.loraAdapters?.length && !c.mock) {
     await checkLoraAdaptersServed(c.baseUrl, { ...c.headers, ...(c.apiKey ? { authorization: `Bearer ${c.apiKey}` } : {}) }, c.loraAdapters);
   }
   const breakers = c.circuitBreakers?.length ? createStageBreakers(c.circuitBreakers, { source: opts.source, streaming: c.streaming }) : null;
