@@ -175,13 +175,13 @@ async function runScenario(opts: RunCommandOptions, io: CliIo, cleanups: Array<(
   const scrub = (s: string) => scrubSecrets(s, secrets);
   const say = (s: string) => io.stderr.write(scrub(s) + "\n");
   const plan = buildScenarioPlan(cfg);
-  // server.cert_path/key_path: read and checked before anything is sent; sent with every request to the target.
-  const tls = readClientCertificate(cfg.server);
-  if (tls.warning) say(`warning: ${tls.warning}`);
-  if (tls.certificate && cfg.server.type !== "mock") cleanups.push(useClientCertificateForFetch(tls.certificate));
   // server.type mock (inference-perf's client-side mock): nothing is sent, to the target or anywhere else.
   const mock = cfg.server.type === "mock";
-  const client = { ...clientOptionsFor(cfg, plan), ...(tls.certificate && !mock ? { clientCertificate: tls.certificate } : {}), ...(mock ? { mock: true, streaming: false } : {}) };
+  // server.cert_path/key_path: read and checked before anything is sent; sent with every request to the target.
+  const tls = mock ? { certificate: null, warning: null } : readClientCertificate(cfg.server);
+  if (tls.warning) say(`warning: ${tls.warning}`);
+  if (tls.certificate) cleanups.push(useClientCertificateForFetch(tls.certificate));
+  const client = { ...clientOptionsFor(cfg, plan), ...(tls.certificate ? { clientCertificate: tls.certificate } : {}), ...(mock ? { mock: true, streaming: false } : {}) };
   const authHeaders = buildRequestHeaders({ headers: client.headers, ...(client.apiKey ? { apiKey: client.apiKey } : {}) });
   const target = mock ? mockTargetInfo() : await readTargetInfo(plan.target.baseUrl, authHeaders, cfg.server.model_name ?? undefined, tls.certificate ?? undefined);
   plan.target.model = target.model;
