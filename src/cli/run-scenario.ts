@@ -12,13 +12,8 @@ import { EnvironmentError, InterruptedError } from "../errors.ts";
 import { buildRequestHeaders } from "../engine/openai-stream-client.ts";
 import { readTargetInfo } from "../engine/target-info.ts";
 import { readClientCertificate, useClientCertificateForFetch } from "../engine/client-certificate.ts";
-import { MOCK_LATENCY_S, MOCK_MODEL, mockRequestData } from "../engine/mock-client.ts";
-import type { TargetInfo } from "../engine/target-info.ts";
-import { createApproximateTokenizer } from "../tokenizer/approximate-tokenizer.ts";
-import { loadLocalTokenizer } from "../tokenizer/local-tokenizer.ts";
-import type { ResolvedTokenizer } from "../tokenizer/resolve-tokenizer.ts";
-import type { ScenarioReportOptions } from "../scenarios/report/scenario-report-options.ts";
-import type { RequestSource } from "../scenarios/types.ts";
+import { MOCK_LATENCY_S } from "../engine/mock-client.ts";
+import { mockReportOptions, mockTargetInfo, mockTokenizer } from "./scenario-mock.ts";
 import { sendsCredentials } from "../engine/auth-failure.ts";
 import { scrubSecrets } from "../redact.ts";
 import { TIMESERIES_FILE } from "../report/compare/scenario-report-files.ts";
@@ -109,22 +104,6 @@ function chartsSkippedBecause(o: { storeFailed: boolean; allFailed: boolean; sto
   if (o.stopped) return "the run was stopped";
   if (o.sent === 0) return "nothing was sent";
   return null;
-}
-
-/** server.type mock: the "target" that answers without a server (src/engine/mock-client.ts). */
-function mockTargetInfo(): TargetInfo {
-  return { model: MOCK_MODEL, modelRoot: null, serverVersion: null, simulator: null, simulatorProfile: null, maxNumSeqs: null, servedModels: [MOCK_MODEL] };
-}
-
-/** server.type mock keeps the configured tokenizer (inference-perf too); without one, word estimates (no server to ask). */
-async function mockTokenizer(tokenizer: string | undefined, env: NodeJS.ProcessEnv): Promise<ResolvedTokenizer> {
-  if (tokenizer) return { port: await loadLocalTokenizer(tokenizer, env), exact: true, warning: null };
-  return { port: createApproximateTokenizer(), exact: false, warning: null };
-}
-
-/** A mock run's report: unary answers (no TTFT/ITL), each request recorded as the mock client's str(body). */
-function mockReportOptions(report: ScenarioReportOptions, source: RequestSource): ScenarioReportOptions {
-  return { ...report, streaming: false, requestBody: (rec) => mockRequestData(source.request(rec.index).body) };
 }
 
 /** The token for a tokenizer download comes from the config's tokenizer.token, as inference-perf's does. */
