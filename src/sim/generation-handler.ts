@@ -9,7 +9,9 @@ import { startDeterministicStream } from "./deterministic-stream.ts";
 import { FAULT_HEADER, parseFaultHeader, type FaultPlan } from "./fault-injection.ts";
 import { readJsonBody } from "./http-body.ts";
 import { parseGenerationRequest, type EndpointKind, type GenerationRequest } from "./openai-request.ts";
-import { planOutput, type OutputPlan } from "./output-plan.ts";
+import { planFixedOutput, planOutput, type OutputPlan } from "./output-plan.ts";
+import { hashString } from "./seeded-random.ts";
+import { structuredAnswer } from "./structured-output.ts";
 import { createRequestRun, type RequestRun } from "./request-run.ts";
 import type { DeterministicRun, SimContext } from "./sim-context.ts";
 
@@ -41,7 +43,7 @@ export async function handleGeneration(
     return sendApiError(res, apiError(faults.status, `kneepoint-sim injected fault: HTTP ${faults.status}`));
   }
 
-  const output = planOutput({ seed: ctx.config.seed, promptKey: request.promptKey, budget: request.maxTokens, ignoreEos: request.ignoreEos });
+  const output = planAnswer(ctx.config.seed, request);
   if (request.stream) {
     res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
     res.flushHeaders();
@@ -52,6 +54,19 @@ export async function handleGeneration(
     return;
   }
   startRun(ctx, res, request, output, faults, kind, receivedMs);
+}
+
+/** The answer's plan: free text, or JSON of the planned length when the request asks for structured output. */
+function planAnswer(seed: number, request: GenerationRequest): OutputPlan {
+  const plan = planOutput({ seed, promptKey: request.promptKey, budget: request.maxTokens, ignoreEos: request.ignoreEos });
+  if (request.responseFormat === null) return plan;
+  const answer = structuredAnswer(request.responseFormat, {
+    want: plan.tokens,
+    budget: request.maxTokens,
+    ignoreEos: request.ignoreEos,
+    seed: hashString(request.promptKey, seed ^ 0x150),
+  });
+  return planFixedOutput(answer.pieces, answer.finishReason);
 }
 
 function startRun(

@@ -4,10 +4,11 @@
  * without `stream: true`, or a prompt (+ max_tokens) longer than max_model_len; 404 for an
  * unknown model. Hand-written rather than zod: it runs on every request and reads a few fields.
  */
-import { apiError, type ApiError } from "./api-error.ts";
+import { apiError, isApiError, type ApiError } from "./api-error.ts";
 import { chatPromptTokens, readChatMessage, type ChatMessage } from "./chat-template.ts";
 import { tokenize } from "./tokenizer.ts";
 import { VOCAB_SIZE } from "./vocabulary.ts";
+import { readResponseFormat, type StructuredFormat } from "./structured-output.ts";
 
 export type EndpointKind = "completion" | "chat";
 
@@ -24,6 +25,8 @@ export interface GenerationRequest {
   model: string;
   /** The LoRA adapter the request runs with (its `model` names one), or null for the base model. */
   lora: string | null;
+  /** `response_format` json_object / json_schema: the answer is JSON (structured-output.ts); null for text. */
+  responseFormat: StructuredFormat | null;
 }
 
 export interface ServedModel {
@@ -60,7 +63,13 @@ export function parseGenerationRequest(body: unknown, kind: EndpointKind, served
   const includeUsage = stream && (f.stream_options as { include_usage?: unknown } | null | undefined)?.include_usage === true;
   if (f.ignore_eos !== undefined && typeof f.ignore_eos !== "boolean") return apiError(400, "`ignore_eos` must be a boolean", "ignore_eos");
 
-  const prompt = kind === "completion" ? readCompletionPrompt(f.prompt) : readChatPrompt(f.messages);
+  if (f.add_special_tokens !== undefined && f.add_special_tokens !== null && typeof f.add_special_tokens !== "boolean") {
+    return apiError(400, "`add_special_tokens` must be a boolean", "add_special_tokens");
+  }
+  const responseFormat = readResponseFormat(f.response_format);
+  if (isApiError(responseFormat)) return responseFormat;
+  // completions: add_special_tokens (default true) prepends the BOS; false for prompts that embed it (chat templates)
+  const prompt = kind === "completion" ? readCompletionPrompt(f.prompt, f.add_special_tokens !== false) : readChatPrompt(f.messages);
   if (typeof prompt === "string") return apiError(400, prompt, kind === "completion" ? "prompt" : "messages");
 
   const { maxModelLen } = served;
@@ -85,7 +94,7 @@ export function parseGenerationRequest(body: unknown, kind: EndpointKind, served
       maxField,
     );
   }
-  return { kind, promptTokens: prompt.tokens, promptKey: prompt.key, maxTokens, ignoreEos: f.ignore_eos === true, stream, includeUsage, model: f.model, lora };
+  return { kind, promptTokens: prompt.tokens, promptKey: prompt.key, maxTokens, ignoreEos: f.ignore_eos === true, stream, includeUsage, model: f.model, lora, responseFormat };
 }
 
 interface Prompt {
@@ -97,10 +106,10 @@ function isTokenIds(value: unknown): value is number[] {
   return Array.isArray(value) && value.length > 0 && value.every((v) => Number.isInteger(v) && v >= 0 && v < VOCAB_SIZE);
 }
 
-function readCompletionPrompt(value: unknown): Prompt | string {
+function readCompletionPrompt(value: unknown, addSpecialTokens: boolean): Prompt | string {
   let p = value;
   if (Array.isArray(p) && p.length === 1 && (typeof p[0] === "string" || Array.isArray(p[0]))) p = p[0];
-  if (typeof p === "string") return { tokens: tokenize(p, true).length, key: p };
+  if (typeof p === "string") return { tokens: tokenize(p, addSpecialTokens).length, key: p };
   if (isTokenIds(p)) return { tokens: p.length, key: p.join(",") };
   if (p === undefined || p === null) return "`prompt` is required";
   if (Array.isArray(p) && p.length > 1) return "the simulator accepts one prompt per request (a string or a list of token ids)";

@@ -20,6 +20,9 @@ export interface OutputPlan {
   finishReason: "length" | "stop";
   /** The next output token id; call once per generated token, in order. */
   nextTokenId: () => number;
+  /** Text of each id nextTokenId returns, and its JSON string literal (for chunks). */
+  texts: readonly string[];
+  jsonTexts: readonly string[];
 }
 
 export function planOutput(options: { seed: number; promptKey: string; budget: number; ignoreEos: boolean }): OutputPlan {
@@ -33,6 +36,13 @@ export function planOutput(options: { seed: number; promptKey: string; budget: n
       finishReason = "stop";
     }
   }
-  const first = getVocabulary().firstWordId;
-  return { tokens, finishReason, nextTokenId: () => first + intBelow(rng, ORDINARY_TOKENS - first) };
+  const vocab = getVocabulary();
+  const first = vocab.firstWordId;
+  return { tokens, finishReason, nextTokenId: () => first + intBelow(rng, ORDINARY_TOKENS - first), texts: vocab.texts, jsonTexts: vocab.jsonTexts };
+}
+
+/** A plan that answers these token texts in order (structured output, structured-output.ts). */
+export function planFixedOutput(pieces: readonly string[], finishReason: OutputPlan["finishReason"]): OutputPlan {
+  let next = 0;
+  return { tokens: pieces.length, finishReason, nextTokenId: () => next++, texts: pieces, jsonTexts: pieces.map((p) => JSON.stringify(p)) };
 }

@@ -11,7 +11,6 @@ import { completeResponse, createChunkBuilder, DONE_EVENT, type ResponseIdentity
 import type { GenerationRequest } from "./openai-request.ts";
 import type { OutputPlan } from "./output-plan.ts";
 import type { VllmMetrics } from "./vllm-metrics.ts";
-import { getVocabulary } from "./vocabulary.ts";
 
 export interface RequestRun {
   /** `atMs` is when the token was produced (performance.now() clock); `queueMs` real ms waiting. */
@@ -40,7 +39,6 @@ export function createRequestRun(options: {
   onEnd: () => void;
 }): RequestRun {
   const { res, identity, request, output, faults, receivedMs, metrics } = options;
-  const vocab = getVocabulary();
   const chunks = createChunkBuilder(identity);
   let emitted = 0;
   let pending = "";
@@ -85,9 +83,9 @@ export function createRequestRun(options: {
       pendingTokens++;
       const last = emitted >= output.tokens;
       if (request.stream) {
-        pending += faults.malformedAt === emitted ? chunks.malformed() : chunks.token(vocab.jsonTexts[id]!, last ? output.finishReason : null);
+        pending += faults.malformedAt === emitted ? chunks.malformed() : chunks.token(output.jsonTexts[id]!, last ? output.finishReason : null);
       } else {
-        text += vocab.texts[id]!;
+        text += output.texts[id]!;
       }
       if (faults.disconnectAfter === emitted) disconnectNow = true;
       if (last) finished = true;

@@ -137,7 +137,6 @@ describe("reading an inference-perf config", () => {
     [{ data: { type: "mock", multimodal: { image: {} } } }, /data\.multimodal .* is not supported yet/],
     [{ load: { type: "trace_session_replay", stages: [{ concurrent_sessions: 1 }] } }, /load\.type trace_session_replay is not supported yet/],
     [{ api: { type: "anthropic_messages" } }, /api\.type anthropic_messages is not supported yet/],
-    [{ api: { response_format: { type: "json_object" } } }, /api\.response_format .* is not supported yet/],
     [{ api: { session_id_header_key: "x-session" } }, /api\.session_id_header_key .* is not supported yet/],
     [{ metrics: { type: "prometheus", prometheus: { google_managed: true } } }, /metrics\.prometheus\.google_managed is not supported yet/],
   ])("refuses an unsupported feature by name: %j", (extra, message) => {
@@ -162,6 +161,20 @@ describe("reading an inference-perf config", () => {
     expect(usageMessage(() => parse({ ...MINIMAL, data: { type: "shared_prefix" } }))).toMatch(/data\.shared_prefix: is required/);
     expect(usageMessage(() => parse({ ...MINIMAL, metrics: { type: "prometheus" } }))).toMatch(/metrics\.prometheus: is required/);
     expect(usageMessage(() => parse({ ...MINIMAL, load: { stages: [{ rate: 1, duration: 1.5 }] } }))).toMatch(/duration must be a whole number/);
+  });
+
+  it("reads api.response_format with inference-perf's defaults, strictly", () => {
+    expect(parse({ ...MINIMAL, api: { response_format: { json_schema: { type: "object" } } } }).api.response_format).toEqual({ type: "json_schema", name: "structured_output", json_schema: { type: "object" } });
+    expect(parse({ ...MINIMAL, api: { response_format: { type: "json_object" } } }).api.response_format).toEqual({ type: "json_object", name: "structured_output", json_schema: null });
+    expect(usageMessage(() => parse({ ...MINIMAL, api: { response_format: { type: "xml" } } }))).toMatch(/api\.response_format\.type/);
+    expect(parseWithWarnings({ ...MINIMAL, api: { response_format: { schema: {} } } }).warnings.join("\n")).toMatch(/api\.response_format\.schema is not a key/);
+  });
+
+  it("takes data.use_chat_template for data.type random on completions only, refusing the rest by name", () => {
+    const random = { type: "random", input_distribution: { mean: 100, min: 50, max: 200 }, output_distribution: { mean: 10, min: 1, max: 20 }, use_chat_template: true };
+    expect(parse({ ...MINIMAL, data: random }).data.use_chat_template).toBe(true);
+    expect(usageMessage(() => parse({ ...MINIMAL, data: { ...random, type: "synthetic" } }))).toMatch(/data\.use_chat_template: is only supported by data\.type random/);
+    expect(usageMessage(() => parse({ ...MINIMAL, api: { type: "chat" }, data: random }))).toMatch(/data\.use_chat_template: wraps completion prompts .* api\.type chat/);
   });
 
   it("takes variance in place of std_dev, and std_dev 0 with variance as inference-perf requires", () => {

@@ -14,6 +14,19 @@ import { metricsSchema, reportSchema, storageSchema } from "./report-storage-sch
 
 export const API_TYPES = ["completion", "chat", "anthropic_messages"] as const;
 
+/**
+ * Structured output (inference-perf 0.7.0 `ResponseFormat`): sent as the body's `response_format`, in vLLM/OpenAI's
+ * shape, by responseFormatBody (body-writer.ts). `json_schema` null with type json_schema is sent as `schema: null`,
+ * as inference-perf sends it (current vLLM answers 400: no constraint).
+ */
+export const responseFormatSchema = z.strictObject({
+  type: z.enum(["json_schema", "json_object"]).default("json_schema"),
+  name: z.string().default("structured_output"),
+  json_schema: z.record(z.string(), z.unknown()).nullable().default(null),
+});
+
+export type ResponseFormatConfig = z.infer<typeof responseFormatSchema>;
+
 export const apiSchema = z.strictObject({
   type: z.enum(API_TYPES, { message: `must be one of ${API_TYPES.join(", ")}` }).default("completion"),
   /** Needed for TTFT/ITL/TPOT; streamed requests add stream_options.include_usage. */
@@ -22,7 +35,7 @@ export const apiSchema = z.strictObject({
   slo_unit: z.enum(["s", "ms", "us"]).nullable().default(null),
   slo_tpot_header: z.string().nullable().default(null),
   slo_ttft_header: z.string().nullable().default(null),
-  response_format: z.record(z.string(), z.unknown()).nullable().default(null),
+  response_format: responseFormatSchema.nullable().default(null),
   session_id_header_key: z.string().nullable().default(null),
   session_token_header_key: z.string().nullable().default(null),
 });
@@ -88,6 +101,13 @@ export const scenarioConfigSchema = z
     if (load.type === "trace_replay" && load.trace === null) issue(["load", "trace"], "is required for load.type trace_replay: {file: <trace CSV>, format: AzurePublicDataset}");
     if (load.type === "trace_replay" && load.sweep !== null) issue(["load", "sweep"], "with load.type trace_replay is not supported by kneepoint run (the trace sets the arrival times); use load.stages");
     if (data.type === "shared_prefix" && data.shared_prefix === null) issue(["data", "shared_prefix"], "is required for data.type shared_prefix");
+    // 0.7.0's DataConfig validator: only the random generator wraps its prompts in the chat template.
+    if (data.use_chat_template && data.type !== "random") {
+      issue(["data", "use_chat_template"], `is only supported by data.type random (inference-perf 0.7.0 refuses it with data.type ${data.type} too); unset it or set data.type random`);
+    }
+    if (data.use_chat_template && cfg.api.type !== "completion") {
+      issue(["data", "use_chat_template"], `wraps completion prompts in the chat template; with api.type ${cfg.api.type} the server applies the template itself: set api.type completion or unset it`);
+    }
     // inference-perf's random and synthetic generators refuse api.type chat; kneepoint sends their prompt as one
     // user message instead, so the AI on EKS pages' `api.type: chat` + `data.type: synthetic` configs run.
 

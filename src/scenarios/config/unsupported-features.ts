@@ -28,7 +28,6 @@ const valued = (path: string) => (v: unknown) => `${path} ${String(v)}`;
 
 const RULES: Rule[] = [
   { path: ["api", "type"], matches: oneOf("anthropic_messages"), what: valued("api.type"), hint: "use api.type completion or chat" },
-  { path: ["api", "response_format"], matches: isSet, what: named("api.response_format (structured output)"), hint: "remove api.response_format" },
   { path: ["api", "session_id_header_key"], matches: isSet, what: named("api.session_id_header_key (multi-turn sessions)"), hint: "remove it" },
   { path: ["api", "session_token_header_key"], matches: isSet, what: named("api.session_token_header_key (session affinity)"), hint: "remove it" },
   { path: ["api", "slo_unit"], matches: isSet, what: named("api.slo_unit (per-request SLO headers)"), hint: "set SLOs with report.goodput.constraints instead" },
@@ -52,7 +51,6 @@ const RULES: Rule[] = [
   { path: ["data", "conversation_replay"], matches: isSet, what: named("data.conversation_replay"), hint: "remove the block" },
   { path: ["data", "visionarena"], matches: isSet, what: named("data.visionarena"), hint: "remove the block" },
   { path: ["data", "synthetic_agentic"], matches: isSet, what: named("data.synthetic_agentic"), hint: "remove the block" },
-  { path: ["data", "use_chat_template"], matches: (v) => v === true, what: named("data.use_chat_template"), hint: "remove it, or use api.type chat with data.type shared_prefix" },
   { path: ["data", "shared_prefix", "enable_multi_turn_chat"], matches: (v) => v === true, what: named("data.shared_prefix.enable_multi_turn_chat (multi-turn sessions)"), hint: "set it to false" },
   { path: ["data", "shared_prefix", "multimodal"], matches: isSet, what: named("data.shared_prefix.multimodal"), hint: "remove it" },
   { path: ["load", "type"], matches: oneOf("trace_session_replay"), what: valued("load.type"), hint: "use load.type constant, poisson, concurrent or trace_replay" },

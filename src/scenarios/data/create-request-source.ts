@@ -41,7 +41,14 @@ export async function createRequestSource(cfg: ScenarioConfig, deps: RequestSour
 async function createDataSource(cfg: ScenarioConfig, deps: RequestSourceDeps): Promise<ScenarioRequestSource> {
   const { data } = cfg;
   const api = cfg.api.type === "chat" ? "chat" : "completion";
-  const body = createBodyWriter({ api, model: deps.model, ignoreEos: cfg.server.ignore_eos, streaming: cfg.api.streaming });
+  const body = createBodyWriter({
+    api,
+    model: deps.model,
+    ignoreEos: cfg.server.ignore_eos,
+    streaming: cfg.api.streaming,
+    responseFormat: cfg.api.response_format,
+    addSpecialTokens: data.use_chat_template ? false : null,
+  });
   const tok = deps.tokenizer;
   switch (data.type) {
     case "mock": {
