@@ -10,11 +10,14 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { EnvironmentError, UsageError } from "../errors.ts";
+import { chatTemplateSource, compileChatTemplate, type ChatTemplate } from "./chat-template.ts";
 import type { TokenizerPort } from "./tokenizer-port.ts";
 
 interface TokenizerFiles {
   tokenizerJson: unknown;
   config: unknown;
+  /** chat_template.jinja beside tokenizer.json, when present (newer transformers save the template there). */
+  chatTemplateFile: string | null;
   source: string;
 }
 
@@ -29,9 +32,11 @@ async function readJson(path: string): Promise<unknown> {
 async function readLocal(path: string): Promise<TokenizerFiles> {
   const file = statSync(path).isDirectory() ? join(path, "tokenizer.json") : path;
   const configPath = join(dirname(file), "tokenizer_config.json");
+  const jinjaPath = join(dirname(file), "chat_template.jinja");
   return {
     tokenizerJson: await readJson(file),
     config: existsSync(configPath) ? await readJson(configPath) : {},
+    chatTemplateFile: existsSync(jinjaPath) ? await readFile(jinjaPath, "utf8") : null,
     source: `tokenizer.json (${file})`,
   };
 }
@@ -65,8 +70,10 @@ async function fetchFromHub(modelId: string, env: NodeJS.ProcessEnv): Promise<st
   const json = await download(`${endpoint}/${modelId}/resolve/main/tokenizer.json`, token);
   if (json === null) throw new UsageError(`model '${modelId}' has no tokenizer.json on ${endpoint}`, "check the model id, or pass a local tokenizer.json path");
   const config = await download(`${endpoint}/${modelId}/resolve/main/tokenizer_config.json`, token);
+  const chatTemplate = await download(`${endpoint}/${modelId}/resolve/main/chat_template.jinja`, token);
   await mkdir(dir, { recursive: true });
   if (config !== null) await writeFile(join(dir, "tokenizer_config.json"), config);
+  if (chatTemplate !== null) await writeFile(join(dir, "chat_template.jinja"), chatTemplate);
   await writeFile(join(dir, "tokenizer.json.tmp"), json);
   await rename(join(dir, "tokenizer.json.tmp"), join(dir, "tokenizer.json"));
   return dir;
@@ -110,9 +117,17 @@ export async function loadLocalTokenizer(spec: string, env: NodeJS.ProcessEnv): 
   const vocabSize = Array.isArray(vocab) ? vocab.length : vocab ? Object.keys(vocab).length : 0;
   const added = ((files.tokenizerJson as { added_tokens?: Array<{ id: number }> }).added_tokens ?? []).map((t) => t.id);
   const [lo, hi] = ordinaryIdRange(vocabSize, added);
+  const templateSource = chatTemplateSource(files.config, files.chatTemplateFile);
+  let chatTemplate: ChatTemplate | null = null;
+  try {
+    chatTemplate = templateSource === null ? null : compileChatTemplate(templateSource, files.config);
+  } catch (err) {
+    throw new UsageError(`--tokenizer: the chat template of ${files.source} does not parse: ${(err as Error).message}`, "fix chat_template in tokenizer_config.json (or chat_template.jinja)");
+  }
   return {
     source: files.source,
     idRange: [lo, hi],
+    chatTemplate,
     async encode(text) {
       return tok.encode(text, { add_special_tokens: false }).ids;
     },

@@ -1,3 +1,5 @@
+import type { ChatTemplate } from "./chat-template.ts";
+
 /**
  * What prompt generation needs from a tokenizer. Implementations: the target server's /tokenize and
  * /detokenize (server-tokenizer.ts), or none (approximate lengths, see workload/prompts.ts).
@@ -12,4 +14,6 @@ export interface TokenizerPort {
   specialTokenCount(): Promise<number>;
   /** The id range [lo, hi) random prompt tokens are drawn from: ordinary tokens of this vocabulary. */
   readonly idRange: readonly [number, number];
+  /** The tokenizer's chat template, when it has one (a local tokenizer with tokenizer_config.json's chat_template). */
+  readonly chatTemplate?: ChatTemplate | null;
 }

@@ -121,6 +121,35 @@ describe("random data", () => {
   });
 });
 
+describe("data.use_chat_template", () => {
+  const CHAT_TOKENIZER = fileURLToPath(new URL("../../../test/fixtures/tiny-chat-tokenizer", import.meta.url));
+  const random = { type: "random", input_distribution: dist(60, 20, 20, 120), output_distribution: dist(8, 0, 8, 8), use_chat_template: true };
+
+  it("renders each prompt as one user turn of the template, the templated prompt's count the planned length, add_special_tokens false", async () => {
+    const tok = await loadLocalTokenizer(CHAT_TOKENIZER, {});
+    const src = await source({ data: random }, tok);
+    expect(src.warnings).toEqual([]);
+    // by hand: <s> · [ · INST · ] … [/ · INST · ] (the whitespace pre-tokenizer keeps "[/" whole) = 7
+    expect(src.describe()).toMatch(/chat template \(7 template tokens\)/);
+    for (let i = 0; i < 12; i++) {
+      const r = src.request(i);
+      const b = bodyOf(r) as Body & { add_special_tokens?: boolean };
+      expect(b.prompt).toMatch(/^<s>\[INST\] .* \[\/INST\]$/);
+      expect(b.add_special_tokens).toBe(false);
+      expect((await tok.encode(b.prompt!)).length, `request ${i}`).toBe(r.plannedPromptTokens);
+      expect(r.plannedPromptTokens).toBeGreaterThanOrEqual(20);
+    }
+  });
+
+  it("refuses by name a tokenizer without a chat template, and a minimum length within the template's overhead", async () => {
+    const plain = await loadLocalTokenizer(fileURLToPath(new URL("../../../test/fixtures/tiny-tokenizer", import.meta.url)), {});
+    await expect(source({ data: random }, plain)).rejects.toThrow(/data\.use_chat_template is set but the tokenizer .* has no chat template/);
+    await expect(source({ data: random })).rejects.toThrow(/has no chat template/); // the server's /tokenize carries none
+    const tok = await loadLocalTokenizer(CHAT_TOKENIZER, {});
+    await expect(source({ data: { ...random, input_distribution: dist(60, 20, 3, 120) } }, tok)).rejects.toThrow(/minimum input length \(3\) must exceed the chat template overhead/);
+  });
+});
+
 describe("synthetic data", () => {
   it("slices the shipped corpus to exact lengths, one user message with api.type chat", async () => {
     const data = { type: "synthetic", input_distribution: dist(400, 300, 2, 5000), output_distribution: dist(30, 0, 30, 30) };

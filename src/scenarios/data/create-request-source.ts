@@ -17,12 +17,22 @@ import { createShareGptSource } from "./sharegpt-source.ts";
 import { createSyntheticSource } from "./synthetic-source.ts";
 import { createTraceLengthSource } from "./trace-length-source.ts";
 import { traceRows } from "../config/trace-schema.ts";
-import { findWordAtoms } from "./word-atoms.ts";
+import { findWordAtoms, type WordAtoms } from "./word-atoms.ts";
+import { calibrateChatTemplate, requireChatTemplate, type PromptWrap } from "./chat-template-prompts.ts";
+import type { TokenizerPort } from "../../tokenizer/tokenizer-port.ts";
+import type { TraceRow } from "../config/trace-schema.ts";
 import { withLoraTrafficSplit } from "./lora-traffic-split.ts";
 
 /** The corpus shipped with kneepoint (see assets/corpus/SOURCE.md). */
 export const DEFAULT_CORPUS_PATH = fileURLToPath(new URL("../../../assets/corpus/sonnets.txt", import.meta.url));
 const DEFAULT_SHAREGPT_POOL = 10_000;
+
+/** data.use_chat_template (random only, schema-checked): the template's wrap and overhead, refusals by name. */
+async function chatTemplatePrompts(cfg: ScenarioConfig, tok: TokenizerPort, atoms: WordAtoms, seed: number, rows: readonly TraceRow[] | null): Promise<PromptWrap> {
+  const input = cfg.data.input_distribution;
+  const minInput = rows !== null ? Math.min(...rows.map((r) => r.inputTokens)) : input!.type === "fixed" ? input!.mean : input!.min;
+  return calibrateChatTemplate(tok, requireChatTemplate(tok), atoms, seed, minInput);
+}
 
 async function readCorpus(path: string): Promise<string> {
   try {
@@ -57,13 +67,14 @@ async function createDataSource(cfg: ScenarioConfig, deps: RequestSourceDeps): P
     }
     case "random":
     case "synthetic": {
-      if (data.type === "random" && data.trace !== null) {
-        const trace = { file: data.trace.file, rows: traceRows(data.trace, "data.trace"), specialTokens: await tok.specialTokenCount() };
-        return createTraceLengthSource(trace, await findWordAtoms(tok, deps.seed), body, deps.seed);
-      }
-      const lengths = { input: data.input_distribution!, output: data.output_distribution!, specialTokens: await tok.specialTokenCount() };
       const atoms = await findWordAtoms(tok, deps.seed);
-      if (data.type === "random") return createRandomSource(lengths, atoms, body, deps.seed);
+      const rows = data.type === "random" && data.trace !== null ? traceRows(data.trace, "data.trace") : null;
+      const template = data.use_chat_template ? await chatTemplatePrompts(cfg, tok, atoms, deps.seed, rows) : null;
+      const specialTokens = template?.overheadTokens ?? (await tok.specialTokenCount());
+      const shaped = template ? { ...atoms, exact: atoms.exact && template.exact } : atoms;
+      if (rows !== null) return createTraceLengthSource({ file: data.trace!.file, rows, specialTokens, wrap: template?.wrap }, shaped, body, deps.seed);
+      const lengths = { input: data.input_distribution!, output: data.output_distribution!, specialTokens, wrap: template?.wrap };
+      if (data.type === "random") return createRandomSource(lengths, shaped, body, deps.seed);
       const path = data.corpus_file_path ?? DEFAULT_CORPUS_PATH;
       const corpus = await buildCorpus(tok, await readCorpus(path), deps.seed, atoms.form);
       const name = data.corpus_file_path ?? "Shakespeare's Sonnets (assets/corpus)";

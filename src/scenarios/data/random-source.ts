@@ -14,8 +14,10 @@ import { finishPrompt, randomAtomText, type WordAtoms } from "./word-atoms.ts";
 export interface LengthSpec {
   input: Distribution;
   output: Distribution;
-  /** Special tokens the server adds to a prompt (BOS). */
+  /** Special tokens the server adds to a prompt (BOS); with a chat template, the template's tokens. */
   specialTokens: number;
+  /** data.use_chat_template: the prompt rendered in the chat template (chat-template-prompts.ts). */
+  wrap?: ((text: string) => string) | undefined;
 }
 
 export function approximateWarning(what: string): string {
@@ -23,6 +25,7 @@ export function approximateWarning(what: string): string {
 }
 
 export function createRandomSource(lengths: LengthSpec, atoms: WordAtoms, body: BodyWriter, seed: number): ScenarioRequestSource {
+  const wrap = lengths.wrap ?? ((text: string) => text);
   return {
     warnings: atoms.exact ? [] : [approximateWarning("data.type random")],
     request(i) {
@@ -31,13 +34,13 @@ export function createRandomSource(lengths: LengthSpec, atoms: WordAtoms, body: 
       const outputLen = sampleLength(lengths.output, rng);
       const textTokens = Math.max(1, inputLen - lengths.specialTokens);
       return {
-        body: body.forPrompt(finishPrompt(randomAtomText(atoms.words, textTokens, rng), atoms.form), outputLen),
+        body: body.forPrompt(wrap(finishPrompt(randomAtomText(atoms.words, textTokens, rng), atoms.form)), outputLen),
         plannedPromptTokens: textTokens + lengths.specialTokens,
         plannedOutputTokens: outputLen,
       };
     },
     describe: () =>
       `random: input ${describeDistribution(lengths.input)}, output ${describeDistribution(lengths.output)} tokens; ` +
-      `prompts of random word tokens (${atoms.words.length} single-token words of the vocabulary)${atoms.exact ? "" : ", approximate lengths"}`,
+      `prompts of random word tokens (${atoms.words.length} single-token words of the vocabulary)${lengths.wrap ? `, in the tokenizer's chat template (${lengths.specialTokens} template tokens)` : ""}${atoms.exact ? "" : ", approximate lengths"}`,
   };
 }

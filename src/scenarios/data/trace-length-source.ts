@@ -16,12 +16,15 @@ import { finishPrompt, randomAtomText, type WordAtoms } from "./word-atoms.ts";
 export interface TraceLengths {
   file: string;
   rows: readonly TraceRow[];
-  /** Special tokens the server adds to a prompt (BOS). */
+  /** Special tokens the server adds to a prompt (BOS); with a chat template, the template's tokens. */
   specialTokens: number;
+  /** data.use_chat_template: the prompt rendered in the chat template (chat-template-prompts.ts). */
+  wrap?: ((text: string) => string) | undefined;
 }
 
 export function createTraceLengthSource(trace: TraceLengths, atoms: WordAtoms, body: BodyWriter, seed: number): ScenarioRequestSource {
   const { rows } = trace;
+  const wrap = trace.wrap ?? ((text: string) => text);
   return {
     warnings: atoms.exact ? [] : [approximateWarning("data.type random with data.trace")],
     request(i) {
@@ -29,7 +32,7 @@ export function createTraceLengthSource(trace: TraceLengths, atoms: WordAtoms, b
       const rng = createRng(deriveSeed(seed, 0x4b, i));
       const textTokens = Math.max(1, row.inputTokens - trace.specialTokens);
       return {
-        body: body.forPrompt(finishPrompt(randomAtomText(atoms.words, textTokens, rng), atoms.form), row.outputTokens),
+        body: body.forPrompt(wrap(finishPrompt(randomAtomText(atoms.words, textTokens, rng), atoms.form)), row.outputTokens),
         plannedPromptTokens: textTokens + trace.specialTokens,
         plannedOutputTokens: row.outputTokens,
       };
