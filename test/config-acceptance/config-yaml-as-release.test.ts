@@ -51,6 +51,19 @@ const CASES: Array<[string, string]> = [
     }),
   ],
   [
+    "api.response_format (json_schema, name) and data.use_chat_template",
+    written("structured", {
+      api: { type: "completion", response_format: { name: "review", json_schema: { type: "object", properties: { a: { type: "string" } }, required: ["a"] } } },
+      data: { type: "random", use_chat_template: true, input_distribution: { min: 40, max: 60, mean: 50, std_dev: 5 }, output_distribution: { min: 5, max: 9, mean: 7, std_dev: 1 } },
+      load: { stages: [{ rate: 2, duration: 3 }] },
+      server: SERVER,
+    }),
+  ],
+  [
+    "api.response_format json_object",
+    written("json-object", { api: { type: "chat", response_format: { type: "json_object" } }, data: { type: "mock" }, load: { stages: [{ rate: 1, duration: 2 }] }, server: SERVER }),
+  ],
+  [
     "a sweep of poisson stages, shared_prefix with distributions",
     written("sweep", {
       data: { type: "shared_prefix", shared_prefix: { num_groups: 3, question_len: { type: "skew_normal", mean: 40, std_dev: 5, skew: 2, min: 10, max: 90 }, seed: 7 } },
