@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
-import { parseScenarioConfig } from "../config/read-scenario-config.ts";
+import { parseScenarioConfig, readTraces } from "../config/read-scenario-config.ts";
 import { createRequestSource } from "./create-request-source.ts";
 import { tokenize, detokenize } from "../../sim/tokenizer.ts";
 import { SERVER_TOKEN_ID_RANGE } from "../../tokenizer/server-tokenizer.ts";
@@ -139,6 +139,18 @@ describe("data.use_chat_template", () => {
       expect((await tok.encode(b.prompt!)).length, `request ${i}`).toBe(r.plannedPromptTokens);
       expect(r.plannedPromptTokens).toBeGreaterThanOrEqual(20);
     }
+  });
+
+  it("templates data.trace prompts too, each the row's ContextTokens", async () => {
+    const tok = await loadLocalTokenizer(CHAT_TOKENIZER, {});
+    const trace = { file: fileURLToPath(new URL("../../../test/fixtures/traces/azure-tiny.csv", import.meta.url)), format: "AzurePublicDataset" };
+    const cfg = config({ data: { type: "random", trace, use_chat_template: true }, load: { type: "trace_replay", trace, stages: [{ rate: 1, duration: 1 }] } });
+    await readTraces(cfg);
+    const src = await createRequestSource(cfg, { tokenizer: tok, seed: 42, model: "sim-model" });
+    const first = src.request(0);
+    expect(bodyOf(first).prompt).toMatch(/^<s>\[INST\] /);
+    expect((await tok.encode(bodyOf(first).prompt!)).length).toBe(40); // row 1: 40 ContextTokens
+    expect(first.plannedPromptTokens).toBe(40);
   });
 
   it("refuses by name a tokenizer without a chat template, and a minimum length within the template's overhead", async () => {
