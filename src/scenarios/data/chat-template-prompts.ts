@@ -32,7 +32,7 @@ export interface PromptWrap {
 export function requireChatTemplate(tok: TokenizerPort): ChatTemplate {
   if (tok.chatTemplate) return tok.chatTemplate;
   throw new UsageError(
-    `data.use_chat_template is set but the tokenizer (${tok.source}) has no chat template`,
+    `data.use_chat_template is set but the tokenizer (${tok.source}) has no chat template (kneepoint reads it only from the files of tokenizer.pretrained_model_name_or_path; the server's /tokenize and approximate counts carry none)`,
     "set tokenizer.pretrained_model_name_or_path to a chat/instruct model's tokenizer (tokenizer_config.json chat_template or chat_template.jinja), or unset data.use_chat_template",
   );
 }
