@@ -33,7 +33,7 @@ describe("engine loop (real-time driver)", () => {
     // 5 steps of 10 ms virtual = 1 ms real each, starting at the submit time (clock 1000)
     expect(times).toEqual([1001, 1002, 1003, 1004, 1005]);
     expect(flushes).toBeGreaterThan(0);
-    expect(loop.snapshot()).toEqual({ running: 0, waiting: 0, kvUsage: 0, preemptionsTotal: 0, runningLoras: "", waitingLoras: "" });
+    expect(loop.snapshot()).toEqual({ running: 0, waiting: 0, kvUsage: 0, preemptionsTotal: 0, prefixQueriedTokens: 0, prefixHitTokens: 0, runningLoras: "", waitingLoras: "" });
     loop.close();
   });
 

@@ -18,7 +18,7 @@ export interface TokenListener {
 export interface EngineLoop {
   submit(request: Omit<NewRequest, "id">, listener: TokenListener): number;
   abort(id: number): void;
-  snapshot(): { running: number; waiting: number; kvUsage: number; preemptionsTotal: number; runningLoras: string; waitingLoras: string };
+  snapshot(): { running: number; waiting: number; kvUsage: number; preemptionsTotal: number; prefixQueriedTokens: number; prefixHitTokens: number; runningLoras: string; waitingLoras: string };
   close(): void;
 }
 
@@ -84,6 +84,8 @@ export function startEngineLoop({ state, speedup, now, originMs = now(), onSteps
         waiting: state.waiting.length,
         kvUsage: kvUsage(state),
         preemptionsTotal: state.preemptionsTotal,
+        prefixQueriedTokens: state.prefixQueriedTokens,
+        prefixHitTokens: state.prefixHitTokens,
         runningLoras: adapterLabel(state.running),
         waitingLoras: adapterLabel(state.waiting),
       };

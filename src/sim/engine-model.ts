@@ -13,6 +13,15 @@
  *    max_num_seqs, budget remains and the KV blocks for their first chunk are free.
  * A sequence whose KV covers all its known tokens at the end of a step samples one token.
  * The step lasts its roofline cost (roofline.ts).
+ *
+ * Automatic prefix caching (vLLM's APC, `prefixCaching`): a request may carry the hashes of its prompt's full KV
+ * blocks, each chained to the one before (block i's hash covers tokens 0 … (i+1)·blockSize). When a request is
+ * first scheduled, its longest run of leading blocks already in the cache is shared instead of computed (at most
+ * promptTokens − 1 tokens: the last prompt token is always computed, so a token is sampled), and the hit and the
+ * looked-up tokens are counted (vllm:prefix_cache_hits_total / queries_total). A full prompt block a sequence
+ * computes is entered in the cache. When no sequence holds a cached block it stays cached but evictable: it counts
+ * as free, and is given away (least recently used first) only when no truly free block is left. A preempted
+ * sequence releases its blocks the same way, so its re-prefill can hit its own evictable blocks.
  */
 import { withLoraOverhead } from "./lora-cost.ts";
 import type { StepCost, StepWork } from "./roofline.ts";
@@ -27,6 +36,8 @@ export interface EngineConfig {
   maxLoras?: number;
   /** Extra step time per distinct LoRA adapter in the step, ms (lora-cost.ts). */
   loraStepOverheadMs?: number;
+  /** vLLM's automatic prefix caching (--enable-prefix-caching): requests' blockHashes are looked up and cached. */
+  prefixCaching?: boolean;
 }
 
 export type FinishReason = "length" | "stop";
@@ -40,7 +51,12 @@ interface Sequence {
   arrivalMs: number;
   computedTokens: number;
   outputTokens: number;
+  /** KV blocks the sequence holds: its own, plus the cached ones it shares (`held`). */
   blocks: number;
+  /** Hashes of the prompt's full blocks (prefix caching), or empty. */
+  blockHashes: readonly string[];
+  /** Cached blocks the sequence holds a reference to, in prompt order (the leading blocks of its prompt). */
+  held: string[];
   firstScheduledMs: number | null;
   done: boolean;
 }
@@ -74,7 +90,15 @@ export interface EngineState {
   waiting: Sequence[];
   running: Sequence[];
   byId: Map<number, Sequence>;
+  /** Blocks no sequence holds and no cache entry keeps. */
   freeBlocks: number;
+  /** Cached blocks by hash, with how many sequences hold each. */
+  cache: Map<string, { refs: number }>;
+  /** Cached blocks no sequence holds, least recently used first: free to take, but a hit until taken. */
+  evictable: Map<string, true>;
+  /** Prompt tokens looked up in the prefix cache, and those found (vllm:prefix_cache_queries/hits_total). */
+  prefixQueriedTokens: number;
+  prefixHitTokens: number;
   step: EngineStep | null;
   /** End of the last completed step (virtual ms). */
   clockMs: number;
@@ -95,10 +119,25 @@ export interface NewRequest {
   finishReason: FinishReason;
   /** The LoRA adapter the request runs with; null or absent for the base model. */
   lora?: string | null;
+  /** Chained hashes of the prompt's full KV blocks (promptBlockHashes), for prefix caching. */
+  blockHashes?: readonly string[];
 }
 
 export function createEngineState(config: EngineConfig): EngineState {
-  return { config, waiting: [], running: [], byId: new Map(), freeBlocks: config.totalBlocks, step: null, clockMs: 0, preemptionsTotal: 0 };
+  return {
+    config,
+    waiting: [],
+    running: [],
+    byId: new Map(),
+    freeBlocks: config.totalBlocks,
+    cache: new Map(),
+    evictable: new Map(),
+    prefixQueriedTokens: 0,
+    prefixHitTokens: 0,
+    step: null,
+    clockMs: 0,
+    preemptionsTotal: 0,
+  };
 }
 
 export function addRequest(state: EngineState, request: NewRequest, arrivalMs: number): void {
@@ -106,6 +145,8 @@ export function addRequest(state: EngineState, request: NewRequest, arrivalMs: n
   const seq: Sequence = {
     ...request,
     lora: request.lora ?? null,
+    blockHashes: state.config.prefixCaching ? (request.blockHashes ?? []) : [],
+    held: [],
     arrivalMs,
     computedTokens: 0,
     outputTokens: 0,
@@ -125,9 +166,50 @@ export function abortRequest(state: EngineState, id: number): void {
   state.waiting = state.waiting.filter((s) => s !== seq);
 }
 
+/** Blocks in use (held by a sequence), as vLLM's kv_cache_usage_perc counts them: evictable cached blocks are free. */
 export function kvUsage(state: EngineState): number {
   const total = state.config.totalBlocks;
-  return total === 0 ? 0 : (total - state.freeBlocks) / total;
+  return total === 0 ? 0 : (total - availableBlocks(state)) / total;
+}
+
+/** Blocks a sequence can get now: the free ones and the evictable cached ones. */
+function availableBlocks(state: EngineState): number {
+  return state.freeBlocks + state.evictable.size;
+}
+
+/** Takes n blocks (n ≤ availableBlocks): free ones first, then the least recently used evictable cached ones. */
+function takeBlocks(state: EngineState, n: number): void {
+  const fromFree = Math.min(n, state.freeBlocks);
+  state.freeBlocks -= fromFree;
+  let evict = n - fromFree;
+  for (const hash of state.evictable.keys()) {
+    if (evict === 0) break;
+    state.evictable.delete(hash);
+    state.cache.delete(hash);
+    evict--;
+  }
+}
+
+/** Gives back a sequence's blocks: its own become free, the cached ones it held evictable when nobody else holds them. */
+function releaseBlocks(state: EngineState, seq: Sequence): void {
+  state.freeBlocks += seq.blocks - seq.held.length;
+  for (const hash of seq.held) {
+    const entry = state.cache.get(hash);
+    if (entry && --entry.refs === 0) state.evictable.set(hash, true);
+  }
+  seq.blocks = 0;
+  seq.held = [];
+}
+
+/** The leading cached blocks a sequence about to prefill from scratch can share (leaving ≥ 1 prompt token to compute). */
+function cachedPrefix(state: EngineState, seq: Sequence): string[] {
+  const usable = Math.floor((seq.promptTokens - 1) / state.config.blockSize);
+  const hits: string[] = [];
+  for (const hash of seq.blockHashes) {
+    if (hits.length >= usable || !state.cache.has(hash)) break;
+    hits.push(hash);
+  }
+  return hits;
 }
 
 /** Runs every step that ends at or before `nowMs`, then starts the next one if there is work. */
@@ -170,7 +252,7 @@ function scheduleStep(state: EngineState, atMs: number): EngineStep | null {
     const newTokens = Math.min(seq.promptTokens + seq.outputTokens - seq.computedTokens, budget);
     const needed = blocksFor(seq.computedTokens + newTokens, blockSize) - seq.blocks;
     let selfPreempted = false;
-    while (needed > state.freeBlocks) {
+    while (needed > availableBlocks(state)) {
       const victim = state.running.pop()!;
       preempt(state, victim);
       preemptions++;
@@ -180,7 +262,7 @@ function scheduleStep(state: EngineState, atMs: number): EngineStep | null {
       }
     }
     if (selfPreempted) break;
-    state.freeBlocks -= needed;
+    takeBlocks(state, needed);
     seq.blocks += needed;
     scheduled.push({ seq, newTokens });
     budget -= newTokens;
@@ -199,13 +281,27 @@ function scheduleStep(state: EngineState, atMs: number): EngineStep | null {
         w++;
         continue;
       }
-      const newTokens = Math.min(seq.promptTokens + seq.outputTokens - seq.computedTokens, budget);
-      const needed = blocksFor(newTokens, blockSize);
-      if (needed > state.freeBlocks) break;
+      // A sequence prefilling from scratch shares the cached blocks of its prompt's prefix (vLLM's APC).
+      const hits = seq.computedTokens === 0 ? cachedPrefix(state, seq) : [];
+      const computed = seq.computedTokens + hits.length * blockSize;
+      const newTokens = Math.min(seq.promptTokens + seq.outputTokens - computed, budget);
+      const needed = blocksFor(computed + newTokens, blockSize) - hits.length;
+      const hitsEvictable = hits.filter((h) => state.evictable.has(h)).length;
+      if (needed > availableBlocks(state) - hitsEvictable) break;
       state.waiting.splice(w, 1);
       if (seq.lora !== null) loras.add(seq.lora);
-      state.freeBlocks -= needed;
-      seq.blocks = needed;
+      if (seq.blockHashes.length > 0 && seq.computedTokens === 0) {
+        state.prefixQueriedTokens += seq.promptTokens;
+        state.prefixHitTokens += hits.length * blockSize;
+      }
+      for (const hash of hits) {
+        state.cache.get(hash)!.refs++;
+        state.evictable.delete(hash);
+      }
+      seq.held = hits;
+      seq.computedTokens = computed;
+      takeBlocks(state, needed);
+      seq.blocks = hits.length + needed;
       seq.firstScheduledMs ??= atMs;
       state.running.push(seq);
       scheduled.push({ seq, newTokens });
@@ -227,8 +323,7 @@ function scheduleStep(state: EngineState, atMs: number): EngineStep | null {
 }
 
 function preempt(state: EngineState, seq: Sequence): void {
-  state.freeBlocks += seq.blocks;
-  seq.blocks = 0;
+  releaseBlocks(state, seq);
   seq.computedTokens = 0;
   state.waiting.unshift(seq);
 }
@@ -236,7 +331,9 @@ function preempt(state: EngineState, seq: Sequence): void {
 function completeStep(state: EngineState, step: EngineStep, out: TokenEvent[]): void {
   for (const { seq, newTokens } of step.scheduled) {
     if (seq.done) continue;
+    const before = seq.computedTokens;
     seq.computedTokens += newTokens;
+    cacheComputedBlocks(state, seq, before);
     if (seq.computedTokens < seq.promptTokens + seq.outputTokens) continue; // prefill chunk, no token yet
     seq.outputTokens += 1;
     const last = seq.outputTokens >= seq.targetOutputTokens;
@@ -251,11 +348,27 @@ function completeStep(state: EngineState, step: EngineStep, out: TokenEvent[]): 
   }
 }
 
+/**
+ * Enters the prompt blocks the sequence just completed in the cache, held by it (the same physical blocks: they move
+ * from its own to its shared ones). A block another sequence cached first stays the sequence's own.
+ */
+function cacheComputedBlocks(state: EngineState, seq: Sequence, before: number): void {
+  if (seq.blockHashes.length === 0) return;
+  const { blockSize } = state.config;
+  const full = Math.min(Math.floor(Math.min(seq.computedTokens, seq.promptTokens) / blockSize), seq.blockHashes.length);
+  for (let b = Math.floor(before / blockSize); b < full; b++) {
+    const hash = seq.blockHashes[b]!;
+    // Only a chain: block b is shared only when every block before it is (the prefix property of the hashes).
+    if (seq.held.length !== b || state.cache.has(hash)) break;
+    state.cache.set(hash, { refs: 1 });
+    seq.held.push(hash);
+  }
+}
+
 function finish(state: EngineState, seq: Sequence): void {
   if (seq.done) return;
   seq.done = true;
-  state.freeBlocks += seq.blocks;
-  seq.blocks = 0;
+  releaseBlocks(state, seq);
   state.byId.delete(seq.id);
   const i = state.running.indexOf(seq);
   if (i >= 0) state.running.splice(i, 1);

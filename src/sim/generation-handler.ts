@@ -14,6 +14,7 @@ import { hashString } from "./seeded-random.ts";
 import { structuredAnswer } from "./structured-output.ts";
 import { createRequestRun, type RequestRun } from "./request-run.ts";
 import type { DeterministicRun, SimContext } from "./sim-context.ts";
+import { promptBlockHashes } from "./prefix-hashes.ts";
 
 export async function handleGeneration(
   ctx: SimContext,
@@ -104,7 +105,13 @@ function startRun(
   if (engine) {
     const submit = () => {
       const id = engine.submit(
-        { promptTokens: request.promptTokens, targetOutputTokens: output.tokens, finishReason: output.finishReason, lora: request.lora },
+        {
+          promptTokens: request.promptTokens,
+          targetOutputTokens: output.tokens,
+          finishReason: output.finishReason,
+          lora: request.lora,
+          ...(ctx.prefixCachingBlockSize !== null ? { blockHashes: promptBlockHashes(request.promptIds, ctx.prefixCachingBlockSize, request.lora) } : {}),
+        },
         { token: (atMs, _reason, queueMs) => run.token(atMs, queueMs), flush: () => void run.flush() },
       );
       stopSource = () => engine.abort(id);

@@ -15,6 +15,8 @@ export type EndpointKind = "completion" | "chat";
 export interface GenerationRequest {
   kind: EndpointKind;
   promptTokens: number;
+  /** The prompt's token ids (what prefix caching hashes). */
+  promptIds: readonly number[];
   /** Seeds the answer (output-plan.ts): the prompt text or ids. */
   promptKey: string;
   maxTokens: number;
@@ -94,11 +96,13 @@ export function parseGenerationRequest(body: unknown, kind: EndpointKind, served
       maxField,
     );
   }
-  return { kind, promptTokens: prompt.tokens, promptKey: prompt.key, maxTokens, ignoreEos: f.ignore_eos === true, stream, includeUsage, model: f.model, lora, responseFormat };
+  return { kind, promptTokens: prompt.tokens, promptIds: prompt.ids, promptKey: prompt.key, maxTokens, ignoreEos: f.ignore_eos === true, stream, includeUsage, model: f.model, lora, responseFormat };
 }
 
 interface Prompt {
   tokens: number;
+  /** The prompt's token ids as the server counts them (special tokens and chat template included). */
+  ids: readonly number[];
   key: string;
 }
 
@@ -109,8 +113,11 @@ function isTokenIds(value: unknown): value is number[] {
 function readCompletionPrompt(value: unknown, addSpecialTokens: boolean): Prompt | string {
   let p = value;
   if (Array.isArray(p) && p.length === 1 && (typeof p[0] === "string" || Array.isArray(p[0]))) p = p[0];
-  if (typeof p === "string") return { tokens: tokenize(p, addSpecialTokens).length, key: p };
-  if (isTokenIds(p)) return { tokens: p.length, key: p.join(",") };
+  if (typeof p === "string") {
+    const ids = tokenize(p, addSpecialTokens);
+    return { tokens: ids.length, ids, key: p };
+  }
+  if (isTokenIds(p)) return { tokens: p.length, ids: p, key: p.join(",") };
   if (p === undefined || p === null) return "`prompt` is required";
   if (Array.isArray(p) && p.length > 1) return "the simulator accepts one prompt per request (a string or a list of token ids)";
   return `\`prompt\` must be a string or a list of token ids below ${VOCAB_SIZE}`;
@@ -124,5 +131,6 @@ function readChatPrompt(value: unknown): Prompt | string {
     if (typeof read === "string") return read;
     messages.push(read);
   }
-  return { tokens: chatPromptTokens(messages).length, key: messages.map((m) => `${m.role}\u0000${m.content}`).join("\u0001") };
+  const ids = chatPromptTokens(messages);
+  return { tokens: ids.length, ids, key: messages.map((m) => `${m.role}\u0000${m.content}`).join("\u0001") };
 }

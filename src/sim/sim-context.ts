@@ -34,6 +34,8 @@ export interface SimContext {
   now: () => number;
   metrics: VllmMetrics;
   engine: EngineLoop | null;
+  /** The KV block size when the engine caches prefixes (requests then carry their block hashes), else null. */
+  prefixCachingBlockSize: number | null;
   deterministicRuns: Set<DeterministicRun>;
   drawFaults: ((outputTokens: number) => FaultPlan) | null;
   nextResponseId(kind: EndpointKind): string;
@@ -65,6 +67,7 @@ export function createSimContext(config: SimConfig, now: () => number = () => pe
       maxNumBatchedTokens: profile.serving.maxNumBatchedTokens,
       stepCost: (work) => stepCost(profile, work),
       ...(config.loraModules.length > 0 ? { maxLoras: config.maxLoras, loraStepOverheadMs: LORA_STEP_OVERHEAD_MS } : {}),
+      ...(config.enablePrefixCaching ? { prefixCaching: true } : {}),
     });
     engine = startEngineLoop({
       state,
@@ -97,7 +100,7 @@ export function createSimContext(config: SimConfig, now: () => number = () => pe
     cacheConfig: {
       block_size: String(blockSize),
       cache_dtype: "auto",
-      enable_prefix_caching: "False",
+      enable_prefix_caching: config.enablePrefixCaching ? "True" : "False",
       gpu_memory_utilization: String(profile.serving.gpuMemoryUtilization),
       num_cpu_blocks: "None",
       num_gpu_blocks: String(config.totalKvBlocks),
@@ -125,6 +128,7 @@ export function createSimContext(config: SimConfig, now: () => number = () => pe
     now,
     metrics,
     engine,
+    prefixCachingBlockSize: engine && config.enablePrefixCaching ? blockSize : null,
     deterministicRuns,
     drawFaults: faultDrawer,
     nextResponseId(kind) {

@@ -60,6 +60,8 @@ export const simOptionsSchema = z
     tlsKey: z.string().min(1).optional(),
     /** With TLS: require a client certificate signed by this CA (PEM file), refuse the handshake otherwise. */
     tlsClientCa: z.string().min(1).optional(),
+    /** vLLM's --enable-prefix-caching (automatic prefix caching): prompt blocks already computed are reused. */
+    enablePrefixCaching: z.boolean().default(false),
   })
   .refine((o) => (o.tlsCert === undefined) === (o.tlsKey === undefined), {
     message: "tlsCert and tlsKey must be given together",

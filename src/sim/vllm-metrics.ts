@@ -32,6 +32,9 @@ export interface EngineSnapshot {
   running: number;
   waiting: number;
   kvUsage: number;
+  /** Prompt tokens looked up in the prefix cache, and found there (cumulative; absent: no prefix caching). */
+  prefixQueriedTokens?: number;
+  prefixHitTokens?: number;
   /** Distinct LoRA adapters of the running / waiting requests, comma-joined (vLLM's label values). */
   runningLoras?: string;
   waitingLoras?: string;
@@ -96,6 +99,20 @@ export function createVllmMetrics(options: {
   const preemptions = counter(VLLM.preemptions.name, "Cumulative number of preemption from the engine.");
   const promptTokens = counter(VLLM.promptTokens.name, "Number of prefill tokens processed.");
   const generationTokens = counter(VLLM.generationTokens.name, "Number of generation tokens processed.");
+  // Prefix caching (vLLM V1 always exposes both; 0 without caching): the engine's cumulative counts, read at scrape.
+  const cumulative = (name: string, help: string, read: (s: EngineSnapshot) => number | undefined) =>
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        this.inc(labels, read(options.snapshot()) ?? 0);
+      },
+    });
+  cumulative(VLLM.prefixCacheQueries.name, "Prefix cache queries, in terms of number of queried tokens.", (s) => s.prefixQueriedTokens);
+  cumulative(VLLM.prefixCacheHits.name, "Prefix cache hits, in terms of number of cached tokens.", (s) => s.prefixHitTokens);
   const success = new Counter({
     name: VLLM.requestSuccess.name,
     help: "Count of successfully processed requests.",

@@ -29,6 +29,7 @@ interface SimFlags {
   seed?: string;
   loraModules?: string[];
   maxLoras?: string;
+  enablePrefixCaching?: boolean;
   enableLora?: boolean;
   tlsCert?: string;
   tlsKey?: string;
@@ -97,6 +98,7 @@ export function simOptionsFromFlags(flags: SimFlags): Partial<SimOptions> {
     tlsCert: flags.tlsCert,
     tlsKey: flags.tlsKey,
     tlsClientCa: flags.tlsClientCa,
+    enablePrefixCaching: flags.enablePrefixCaching === true ? true : undefined,
   };
   // drop unset keys so the schema's defaults apply
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<SimOptions>;
@@ -150,6 +152,7 @@ export function registerSimCommand(program: Command): void {
     .option("--seed <n>", `seed for answers, early stops and fault draws (default ${defaults.seed})`)
     .option("--lora-modules <name=path...>", "LoRA adapters to serve, vLLM's syntax: name=path or '{\"name\":…,\"path\":…,\"base_model_name\":…}' (implies --enable-lora)")
     .option("--enable-lora", "accepted for vLLM compatibility; --lora-modules enables LoRA by itself")
+    .option("--enable-prefix-caching", "vLLM's automatic prefix caching: a prompt's leading KV blocks already computed (same tokens, same adapter) are reused, not prefilled; vllm:prefix_cache_hits_total / queries_total count it")
     .option("--max-loras <n>", `distinct LoRA adapters one batch may hold (default ${defaults.maxLoras}, as vLLM)`)
     .option("--tls-cert <file>", "serve HTTPS with this certificate chain (PEM; needs --tls-key)")
     .option("--tls-key <file>", "the private key of --tls-cert (PEM)")
