@@ -4,7 +4,7 @@
  * (catching up if the timer fired late), hands the produced tokens to their requests, and sleeps
  * until the next step ends. One timer for the whole engine, never one per request.
  */
-import { abortRequest, addRequest, advanceEngine, kvUsage, type EngineState, type EngineStep, type NewRequest } from "./engine-model.ts";
+import { abortRequest, addRequest, advanceEngine, cachedPrefixBlocks, kvUsage, type EngineState, type EngineStep, type NewRequest } from "./engine-model.ts";
 import { adapterLabel } from "./lora-cost.ts";
 import { wakeAt, type WakeHandle } from "./precise-timer.ts";
 
@@ -18,6 +18,8 @@ export interface TokenListener {
 export interface EngineLoop {
   submit(request: Omit<NewRequest, "id">, listener: TokenListener): number;
   abort(id: number): void;
+  /** Leading blocks of `hashes` in the engine's prefix cache now. */
+  cachedPrefixBlocks(hashes: readonly string[]): number;
   snapshot(): { running: number; waiting: number; kvUsage: number; preemptionsTotal: number; prefixQueriedTokens: number; prefixHitTokens: number; runningLoras: string; waitingLoras: string };
   close(): void;
 }
@@ -78,6 +80,7 @@ export function startEngineLoop({ state, speedup, now, originMs = now(), onSteps
       listeners.delete(id);
       abortRequest(state, id);
     },
+    cachedPrefixBlocks: (hashes) => cachedPrefixBlocks(state, hashes),
     snapshot() {
       return {
         running: state.running.length,

@@ -201,6 +201,16 @@ function releaseBlocks(state: EngineState, seq: Sequence): void {
   seq.held = [];
 }
 
+/** How many of `hashes`' leading blocks are in the cache now (what a precise prefix-aware router reads). */
+export function cachedPrefixBlocks(state: EngineState, hashes: readonly string[]): number {
+  let n = 0;
+  for (const h of hashes) {
+    if (!state.cache.has(h)) break;
+    n++;
+  }
+  return n;
+}
+
 /** The leading cached blocks a sequence about to prefill from scratch can share (leaving ≥ 1 prompt token to compute). */
 function cachedPrefix(state: EngineState, seq: Sequence): string[] {
   const usable = Math.floor((seq.promptTokens - 1) / state.config.blockSize);

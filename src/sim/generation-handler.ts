@@ -16,17 +16,22 @@ import { createRequestRun, type RequestRun } from "./request-run.ts";
 import type { DeterministicRun, SimContext } from "./sim-context.ts";
 import { promptBlockHashes } from "./prefix-hashes.ts";
 
+/** Picks the replica that serves a parsed request (`kneepoint sim --replicas N`: the router, router.ts). */
+export type RouteRequest = (request: GenerationRequest) => SimContext;
+
 export async function handleGeneration(
-  ctx: SimContext,
+  front: SimContext,
   req: IncomingMessage,
   res: ServerResponse,
   kind: EndpointKind,
   receivedMs: number,
+  route?: RouteRequest,
 ): Promise<void> {
   const body = await readJsonBody(req);
   if (!body.ok) return sendApiError(res, body.error);
-  const request = parseGenerationRequest(body.value, kind, ctx.config);
+  const request = parseGenerationRequest(body.value, kind, front.config);
   if (isApiError(request)) return sendApiError(res, request);
+  const ctx = route ? route(request) : front;
 
   let faults: FaultPlan = {};
   const header = req.headers[FAULT_HEADER];

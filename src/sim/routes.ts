@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { HARNESS_VERSION } from "../version.ts";
 import { apiError, sendApiError, sendJson } from "./api-error.ts";
 import { chatPromptTokens, readChatMessage, type ChatMessage } from "./chat-template.ts";
-import { handleGeneration } from "./generation-handler.ts";
+import { handleGeneration, type RouteRequest } from "./generation-handler.ts";
 import { servedLora } from "./openai-request.ts";
 import { readJsonBody } from "./http-body.ts";
 import type { SimContext } from "./sim-context.ts";
@@ -18,7 +18,7 @@ import { VOCAB_SIZE } from "./vocabulary.ts";
 /** The vLLM version the simulator imitates (metric names and shapes of v0.11). */
 export const SIMULATED_VLLM_VERSION = "0.11.0";
 
-type Handler = (ctx: SimContext, req: IncomingMessage, res: ServerResponse, receivedMs: number) => void | Promise<void>;
+type Handler = (ctx: SimContext, req: IncomingMessage, res: ServerResponse, receivedMs: number, route?: RouteRequest) => void | Promise<void>;
 
 const ROUTES: Record<string, { method: "GET" | "POST"; handle: Handler }> = {
   "/health": { method: "GET", handle: (_c, _q, res) => void res.writeHead(200, { "content-length": 0 }).end() },
@@ -46,18 +46,22 @@ const ROUTES: Record<string, { method: "GET" | "POST"; handle: Handler }> = {
   "/dcgm/metrics": { method: "GET", handle: (ctx, _q, res) => sendDcgm(ctx, res) },
   "/tokenize": { method: "POST", handle: handleTokenize },
   "/detokenize": { method: "POST", handle: handleDetokenize },
-  "/v1/completions": { method: "POST", handle: (ctx, req, res, t) => handleGeneration(ctx, req, res, "completion", t) },
-  "/v1/chat/completions": { method: "POST", handle: (ctx, req, res, t) => handleGeneration(ctx, req, res, "chat", t) },
+  "/v1/completions": { method: "POST", handle: (ctx, req, res, t, route) => handleGeneration(ctx, req, res, "completion", t, route) },
+  "/v1/chat/completions": { method: "POST", handle: (ctx, req, res, t, route) => handleGeneration(ctx, req, res, "chat", t, route) },
 };
 
-export function createRequestHandler(ctx: SimContext): (req: IncomingMessage, res: ServerResponse) => void {
+/**
+ * The HTTP handler of one simulator, or, with `route`, of the router in front of several (generation requests go to
+ * the replica it picks; the other routes answer from `ctx`, the first replica).
+ */
+export function createRequestHandler(ctx: SimContext, route?: RouteRequest): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const receivedMs = ctx.now();
     const path = (req.url ?? "/").split("?")[0]!;
-    const route = ROUTES[path];
-    if (!route) return sendJson(res, 404, { detail: "Not Found" });
-    if (req.method !== route.method) return sendJson(res, 405, { detail: "Method Not Allowed" });
-    Promise.resolve(route.handle(ctx, req, res, receivedMs)).catch((err: unknown) => {
+    const handler = ROUTES[path];
+    if (!handler) return sendJson(res, 404, { detail: "Not Found" });
+    if (req.method !== handler.method) return sendJson(res, 405, { detail: "Method Not Allowed" });
+    Promise.resolve(handler.handle(ctx, req, res, receivedMs, route)).catch((err: unknown) => {
       if (!res.headersSent) sendApiError(res, apiError(500, `kneepoint-sim internal error: ${(err as Error).message}`));
       else res.destroy();
     });

@@ -7,8 +7,9 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createServer as createTlsServer, type ServerOptions as TlsServerOptions } from "node:https";
 import { EnvironmentError } from "../errors.ts";
-import { createSimContext } from "./sim-context.ts";
-import { resolveSimConfig, type SimOptions } from "./sim-options.ts";
+import { createSimContext, type SimContext } from "./sim-context.ts";
+import { resolveSimConfig, type SimConfig, type SimOptions } from "./sim-options.ts";
+import { createRouter, type RoutedReplica } from "./router.ts";
 import { createRequestHandler, sendDcgm } from "./routes.ts";
 
 export type { SimOptions } from "./sim-options.ts";
@@ -19,12 +20,17 @@ export interface RunningSimulator {
   port: number;
   /** The DCGM exporter's /metrics URL when `dcgmPort` was set. */
   dcgmUrl?: string;
+  /** With `replicas` > 1: each replica's own base URL (its /metrics is that replica's, as a pod's), in order. */
+  replicaUrls?: string[];
+  /** With `replicas` > 1: requests the router sent to each replica so far. */
+  routedCounts?: () => number[];
   /** Ends in-flight requests, stops the engine and closes the listening sockets. */
   close(): Promise<void>;
 }
 
 export async function startSimulator(options: Partial<SimOptions> = {}): Promise<RunningSimulator> {
   const config = resolveSimConfig(options);
+  if (config.replicas > 1) return startReplicas(config);
   const ctx = createSimContext(config);
   let tls: TlsServerOptions | null;
   try {
@@ -83,6 +89,66 @@ function tlsOptions(config: SimOptions): TlsServerOptions | null {
   const options: TlsServerOptions = { cert: read("--tls-cert", config.tlsCert), key: read("--tls-key", config.tlsKey) };
   if (config.tlsClientCa !== undefined) Object.assign(options, { ca: read("--tls-client-ca", config.tlsClientCa), requestCert: true, rejectUnauthorized: true });
   return options;
+}
+
+/** What the router reads of a replica's live state. */
+function routedReplica(ctx: SimContext): RoutedReplica {
+  return {
+    waiting: () => ctx.engine?.snapshot().waiting ?? 0,
+    kvUsage: () => (ctx.engine ? ctx.engine.snapshot().kvUsage : 0),
+    cachedPrefixBlocks: (hashes) => ctx.engine?.cachedPrefixBlocks(hashes) ?? 0,
+  };
+}
+
+/**
+ * `replicas` simulators behind one router on `port` (generation requests go where the router picks; /metrics there
+ * says where the replicas' are), each replica also on its own port (port + 1 + i, or a free one with port 0).
+ */
+async function startReplicas(config: SimConfig): Promise<RunningSimulator> {
+  const contexts = Array.from({ length: config.replicas }, () => createSimContext(config));
+  const router = createRouter(contexts.map(routedReplica), config.router, { seed: config.seed, blockSize: config.profileSpec.serving.blockSize });
+  const host = urlHost(config.host);
+  const servers: Server[] = [];
+  try {
+    const replicaUrls: string[] = [];
+    for (const [i, ctx] of contexts.entries()) {
+      const s = createServer({ noDelay: true, keepAliveTimeout: 30_000 }, createRequestHandler(ctx));
+      servers.push(s);
+      const port = await listen(s, config.port === 0 ? 0 : config.port + 1 + i, config.host, "--port");
+      replicaUrls.push(`http://${host}:${port}`);
+    }
+    const routed = createRequestHandler(contexts[0]!, (request) => contexts[router.pick(request)]!);
+    const front = createServer({ noDelay: true, keepAliveTimeout: 30_000 }, (req, res) => {
+      if ((req.url ?? "").split("?")[0] === "/metrics") {
+        res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ detail: `kneepoint-sim router (${config.router}): each replica serves its own /metrics`, replicas: replicaUrls.map((u) => `${u}/metrics`) }));
+        return;
+      }
+      routed(req, res);
+    });
+    servers.push(front);
+    const port = await listen(front, config.port, config.host, "--port");
+    let closing: Promise<void> | null = null;
+    return {
+      url: `http://${host}:${port}`,
+      port,
+      replicaUrls,
+      routedCounts: () => router.counts(),
+      close() {
+        closing ??= (async () => {
+          for (const ctx of contexts) {
+            for (const end of [...ctx.shutdownHooks]) end();
+            ctx.close();
+          }
+          await Promise.all(servers.map(closeServer));
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    for (const ctx of contexts) ctx.close();
+    for (const s of servers) s.close();
+    throw err;
+  }
 }
 
 function urlHost(host: string): string {

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { UsageError } from "../errors.ts";
 import { getProfile, PROFILE_NAMES, type SimProfile } from "./profiles.ts";
 import { kvCapacityBlocks } from "./roofline.ts";
+import { ROUTER_STRATEGIES } from "./router.ts";
 
 const rate = z.number().min(0).max(1);
 
@@ -62,6 +63,10 @@ export const simOptionsSchema = z
     tlsClientCa: z.string().min(1).optional(),
     /** vLLM's --enable-prefix-caching (automatic prefix caching): prompt blocks already computed are reused. */
     enablePrefixCaching: z.boolean().default(false),
+    /** Simulated replicas behind one router (router.ts); each also serves its own port (its /metrics per pod). */
+    replicas: z.number().int().min(1).max(64).default(1),
+    /** How the router picks a replica (llm-d's strategies; router.ts). */
+    router: z.enum(ROUTER_STRATEGIES).default("random"),
   })
   .refine((o) => (o.tlsCert === undefined) === (o.tlsKey === undefined), {
     message: "tlsCert and tlsKey must be given together",

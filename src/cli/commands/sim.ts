@@ -4,6 +4,7 @@ import { FAULT_HEADER_HELP } from "../../sim/fault-injection.ts";
 import { PROFILES, PROFILE_NAMES, type ProfileName } from "../../sim/profiles.ts";
 import { decodeStepCost, kvCapacityTokens } from "../../sim/roofline.ts";
 import { startSimulator } from "../../sim/server.ts";
+import { ROUTER_STRATEGIES, type RouterStrategy } from "../../sim/router.ts";
 import { parseLoraModules } from "../../sim/lora-modules.ts";
 import { parseSimOptions, type SimOptions } from "../../sim/sim-options.ts";
 
@@ -30,6 +31,8 @@ interface SimFlags {
   loraModules?: string[];
   maxLoras?: string;
   enablePrefixCaching?: boolean;
+  replicas?: string;
+  router?: string;
   enableLora?: boolean;
   tlsCert?: string;
   tlsKey?: string;
@@ -99,9 +102,16 @@ export function simOptionsFromFlags(flags: SimFlags): Partial<SimOptions> {
     tlsKey: flags.tlsKey,
     tlsClientCa: flags.tlsClientCa,
     enablePrefixCaching: flags.enablePrefixCaching === true ? true : undefined,
+    replicas: numberFlag("--replicas", flags.replicas, { integer: true, min: 1 }),
+    router: flags.router === undefined ? undefined : routerFlag(flags.router),
   };
   // drop unset keys so the schema's defaults apply
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<SimOptions>;
+}
+
+function routerFlag(value: string): RouterStrategy {
+  if ((ROUTER_STRATEGIES as readonly string[]).includes(value)) return value as RouterStrategy;
+  throw new UsageError(`--router ${value} is not a strategy`, `use one of ${ROUTER_STRATEGIES.join(", ")}`);
 }
 
 function profilesHelp(): string {
@@ -152,6 +162,8 @@ export function registerSimCommand(program: Command): void {
     .option("--seed <n>", `seed for answers, early stops and fault draws (default ${defaults.seed})`)
     .option("--lora-modules <name=path...>", "LoRA adapters to serve, vLLM's syntax: name=path or '{\"name\":…,\"path\":…,\"base_model_name\":…}' (implies --enable-lora)")
     .option("--enable-lora", "accepted for vLLM compatibility; --lora-modules enables LoRA by itself")
+    .option("--replicas <n>", "simulated vLLM replicas behind one router on --port; replica i also serves --port + 1 + i (its own /metrics, as a pod's); default 1")
+    .option("--router <strategy>", `how the router picks a replica: ${ROUTER_STRATEGIES.join(", ")} (llm-d's random-picker; queue + KV scorers; + approximate prefix scorer, the default scheduling; + precise prefix scorer over the replicas' real caches); default random`)
     .option("--enable-prefix-caching", "vLLM's automatic prefix caching: a prompt's leading KV blocks already computed (same tokens, same adapter) are reused, not prefilled; vllm:prefix_cache_hits_total / queries_total count it")
     .option("--max-loras <n>", `distinct LoRA adapters one batch may hold (default ${defaults.maxLoras}, as vLLM)`)
     .option("--tls-cert <file>", "serve HTTPS with this certificate chain (PEM; needs --tls-key)")
@@ -172,7 +184,8 @@ export function registerSimCommand(program: Command): void {
         "  kneepoint sim --port 8000                          # h100-8b in real time\n" +
         "  kneepoint sim --profile kv-starved --speedup 10    # KV-cache pressure, 10x faster\n" +
         "  kneepoint sim --port 0 --ttft-ms 50 --itl-ms 10    # exact timings for checking a client\n" +
-        "  kneepoint sim --lora-modules sql=/adapters/sql chat=/adapters/chat --max-loras 2  # multi-LoRA",
+        "  kneepoint sim --lora-modules sql=/adapters/sql chat=/adapters/chat --max-loras 2  # multi-LoRA\n" +
+        "  kneepoint sim --replicas 4 --router prefix-precise --enable-prefix-caching   # llm-d's precise scheduling over 4 replicas",
     )
     .action(async (flags: SimFlags) => {
       const options = simOptionsFromFlags(flags);
@@ -183,6 +196,7 @@ export function registerSimCommand(program: Command): void {
       const mode = flags.ttftMs !== undefined ? `deterministic ttft ${flags.ttftMs} ms, itl ${flags.itlMs} ms` : `speedup ${flags.speedup ?? defaults.speedup}`;
       const tls = options.tlsClientCa ? ", TLS with client certificates" : "";
       process.stdout.write(`kneepoint sim listening on ${sim.url} (profile ${profile}, ${mode}${dcgm}${tls})\n`);
+      if (sim.replicaUrls) process.stdout.write(`  ${sim.replicaUrls.length} replicas behind the ${options.router ?? "random"} router: ${sim.replicaUrls.join(", ")}\n`);
       await waitForSignal();
       await sim.close();
     });
