@@ -114,14 +114,19 @@ describe.skipIf(SKIP)("Prometheus report against a real Prometheus", () => {
     expect(s.queue_len).toEqual({ mean: 0 });
   });
 
-  it("metrics the simulator does not expose: 0.0 in inference-perf's file (as 0.7.0), null in kneepoint's own", () => {
+  it("prefix caching off: the simulator counts prefix-cache queries and no hits, so 0 % in both files", () => {
     const s = report("summary_prometheus_metrics")!.successes;
     expect(s.prefix_cache_hit_percent).toEqual({ mean: 0 });
+    const truth = truthOf().reports.find((r) => r.file === "summary_prometheus_metrics.json")!.report.successes;
+    expect(truth.prefix_cache_hit_percent).toEqual({ mean: 0 });
+  });
+
+  it("metrics the simulator does not expose: 0.0 in inference-perf's file (as 0.7.0), null in kneepoint's own", () => {
+    const s = report("summary_prometheus_metrics")!.successes;
     expect(summaryOf(report("summary_prometheus_metrics"), "time_per_output_token")).toEqual({ mean: 0, median: 0, p90: 0, p99: 0 });
     expect(s.num_requests_swapped).toEqual({ mean: 0 });
     expect(s.corrupted_requests).toBe(0);
     const truth = truthOf().reports.find((r) => r.file === "summary_prometheus_metrics.json")!.report.successes;
-    expect(truth.prefix_cache_hit_percent).toEqual({ mean: null });
     expect(truth.time_per_output_token).toEqual({ mean: null, median: null, p90: null, p99: null });
     expect(truth.num_requests_swapped).toEqual({ mean: null });
     expect(truth.corrupted_requests).toBeNull();
