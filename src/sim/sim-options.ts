@@ -61,8 +61,8 @@ export const simOptionsSchema = z
     tlsKey: z.string().min(1).optional(),
     /** With TLS: require a client certificate signed by this CA (PEM file), refuse the handshake otherwise. */
     tlsClientCa: z.string().min(1).optional(),
-    /** vLLM's --enable-prefix-caching (automatic prefix caching): prompt blocks already computed are reused. */
-    enablePrefixCaching: z.boolean().default(false),
+    /** vLLM's --enable-prefix-caching (automatic prefix caching, on by default in vLLM V1): prompt blocks already computed are reused. */
+    enablePrefixCaching: z.boolean().default(true),
     /** Simulated replicas behind one router (router.ts); each also serves its own port (its /metrics per pod). */
     replicas: z.number().int().min(1).max(64).default(1),
     /** How the router picks a replica (llm-d's strategies; router.ts). */

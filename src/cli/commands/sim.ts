@@ -101,7 +101,7 @@ export function simOptionsFromFlags(flags: SimFlags): Partial<SimOptions> {
     tlsCert: flags.tlsCert,
     tlsKey: flags.tlsKey,
     tlsClientCa: flags.tlsClientCa,
-    enablePrefixCaching: flags.enablePrefixCaching === true ? true : undefined,
+    enablePrefixCaching: flags.enablePrefixCaching,
     replicas: numberFlag("--replicas", flags.replicas, { integer: true, min: 1 }),
     router: flags.router === undefined ? undefined : routerFlag(flags.router),
   };
@@ -164,7 +164,8 @@ export function registerSimCommand(program: Command): void {
     .option("--enable-lora", "accepted for vLLM compatibility; --lora-modules enables LoRA by itself")
     .option("--replicas <n>", "simulated vLLM replicas behind one router on --port; replica i also serves --port + 1 + i (its own /metrics, as a pod's); default 1")
     .option("--router <strategy>", `how the router picks a replica: ${ROUTER_STRATEGIES.join(", ")} (llm-d's random-picker; queue + KV scorers; + approximate prefix scorer, the default scheduling; + precise prefix scorer over the replicas' real caches); default random`)
-    .option("--enable-prefix-caching", "vLLM's automatic prefix caching: a prompt's leading KV blocks already computed (same tokens, same adapter) are reused, not prefilled; vllm:prefix_cache_hits_total / queries_total count it")
+    .option("--enable-prefix-caching", "vLLM's automatic prefix caching, on by default as in vLLM V1: a prompt's leading KV blocks already computed (same tokens, same adapter) are reused, not prefilled; vllm:prefix_cache_hits_total / queries_total count it")
+    .option("--no-enable-prefix-caching", "turn automatic prefix caching off (vLLM's flag): every prompt is prefilled in full")
     .option("--max-loras <n>", `distinct LoRA adapters one batch may hold (default ${defaults.maxLoras}, as vLLM)`)
     .option("--tls-cert <file>", "serve HTTPS with this certificate chain (PEM; needs --tls-key)")
     .option("--tls-key <file>", "the private key of --tls-cert (PEM)")
@@ -185,7 +186,7 @@ export function registerSimCommand(program: Command): void {
         "  kneepoint sim --profile kv-starved --speedup 10    # KV-cache pressure, 10x faster\n" +
         "  kneepoint sim --port 0 --ttft-ms 50 --itl-ms 10    # exact timings for checking a client\n" +
         "  kneepoint sim --lora-modules sql=/adapters/sql chat=/adapters/chat --max-loras 2  # multi-LoRA\n" +
-        "  kneepoint sim --replicas 4 --router prefix-precise --enable-prefix-caching   # llm-d's precise scheduling over 4 replicas",
+        "  kneepoint sim --replicas 4 --router prefix-precise   # llm-d's precise scheduling over 4 replicas",
     )
     .action(async (flags: SimFlags) => {
       const options = simOptionsFromFlags(flags);
