@@ -19,6 +19,8 @@ import { readClusterContext } from "../k8s/read-cluster-context.ts";
 import { renderBenchJob } from "../k8s/render-bench-job.ts";
 import type { JobOutcome } from "../k8s/run-bench-job.ts";
 import { serviceOfUrl } from "../k8s/service-proxy.ts";
+import { readCoLocation } from "../k8s/co-location.ts";
+import { loadPodsOf } from "./report-cluster-run.ts";
 import { readVllmValues, vllmImage } from "../k8s/vllm-values.ts";
 import { createResultsWriter, newRunId } from "../report/results-writer.ts";
 import type { StepPeaks } from "../server-metrics/step-peaks.ts";
@@ -83,7 +85,13 @@ export async function runClusterCapacity(settings: BenchSettings, input: Cluster
       warnings,
     });
     const docWarn = (w: string) => (doc.warnings.push(w), say(`warning: ${w}`));
+    // Where the load pod ran relative to the target's pods: in the context (report.html, capacity.json) and the footer.
+    const placement = await readCoLocation(kube, { loadPods: loadPodsOf(outcome), target: serviceOfUrl(target.baseUrl, kube.namespace) });
+    for (const note of placement.notes) say(`note: ${note}`);
+    doc.runContext.coLocation = placement.text;
+    for (const w of placement.warnings) docWarn(w);
     const gates = await writeCapacityReports(doc, { writer, charts: settings.charts, gates: input.gates, secrets: [], io, warn: docWarn });
+    io.stdout.write(`${placement.line}\n`);
     if (outcome.end === "interrupted") throw new InterruptedError(`the capacity Job was stopped by Ctrl-C after ${doc.probes.length} probes`, `the probes collected are in ${writer.dir}/capacity.json`);
     if (outcome.end !== "succeeded") throw new EnvironmentError(`${outcome.message}; ${doc.probes.length} probes came back`, `they are reported above and saved in ${writer.dir}; the Job's log is ${logPath}`);
     throwIfGatesFailed(gates, `${writer.dir}/gates.json`);

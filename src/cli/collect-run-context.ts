@@ -40,7 +40,7 @@ export async function collectRunContext(opts: {
   gpu: GpuFacts | null;
   perStep: string;
   cwd: string;
-  cluster?: Partial<Pick<RunContext, "machineType" | "cuda" | "dtype" | "serverArgs" | "driver" | "gpu">>;
+  cluster?: Partial<Pick<RunContext, "machineType" | "cuda" | "dtype" | "serverArgs" | "driver" | "gpu" | "coLocation">>;
   /** The load generator; default kneepoint's native engine. */
   engine?: string;
 }): Promise<RunContext> {
@@ -61,5 +61,6 @@ export async function collectRunContext(opts: {
     engine: opts.engine ?? `native (kneepoint ${HARNESS_VERSION})`,
     harnessVersion: HARNESS_VERSION,
     targetKind: kind,
+    ...(opts.cluster?.coLocation ? { coLocation: opts.cluster.coLocation } : {}),
   };
 }

@@ -16,6 +16,7 @@ import { registerVllmServerCommands } from "./commands/vllm-server.ts";
 import { registerExportCommand } from "./commands/export.ts";
 import { registerCapacityCommand } from "./commands/capacity.ts";
 import { registerMergeCommand } from "./commands/merge.ts";
+import { registerEngineConfigMapCommand } from "./run-cluster-scenario-buckets.ts";
 import { HARNESS_VERSION } from "../version.ts";
 
 export function buildProgram(): Command {
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
   registerBenchCommand(program);
   registerExportCommand(program);
   registerCapacityCommand(program);
+  registerEngineConfigMapCommand(program);
   // Subcommands do not inherit these: without them a bad flag would call process.exit(1) from inside commander.
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError("(run with --help for usage)");
   return program;

@@ -10,6 +10,7 @@ import { BENCH_TARGET_CONFIGMAP } from "../k8s/manifest-names.ts";
 import { readClusterContext } from "../k8s/read-cluster-context.ts";
 import type { JobOutcome } from "../k8s/run-bench-job.ts";
 import { serviceOfUrl } from "../k8s/service-proxy.ts";
+import { readCoLocation, type PlacedPod } from "../k8s/co-location.ts";
 import type { Gate } from "../gates/gate.ts";
 import { reportRun, type ReportStep } from "./report-run.ts";
 import { throwIfGatesFailed } from "./fail-on.ts";
@@ -49,6 +50,16 @@ export interface ClusterRunSteps {
   afterTable?: () => void;
 }
 
+/**
+ * The load pods of the Job's outcome, with the nodes the follower saw: one pod (JobOutcome's podName/nodeName) or
+ * PODS=N (IndexedJobOutcome's shards). Read by shape, as both outcomes reach here through ClusterRunSteps.
+ */
+export function loadPodsOf(outcome: object): PlacedPod[] {
+  const o = outcome as { podName?: string | null; nodeName?: string | null; shards?: Array<{ podName?: string | null; nodeName?: string | null }> };
+  const placed = (p: { podName?: string | null; nodeName?: string | null }): PlacedPod[] => (p.podName ? [{ pod: p.podName, ...(p.nodeName ? { node: p.nodeName } : {}) }] : []);
+  return Array.isArray(o.shards) ? o.shards.flatMap(placed) : placed(o);
+}
+
 /** Steps → peaks from Prometheus, the table, knee, verdict and benchmarks.md, and the exit that fits the Job's end. */
 export async function reportClusterRun(a: AnalysisContext, r: ClusterRunSteps): Promise<ClusterBenchReport> {
   const { kube, settings, job, runId, writer, say, warn } = a.ctx;
@@ -67,8 +78,11 @@ export async function reportClusterRun(a: AnalysisContext, r: ClusterRunSteps): 
     throw error;
   }
 
-  const context = await readClusterContext(kube, { target: serviceOfUrl(target.baseUrl, kube.namespace), baseUrl: target.baseUrl });
+  const targetService = serviceOfUrl(target.baseUrl, kube.namespace);
+  const context = await readClusterContext(kube, { target: targetService, baseUrl: target.baseUrl });
   for (const note of context.notes) say(`note: ${note}`);
+  const placement = await readCoLocation(kube, { loadPods: loadPodsOf(r.outcome), target: targetService, serverPods: context.serverPods });
+  for (const note of placement.notes) say(`note: ${note}`);
   const windows = steps.map((s) => ({ key: s.concurrency, label: `c=${s.concurrency}`, startMs: s.result.started_at_ms, endMs: s.result.ended_at_ms }));
   const metrics = await readPeaks(kube, settings, windows, context, target.model, warn);
   const targetInfo: TargetInfo = {
@@ -103,8 +117,11 @@ export async function reportClusterRun(a: AnalysisContext, r: ClusterRunSteps): 
       ...(context.cuda ? { cuda: context.cuda } : {}),
       ...(context.dtype ? { dtype: context.dtype } : {}),
       ...(context.serverArgs ? { serverArgs: context.serverArgs } : {}),
+      coLocation: placement.text,
     },
   });
+  io.stdout.write(`${placement.line}\n`);
+  for (const w of placement.warnings) warn(w);
   r.afterTable?.();
   if (partial && settings.record) say(`not recorded in ${settings.record}: the run is partial${missing.length ? ` (no result for c=${missing.join(",")})` : ""}`);
   io.stdout.write(`results: ${writer.dir} (${partial ? "partial" : "complete"})\n`);

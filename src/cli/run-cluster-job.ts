@@ -49,8 +49,12 @@ export async function readTarget(kube: Kube, job: V1Job): Promise<{ baseUrl: str
   return { baseUrl: pick("BASE_URL"), model: pick("BENCH_MODEL"), endpoint: pick("ENDPOINT"), tokenizer: pick("TOKENIZER"), source };
 }
 
-/** Replaces the engine ConfigMap with this run's bundle. */
-async function shipEngineBundle(kube: Kube, runId: string, say: (s: string) => void): Promise<string> {
+/**
+ * Replaces the engine ConfigMap with this run's bundle. Says whether one was there before: then it may be the one
+ * `kneepoint engine-configmap` made for kubectl- and helm-applied Jobs, and the run leaves it (with its own bundle)
+ * instead of deleting it at the end.
+ */
+async function shipEngineBundle(kube: Kube, runId: string, say: (s: string) => void): Promise<{ name: string; preexisting: boolean }> {
   const meta = objectMeta("engine-bundle", runId);
   const bundle = await buildEngineBundle();
   say(`native engine bundled: ${(bundle.plainBytes / 1024).toFixed(0)} KiB, ${(bundle.gzipped.length / 1024).toFixed(0)} KiB gzipped, in ConfigMap ${meta.name}`);
@@ -60,13 +64,15 @@ async function shipEngineBundle(kube: Kube, runId: string, say: (s: string) => v
     metadata: { name: meta.name, namespace: kube.namespace, labels: meta.labels },
     binaryData: { [BUNDLE_KEY]: bundle.gzipped.toString("base64") },
   };
+  let preexisting = true;
   try {
     await kube.core.deleteNamespacedConfigMap({ name: meta.name, namespace: kube.namespace });
   } catch (err) {
     if (!isKubeStatus(err, 404)) await kubeCall(kube, `delete ConfigMap ${meta.name}`, () => Promise.reject(err));
+    preexisting = false;
   }
   await kubeCall(kube, `create ConfigMap ${meta.name}`, () => kube.core.createNamespacedConfigMap({ namespace: kube.namespace, body }));
-  return meta.name;
+  return { name: meta.name, preexisting };
 }
 
 
@@ -168,19 +174,18 @@ export async function runFollowedJob<T, O extends { end: JobEnd; message: string
   const { kube, settings, job, runId, writer, say, warn } = ctx;
   const tokenWarning = tokenOutlivedBy(kube.tokenExpiresAt, (settings.startTimeoutMin + settings.runTimeoutMin) * 60_000, kube.namespace);
   if (tokenWarning) warn(tokenWarning);
-  if (settings.engine === "native") await shipEngineBundle(kube, runId, say);
+  const bundle = settings.engine === "native" ? await shipEngineBundle(kube, runId, say) : null;
   const jobName = job.metadata!.name!;
   await refuseIfAnotherRunIsActive(kube, jobName);
   if (await deleteJob(kube, jobName, { waitMs: 120_000 })) say(`deleted the previous Job ${jobName}`);
 
-  const bundleConfigMap = objectMeta("engine-bundle").name;
   let cleaned = false;
   let keep = settings.keepJob;
   const cleanup = async () => {
     if (cleaned) return;
     cleaned = true;
     if (!keep) await deleteJob(kube, jobName, { waitMs: 60_000 }).catch((e: unknown) => warn(`could not delete Job ${jobName}: ${(e as Error).message}`));
-    if (settings.engine === "native") await kube.core.deleteNamespacedConfigMap({ name: bundleConfigMap, namespace: kube.namespace }).catch(() => undefined);
+    if (bundle && !bundle.preexisting) await kube.core.deleteNamespacedConfigMap({ name: bundle.name, namespace: kube.namespace }).catch(() => undefined);
   };
   try {
     const interrupt = installInterrupt({ graceMs: 0, onStop: () => say("stopping: deleting the Job (it would go on loading the server)…"), onAbort: () => undefined });

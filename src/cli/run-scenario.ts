@@ -15,7 +15,7 @@ import { readClientCertificate, useClientCertificateForFetch } from "../engine/c
 import { MOCK_LATENCY_S } from "../engine/mock-client.ts";
 import { mockReportOptions, mockTargetInfo, mockTokenizer } from "./scenario-mock.ts";
 import { sendsCredentials } from "../engine/auth-failure.ts";
-import { scrubSecrets } from "../redact.ts";
+import { redactHeaders, scrubSecrets } from "../redact.ts";
 import { TIMESERIES_FILE } from "../report/compare/scenario-report-files.ts";
 import { loadPreviewTokenizer } from "../tokenizer/preview-tokenizer.ts";
 import { resolveTokenizer } from "../tokenizer/resolve-tokenizer.ts";
@@ -36,7 +36,7 @@ import { renderScenarioSummaryTableFromStates } from "../scenarios/report/scenar
 import { openRecordSink } from "../scenarios/report/record-sink.ts";
 import type { RequestError } from "../engine/request-record.ts";
 import { writeScenarioReports, type StateStageRun, type WriteScenarioReportsOptions } from "../scenarios/report/write-scenario-reports.ts";
-import { createServerSeriesRecorder } from "../scenarios/server-series/server-series-recorder.ts";
+import { createServerSeriesRecorder, withReplicaUrls } from "../scenarios/server-series/server-series-recorder.ts";
 import type { ReportFile } from "../scenarios/storage/report-file.ts";
 import type { StagePlan, StageRun } from "../scenarios/types.ts";
 import { targetKindOf } from "../report/run-context.ts";
@@ -47,7 +47,8 @@ import { refuseShardedSweep, shardRequestSource, shardStages } from "../shard/sp
 import { scenarioPlanId } from "../shard/scenario-plan-id.ts";
 import { scenarioShardFiles } from "../shard/scenario-shard-files.ts";
 import { createProgress } from "./progress.ts";
-import { renderRunCharts } from "./run-scenario-charts.ts";
+import { printRunCharts } from "./print-run-charts.ts";
+import { renderRunPodMetrics } from "../report/pod-metrics/pod-metrics-terminal.ts";
 import { waitForStart, type CliIo } from "./run-sweep.ts";
 import type { Gate } from "../gates/gate.ts";
 import { printGates, throwIfGatesFailed } from "./fail-on.ts";
@@ -72,6 +73,10 @@ export interface RunCommandOptions {
   shard?: ShardSpec;
   /** --start-at: wall-clock epoch ms at which the first stage starts. */
   startAtEpochMs?: number;
+  /** --metrics-url (repeatable): the replicas' /metrics, scraped instead of the target's (per-pod series). */
+  metricsUrls?: string[];
+  /** Called once the local reports are written (also when a bucket failed): `run --log-reports` prints them. */
+  afterLocalReports?: (dir: string) => Promise<void>;
 }
 
 export interface ScenarioRunResult {
@@ -120,7 +125,7 @@ async function dryRun(cfg: ScenarioConfig, io: CliIo, shard?: ShardSpec): Promis
   }
   // Nothing is sent, not even to /tokenize: the configured tokenizer when it loads (offline too), else word estimates.
   const { port: tokenizer, approximateBecause } = await loadPreviewTokenizer(cfg.tokenizer?.pretrained_model_name_or_path, tokenizerEnv(cfg, io.env));
-  const source = await createRequestSource(cfg, { tokenizer, seed: plan.seed, model: cfg.server.model_name ?? "(model)", ...(plan.totalRequests !== null ? { requestCount: plan.totalRequests } : {}) });
+  const source = await createRequestSource(cfg, { tokenizer, seed: plan.seed, model: cfg.server.model_name ?? "(model)", env: io.env, progress: (line) => io.stderr.write(`${line}\n`), ...(plan.totalRequests !== null ? { requestCount: plan.totalRequests } : {}) });
   io.stdout.write(describeScenarioPlan(plan, source) + "\n");
   if (approximateBecause) io.stdout.write(`tokenizer: token counts in this preview are approximate (one word ≈ one token): ${approximateBecause}\n`);
   io.stdout.write("(dry run: nothing was sent)\n");
@@ -150,7 +155,12 @@ async function runScenario(opts: RunCommandOptions, io: CliIo, cleanups: Array<(
   checkScenarioGates(gates, cfg);
   if (opts.dryRun) return dryRun(cfg, io, opts.shard);
 
-  const secrets = [cfg.server.api_key ?? undefined, cfg.tokenizer?.token ?? undefined, io.env.PROMETHEUS_TOKEN, ...Object.values(cfg.api.headers ?? {})];
+  // The values of credential-bearing headers (redact.ts's names: auth, key, token, secret, cookie, password) are
+  // secrets, as config.yaml redacts them; other headers (a team name, the SLO thresholds such as "1000") are kept
+  // intact: scrubbing them out of the written text would turn `X-Team: platform` into a YAML list and numbers into text.
+  const redacted = redactHeaders(cfg.api.headers ?? {});
+  const headerSecrets = Object.entries(cfg.api.headers ?? {}).flatMap(([k, v]) => (redacted[k] !== v ? [v] : []));
+  const secrets = [cfg.server.api_key ?? undefined, cfg.tokenizer?.token ?? undefined, io.env.PROMETHEUS_TOKEN, ...headerSecrets];
   const scrub = (s: string) => scrubSecrets(s, secrets);
   const say = (s: string) => io.stderr.write(scrub(s) + "\n");
   const plan = buildScenarioPlan(cfg);
@@ -174,7 +184,7 @@ async function runScenario(opts: RunCommandOptions, io: CliIo, cleanups: Array<(
         env: tokenizerEnv(cfg, io.env),
       });
   if (tokenizer.warning) say(`warning: ${tokenizer.warning}`);
-  const fullSource = await createRequestSource(cfg, { tokenizer: tokenizer.port, seed: plan.seed, model: target.model, ...(plan.totalRequests !== null ? { requestCount: plan.totalRequests } : {}) });
+  const fullSource = await createRequestSource(cfg, { tokenizer: tokenizer.port, seed: plan.seed, model: target.model, env: io.env, progress: say, ...(plan.totalRequests !== null ? { requestCount: plan.totalRequests } : {}) });
   for (const w of fullSource.warnings) say(`warning: ${w}`);
   // A shard sends its part of every stage: its own arrivals, its slice of the requests (src/shard/split-stages.ts).
   if (opts.shard) {
@@ -189,6 +199,7 @@ async function runScenario(opts: RunCommandOptions, io: CliIo, cleanups: Array<(
   if (shardInfo) say(`shard ${shardInfo.index}/${shardInfo.count} of plan ${shardInfo.planId}: this process sends its part of every stage; \`kneepoint merge\` joins the shards' report directories`);
   const promToken = io.env.PROMETHEUS_TOKEN?.trim() || undefined;
   const series = serverSeriesSourceFor(cfg, plan, { model: target.model, enabled: opts.serverMetrics && !mock, headers: authHeaders, ...(promToken ? { token: promToken } : {}) });
+  withReplicaUrls(series, opts.metricsUrls ?? []);
 
   if (mock) say(`server.type mock: nothing is sent; each request is a success after ${MOCK_LATENCY_S} s with 0 tokens, as inference-perf's mock client records it`);
   else say(`kneepoint ${HARNESS_VERSION}: running ${opts.config} against ${plan.target.baseUrl} (model ${target.model}${target.serverVersion ? `, server ${target.serverVersion}` : ""}); tokenizer: ${tokenizer.port.source}`);
@@ -308,11 +319,13 @@ async function runScenario(opts: RunCommandOptions, io: CliIo, cleanups: Array<(
   const extraFiles: ReportFile[] = [];
   if (read.warnings.length > 0) extraFiles.push(configWarningsFile(read.warnings));
   extraFiles.push(kneepointRunFile({ servedModel: target.model, baseUrl: plan.target.baseUrl, serverVersion: target.serverVersion, targetKind: targetKindOf(target), simulator: target.simulator, simulatorProfile: target.simulatorProfile, tokenizer: tokenizer.port.source, harnessVersion: HARNESS_VERSION, apiKeySource: asGiven.server.api_key !== null ? "server.api_key" : cfg.server.api_key !== null ? "OPENAI_API_KEY" : null }));
+  let podMetricsText: string | null = null; // seed 004's per-pod summary, printed under the run's table
   if (recorder) {
     if (series.source?.kind === "prometheus") say(`waiting for Prometheus' last scrape of the run (${series.source.scrapeIntervalS + 2} s)`);
     const outcome = await recorder.finish(stages);
     for (const w of outcome.warnings) say(`warning: ${w}`);
     if (outcome.file) extraFiles.push({ name: TIMESERIES_FILE.replace(/\.json$/, ""), kind: "json", contents: outcome.file });
+    podMetricsText = renderRunPodMetrics(outcome.file, { label: "this run", color: io.color });
   }
 
   // inference-perf's output counts and token times come from the answers' text, counted by the run's tokenizer: as
@@ -346,7 +359,9 @@ async function runScenario(opts: RunCommandOptions, io: CliIo, cleanups: Array<(
     if (!(err instanceof EnvironmentError)) throw err;
     storeError = err;
   }
+  await opts.afterLocalReports?.(storage.local.path);
   if (stateStages.length > 0) io.stdout.write(renderScenarioSummaryTableFromStates(stateStages, { streaming: report.streaming !== false, color: io.color }) + "\n");
+  if (podMetricsText) io.stdout.write(podMetricsText + "\n");
   for (const n of sweepNotes) io.stdout.write(`sweep: ${n}\n`);
   for (const w of warnings) io.stdout.write(`warning: ${w}\n`);
   printGates(gateOutcomes, "run", (s) => io.stdout.write(s));
@@ -361,14 +376,7 @@ async function runScenario(opts: RunCommandOptions, io: CliIo, cleanups: Array<(
   } else if (noCharts !== null) {
     io.stdout.write(`charts: not rendered (${noCharts}); \`kneepoint report ${storage.local.path}\` renders them from the reports\n`);
   } else {
-    const out = await renderRunCharts({ dir: storage.local.path, reportFilePrefix: storage.local.reportFilePrefix, color: io.color });
-    if (!out.rendered) io.stdout.write(`charts: not rendered: ${out.reason}\n`);
-    else {
-      for (const n of out.notes) io.stdout.write(`note: ${n}\n`);
-      for (const w of out.warnings) say(`chart warning: ${w}`);
-      io.stdout.write(`report: ${out.markdownPath}\nreport: ${out.htmlPath}\ncharts: ${out.pngPaths.join(", ")}\n`);
-      charts.push(out.markdownPath, out.htmlPath, ...out.pngPaths);
-    }
+    charts.push(...(await printRunCharts({ dir: storage.local.path, reportFilePrefix: storage.local.reportFilePrefix, color: io.color, write: (s) => io.stdout.write(s), say })));
   }
 
   if (storeError) throw storeError;

@@ -7,6 +7,7 @@ import type { SweepConfig } from "../config/sweep-config.ts";
 import type { TargetInfo } from "../engine/target-info.ts";
 import { createServerMetricsSource, type ServerMetricsSource } from "../server-metrics/server-metrics-source.ts";
 import { parseExposition } from "../server-metrics/exposition-parser.ts";
+import { targetsOfUrls } from "../server-metrics/metrics-targets.ts";
 import { DCGM, LABELS } from "../server-metrics/metric-names.ts";
 import type { GpuFacts } from "./collect-run-context.ts";
 
@@ -34,16 +35,19 @@ export function openMetricsSession(cfg: SweepConfig, target: TargetInfo, headers
     return { source, description: `peaks from Prometheus at ${cfg.prometheusUrl} (scrape interval ${cfg.scrapeIntervalS} s)`, dcgmUrl: null };
   }
   const dcgmUrl = cfg.dcgmUrl ?? (target.simulator ? `${cfg.baseUrl}/dcgm/metrics` : undefined);
+  const replicas = cfg.metricsUrls ?? [];
   const source = createServerMetricsSource({
     kind: "direct",
     model: target.model,
     metricsUrl: `${cfg.baseUrl}/metrics`,
+    ...(replicas.length > 0 ? { targets: targetsOfUrls(replicas) } : { discoverReplicas: true }),
     headers,
     // 4 polls a second: a step of a couple of seconds still gets several samples inside its window.
     intervalMs: DIRECT_SCRAPE_INTERVAL_MS,
     ...(dcgmUrl ? { dcgmUrl } : {}),
   });
-  const what = dcgmUrl ? `${cfg.baseUrl}/metrics and ${dcgmUrl}` : `${cfg.baseUrl}/metrics (no DCGM: pass --dcgm-url or --prometheus-url for GPU metrics)`;
+  const vllm = replicas.length > 0 ? `${replicas.length} replicas (${replicas.join(", ")})` : `${cfg.baseUrl}/metrics`;
+  const what = dcgmUrl ? `${vllm} and ${dcgmUrl}` : `${vllm} (no DCGM: pass --dcgm-url or --prometheus-url for GPU metrics)`;
   return { source, description: `peaks from scraping ${what} every ${DIRECT_SCRAPE_INTERVAL_MS} ms`, dcgmUrl: dcgmUrl ?? null };
 }
 

@@ -68,6 +68,8 @@ export const sweepConfigSchema = z
     gpuHost: z.string().min(1).optional(),
     /** A DCGM exporter's /metrics for direct-scrape mode (the simulator's /dcgm/metrics is found automatically). */
     dcgmUrl: z.url({ message: "must be a URL such as http://node:9400/metrics" }).refine(noCredentials, CREDENTIALS_MESSAGE).optional(),
+    /** Direct-scrape mode: the replicas' /metrics (--metrics-url, repeatable), scraped instead of the target's. */
+    metricsUrls: z.array(z.url({ message: "must be a URL such as http://10.0.0.7:8000/metrics" }).refine(noCredentials, CREDENTIALS_MESSAGE)).optional(),
     dryRun: z.boolean().default(false),
     /**
      * This process sends shard `index` (0-based) of `count` of the plan (`--shard i/N`): its share of each step's

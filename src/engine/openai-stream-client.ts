@@ -38,8 +38,11 @@
 import http from "node:http";
 import https from "node:https";
 import { newRequestRecord, type RequestError, type RequestRecord } from "./request-record.ts";
-import { captureEvent, captureJsonResponse, newCapture, type ChunkJson } from "./response-capture.ts";
+import { newCapture } from "./response-capture.ts";
+import { applyEvent, applyJsonResponse, EXCERPT, excerpt } from "./openai-events.ts";
 import { createSseParser } from "./sse-parser.ts";
+import { anthropicAuthHeaders, applyAnthropicEvent, applyAnthropicJson } from "./anthropic-events.ts";
+import { createSessionHeaders, type SessionHeaderKeys } from "./session-headers.ts";
 import { scrubSecrets } from "../redact.ts";
 
 export interface PreparedRequest {
@@ -47,6 +50,8 @@ export interface PreparedRequest {
   /** The serialized JSON body (built before the step starts, off the hot path). */
   body: string;
   plannedPromptTokens: number;
+  /** The session the request belongs to (multi-turn data), for api.session_*_header_key (session-headers.ts). */
+  sessionId?: string;
 }
 
 export interface StreamClient {
@@ -71,15 +76,13 @@ export interface StreamClientOptions {
   capture?: "full" | "text";
   /** server.cert_path/key_path: the TLS client certificate (client-certificate.ts); https targets only. */
   clientCertificate?: { cert: Buffer; key: Buffer };
+  /** "anthropic": POST /v1/messages answers, read by anthropic-events.ts; the key goes as x-api-key. Default "openai". */
+  protocol?: "openai" | "anthropic";
+  /** api.session_id_header_key / session_token_header_key, for requests with a sessionId (session-headers.ts). */
+  sessionHeaders?: SessionHeaderKeys;
 }
 
-const EXCERPT = 200;
 const TIMEOUT_SCAN_MS = 25;
-
-function excerpt(s: string): string {
-  const flat = s.replace(/\s+/g, " ").trim();
-  return flat.length > EXCERPT ? flat.slice(0, EXCERPT) + "…" : flat;
-}
 
 /** An SSE event larger than this is not a token chunk: the body is not a stream we can read. */
 const MAX_PENDING_BYTES = 1 << 20;
@@ -87,93 +90,17 @@ const DONE_GRACE_MS = 1000;
 /** A non-streamed answer larger than this is not a completion we can summarize. */
 const MAX_JSON_BYTES = 64 << 20;
 
-export function buildRequestHeaders(opts: Pick<StreamClientOptions, "headers" | "apiKey" | "streaming">): Record<string, string> {
+export function buildRequestHeaders(opts: Pick<StreamClientOptions, "headers" | "apiKey" | "streaming" | "protocol">): Record<string, string> {
   const accept = opts.streaming === false ? "application/json" : "text/event-stream";
   const h: Record<string, string> = { "content-type": "application/json", accept, ...opts.headers };
-  if (opts.apiKey) h.authorization = `Bearer ${opts.apiKey}`;
+  if (opts.protocol === "anthropic") Object.assign(h, anthropicAuthHeaders(opts.apiKey));
+  else if (opts.apiKey) h.authorization = `Bearer ${opts.apiKey}`;
   return h;
 }
 
 interface InFlight {
   deadlineMs: number;
   cancel(error: RequestError): void;
-}
-
-/** `usage` of a final chunk or a whole response: the server's token counts. */
-function applyUsage(usage: NonNullable<ChunkJson["usage"]>, rec: RequestRecord): void {
-  if (typeof usage.prompt_tokens === "number") rec.promptTokens = usage.prompt_tokens;
-  if (typeof usage.completion_tokens === "number") rec.completionTokens = usage.completion_tokens;
-}
-
-/** An `error` object (or string) the server sent with status 200, in a stream or as the whole answer. */
-function serverError(error: NonNullable<ChunkJson["error"]>): RequestError {
-  return { reason: "stream-error", message: excerpt(typeof error === "string" ? error : (error.message ?? JSON.stringify(error))) };
-}
-
-type Choice = NonNullable<ChunkJson["choices"]>[number];
-
-/**
- * A choice that carries a token: completion `text` (a string, even empty), or a chat `delta` with any field (vLLM's
- * role-only opening chunk included, as `vllm bench serve` counts it). A proxy's bare choice — LiteLLM's finish chunk
- * `{"finish_reason": "length", "index": 0}` or its usage chunk's `{"index": 0, "delta": {}}` — carries none; `vllm
- * bench serve` would count those as token events (two extra ~0 ms ITL samples per request behind LiteLLM).
- */
-function isTokenChoice(c: Choice | null | undefined): c is Choice {
-  if (c === null || typeof c !== "object") return false;
-  if (typeof c.text === "string") return true;
-  if (c.delta === null || typeof c.delta !== "object") return false;
-  for (const _ in c.delta) return true; // any field; no Object.keys array per chunk on the hot path
-  return false;
-}
-
-/** Applies one SSE data payload to the record; returns an error that ends the request, or null. */
-function applyEvent(data: string, rec: RequestRecord, t: number, keep = false): RequestError | null {
-  let json: ChunkJson;
-  try {
-    json = JSON.parse(data) as ChunkJson;
-  } catch {
-    return { reason: "malformed-chunk", message: excerpt(`not JSON: ${data}`) };
-  }
-  if (rec.capture) captureEvent(data, json, rec.capture, t, keep);
-  // Usage is read from whichever chunk carries it: vLLM's usage chunk has `choices: []`, LiteLLM's keeps a choice.
-  if (json.usage) applyUsage(json.usage, rec);
-  const choices = json.choices;
-  if (choices && choices.length > 0) {
-    const c = choices[0];
-    if (isTokenChoice(c)) {
-      rec.chunkTimesMs.push(t);
-      if (c.text ?? c.delta?.content) rec.textChunks++;
-    }
-  } else if (json.usage) {
-    // vLLM's usage chunk: not a token event.
-  } else if (json.error !== undefined) {
-    return serverError(json.error);
-  } else if (!Array.isArray(choices)) {
-    return { reason: "malformed-chunk", message: excerpt(`no "choices" in chunk: ${data}`) };
-  }
-  return null;
-}
-
-/** Applies a whole non-streamed response body to the record, as if it were one final chunk arriving at `t`. */
-function applyJsonResponse(body: string, rec: RequestRecord, t: number): RequestError | null {
-  let json: ChunkJson;
-  try {
-    json = JSON.parse(body) as ChunkJson;
-  } catch {
-    return { reason: "malformed-chunk", message: excerpt(`response body is not JSON: ${body}`) };
-  }
-  if (json === null || typeof json !== "object") return { reason: "malformed-chunk", message: excerpt(`response body is not a JSON object: ${body}`) };
-  if (rec.capture) captureJsonResponse(json, rec.capture, t);
-  if (json.usage) applyUsage(json.usage, rec);
-  if (json.error !== undefined && json.error !== null) return serverError(json.error);
-  const choices = json.choices;
-  if (!Array.isArray(choices) || choices.length === 0) {
-    return { reason: "empty-stream", message: excerpt(`HTTP 200 but the response has no choices: ${body}`) };
-  }
-  rec.chunkTimesMs.push(t);
-  const c = choices[0]!;
-  if (c.text ?? c.message?.content) rec.textChunks = 1;
-  return null;
 }
 
 export function createStreamClient(opts: StreamClientOptions): StreamClient {
@@ -190,6 +117,10 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
   const streaming = opts.streaming !== false;
   const capturing = opts.capture !== undefined;
   const keepRaw = opts.capture === "full";
+  const anthropic = opts.protocol === "anthropic";
+  const applyStreamEvent = anthropic ? applyAnthropicEvent : applyEvent;
+  const applyWholeResponse = anthropic ? applyAnthropicJson : applyJsonResponse;
+  const sessions = opts.sessionHeaders ? createSessionHeaders(opts.sessionHeaders) : null;
   const inFlight = new Set<InFlight>();
   /** Responses whose [DONE] arrived but that the server has not ended yet: cut by the same scan after a grace. */
   const lingering = new Map<http.IncomingMessage, number>();
@@ -215,7 +146,7 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
   function send(req: PreparedRequest, runSignal: AbortSignal): Promise<RequestRecord> {
     watch(runSignal);
     const rec = newRequestRecord(req.index, req.plannedPromptTokens, Date.now());
-    const capture = capturing ? (rec.capture = newCapture()) : null;
+    const capture = capturing ? (rec.capture = anthropic ? { ...newCapture(), anthropic: true } : newCapture()) : null;
     return new Promise<RequestRecord>((resolve) => {
       let settled = false;
       /** Capture: the streamed body so far (kept when a timeout or a cut ends the request, as inference-perf keeps it). */
@@ -246,9 +177,17 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
         return resolve(rec);
       }
       request = transport.request(
-        { agent, method: "POST", hostname: url.hostname, port: url.port, path, headers: { ...baseHeaders, "content-length": Buffer.byteLength(req.body) } },
+        {
+          agent,
+          method: "POST",
+          hostname: url.hostname,
+          port: url.port,
+          path,
+          headers: { ...baseHeaders, ...(sessions && req.sessionId !== undefined ? sessions.forRequest(req.sessionId) : {}), "content-length": Buffer.byteLength(req.body) },
+        },
         (res) => {
           gotResponse = true;
+          if (sessions && req.sessionId !== undefined) sessions.fromResponse(req.sessionId, res.headers);
           if (res.statusCode !== 200) {
             let body = "";
             res.setEncoding("utf8");
@@ -316,7 +255,7 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
                 endCapture(true);
                 return;
               }
-              const err = applyEvent(data, rec, t, keepRaw);
+              const err = applyStreamEvent(data, rec, t, keepRaw);
               if (err && capture) softError ??= err;
               else if (err) {
                 finish(err);
@@ -334,9 +273,11 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
             // "data: [DONE]" followed by a single newline still ends the answer.
             lingering.delete(res);
             if (!doneSeen) endCapture(true);
-            const tail = doneSeen ? [] : parser.push(Buffer.from("\n"));
+            // Anthropic's stream has no [DONE] (it ends after message_stop): complete when it ends at an event boundary.
+            const atBoundary = anthropic && parser.pending() === 0;
+            const tail = doneSeen || atBoundary ? [] : parser.push(Buffer.from("\n"));
             if (notSse) finish(notAStream());
-            else if (doneSeen || tail.includes("[DONE]") || parser.pending() === 0) finish(softError);
+            else if (doneSeen || atBoundary || tail.includes("[DONE]") || parser.pending() === 0) finish(softError);
             else finish(softError ?? { reason: "disconnect", message: "stream ended inside an event" });
           });
           res.on("close", () => {
@@ -375,7 +316,7 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
             capture.body = scrubSecrets(body, secrets);
             capture.complete = true;
           }
-          finish(applyJsonResponse(body, rec, lastDataMs || performance.now()));
+          finish(applyWholeResponse(body, rec, lastDataMs || performance.now()));
         });
         res.on("close", () => {
           if (!res.complete) finish({ reason: "disconnect", message: "connection closed before the response ended" });

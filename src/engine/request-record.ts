@@ -52,6 +52,11 @@ export interface RequestRecord {
   error: RequestError | null;
   /** What inference-perf's reports need beyond the timings; only when the client was asked to capture (`capture`). */
   capture?: ResponseCapture;
+  /**
+   * load.request_retries (src/scenarios/load/request-retries.ts): extra attempts made after transport faults, and
+   * the monotonic ms the last one was sent; `sendMs` stays the first attempt's. Absent when the request was sent once.
+   */
+  retries?: { attempts: number; lastAttemptSendMs: number };
 }
 
 /**
@@ -78,6 +83,8 @@ export interface ResponseCapture {
   complete: boolean;
   /** A non-streamed answer whose `choices` were missing or empty (inference-perf then records no response metrics). */
   noChoices?: boolean;
+  /** The answer came from POST /v1/messages (src/engine/anthropic-events.ts): inference-perf counts its tokens from usage. */
+  anthropic?: boolean;
 }
 
 /** A record before its request is sent: nothing measured yet. The one constructor every client and test uses. */

@@ -1,5 +1,5 @@
 /**
- * deploy/vllm/*.yaml as `make vllm-up` applies them: deploy/vllm/values.yaml patched into the Deployment (image,
+ * deploy/vllm/*.yaml as `make vllm-up` applies them: deploy/vllm/values.yaml patched into the Deployment (replicas, image,
  * `vllm serve` arguments, GPU count, resources, node selector, tolerations, affinity, runtime and priority class,
  * image pull Secrets, the startup probe's budget, the uid, the model cache volume and /dev/shm's size, the listen
  * address through the arguments, imageCheck as an annotation) and into the
@@ -23,6 +23,7 @@ export function renderVllmDeployment(source: V1Deployment, values: VllmValues, n
   const { [IMAGE_CHECK_ANNOTATION]: _check, ...annotations } = d.metadata.annotations ?? {};
   if (!values.imageCheck) annotations[IMAGE_CHECK_ANNOTATION] = "false";
   setOptional(d.metadata, "annotations", Object.keys(annotations).length > 0 ? annotations : undefined);
+  if (d.spec) d.spec.replicas = values.replicas;
   const pod = d.spec?.template.spec;
   const container = pod?.containers[0];
   const restore = "restore it with `git checkout deploy/vllm/deployment.yaml`";

@@ -18,6 +18,7 @@ import { containerExit, proxyVerdict, restartsByStartupProbe } from "./server-st
 import { checkImageDriver, gpuNodeDrivers, IMAGE_CHECK_ANNOTATION, knownImageProblem } from "./image-driver-check.ts";
 import { describeKubeError } from "./kube-errors.ts";
 import { isKubeStatus, kubeCall, type Kube } from "./kube-client.ts";
+import { replicasWaitText } from "./vllm-replicas.ts";
 import type { Manifest } from "./load-manifests.ts";
 import { objectMeta } from "./manifest-names.ts";
 import { describePodStage, type PodStage } from "./pod-progress.ts";
@@ -245,6 +246,9 @@ export async function vllmUp(kube: Kube, objects: ServerObjects, opts: UpOptions
           opts.say(`  │ ${line}`);
         }
       }
+      // REPLICAS=N: the newest pod Ready is not enough; every replica must be (vllm-replicas.ts).
+      const waitingForReplicas = stage.kind === "ready" ? replicasWaitText(pods.items, objects.deployment.spec?.replicas ?? 1) : null;
+      if (waitingForReplicas) stage = { kind: "loading", text: waitingForReplicas };
       if (stage.text !== shown) {
         shown = stage.text;
         opts.say(`[${elapsedS}s] ${stage.text}`);

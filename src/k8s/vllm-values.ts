@@ -116,6 +116,11 @@ export const vllmValuesSchema = z.strictObject({
   gpuMemoryUtilization: z.number().gt(0).lte(1),
   gpus: z.number().int().positive(),
   /**
+   * Server pods behind the one Service (`make vllm-up REPLICAS=N` overrides it): each a full copy of the model on
+   * its own `gpus`. The Service spreads connections over them; the per-pod tables and charts show how evenly.
+   */
+  replicas: z.number().int().min(1).max(64).default(1),
+  /**
    * `vllm serve --host`: 0.0.0.0 (every IPv4 address) or :: (every IPv6 address, and IPv4 too where the kernel maps
    * it, the Linux default): IPv6-only and IPv6-first dual-stack clusters give pods an IPv6 address, which 0.0.0.0
    * never listens on, so the probes and the Service would find nothing.
@@ -210,6 +215,14 @@ export async function readVllmValues(path: string): Promise<VllmValues> {
     return failValues(path, [`not valid YAML: ${(err as Error).message.split("\n")[0]}`]);
   }
   return parseVllmValues(doc, path);
+}
+
+/** REPLICAS from the environment (make vllm-up REPLICAS=N) over the values file's `replicas`; a bad value is a UsageError. */
+export function withReplicasFromEnv(values: VllmValues, env: string | undefined): VllmValues {
+  if (env === undefined || env.trim() === "") return values;
+  const n = Number(env.trim());
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`REPLICAS must be a whole number of server pods from 1 to 64, got '${env}'`, "e.g. make vllm-up REPLICAS=4");
+  return { ...values, replicas: n };
 }
 
 export function vllmImage(values: Pick<VllmValues, "image">): string {

@@ -90,7 +90,7 @@ export function dispatchStage(o: DispatchStageOptions): Promise<DispatchResult> 
 
     const build = (at: number): PreparedRequest => {
       const r = o.source.request(at);
-      return { index: r.recordIndex ?? at, body: r.body, plannedPromptTokens: r.plannedPromptTokens };
+      return { index: r.recordIndex ?? at, body: r.body, plannedPromptTokens: r.plannedPromptTokens, ...(r.sessionId !== undefined ? { sessionId: r.sessionId } : {}) };
     };
     const prepare = (i: number): PreparedRequest => {
       const at = o.firstRequest + i;

@@ -6,7 +6,7 @@
 import { describeKnee, type SweepAnalysis } from "../analysis/analyze-sweep.ts";
 import type { BaselineDiff } from "./baseline-diff.ts";
 import { recordComment, type RecordedRun } from "./recorded-run.ts";
-import { RUN_CONTEXT_FIELDS, type RunContext } from "./run-context.ts";
+import { RUN_CONTEXT_FIELDS, runContextRows, type RunContext } from "./run-context.ts";
 import { stepCells, stepHeaders, tableNotes, type StepRow } from "./step-rows.ts";
 import type { GateOutcome } from "../gates/evaluate-gates.ts";
 import { gatesMarkdownLine } from "../gates/render-gates.ts";
@@ -85,7 +85,7 @@ export function buildBenchmarksSection(s: SectionInput): string {
     ...(s.gates && s.gates.length ? [gatesMarkdownLine(s.gates), ""] : []),
     "<details><summary>Run context</summary>",
     "",
-    markdownTable(["field", "value"], RUN_CONTEXT_FIELDS.map((f) => [f.label, String(s.context[f.key])]), "left"),
+    markdownTable(["field", "value"], runContextRows(s.context), "left"),
     "",
     "</details>",
     "",

@@ -20,6 +20,8 @@ export interface RunContext {
   engine: string;
   harnessVersion: string;
   targetKind: TargetKind;
+  /** A cluster run's placement of its load pods relative to the target's pods (src/k8s/co-location.ts). */
+  coLocation?: string;
 }
 
 export const UNKNOWN = "unknown";
@@ -40,6 +42,13 @@ export const RUN_CONTEXT_FIELDS: ReadonlyArray<{ key: keyof RunContext; label: s
   { key: "harnessVersion", label: "Harness version", meaning: "kneepoint's version" },
   { key: "targetKind", label: "Target kind", meaning: "`simulator` (kneepoint's, never a GPU baseline), `vllm`, or `openai-compatible` (LiteLLM, KServe, …)" },
 ];
+
+/** The context as label/value rows: every field of RUN_CONTEXT_FIELDS, then Co-location when the run has one. */
+export function runContextRows(context: RunContext): Array<[string, string]> {
+  const rows = RUN_CONTEXT_FIELDS.map((f): [string, string] => [f.label, String(context[f.key])]);
+  if (context.coLocation) rows.push(["Co-location", context.coLocation]);
+  return rows;
+}
 
 export function targetKindOf(target: { serverVersion: string | null; simulator: string | null }): TargetKind {
   if (target.simulator) return "simulator";

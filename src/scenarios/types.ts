@@ -22,6 +22,11 @@ export interface ScenarioRequest {
   loraAdapter?: string;
   /** The index its record carries, when not its index in the source (prompts prepared per step: the sweep's). */
   recordIndex?: number;
+  /**
+   * The session the request belongs to (multi-turn / session data; no data type kneepoint runs today has one, as in
+   * 0.7.0, whose shared_prefix has sessions only with enable_multi_turn_chat): sent with api.session_*_header_key.
+   */
+  sessionId?: string;
 }
 
 /** The requests of a run, produced lazily so a 1,000 req/s stage does not build its bodies up front. */

@@ -5,13 +5,25 @@
  * A failed scrape is counted and reported as a warning, never fatal: missing metrics become null peaks.
  * The clock and sleep are injectable for tests; a scrape is stamped when it is sent, as Prometheus does.
  */
-import { parseExposition } from "./exposition-parser.ts";
+import { parseExposition, type ExpositionSample } from "./exposition-parser.ts";
 import { DCGM, VLLM, type MetricDef } from "./metric-names.ts";
 import type { Scrape } from "./scraped-peaks.ts";
+import { discoverMetricsTargets } from "./metrics-targets.ts";
 
 export interface DirectScraperOptions {
   /** The target's metrics URL, e.g. http://vllm:8000/metrics. */
   metricsUrl: string;
+  /**
+   * Several replicas instead of metricsUrl (--metrics-url …, a router's replica list, a Service's endpoints):
+   * each is scraped at the same tick, and their samples form one scrape, each sample labelled `pod` with its
+   * replica's name (so sums over engines become sums over pods, and the per-pod series can be split again).
+   */
+  targets?: ReadonlyArray<MetricsTarget>;
+  /**
+   * Without targets: ask metricsUrl once, before the first scrape, whether it is a router naming its replicas
+   * (metrics-targets.ts: `kneepoint sim --replicas N` answers 404 with their URLs); if so, scrape those instead.
+   */
+  discoverReplicas?: boolean;
   /** A DCGM exporter's metrics URL, e.g. http://node:9400/metrics or the simulator's /dcgm/metrics. */
   dcgmUrl?: string;
   intervalMs?: number;
@@ -23,6 +35,15 @@ export interface DirectScraperOptions {
   /** Resolves after `ms`, or early when `signal` aborts. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
+
+export interface MetricsTarget {
+  /** The replica's name in the reports: the pod, or host:port of the endpoint. */
+  pod: string;
+  url: string;
+}
+
+/** The label a multi-target scrape adds to every sample: the replica it came from. */
+export const POD_LABEL = "pod";
 
 export interface DirectScraper {
   /** Starts polling now (no-op while running). */
@@ -76,7 +97,10 @@ export function createDirectScraper(options: DirectScraperOptions): DirectScrape
   const fetchFn = options.fetchFn ?? fetch;
   const nowMs = options.nowMs ?? Date.now;
   const sleep = options.sleep ?? abortableSleep;
-  const sources: Array<{ source: Scrape["source"]; url: string }> = [{ source: "vllm", url: options.metricsUrl }];
+  const targets = options.targets && options.targets.length > 0 ? options.targets : null;
+  const sources: Array<{ source: Scrape["source"]; url: string; pod?: string }> = targets
+    ? targets.map((t) => ({ source: "vllm" as const, url: t.url, pod: t.pod }))
+    : [{ source: "vllm", url: options.metricsUrl }];
   if (options.dcgmUrl) sources.push({ source: "dcgm", url: options.dcgmUrl });
 
   const scrapes: Scrape[] = [];
@@ -86,10 +110,10 @@ export function createDirectScraper(options: DirectScraperOptions): DirectScrape
   /** Every answer so far was 404, NOT_FOUND_TRIES of them: no metrics endpoint there; stop asking. */
   const isGone = (stat: { attempts: number; notFound: number }) => stat.attempts >= NOT_FOUND_TRIES && stat.notFound === stat.attempts;
 
-  async function scrapeOne(source: Scrape["source"], url: string, tMs: number): Promise<void> {
+  async function scrapeOne(source: Scrape["source"], url: string, pod: string | undefined): Promise<ExpositionSample[] | null> {
     const stat = stats.get(url) ?? { attempts: 0, failures: 0, lastError: "", notFound: 0 };
     stats.set(url, stat);
-    if (isGone(stat)) return;
+    if (isGone(stat)) return null;
     stat.attempts++;
     try {
       const headers = source === "vllm" ? (options.headers ?? {}) : {};
@@ -98,19 +122,39 @@ export function createDirectScraper(options: DirectScraperOptions): DirectScrape
       if (res.status === 404) stat.notFound++;
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const samples = parseExposition(text).samples.filter((s) => KEPT_NAMES.has(s.name));
-      scrapes.push({ source, tMs, samples });
+      return pod === undefined ? samples : samples.map((s) => ({ ...s, labels: { ...s.labels, [POD_LABEL]: pod } }));
     } catch (err) {
       stat.failures++;
       const e = err as { name?: string; message?: string; cause?: { code?: string } };
       stat.lastError = e.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : (e.cause?.code ?? e.message ?? String(err));
+      return null;
     }
   }
 
+  /** One tick: every URL at once; the answers of one source (all replicas) form one scrape stamped `tMs`. */
+  async function scrapeAll(tMs: number): Promise<void> {
+    const answers = await Promise.all(sources.map(async (s) => ({ source: s.source, samples: await scrapeOne(s.source, s.url, s.pod) })));
+    for (const source of ["vllm", "dcgm"] as const) {
+      const got = answers.filter((a) => a.source === source && a.samples !== null);
+      if (got.length > 0) scrapes.push({ source, tMs, samples: got.flatMap((a) => a.samples!) });
+    }
+  }
+
+  let discovered = !options.discoverReplicas || targets !== null;
+  async function discover(): Promise<void> {
+    discovered = true;
+    const found = await discoverMetricsTargets(options.metricsUrl, [], { fetchFn, ...(options.headers ? { headers: options.headers } : {}) });
+    if (!found) return;
+    const dcgm = sources.filter((s) => s.source === "dcgm");
+    sources.splice(0, sources.length, ...found.map((t) => ({ source: "vllm" as const, url: t.url, pod: t.pod })), ...dcgm);
+  }
+
   async function loop(signal: AbortSignal): Promise<void> {
+    if (!discovered) await discover();
     let nextMs = nowMs();
     while (!signal.aborted) {
       const tMs = nowMs();
-      await Promise.all(sources.map((s) => scrapeOne(s.source, s.url, tMs)));
+      await scrapeAll(tMs);
       nextMs += intervalMs;
       if (nextMs < nowMs()) nextMs = nowMs(); // a slow scrape: skip the missed ticks rather than burst
       await sleep(nextMs - nowMs(), signal);

@@ -109,3 +109,47 @@ describe("createServerMetricsSource (prometheus)", () => {
     await source.close();
   });
 });
+
+describe("direct mode against several replicas", () => {
+  it("a router's replica list is found once; each tick's waiting is summed over pods, KV the busiest pod's", async () => {
+    let now = 200_000;
+    let routerAsked = 0;
+    const fetchFn = (async (input: string | URL | Request) => {
+      const url = String(input);
+      if (url === "http://router/metrics") {
+        routerAsked++;
+        return Response.json({ detail: "router", replicas: ["http://r0/metrics", "http://r1/metrics"] }, { status: 404 });
+      }
+      // r0: 3 waiting, KV 0.9; r1: 1 waiting, KV 0.2 — every scrape
+      const [waiting, kv] = url === "http://r0/metrics" ? [3, 0.9] : [1, 0.2];
+      return new Response(`vllm:num_requests_running{model_name="m"} 1\nvllm:num_requests_waiting{model_name="m"} ${waiting}\nvllm:kv_cache_usage_perc{model_name="m"} ${kv}\n`);
+    }) as typeof fetch;
+    const source = createServerMetricsSource({
+      kind: "direct",
+      model: "m",
+      metricsUrl: "http://router/metrics",
+      discoverReplicas: true,
+      intervalMs: 1000,
+      fetchFn,
+      nowMs: () => now,
+      sleep: async (ms, signal) => {
+        now += ms;
+        await new Promise((r) => setTimeout(r, 1));
+        if (signal.aborted) return;
+      },
+    });
+    source.beginStep(1);
+    await new Promise((r) => setTimeout(r, 30));
+    await source.endStep(1, 200_000, now);
+    source.beginStep(2);
+    await new Promise((r) => setTimeout(r, 10));
+    await source.endStep(2, 0, now);
+    const peaks = (await source.peaks()).get(1)!;
+    expect(routerAsked).toBe(1); // discovery once, never scraped as a target
+    expect(peaks.waitingMax).toBe(4); // 3 + 1
+    expect(peaks.kvCachePctMax).toBe(90);
+    expect(peaks.runningMax).toBe(2);
+    expect(source.warnings()).toEqual([]);
+    await source.close();
+  });
+});

@@ -17,7 +17,7 @@
  * In prometheus mode peaks() first waits until the last step's end + one scrape interval + 1 s (the last scrape
  * must have landed), so call it once, after the sweep. Errors: EnvironmentError when Prometheus fails.
  */
-import { createDirectScraper } from "./direct-scraper.ts";
+import { createDirectScraper, type MetricsTarget } from "./direct-scraper.ts";
 import { createPrometheusClient } from "./prometheus-client.ts";
 import { readSeriesFromPrometheus, readStepPeaksFromPrometheus, type StepWindow } from "./prometheus-peaks.ts";
 import { computeScrapedPeaks, computeScrapedSeries } from "./scraped-peaks.ts";
@@ -49,6 +49,10 @@ export type ServerMetricsSourceOptions =
       kind: "direct";
       /** The target's metrics URL, e.g. http://127.0.0.1:8000/metrics. */
       metricsUrl: string;
+      /** Replicas scraped instead of metricsUrl (--metrics-url), summed/maxed per tick (direct-scraper.ts). */
+      targets?: ReadonlyArray<MetricsTarget>;
+      /** Without targets: a router's replica list found at metricsUrl is scraped instead (metrics-targets.ts). */
+      discoverReplicas?: boolean;
       dcgmUrl?: string;
       intervalMs?: number;
       headers?: Record<string, string>;

@@ -8,9 +8,11 @@
  *   stall-ms=<ms>           hold the first token back this long (headers are sent at once)
  *   disconnect-after=<n>    destroy the connection after n token chunks (0: right after the headers)
  *   malformed-at=<k>        the k-th token chunk (1-based) is a data line that is not JSON
+ *   reset                   close the connection before any response byte (a transport fault: no status, no headers)
  * e.g. `x-kneepoint-fault: stall-ms=2000; disconnect-after=5`. An unknown item is a 400 error.
  *
- * Rates: each request draws, in arrival order, rate-limit first, then the error status; requests
+ * Rates: each request draws, in arrival order, a reset first (only when its rate is set, so the other draws of a seed
+ * stay as they were), then rate-limit, then the error status; requests
  * that got neither may still stall, disconnect (after a random point of their answer) and/or carry
  * one malformed chunk.
  */
@@ -24,6 +26,8 @@ export interface FaultPlan {
   stallMs?: number;
   disconnectAfter?: number;
   malformedAt?: number;
+  /** Close the connection before the response headers. */
+  reset?: boolean;
 }
 
 export interface FaultRates {
@@ -34,10 +38,12 @@ export interface FaultRates {
   faultStallRate: number;
   faultStallMs: number;
   faultMalformedRate: number;
+  /** Fraction whose connection is closed before any response (default 0). */
+  faultResetRate?: number;
 }
 
 export const FAULT_HEADER_HELP =
-  "x-kneepoint-fault: status=<400-599> | rate-limit | stall-ms=<ms> | disconnect-after=<tokens> | malformed-at=<k> (join with ';')";
+  "x-kneepoint-fault: status=<400-599> | rate-limit | reset | stall-ms=<ms> | disconnect-after=<tokens> | malformed-at=<k> (join with ';')";
 
 /** Parses the header; returns an error message for a malformed one. */
 export function parseFaultHeader(value: string): FaultPlan | { error: string } {
@@ -47,6 +53,10 @@ export function parseFaultHeader(value: string): FaultPlan | { error: string } {
     if (item === "") continue;
     if (item === "rate-limit") {
       plan.rateLimit = true;
+      continue;
+    }
+    if (item === "reset") {
+      plan.reset = true;
       continue;
     }
     const m = /^([a-z-]+)\s*=\s*(\d+)$/.exec(item);
@@ -79,7 +89,8 @@ export function hasRates(rates: FaultRates): boolean {
     rates.faultRateLimitRate > 0 ||
     rates.faultDisconnectRate > 0 ||
     rates.faultStallRate > 0 ||
-    rates.faultMalformedRate > 0
+    rates.faultMalformedRate > 0 ||
+    (rates.faultResetRate ?? 0) > 0
   );
 }
 
@@ -88,6 +99,8 @@ export function createFaultDrawer(rates: FaultRates, seed: number): (outputToken
   const rng: Rng = createRng(hashString("faults", seed));
   return (outputTokens) => {
     const plan: FaultPlan = {};
+    const resetRate = rates.faultResetRate ?? 0;
+    if (resetRate > 0 && rng() < resetRate) return { reset: true };
     if (rng() < rates.faultRateLimitRate) return { rateLimit: true };
     if (rng() < rates.faultErrorRate) return { status: rates.faultErrorStatus };
     if (rng() < rates.faultStallRate) plan.stallMs = rates.faultStallMs;

@@ -4,7 +4,8 @@
  * performance model) or to a deterministic stream, with a RequestRun writing the response.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { apiError, isApiError, sendApiError } from "./api-error.ts";
+import { apiError, isApiError, sendApiError, type ApiError } from "./api-error.ts";
+import { sendAnthropicError } from "./anthropic-chunks.ts";
 import { startDeterministicStream } from "./deterministic-stream.ts";
 import { FAULT_HEADER, parseFaultHeader, type FaultPlan } from "./fault-injection.ts";
 import { readJsonBody } from "./http-body.ts";
@@ -27,26 +28,33 @@ export async function handleGeneration(
   receivedMs: number,
   route?: RouteRequest,
 ): Promise<void> {
+  // /v1/messages answers its errors in Anthropic's envelope (anthropic-chunks.ts), with the same statuses.
+  const fail = (error: ApiError) => (kind === "messages" ? sendAnthropicError : sendApiError)(res, error);
   const body = await readJsonBody(req);
-  if (!body.ok) return sendApiError(res, body.error);
+  if (!body.ok) return fail(body.error);
   const request = parseGenerationRequest(body.value, kind, front.config);
-  if (isApiError(request)) return sendApiError(res, request);
+  if (isApiError(request)) return fail(request);
   const ctx = route ? route(request) : front;
 
   let faults: FaultPlan = {};
   const header = req.headers[FAULT_HEADER];
   if (typeof header === "string") {
     const parsed = parseFaultHeader(header);
-    if ("error" in parsed) return sendApiError(res, apiError(400, parsed.error));
+    if ("error" in parsed) return fail(apiError(400, parsed.error));
     faults = parsed;
   } else if (ctx.drawFaults) {
     faults = ctx.drawFaults(request.maxTokens);
   }
+  if (faults.reset) {
+    // a transport fault: the connection closes before any response byte (the client sees a reset / hang-up)
+    res.socket?.destroy();
+    return;
+  }
   if (faults.rateLimit) {
-    return sendApiError(res, { ...apiError(429, "kneepoint-sim injected fault: rate limit exceeded"), headers: { "retry-after": "1" } });
+    return fail({ ...apiError(429, "kneepoint-sim injected fault: rate limit exceeded"), headers: { "retry-after": "1" } });
   }
   if (faults.status !== undefined) {
-    return sendApiError(res, apiError(faults.status, `kneepoint-sim injected fault: HTTP ${faults.status}`));
+    return fail(apiError(faults.status, `kneepoint-sim injected fault: HTTP ${faults.status}`));
   }
 
   const output = planAnswer(ctx.config.seed, request);
@@ -89,7 +97,7 @@ function startRun(
   const shutdown = () => run.abort("shutdown");
   const run: RequestRun = createRequestRun({
     res,
-    identity: { kind, id: ctx.nextResponseId(kind), created: Math.floor(Date.now() / 1000), model: request.model },
+    identity: { kind, id: ctx.nextResponseId(kind === "messages" ? "chat" : kind), created: Math.floor(Date.now() / 1000), model: request.model },
     request,
     output,
     faults,

@@ -10,6 +10,7 @@
  *   the last token's chunk carries finish_reason; with include_usage a final chunk has
  *   "choices":[] and "usage":{prompt_tokens,completion_tokens,total_tokens}; then `data: [DONE]`.
  */
+import { anthropicMessageResponse, createAnthropicChunkBuilder } from "./anthropic-chunks.ts";
 import type { EndpointKind } from "./openai-request.ts";
 
 export interface ResponseIdentity {
@@ -23,14 +24,17 @@ export const DONE_EVENT = "data: [DONE]\n\n";
 
 export interface ChunkBuilder {
   token(jsonText: string, finishReason: string | null): string;
-  /** Chat only: the role-only opening chunk. */
-  role(): string;
+  /** Chat: the role-only opening chunk; messages: message_start (with the prompt's tokens). */
+  role(promptTokens: number): string;
   usage(promptTokens: number, completionTokens: number): string;
   /** A data line that is not JSON (fault injection). */
   malformed(): string;
+  /** What ends a complete stream: `data: [DONE]` (messages: message_stop first). */
+  done(): string;
 }
 
 export function createChunkBuilder(r: ResponseIdentity): ChunkBuilder {
+  if (r.kind === "messages") return createAnthropicChunkBuilder(r);
   const head = `{"id":"${r.id}","object":"${r.kind === "chat" ? "chat.completion.chunk" : "text_completion"}","created":${r.created},"model":${JSON.stringify(r.model)},"choices":`;
   const finish = (reason: string | null) => (reason === null ? "null" : `"${reason}"`);
   return {
@@ -42,6 +46,7 @@ export function createChunkBuilder(r: ResponseIdentity): ChunkBuilder {
     role: () => `data: ${head}[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}\n\n`,
     usage: (p, c) => `data: ${head}[],"usage":{"prompt_tokens":${p},"total_tokens":${p + c},"completion_tokens":${c}}}\n\n`,
     malformed: () => `data: ${head}[{"index":0,\n\n`,
+    done: () => DONE_EVENT,
   };
 }
 
@@ -53,6 +58,7 @@ export function completeResponse(
   promptTokens: number,
   completionTokens: number,
 ): unknown {
+  if (r.kind === "messages") return anthropicMessageResponse(r, text, finishReason, promptTokens, completionTokens);
   const usage = { prompt_tokens: promptTokens, total_tokens: promptTokens + completionTokens, completion_tokens: completionTokens, prompt_tokens_details: null };
   if (r.kind === "chat") {
     return {

@@ -9,8 +9,10 @@ import { chatPromptTokens, readChatMessage, type ChatMessage } from "./chat-temp
 import { tokenize } from "./tokenizer.ts";
 import { VOCAB_SIZE } from "./vocabulary.ts";
 import { readResponseFormat, type StructuredFormat } from "./structured-output.ts";
+import { readAnthropicFields } from "./anthropic-request.ts";
 
-export type EndpointKind = "completion" | "chat";
+/** "messages": POST /v1/messages, the Anthropic Messages API, served through the chat path (anthropic-request.ts). */
+export type EndpointKind = "completion" | "chat" | "messages";
 
 export interface GenerationRequest {
   kind: EndpointKind;
@@ -55,6 +57,7 @@ export function parseGenerationRequest(body: unknown, kind: EndpointKind, served
   if (typeof f.model !== "string" || f.model === "") return apiError(400, "`model` is required (a string naming the served model)", "model");
   const lora = servedLora(served, f.model);
   if (lora === undefined) return apiError(404, `The model \`${f.model}\` does not exist.`, "model");
+  if (kind === "messages") return parseMessagesRequest(f, f.model, lora, served);
   if (f.n !== undefined && f.n !== null && f.n !== 1) return apiError(400, "the simulator supports n=1 only", "n");
 
   const stream = f.stream === true;
@@ -97,6 +100,25 @@ export function parseGenerationRequest(body: unknown, kind: EndpointKind, served
     );
   }
   return { kind, promptTokens: prompt.tokens, promptIds: prompt.ids, promptKey: prompt.key, maxTokens, ignoreEos: f.ignore_eos === true, stream, includeUsage, model: f.model, lora, responseFormat };
+}
+
+/** /v1/messages: the chat prompt of its messages; its own fields only (no ignore_eos, response_format, stream_options). */
+function parseMessagesRequest(f: Fields, model: string, lora: string | null, served: ServedModel): GenerationRequest | ApiError {
+  if (f.stream !== undefined && f.stream !== null && typeof f.stream !== "boolean") return apiError(400, "`stream` must be a boolean", "stream");
+  const fields = readAnthropicFields(f);
+  if (isApiError(fields)) return fields;
+  const ids = chatPromptTokens(fields.messages);
+  const { maxModelLen } = served;
+  if (ids.length + fields.maxTokens > maxModelLen) {
+    return apiError(
+      400,
+      `This model's maximum context length is ${maxModelLen} tokens. However, you requested ${ids.length + fields.maxTokens} tokens (${ids.length} in the messages, ${fields.maxTokens} in the completion). Please reduce the length of the messages or completion.`,
+      "max_tokens",
+    );
+  }
+  const stream = f.stream === true;
+  const key = fields.messages.map((m) => `${m.role}\u0000${m.content}`).join("\u0001");
+  return { kind: "messages", promptTokens: ids.length, promptIds: ids, promptKey: key, maxTokens: fields.maxTokens, ignoreEos: false, stream, includeUsage: stream, model, lora, responseFormat: null };
 }
 
 interface Prompt {

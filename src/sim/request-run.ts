@@ -7,7 +7,7 @@
 import type { ServerResponse } from "node:http";
 import { apiError, sendApiError, sendJson } from "./api-error.ts";
 import type { FaultPlan } from "./fault-injection.ts";
-import { completeResponse, createChunkBuilder, DONE_EVENT, type ResponseIdentity } from "./openai-chunks.ts";
+import { completeResponse, createChunkBuilder, type ResponseIdentity } from "./openai-chunks.ts";
 import type { GenerationRequest } from "./openai-request.ts";
 import type { OutputPlan } from "./output-plan.ts";
 import type { VllmMetrics } from "./vllm-metrics.ts";
@@ -75,7 +75,7 @@ export function createRequestRun(options: {
         firstMs = atMs;
         queueMs = queuedMs;
         metrics.observeFirstToken((atMs - receivedMs) / 1000, request.promptTokens);
-        if (request.stream && request.kind === "chat") pending += chunks.role();
+        if (request.stream && request.kind !== "completion") pending += chunks.role(request.promptTokens);
       } else {
         metrics.observeInterTokenLatency((atMs - lastMs) / 1000);
       }
@@ -117,7 +117,7 @@ export function createRequestRun(options: {
         end();
         if (request.stream) {
           if (request.includeUsage) pending += chunks.usage(request.promptTokens, emitted);
-          res.end(pending + DONE_EVENT);
+          res.end(pending + chunks.done());
         } else if (faults.malformedAt !== undefined) {
           const body = JSON.stringify(completeResponse(identity, text, output.finishReason, request.promptTokens, emitted));
           res.writeHead(200, { "content-type": "application/json" });

@@ -1,7 +1,7 @@
 /**
  * The simulator's HTTP routes, shaped like vLLM's OpenAI server:
  *   GET  /health, /version, /v1/models, /metrics, /dcgm/metrics
- *   POST /tokenize, /detokenize, /v1/completions, /v1/chat/completions
+ *   POST /tokenize, /detokenize, /v1/completions, /v1/chat/completions, /v1/messages (Anthropic, anthropic-chunks.ts)
  * Unknown paths answer FastAPI's {"detail":"Not Found"} (404) / {"detail":"Method Not Allowed"} (405).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -48,6 +48,7 @@ const ROUTES: Record<string, { method: "GET" | "POST"; handle: Handler }> = {
   "/detokenize": { method: "POST", handle: handleDetokenize },
   "/v1/completions": { method: "POST", handle: (ctx, req, res, t, route) => handleGeneration(ctx, req, res, "completion", t, route) },
   "/v1/chat/completions": { method: "POST", handle: (ctx, req, res, t, route) => handleGeneration(ctx, req, res, "chat", t, route) },
+  "/v1/messages": { method: "POST", handle: (ctx, req, res, t, route) => handleGeneration(ctx, req, res, "messages", t, route) },
 };
 
 /**

@@ -50,6 +50,8 @@ export const simOptionsSchema = z
     faultStallMs: z.number().min(0).default(2000),
     /** Fraction with one data line that is not JSON. */
     faultMalformedRate: rate.default(0),
+    /** Fraction whose connection is closed before any response byte (a transport fault a client may retry). */
+    faultResetRate: rate.default(0),
     seed: z.number().int().default(42),
     /** vLLM's --lora-modules: adapters served beside the base model (listed in /v1/models, accepted as `model`). */
     loraModules: z.array(loraModuleSchema).default([]),

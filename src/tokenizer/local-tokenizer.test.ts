@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createServer, type Server } from "node:http";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AddressInfo } from "node:net";
 import { loadLocalTokenizer, ordinaryIdRange } from "./local-tokenizer.ts";
 import { buildPrompts } from "../workload/prompts.ts";
+import { KneepointError } from "../errors.ts";
+import { startHubServer, type RunningHub } from "../../test/hub/hub-server.ts";
 
 const FIXTURE = new URL("../../test/fixtures/tiny-tokenizer/", import.meta.url).pathname;
 
@@ -29,36 +29,35 @@ describe("local tokenizer.json", () => {
     await expect(loadLocalTokenizer("./no/such/tokenizer.json", {})).rejects.toThrow(/--tokenizer: .* does not exist/);
   });
 
-  describe("from the Hugging Face Hub (a local stand-in at HF_ENDPOINT)", () => {
-    let server: Server;
-    let endpoint = "";
-    const seen: Array<{ url: string; auth: string | undefined }> = [];
+  describe("from the Hugging Face Hub (test/hub's stand-in at HF_ENDPOINT)", () => {
+    let hub: RunningHub;
+    const files = { "tokenizer.json": readFileSync(join(FIXTURE, "tokenizer.json")), "tokenizer_config.json": readFileSync(join(FIXTURE, "tokenizer_config.json")) };
     beforeAll(async () => {
-      server = createServer((req, res) => {
-        seen.push({ url: req.url ?? "", auth: req.headers.authorization });
-        const m = /^\/(org\/(?:ok|gated))\/resolve\/main\/(tokenizer(?:_config)?\.json)$/.exec(req.url ?? "");
-        if (!m) return void res.writeHead(404).end();
-        if (m[1] === "org/gated" && req.headers.authorization !== "Bearer hf_secret") return void res.writeHead(401).end();
-        res.writeHead(200, { "content-type": "application/json" }).end(readFileSync(join(FIXTURE, m[2]!)));
-      });
-      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-      endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      hub = await startHubServer([{ type: "model", id: "org/gated", files, gatedToken: "hf_secret" }]);
     });
-    afterAll(() => new Promise<void>((r) => server.close(() => r())));
-
-    it("downloads once with HF_TOKEN, then uses the cache", async () => {
-      const env = { HF_ENDPOINT: endpoint, HF_TOKEN: "hf_secret", KNEEPOINT_CACHE_DIR: mkdtempSync(join(tmpdir(), "kp-tok-")) };
+    afterAll(() => hub.close());
+    it("downloads once with HF_TOKEN into the Hugging Face cache layout, then uses the cache", async () => {
+      const home = mkdtempSync(join(tmpdir(), "kp-tok-"));
+      const env = { HF_ENDPOINT: hub.url, HF_TOKEN: "hf_secret", HF_HOME: home };
       const tok = await loadLocalTokenizer("org/gated", env);
       expect(await tok.encode("w1")).toEqual([4]);
-      const requests = seen.length;
-      await loadLocalTokenizer("org/gated", env);
-      expect(seen.length).toBe(requests);
-      expect(seen.at(-1)?.auth).toBe("Bearer hf_secret");
+      const commit = hub.commitOf("org/gated");
+      expect(readFileSync(join(home, "hub", "models--org--gated", "refs", "main"), "utf8")).toBe(commit);
+      expect(existsSync(join(home, "hub", "models--org--gated", "snapshots", commit, "tokenizer_config.json"))).toBe(true);
+      const requests = hub.requests.length;
+      await loadLocalTokenizer("org/gated", { ...env, HF_HUB_OFFLINE: "1" });
+      expect(hub.requests.length).toBe(requests);
+      expect(hub.requests.every((r) => r.authorization === "Bearer hf_secret")).toBe(true);
     });
-
-    it("explains a gated model without a token", async () => {
-      const env = { HF_ENDPOINT: endpoint, KNEEPOINT_CACHE_DIR: mkdtempSync(join(tmpdir(), "kp-tok-")) };
-      await expect(loadLocalTokenizer("org/gated", env)).rejects.toThrow(/gated or private/);
+    it("explains a gated model without a token, and with a token that has no access", async () => {
+      const env = { HF_ENDPOINT: hub.url, HF_HOME: mkdtempSync(join(tmpdir(), "kp-tok-")) };
+      const without = await loadLocalTokenizer("org/gated", env).catch((e: KneepointError) => e);
+      expect(without).toBeInstanceOf(KneepointError);
+      expect((without as KneepointError).message).toMatch(/tokenizer\.json of model org\/gated .* answered 401 \(GatedRepo\)/);
+      expect((without as KneepointError).hint).toMatch(/gated or private: set HF_TOKEN/);
+      const wrong = await loadLocalTokenizer("org/gated", { ...env, HF_TOKEN: "hf_wrong" }).catch((e: KneepointError) => e);
+      expect((wrong as KneepointError).hint).toMatch(/HF_TOKEN is set but this token has no access/);
+      expect(`${(wrong as KneepointError).message} ${(wrong as KneepointError).hint}`).not.toContain("hf_wrong");
     });
   });
 });

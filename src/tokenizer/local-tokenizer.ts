@@ -1,15 +1,18 @@
 /**
  * A TokenizerPort over a Hugging Face `tokenizer.json` (with its `tokenizer_config.json` when present), run in
  * process by @huggingface/tokenizers. `spec` is a path to tokenizer.json, a directory holding it, or a Hub model
- * id; ids are downloaded once from `$HF_ENDPOINT` (default https://huggingface.co) with `HF_TOKEN` and cached
- * under `$KNEEPOINT_CACHE_DIR` (default ~/.cache/kneepoint/tokenizers).
+ * id; a Hub id's files are downloaded once by src/hub (from `$HF_ENDPOINT` with `HF_TOKEN`, into the Hugging Face
+ * cache that transformers shares; HF_HUB_OFFLINE reads the cache only).
  */
 import { existsSync, statSync } from "node:fs";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
-import { EnvironmentError, UsageError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
+import { cachedFile, type HubRepo } from "../hub/hub-cache.ts";
+import { downloadHubFile, downloadOptionalHubFile } from "../hub/hub-download.ts";
+import { HubNotFoundError } from "../hub/hub-errors.ts";
+import { readHubSettings } from "../hub/hub-settings.ts";
 import { chatTemplateSource, compileChatTemplate, type ChatTemplate } from "./chat-template.ts";
 import type { TokenizerPort } from "./tokenizer-port.ts";
 
@@ -41,42 +44,32 @@ async function readLocal(path: string): Promise<TokenizerFiles> {
   };
 }
 
-async function download(url: string, token: string | undefined): Promise<string | null> {
-  let res: Response;
-  try {
-    res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(60_000) });
-  } catch (err) {
-    throw new EnvironmentError(`cannot download ${url}: ${(err as Error).message}`, "check network access, or pass a local tokenizer.json path with --tokenizer");
-  }
-  if (res.status === 404) return null;
-  if (res.status === 401 || res.status === 403) {
-    throw new EnvironmentError(`${url} answered ${res.status}: the model is gated or private`, "set HF_TOKEN to a token with access, or pass a local tokenizer.json path");
-  }
-  if (!res.ok) throw new EnvironmentError(`${url} answered ${res.status}`, "retry, or pass a local tokenizer.json path with --tokenizer");
-  return res.text();
+const tokenizerRepo = (modelId: string): HubRepo => ({ type: "model", id: modelId });
+
+/** The cached tokenizer.json of a Hub id in the Hugging Face cache (hub/hub-settings.ts), or null. */
+export function cachedHubTokenizerFile(modelId: string, env: NodeJS.ProcessEnv): string | null {
+  return cachedFile(readHubSettings(env).cacheDir, tokenizerRepo(modelId), "main", "tokenizer.json")?.path ?? null;
 }
 
-/** The cached tokenizer.json of a Hub id (present once downloaded). */
-export function cachedHubTokenizerFile(modelId: string, env: NodeJS.ProcessEnv): string {
-  const cacheRoot = env.KNEEPOINT_CACHE_DIR ?? join(homedir(), ".cache", "kneepoint", "tokenizers");
-  return join(cacheRoot, modelId.replace(/[^A-Za-z0-9._-]+/g, "--"), "tokenizer.json");
-}
-
+/**
+ * tokenizer.json, and tokenizer_config.json and chat_template.jinja when the repo has them, through the Hub
+ * download (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE, the shared Hugging Face cache); the snapshot directory.
+ */
 async function fetchFromHub(modelId: string, env: NodeJS.ProcessEnv): Promise<string> {
-  const dir = dirname(cachedHubTokenizerFile(modelId, env));
-  if (existsSync(join(dir, "tokenizer.json"))) return dir;
-  const endpoint = (env.HF_ENDPOINT ?? "https://huggingface.co").replace(/\/+$/, "");
-  const token = env.HF_TOKEN ?? env.HUGGING_FACE_HUB_TOKEN;
-  const json = await download(`${endpoint}/${modelId}/resolve/main/tokenizer.json`, token);
-  if (json === null) throw new UsageError(`model '${modelId}' has no tokenizer.json on ${endpoint}`, "check the model id, or pass a local tokenizer.json path");
-  const config = await download(`${endpoint}/${modelId}/resolve/main/tokenizer_config.json`, token);
-  const chatTemplate = await download(`${endpoint}/${modelId}/resolve/main/chat_template.jinja`, token);
-  await mkdir(dir, { recursive: true });
-  if (config !== null) await writeFile(join(dir, "tokenizer_config.json"), config);
-  if (chatTemplate !== null) await writeFile(join(dir, "chat_template.jinja"), chatTemplate);
-  await writeFile(join(dir, "tokenizer.json.tmp"), json);
-  await rename(join(dir, "tokenizer.json.tmp"), join(dir, "tokenizer.json"));
-  return dir;
+  const opts = { settings: readHubSettings(env) };
+  const repo = tokenizerRepo(modelId);
+  let main;
+  try {
+    main = await downloadHubFile({ repo, file: "tokenizer.json" }, opts);
+  } catch (err) {
+    if (err instanceof HubNotFoundError && err.errorCode === "EntryNotFound") {
+      throw new UsageError(`model '${modelId}' has no tokenizer.json on ${opts.settings.endpoint}`, "check the model id, or pass a local tokenizer.json path");
+    }
+    throw err;
+  }
+  // The optional files of the same commit as tokenizer.json.
+  for (const file of ["tokenizer_config.json", "chat_template.jinja"]) await downloadOptionalHubFile({ repo, revision: main.commit, file }, opts);
+  return dirname(main.path);
 }
 
 /**

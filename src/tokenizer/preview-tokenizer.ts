@@ -7,6 +7,7 @@
  */
 import { existsSync } from "node:fs";
 import { EnvironmentError } from "../errors.ts";
+import { hubOffline } from "../hub/hub-settings.ts";
 import { createApproximateTokenizer } from "./approximate-tokenizer.ts";
 import { cachedHubTokenizerFile, loadLocalTokenizer } from "./local-tokenizer.ts";
 import type { TokenizerPort } from "./tokenizer-port.ts";
@@ -17,17 +18,10 @@ export interface PreviewTokenizer {
   approximateBecause: string | null;
 }
 
-const OFF = new Set(["", "0", "false", "no", "off"]);
-
-export function hubOffline(env: NodeJS.ProcessEnv): boolean {
-  const v = env.HF_HUB_OFFLINE ?? env.TRANSFORMERS_OFFLINE;
-  return v !== undefined && !OFF.has(v.trim().toLowerCase());
-}
-
 export async function loadPreviewTokenizer(spec: string | null | undefined, env: NodeJS.ProcessEnv): Promise<PreviewTokenizer> {
   if (!spec) return { port: createApproximateTokenizer(), approximateBecause: "no tokenizer is configured (the run uses the target's /tokenize)" };
   const local = existsSync(spec) || spec.startsWith(".") || spec.startsWith("/") || spec.endsWith(".json");
-  if (!local && hubOffline(env) && !existsSync(cachedHubTokenizerFile(spec, env))) {
+  if (!local && hubOffline(env) && cachedHubTokenizerFile(spec, env) === null) {
     return { port: createApproximateTokenizer(), approximateBecause: `HF_HUB_OFFLINE is set and ${spec}'s tokenizer is not cached` };
   }
   try {

@@ -192,6 +192,10 @@ describe.skipIf(skipped)("make vllm-up / bench / vllm-down on a real control pla
     expect(md).toMatch(/32 in \/ 8 out tokens/);
     // The target is the simulator: labelled so, never a GPU baseline.
     expect(md).toMatch(/kneepoint-sim/);
+    // Co-location, read from the API: one node here, so the load pod shared it with the server, said and warned.
+    expect(run.stdout).toMatch(/^co-location: 1 load pod × 1 target pod \(1 same node\): vllm-bench-\S+ \(gpu-node-1\) → vllm-\S+ \(gpu-node-1\): same node$/m);
+    expect(run.stderr).toMatch(/^warning: load pod vllm-bench-\S+ ran on node gpu-node-1, the node of target pod vllm-\S+: it competed with the server/m);
+    expect(md).toMatch(/^\| Co-location \| 1 load pod × 1 target pod \(1 same node\): vllm-bench-\S+ \(gpu-node-1\) → vllm-\S+ \(gpu-node-1\): same node \|$/m);
     // The key reached the client (the Secret) but no output, file or record.
     for (const text of [run.stdout, run.stderr, allText(out), md]) expect(text).not.toContain(SECRET);
     // Cleaned up: the Job and the bundle ConfigMap are gone.

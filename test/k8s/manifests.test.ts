@@ -187,6 +187,7 @@ describe("RBAC", () => {
         "apps/deployments:get",
         "core/services/proxy:get",
         "core/services/proxy:create",
+        "discovery.k8s.io/endpointslices:list",
       ].sort(),
     );
     expect(grants(role).some((g) => g.includes("*") || g.startsWith("core/secrets"))).toBe(false);

@@ -6,8 +6,6 @@
  * stand-in of the Hub at HF_ENDPOINT, serving a small tokenizer.json (no network here).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +15,7 @@ import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { startSimProcess, type SimProcess } from "../../src/cli/start-sim-process.ts";
 import { runScenarioCommand } from "../../src/cli/run-scenario.ts";
 import { S3RVER_CREDENTIALS, startS3rver } from "../scenarios-report/start-s3rver.ts";
+import { startHubServer, type RunningHub } from "../hub/hub-server.ts";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const TOKENIZER_DIR = fileURLToPath(new URL("../fixtures/tiny-tokenizer/", import.meta.url));
@@ -25,9 +24,10 @@ const BUCKET = "inference-perf-results";
 let mistral: SimProcess;
 let qwen: SimProcess;
 let s3: { url: string; close(): Promise<void> };
-let hub: Server;
+let hub: RunningHub;
 let hubUrl = "";
 const hubRequests: string[] = [];
+const tokenizerFiles = () => ({ "tokenizer.json": readFileSync(join(TOKENIZER_DIR, "tokenizer.json")), "tokenizer_config.json": readFileSync(join(TOKENIZER_DIR, "tokenizer_config.json")) });
 
 beforeAll(async () => {
   [mistral, qwen, s3] = await Promise.all([
@@ -35,17 +35,11 @@ beforeAll(async () => {
     startSimProcess(["--ttft-ms", "5", "--itl-ms", "1", "--served-model-name", "qwen3-8b"]),
     startS3rver([BUCKET]),
   ]);
-  hub = createServer((req, res) => {
-    hubRequests.push(req.url ?? "");
-    const m = /^\/(mistralai\/Mistral-7B-Instruct-v0\.3|Qwen\/Qwen3-8B)\/resolve\/main\/(tokenizer(?:_config)?\.json)$/.exec(req.url ?? "");
-    if (!m) return void res.writeHead(404).end();
-    res.writeHead(200, { "content-type": "application/json" }).end(readFileSync(join(TOKENIZER_DIR, m[2]!)));
-  });
-  await new Promise<void>((r) => hub.listen(0, "127.0.0.1", r));
-  hubUrl = `http://127.0.0.1:${(hub.address() as AddressInfo).port}`;
+  hub = await startHubServer(["mistralai/Mistral-7B-Instruct-v0.3", "Qwen/Qwen3-8B"].map((id) => ({ type: "model" as const, id, files: tokenizerFiles() })));
+  hubUrl = hub.url;
 });
 afterAll(async () => {
-  await Promise.all([mistral?.stop(), qwen?.stop(), s3?.close(), new Promise<void>((r) => (hub ? hub.close(() => r()) : r()))]);
+  await Promise.all([mistral?.stop(), qwen?.stop(), s3?.close(), hub?.close()]);
 });
 
 function capture() {
@@ -99,6 +93,7 @@ describe("the seeds' inference-perf configs, unmodified but for time and address
     expect(summary.successes.count).toBe(3);
     expect(summary.successes.output_tokens.total).toBe(3 * 128);
     expect(stderr).toContain("tokenizer: tokenizer.json (mistralai/Mistral-7B-Instruct-v0.3)");
+    hubRequests.push(...hub.requests.map((r) => r.path));
     expect(hubRequests).toContain("/mistralai/Mistral-7B-Instruct-v0.3/resolve/main/tokenizer.json");
     const keys = await bucketKeys("baseline-test/");
     const stamped = keys.filter((k) => /^baseline-test\/\d{8}-\d{6}\//.test(k));

@@ -27,6 +27,7 @@ interface SimFlags {
   faultStallRate?: string;
   faultStallMs?: string;
   faultMalformedRate?: string;
+  faultResetRate?: string;
   seed?: string;
   loraModules?: string[];
   maxLoras?: string;
@@ -95,6 +96,7 @@ export function simOptionsFromFlags(flags: SimFlags): Partial<SimOptions> {
     faultStallRate: rate("--fault-stall-rate", flags.faultStallRate),
     faultStallMs: numberFlag("--fault-stall-ms", flags.faultStallMs, { min: 0 }),
     faultMalformedRate: rate("--fault-malformed-rate", flags.faultMalformedRate),
+    faultResetRate: rate("--fault-reset-rate", flags.faultResetRate),
     seed: numberFlag("--seed", flags.seed, { integer: true, min: -(2 ** 31) }),
     loraModules: flags.loraModules ? parseLoraModules(flags.loraModules) : undefined,
     maxLoras: numberFlag("--max-loras", flags.maxLoras, { integer: true, min: 1 }),
@@ -159,6 +161,7 @@ export function registerSimCommand(program: Command): void {
     .option("--fault-stall-rate <p>", "fraction that stall before their first token (default 0)")
     .option("--fault-stall-ms <n>", `length of an injected stall (default ${defaults.faultStallMs})`)
     .option("--fault-malformed-rate <p>", "fraction with one SSE data line that is not JSON (default 0)")
+    .option("--fault-reset-rate <p>", "fraction whose connection is closed before any response byte (default 0)")
     .option("--seed <n>", `seed for answers, early stops and fault draws (default ${defaults.seed})`)
     .option("--lora-modules <name=path...>", "LoRA adapters to serve, vLLM's syntax: name=path or '{\"name\":…,\"path\":…,\"base_model_name\":…}' (implies --enable-lora)")
     .option("--enable-lora", "accepted for vLLM compatibility; --lora-modules enables LoRA by itself")

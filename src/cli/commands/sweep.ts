@@ -82,6 +82,7 @@ export function addSweepFlags(cmd: Command, opts: { withTarget: boolean }): Comm
     .option("--pod <regex>", "with --prometheus-url: the target's pod(s), matched against pod and exported_pod")
     .option("--gpu-host <regex>", "with --prometheus-url: the GPU node (DCGM Hostname/hostname label)")
     .option("--dcgm-url <url>", "without Prometheus: a DCGM exporter's /metrics to scrape (the simulator's is found by itself)")
+    .option("--metrics-url <url>", "without Prometheus: a replica's /metrics, scraped instead of the target's (repeatable; peaks sum the queues and take the busiest KV cache; a `kneepoint sim --replicas N` router is found by itself)", (v: string, prev: string[] = []) => [...prev, v])
     .option("--no-server-metrics", "do not read server metrics (no peaks, verdict from throughput only)")
     .option("--no-charts", "do not render the SVG/PNG charts into the results directory")
     .option("--record [file]", "append the run (table, verdict, run context, baseline comparison) to benchmarks.md or FILE");
@@ -120,6 +121,7 @@ export function flagsToConfig(o: Record<string, unknown>): Partial<SweepConfigIn
   if (o.ignoreEos === false) out.ignoreEos = false;
   if (o.serverMetrics === false) out.serverMetrics = false;
   if (o.scrapeInterval !== undefined) out.scrapeIntervalS = o.scrapeInterval;
+  if (o.metricsUrl !== undefined) out.metricsUrls = o.metricsUrl;
   if (o.shard !== undefined) out.shard = o.shard;
   if (o.startAt !== undefined) out.startAtEpochMs = o.startAt;
   return out as Partial<SweepConfigInput>;

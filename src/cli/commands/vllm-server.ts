@@ -8,7 +8,7 @@ import { UsageError } from "../../errors.ts";
 import { connectKube } from "../../k8s/kube-client.ts";
 import { pickManifest, readManifests, type Manifest } from "../../k8s/load-manifests.ts";
 import { inNamespace, renderVllmDeployment, renderVllmPodMonitor } from "../../k8s/render-vllm-server.ts";
-import { readVllmValues, samplingDefaults, type VllmValues } from "../../k8s/vllm-values.ts";
+import { readVllmValues, samplingDefaults, withReplicasFromEnv, type VllmValues } from "../../k8s/vllm-values.ts";
 import { assertValidManifest } from "../../k8s/kube-schema.ts";
 import { vllmDown, vllmUp, type ServerObjects } from "../../k8s/vllm-server.ts";
 import { installInterrupt } from "../interrupt.ts";
@@ -18,7 +18,7 @@ import { io } from "./sweep.ts";
 const valuesFile = (flag: string | undefined) => flag?.trim() || process.env.VLLM_VALUES?.trim() || "deploy/vllm/values.yaml";
 
 async function loadServer(namespace: string, values_: string): Promise<{ objects: ServerObjects; servedModelName: string; values: VllmValues }> {
-  const values = await readVllmValues(values_);
+  const values = withReplicasFromEnv(await readVllmValues(values_), process.env.REPLICAS);
   const deployment = pickManifest(await readManifests("deploy/vllm/deployment.yaml"), "Deployment") as V1Deployment & Manifest;
   const service = pickManifest(await readManifests("deploy/vllm/service.yaml"), "Service");
   const podMonitor = pickManifest(await readManifests("deploy/vllm/podmonitor.yaml"), "PodMonitor");
@@ -52,7 +52,7 @@ export function registerVllmServerCommands(program: Command): void {
           "node provisioning, image pull, model loading, ready. A pod the namespace refuses (Pod Security, a quota, a\n" +
           "LimitRange, a webhook) stops it at once with the reason. Environment: NAMESPACE, VLLM_VALUES (another values\n" +
           "file), GPU_NODE_UP (a command that adds a GPU node, for node pools without an autoscaler), VLLM_UP_TIMEOUT\n" +
-          "(minutes, default 45), VLLM_UP_PROXY_CHECK=0 (trust the pod's readiness where the API server cannot reach pods).",
+          "(minutes, default 45), REPLICAS (server pods, over values.yaml's replicas), VLLM_UP_PROXY_CHECK=0 (trust the pod's readiness where the API server cannot reach pods).",
       )
       .option("--namespace <ns>", "namespace (env NAMESPACE; default serving)")
       .option("--values <file>", "values file (env VLLM_VALUES; default deploy/vllm/values.yaml), e.g. one per model")
@@ -63,6 +63,7 @@ export function registerVllmServerCommands(program: Command): void {
         const { objects, servedModelName, values } = await loadServer(kube.namespace, valuesFile(o.values));
         say(`vllm-up: ${objects.deployment.spec?.template.spec?.containers[0]?.image} serving ${servedModelName} in namespace ${kube.namespace} (context ${kube.context})`);
         say(`sampling defaults: ${samplingDefaults(values)}`);
+        if (values.replicas > 1) say(`replicas: ${values.replicas} server pods behind the vllm Service (each with ${values.gpus} GPU${values.gpus === 1 ? "" : "s"}); vllm-up waits for all of them`);
         const cache = values.modelCache;
         say(
           cache.persistentVolumeClaim

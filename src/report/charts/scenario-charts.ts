@@ -11,6 +11,7 @@ import { assertDistinctLabels, stageRateRps, type RateAxis } from "./rate-axis.t
 import { hasSeries, serverSeriesVsTimeChart, type ServerSeries } from "./server-series-vs-time-chart.ts";
 import type { NamedChart } from "./sweep-charts.ts";
 import { throughputVsQpsChart } from "./throughput-vs-qps-chart.ts";
+import { hasPodSeries, podSeriesVsTimeChart } from "./pod-series-vs-time-chart.ts";
 
 export const SCENARIO_CHARTS = {
   latency: { name: "latency-vs-qps", title: "Latency vs QPS" },
@@ -18,6 +19,12 @@ export const SCENARIO_CHARTS = {
   ttftP90: { name: "ttft-p90-vs-qps", title: "TTFT p90 vs QPS" },
   waiting: { name: "waiting-queue-vs-time", title: "Waiting queue vs time" },
   kvCache: { name: "kv-cache-usage-vs-time", title: "KV-cache usage vs time" },
+} as const;
+
+/** Seed 004's per-pod charts, drawn only for runs whose target had several pods (a run suffix in a comparison). */
+export const POD_CHARTS = {
+  waiting: { name: "waiting-queue-per-pod-vs-time", title: "Waiting queue per pod vs time" },
+  kvCache: { name: "kv-cache-usage-per-pod-vs-time", title: "KV-cache usage per pod vs time" },
 } as const;
 
 export interface TitledChart extends NamedChart {
@@ -83,5 +90,19 @@ export function scenarioCharts(input: ScenarioChartsInput): ScenarioCharts {
     if (drawn.length < runs.length) notes.push(`${meta.title}: drawn for ${list(drawn.map((r) => r.label))} only (${why})`);
     charts.push({ ...meta, spec: serverSeriesVsTimeChart(runs, series, input.subtitle ? { subtitle: input.subtitle } : {}) });
   }
+  // Seed 004's per-pod charts: for every run whose target had several pods, queue and KV cache per pod.
+  for (const run of runs) {
+    for (const series of ["waiting", "kvCache"] as const satisfies readonly ServerSeries[]) {
+      if (!hasPodSeries(run, series)) continue;
+      const meta = POD_CHARTS[series];
+      const suffix = runs.length > 1 ? `-${slug(run.label)}` : "";
+      charts.push({ name: meta.name + suffix, title: runs.length > 1 ? `${meta.title}: ${run.label}` : meta.title, spec: podSeriesVsTimeChart(run, series, input.subtitle ? { subtitle: input.subtitle } : {}) });
+    }
+  }
   return { charts, notes };
+}
+
+/** A label as a file-name part: lower case, runs of anything but letters and digits as one '-'. */
+export function slug(label: string): string {
+  return label.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "run";
 }

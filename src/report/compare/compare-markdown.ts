@@ -8,6 +8,8 @@ import { ABSENT } from "../step-rows.ts";
 import { STAGE_COLUMNS, SUMMARY_COLUMNS, type Column } from "./compare-cells.ts";
 import { perRateSections, summaryRows, type CompareRow } from "./compare-rows.ts";
 import { distStat, type LabelledRun } from "./scenario-report.ts";
+import { podMetricsOfRuns } from "../pod-metrics/pod-metrics-rows.ts";
+import { POD_METRICS_ALIGNS, POD_METRICS_HEADERS, POD_METRICS_TITLE, POD_ROW_HEADERS } from "../pod-metrics/pod-metrics-summary.ts";
 import { SERVER_METRICS_HEADERS, serverMetricsCells, serverMetricsRows } from "./server-metrics-rows.ts";
 
 export interface CompareMarkdownInput {
@@ -77,6 +79,14 @@ export function buildCompareMarkdown(input: CompareMarkdownInput): string {
   if (server.some((r) => r.source !== "none")) {
     out.push("### Queue and KV cache summary", "");
     out.push(markdownTable(SERVER_METRICS_HEADERS, ["left", "right", "right", "right", "left"], server.map(serverMetricsCells)), "");
+  }
+  const pods = podMetricsOfRuns(runs);
+  if (pods.length > 0) {
+    out.push(`### ${POD_METRICS_TITLE}`, "", markdownTable(POD_METRICS_HEADERS, POD_METRICS_ALIGNS, pods.map((p) => p.cells)), "");
+    for (const p of pods.filter((x) => x.podRows.length > 0)) {
+      out.push(`#### Per pod: ${mdCell(p.label)}`, "", markdownTable(POD_ROW_HEADERS, ["left", "right", "right", "right"], p.podRows), "");
+      if (p.imbalance) out.push(`**Verdict:** ${p.imbalance.text}`, "");
+    }
   }
   out.push("## Per-QPS Results", "");
   for (const section of perRateSections(runs)) out.push(`### ${section.title}`, "", columnsTable(STAGE_COLUMNS, section.rows), "");

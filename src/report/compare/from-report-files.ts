@@ -57,10 +57,11 @@ export function prometheusFromFile(f: PrometheusFile): PrometheusSummary {
 }
 
 export function timeseriesFromFile(f: TimeseriesFile): ServerTimeseries {
+  const samplesOf = (xs: TimeseriesFile["samples"]) =>
+    xs.map((x) => ({ tEpochS: x.t_epoch_s, kvCacheUsage: x.kv_cache_usage_perc, waiting: x.num_requests_waiting, running: x.num_requests_running })).sort((a, b) => a.tEpochS - b.tEpochS);
   return {
-    samples: f.samples
-      .map((x) => ({ tEpochS: x.t_epoch_s, kvCacheUsage: x.kv_cache_usage_perc, waiting: x.num_requests_waiting, running: x.num_requests_running }))
-      .sort((a, b) => a.tEpochS - b.tEpochS),
+    samples: samplesOf(f.samples),
     stages: f.stages.map((w) => ({ stage: w.stage, startEpochS: w.start_epoch_s, endEpochS: w.end_epoch_s })),
+    ...(f.pods ? { pods: f.pods.map((p) => ({ pod: p.pod, samples: samplesOf(p.samples) })) } : {}),
   };
 }

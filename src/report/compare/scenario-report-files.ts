@@ -100,19 +100,25 @@ const count = z.number().min(0).nullable();
  * `kv_cache_usage_perc` a fraction 0–1 as vLLM's gauge of that name, null where a series was absent;
  * `stages` the epoch windows of the stages, so the charts can shade them.
  */
+const timeseriesSample = z.strictObject({
+  t_epoch_s: z.number().positive(),
+  kv_cache_usage_perc: z
+    .number()
+    .min(0)
+    .max(1, { message: "must be a fraction in [0, 1] (vLLM's kv_cache_usage_perc), not a percentage" })
+    .nullable(),
+  num_requests_waiting: count,
+  num_requests_running: count,
+});
+
+/**
+ * `pods` (optional): the same samples per replica when the target has several (one per scraped endpoint, or
+ * Prometheus' `pod` label), for seed 004's per-pod table and charts; `samples` stays the aggregate
+ * (waiting and running summed over pods, KV of the busiest).
+ */
 export const timeseriesFileSchema = z.strictObject({
-  samples: z.array(
-    z.strictObject({
-      t_epoch_s: z.number().positive(),
-      kv_cache_usage_perc: z
-        .number()
-        .min(0)
-        .max(1, { message: "must be a fraction in [0, 1] (vLLM's kv_cache_usage_perc), not a percentage" })
-        .nullable(),
-      num_requests_waiting: count,
-      num_requests_running: count,
-    }),
-  ),
+  samples: z.array(timeseriesSample),
+  pods: z.array(z.strictObject({ pod: z.string().min(1), samples: z.array(timeseriesSample) })).optional(),
   stages: z
     .array(z.strictObject({ stage: z.number().int(), start_epoch_s: z.number().positive(), end_epoch_s: z.number().positive() }))
     .default([]),

@@ -80,6 +80,8 @@ export interface StageWindow {
 export interface ServerTimeseries {
   samples: ServerSample[];
   stages: StageWindow[];
+  /** Per replica, when the run read several (the file's `pods`); absent for a one-target run. */
+  pods?: Array<{ pod: string; samples: ServerSample[] }>;
 }
 
 /** What config.yaml says about the run, one line each; "unknown" when the file or the key is absent. */

@@ -16,7 +16,7 @@ describe("buildScenarioHtmlModel", async () => {
   const tables = model.sections.filter((s): s is HtmlTableSection => s.kind === "table");
 
   it("has every table of report.md, each row with the same cells", () => {
-    expect(tables.map((t) => t.heading)).toEqual(["Runs", "Summary across QPS", "Queue and KV cache summary", ...[...markdown.matchAll(/^### (QPS = .*|Concurrency = .*|Stage .*)$/gm)].map((m) => `Per-QPS Results: ${m[1]}`)]);
+    expect(tables.map((t) => t.heading)).toEqual(["Runs", "Summary across QPS", "Queue and KV cache summary", "EPP Queue and KV Cache Metrics Summary", ...[...markdown.matchAll(/^### (QPS = .*|Concurrency = .*|Stage .*)$/gm)].map((m) => `Per-QPS Results: ${m[1]}`)]);
     for (const t of tables) {
       for (const row of t.rows) {
         const cells = t.heading === "Runs" ? row.map((c, i) => (i === 1 ? `\`${c}\`` : c)) : row;

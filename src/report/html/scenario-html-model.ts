@@ -5,12 +5,14 @@
  * the charts (scenario-charts.ts; the time charts zoomable) and the notes. Pure.
  */
 import { RATE_AXIS_TITLES, type RateAxis } from "../charts/rate-axis.ts";
-import { SCENARIO_CHARTS, type TitledChart } from "../charts/scenario-charts.ts";
+import { POD_CHARTS, SCENARIO_CHARTS, type TitledChart } from "../charts/scenario-charts.ts";
 import { STAGE_COLUMNS, SUMMARY_COLUMNS, type Column } from "../compare/compare-cells.ts";
 import { perRateSections, summaryRows, type CompareRow } from "../compare/compare-rows.ts";
 import { distStat, type LabelledRun } from "../compare/scenario-report.ts";
 import { SERVER_METRICS_HEADERS, serverMetricsCells, serverMetricsRows } from "../compare/server-metrics-rows.ts";
 import { ABSENT } from "../step-rows.ts";
+import { podMetricsOfRuns } from "../pod-metrics/pod-metrics-rows.ts";
+import { POD_METRICS_HEADERS, POD_METRICS_TITLE, POD_ROW_HEADERS } from "../pod-metrics/pod-metrics-summary.ts";
 import type { HtmlColumn, HtmlReportModel, HtmlSection, HtmlTableSection } from "./html-report-model.ts";
 
 export interface ScenarioHtmlInput {
@@ -26,6 +28,8 @@ export interface ScenarioHtmlInput {
 }
 
 const ZOOMABLE: ReadonlySet<string> = new Set([SCENARIO_CHARTS.waiting.name, SCENARIO_CHARTS.kvCache.name]);
+/** The per-pod time charts (names with a run suffix in a comparison) zoom too. */
+const zoomable = (name: string) => ZOOMABLE.has(name) || Object.values(POD_CHARTS).some((c) => name.startsWith(c.name));
 
 const HOW_TO_READ = [
   "Output toks/s is the primary throughput metric (higher is better); Requests/s is the rate of completed requests.",
@@ -64,6 +68,24 @@ function factValues(facts: ReadonlyArray<readonly [string, string]> | undefined)
   return (facts ?? []).filter(([k]) => k === "Target kind" || k === "Server version").map(([k, v]) => (k === "Server version" ? `server ${v}` : v));
 }
 
+/** Seed 004's per-pod summary, each multi-pod run's pods, and the replica-balance verdicts. */
+function podSections(runs: readonly LabelledRun[]): HtmlSection[] {
+  const pods = podMetricsOfRuns(runs);
+  if (pods.length === 0) return [];
+  const align = (i: number) => (i === 0 ? ("left" as const) : ("right" as const));
+  return [
+    { kind: "table", heading: POD_METRICS_TITLE, columns: POD_METRICS_HEADERS.map((header, i) => ({ header, align: align(i) })), rows: pods.map((p) => p.cells) },
+    ...pods
+      .filter((p) => p.podRows.length > 0)
+      .flatMap((p): HtmlSection[] => [
+        { kind: "table", heading: `Per pod: ${p.label}`, columns: POD_ROW_HEADERS.map((header, i) => ({ header, align: align(i) })), rows: p.podRows },
+        ...(p.imbalance
+          ? [{ kind: "verdict" as const, heading: `Replica balance: ${p.label}`, headline: `${p.imbalance.binding.length} of ${p.summary.pods} pods bind while ${p.imbalance.idle.length} idle`, tone: "warn" as const, evidence: [p.imbalance.text] }]
+          : []),
+      ]),
+  ];
+}
+
 export function buildScenarioHtmlModel(input: ScenarioHtmlInput): HtmlReportModel {
   const { runs } = input;
   const compare = runs.length > 1;
@@ -75,7 +97,8 @@ export function buildScenarioHtmlModel(input: ScenarioHtmlInput): HtmlReportMode
     ...(server.some((r) => r.source !== "none")
       ? [{ kind: "table", heading: "Queue and KV cache summary", columns: SERVER_METRICS_HEADERS.map((h, i) => ({ header: h, align: i === 0 || i === 4 ? "left" : "right" })), rows: server.map(serverMetricsCells) } satisfies HtmlTableSection]
       : []),
-    ...input.charts.map((c) => ({ kind: "chart" as const, heading: c.title, vegaLiteSpec: c.spec, ...(ZOOMABLE.has(c.name) ? { zoom: true } : {}) })),
+    ...podSections(runs),
+    ...input.charts.map((c) => ({ kind: "chart" as const, heading: c.title, vegaLiteSpec: c.spec, ...(zoomable(c.name) ? { zoom: true } : {}) })),
     ...(input.chartNotes.length ? [{ kind: "text" as const, heading: "Charts left out", items: input.chartNotes }] : []),
     { kind: "text", heading: "How to read this report", paragraphs: [`Rate axis of the charts: ${RATE_AXIS_TITLES[input.x]}.`], items: HOW_TO_READ },
     ...perRateSections(runs).map((s) => columnsTable(`Per-QPS Results: ${s.title}`, STAGE_COLUMNS, s.rows)),

@@ -6,7 +6,7 @@
 import { describeKnee, type SweepAnalysis } from "../../analysis/analyze-sweep.ts";
 import type { VerdictKind } from "../../analysis/verdict.ts";
 import { CHART_NAMES, type NamedChart } from "../charts/sweep-charts.ts";
-import { RUN_CONTEXT_FIELDS, type RunContext } from "../run-context.ts";
+import { runContextRows, type RunContext } from "../run-context.ts";
 import { stepCells, stepHeaders, tableNotes, type StepRow } from "../step-rows.ts";
 import type { HtmlChartSection, HtmlReportModel, HtmlSection, HtmlVerdictSection } from "./html-report-model.ts";
 
@@ -70,7 +70,7 @@ export function chartHeading(chart: NamedChart): string {
 }
 
 export function runContextPairs(context: RunContext | null): Array<[string, string]> {
-  return context ? RUN_CONTEXT_FIELDS.map((f) => [f.label, String(context[f.key])]) : [];
+  return context ? runContextRows(context) : [];
 }
 
 export function buildSweepHtmlModel(input: SweepHtmlInput): HtmlReportModel {

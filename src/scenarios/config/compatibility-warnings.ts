@@ -6,6 +6,7 @@
  */
 import { stringify } from "yaml";
 import type { ReportFile } from "../storage/report-file.ts";
+import { apiKeyWarnings } from "./api-key-warnings.ts";
 
 type Segment = string | number;
 
@@ -86,5 +87,6 @@ export function compatibilityWarnings(doc: unknown): string[] {
   if (typeof interval === "number" && interval < 0) warnings.push(`load.interval ${interval}: no pause between stages (as inference-perf's asyncio.sleep of a negative time)`);
   const timeout = at(doc, ["load", "request_timeout"]);
   if (typeof timeout === "number" && timeout <= 0) warnings.push(`load.request_timeout ${timeout}: requests have no timeout (aiohttp, which inference-perf uses, reads ≤ 0 as none)`);
+  warnings.push(...apiKeyWarnings(doc));
   return warnings;
 }

@@ -45,7 +45,7 @@ export const loadSchema = z.strictObject({
   circuit_breakers: z.array(z.string()).default([]),
   /** Per-request timeout, seconds; ≤ 0 means none, as aiohttp treats a timeout of 0 (run-options.ts). */
   request_timeout: z.number().nullable().default(null),
-  /** 0.7.0: retries of a request that failed before its response headers; > 0 is refused (unsupported-features.ts). */
+  /** 0.7.0: extra attempts for a request that failed before any response (src/scenarios/load/request-retries.ts). */
   request_retries: z.number().int().nonnegative().default(0),
   request_retry_backoff_sec: z.number().nonnegative().default(0.5),
   /** 0.7.0: grace for in-flight requests after a stage ends; kneepoint waits for them (written to config.yaml only). */

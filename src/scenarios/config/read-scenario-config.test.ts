@@ -108,7 +108,7 @@ describe("reading an inference-perf config", () => {
     expect(negative.warnings.join("\n")).toMatch(/load\.interval -2: no pause between stages[\s\S]*load\.request_timeout 0: requests have no timeout/);
     // Refused by kneepoint although both schemas take them, because both releases fail on them before or while sending.
     expect(usageMessage(() => parse({ ...MINIMAL, server: { base_url: "localhost:8000" } }))).toMatch(/server\.base_url: must be an http:\/\/ or https:\/\/ URL/);
-    expect(usageMessage(() => parse({ ...MINIMAL, load: { ...MINIMAL.load, request_retries: 2 } }))).toMatch(/load\.request_retries 2 is not supported yet/);
+    expect(parse({ ...MINIMAL, load: { ...MINIMAL.load, request_retries: 2 } }).load).toMatchObject({ request_retries: 2, request_retry_backoff_sec: 0.5 });
   });
 
   it("applies --set overrides before validation: a path into a list keeps the item's other keys, values are YAML", () => {
@@ -125,19 +125,16 @@ describe("reading an inference-perf config", () => {
     expect(usageMessage(() => parse(SEED_BASELINE, ["load.stage[0].duration=30"]))).toMatch(/--set load\.stage\[0\]\.duration=30: load\.stage is not a key; did you mean load\.stages\?/);
     expect(usageMessage(() => parse(SEED_BASELINE, ["load.stages[0].rate=-1"]))).toMatch(/--set load\.stages\[0\]\.rate=-1: load\.stages\[0\]\.rate: rate must be > 0/);
     expect(usageMessage(() => parse(SEED_BASELINE, ["load.stages[3].rate=1"]))).toMatch(/--set load\.stages\[3\]\.rate=1: load\.stages has 1 item\(s\)/);
-    expect(usageMessage(() => parse(SEED_BASELINE, ["data.type=cnn_dailymail"]))).toMatch(/--set data\.type=cnn_dailymail: data\.type cnn_dailymail is not supported yet/);
+    expect(usageMessage(() => parse(SEED_BASELINE, ["data.type=visionarena"]))).toMatch(/--set data\.type=visionarena: data\.type visionarena is not supported yet/);
     expect(usageMessage(() => parse(SEED_BASELINE, ["load.stages"]))).toMatch(/expected key\.path=value/);
     expect(usageMessage(() => parse(SEED_BASELINE, ["load..stages=1"]))).toMatch(/cannot read the key path/);
   });
 
   it.each([
-    [{ data: { type: "cnn_dailymail" } }, /data\.type cnn_dailymail is not supported yet/],
+    [{ data: { type: "visionarena" } }, /data\.type visionarena is not supported yet/],
     [{ data: { type: "otel_trace_replay" } }, /data\.type otel_trace_replay is not supported yet/],
-    [{ data: { type: "shareGPT" } }, /data\.type shareGPT without data\.path \(streaming ShareGPT from the Hugging Face Hub\) is not supported yet/],
     [{ data: { type: "mock", multimodal: { image: {} } } }, /data\.multimodal .* is not supported yet/],
     [{ load: { type: "trace_session_replay", stages: [{ concurrent_sessions: 1 }] } }, /load\.type trace_session_replay is not supported yet/],
-    [{ api: { type: "anthropic_messages" } }, /api\.type anthropic_messages is not supported yet/],
-    [{ api: { session_id_header_key: "x-session" } }, /api\.session_id_header_key .* is not supported yet/],
     [{ metrics: { type: "prometheus", prometheus: { google_managed: true } } }, /metrics\.prometheus\.google_managed is not supported yet/],
   ])("refuses an unsupported feature by name: %j", (extra, message) => {
     const doc = { ...MINIMAL, ...extra, data: { ...MINIMAL.data, ...(extra as { data?: object }).data } };

@@ -32,7 +32,8 @@ export const apiSchema = z.strictObject({
   /** Needed for TTFT/ITL/TPOT; streamed requests add stream_options.include_usage. */
   streaming: z.boolean().default(false),
   headers: z.record(z.string(), z.string()).nullable().default(null),
-  slo_unit: z.enum(["s", "ms", "us"]).nullable().default(null),
+  /** Unit of the SLO header values: s, ms (default) or us; 0.7.0 takes any string (another unit counts as seconds). */
+  slo_unit: z.string().nullable().default(null),
   slo_tpot_header: z.string().nullable().default(null),
   slo_ttft_header: z.string().nullable().default(null),
   response_format: responseFormatSchema.nullable().default(null),

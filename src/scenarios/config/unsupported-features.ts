@@ -27,17 +27,11 @@ const named = (path: string) => () => path;
 const valued = (path: string) => (v: unknown) => `${path} ${String(v)}`;
 
 const RULES: Rule[] = [
-  { path: ["api", "type"], matches: oneOf("anthropic_messages"), what: valued("api.type"), hint: "use api.type completion or chat" },
-  { path: ["api", "session_id_header_key"], matches: isSet, what: named("api.session_id_header_key (multi-turn sessions)"), hint: "remove it" },
-  { path: ["api", "session_token_header_key"], matches: isSet, what: named("api.session_token_header_key (session affinity)"), hint: "remove it" },
-  { path: ["api", "slo_unit"], matches: isSet, what: named("api.slo_unit (per-request SLO headers)"), hint: "set SLOs with report.goodput.constraints instead" },
-  { path: ["api", "slo_ttft_header"], matches: isSet, what: named("api.slo_ttft_header (per-request SLO headers)"), hint: "set SLOs with report.goodput.constraints instead" },
-  { path: ["api", "slo_tpot_header"], matches: isSet, what: named("api.slo_tpot_header (per-request SLO headers)"), hint: "set SLOs with report.goodput.constraints instead" },
   {
     path: ["data", "type"],
-    matches: oneOf("cnn_dailymail", "infinity_instruct", "billsum_conversations", "visionarena"),
+    matches: oneOf("visionarena"),
     what: valued("data.type"),
-    hint: "these datasets stream from the Hugging Face Hub; use data.type shareGPT with a local data.path, synthetic, random, shared_prefix or mock",
+    hint: "visionarena (multimodal) is not implemented; use shareGPT, cnn_dailymail, billsum_conversations, infinity_instruct, synthetic, random, shared_prefix or mock",
   },
   {
     path: ["data", "type"],
@@ -54,12 +48,6 @@ const RULES: Rule[] = [
   { path: ["data", "shared_prefix", "enable_multi_turn_chat"], matches: (v) => v === true, what: named("data.shared_prefix.enable_multi_turn_chat (multi-turn sessions)"), hint: "set it to false" },
   { path: ["data", "shared_prefix", "multimodal"], matches: isSet, what: named("data.shared_prefix.multimodal"), hint: "remove it" },
   { path: ["load", "type"], matches: oneOf("trace_session_replay"), what: valued("load.type"), hint: "use load.type constant, poisson, concurrent or trace_replay" },
-  {
-    path: ["load", "request_retries"],
-    matches: (v) => typeof v === "number" && v > 0,
-    what: valued("load.request_retries"),
-    hint: "set load.request_retries to 0: kneepoint records a failed request as failed and does not retry it",
-  },
   { path: ["metrics", "prometheus", "google_managed"], matches: (v) => v === true, what: named("metrics.prometheus.google_managed"), hint: "set metrics.prometheus.url to a Prometheus-compatible endpoint instead" },
 ];
 
@@ -77,14 +65,6 @@ export function findUnsupportedFeatures(doc: unknown): UnsupportedFeature[] {
   for (const rule of RULES) {
     const value = at(doc, rule.path);
     if (rule.matches(value)) found.push({ path: rule.path, what: rule.what(value), hint: rule.hint });
-  }
-  const data = at(doc, ["data"]) as Record<string, unknown> | undefined;
-  if (data?.type === "shareGPT" && (data.path === undefined || data.path === null)) {
-    found.push({
-      path: ["data", "path"],
-      what: "data.type shareGPT without data.path (streaming ShareGPT from the Hugging Face Hub)",
-      hint: "download ShareGPT_V3_unfiltered_cleaned_split.json and set data.path to it",
-    });
   }
   return found;
 }

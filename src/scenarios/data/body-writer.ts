@@ -8,11 +8,13 @@
  * few string concatenations around the prompt's JSON literal, cheap enough for the load engine's hot path.
  */
 import type { ResponseFormatConfig } from "../config/scenario-config-schema.ts";
+import { createAnthropicBodyWriter } from "./anthropic-body.ts";
 
 export const DEFAULT_MAX_TOKENS = 30;
 
 export interface BodyShape {
-  api: "completion" | "chat";
+  /** anthropic_messages: POST /v1/messages bodies (anthropic-body.ts). */
+  api: "completion" | "chat" | "anthropic_messages";
   model: string;
   ignoreEos: boolean;
   streaming: boolean;
@@ -38,6 +40,7 @@ export interface BodyWriter {
 }
 
 export function createBodyWriter(shape: BodyShape): BodyWriter {
+  if (shape.api === "anthropic_messages") return createAnthropicBodyWriter({ model: shape.model, streaming: shape.streaming, defaultMaxTokens: DEFAULT_MAX_TOKENS });
   const head = `{"model":${JSON.stringify(shape.model)},`;
   const tail =
     `,"ignore_eos":${shape.ignoreEos},"stream":${shape.streaming}${shape.streaming ? `,"stream_options":{"include_usage":true}` : ""}` +

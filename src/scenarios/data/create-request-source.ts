@@ -13,7 +13,6 @@ import { createMockSource, mockPrompt } from "./mock-source.ts";
 import { createRandomSource } from "./random-source.ts";
 import type { RequestSourceDeps, ScenarioRequestSource } from "./request-source-deps.ts";
 import { createSharedPrefixSource } from "./shared-prefix-source.ts";
-import { createShareGptSource } from "./sharegpt-source.ts";
 import { createSyntheticSource } from "./synthetic-source.ts";
 import { createTraceLengthSource } from "./trace-length-source.ts";
 import { traceRows } from "../config/trace-schema.ts";
@@ -22,6 +21,9 @@ import { calibrateChatTemplate, requireChatTemplate, type PromptWrap } from "./c
 import type { TokenizerPort } from "../../tokenizer/tokenizer-port.ts";
 import type { TraceRow } from "../config/trace-schema.ts";
 import { withLoraTrafficSplit } from "./lora-traffic-split.ts";
+import { createHubDatasetSource } from "./hub-dataset-source.ts";
+import { readHubSettings } from "../../hub/hub-settings.ts";
+import { formatDownloadProgress } from "../../hub/download-progress.ts";
 
 /** The corpus shipped with kneepoint (see assets/corpus/SOURCE.md). */
 export const DEFAULT_CORPUS_PATH = fileURLToPath(new URL("../../../assets/corpus/sonnets.txt", import.meta.url));
@@ -50,9 +52,10 @@ export async function createRequestSource(cfg: ScenarioConfig, deps: RequestSour
 
 async function createDataSource(cfg: ScenarioConfig, deps: RequestSourceDeps): Promise<ScenarioRequestSource> {
   const { data } = cfg;
-  const api = cfg.api.type === "chat" ? "chat" : "completion";
+  // anthropic_messages: the data is generated as for chat (messages), the bodies are the Messages API's.
+  const api: "completion" | "chat" = cfg.api.type === "completion" ? "completion" : "chat";
   const body = createBodyWriter({
-    api,
+    api: cfg.api.type,
     model: deps.model,
     ignoreEos: cfg.server.ignore_eos,
     streaming: cfg.api.streaming,
@@ -83,11 +86,16 @@ async function createDataSource(cfg: ScenarioConfig, deps: RequestSourceDeps): P
     case "shared_prefix":
       return createSharedPrefixSource(data.shared_prefix!, await tok.specialTokenCount(), await findWordAtoms(tok, deps.seed), body, deps.seed);
     case "shareGPT":
-      return createShareGptSource(
-        { path: data.path!, api, input: data.input_distribution, output: data.output_distribution, poolLimit: deps.requestCount ?? DEFAULT_SHAREGPT_POOL },
-        tok,
-        body,
-      );
+    case "cnn_dailymail":
+    case "billsum_conversations":
+    case "infinity_instruct":
+      {
+        // shareGPT with a local data.path too: 0.7.0 reads it with the same loader (max_tokens = the answer's tokens
+        // with special tokens, records cycled after the first), and the file is streamed, not read whole
+        const hub = { settings: readHubSettings(deps.env ?? process.env), onProgress: deps.progress ? (p: Parameters<typeof formatDownloadProgress>[0]) => deps.progress!(formatDownloadProgress(p)) : undefined };
+        const opts = { type: data.type, path: data.path, api: api as "completion" | "chat", input: data.input_distribution, output: data.output_distribution, poolLimit: deps.requestCount ?? DEFAULT_SHAREGPT_POOL };
+        return createHubDatasetSource(opts, tok, body, hub);
+      }
     default:
       // readScenarioConfig refuses the other types (unsupported-features.ts); reaching this is a bug.
       throw new Error(`data.type ${data.type} has no generator`);

@@ -10,6 +10,10 @@ export interface RequestSourceDeps {
   model: string;
   /** Requests the plan sends in all (sizes ShareGPT's pool; no other source needs it). */
   requestCount?: number;
+  /** Hugging Face Hub datasets: HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE, the cache (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Where a Hub download tells its progress (one line at a time; default: nowhere). */
+  progress?: (line: string) => void;
 }
 
 /** A RequestSource plus what the run must tell the user about it (e.g. approximate lengths). */

@@ -8,6 +8,8 @@
  */
 import { createStreamClient } from "../../engine/openai-stream-client.ts";
 import { createMockClient } from "../../engine/mock-client.ts";
+import { withRequestRetries, type RetryPolicy } from "./request-retries.ts";
+import type { SessionHeaderKeys } from "../../engine/session-headers.ts";
 import { EnvironmentError } from "../../errors.ts";
 import type { RequestSource, ScenarioRecord, StagePlan, StageRun } from "../types.ts";
 import type { CircuitBreakerConfig } from "../config/circuit-breaker-schema.ts";
@@ -38,6 +40,12 @@ export interface ScenarioClientOptions {
   clientCertificate?: { cert: Buffer; key: Buffer };
   /** server.type mock: inference-perf's client-side mock, nothing is sent (src/engine/mock-client.ts). */
   mock?: boolean;
+  /** api.type anthropic_messages: the stream client reads Anthropic's events (src/engine/anthropic-events.ts). */
+  protocol?: "anthropic";
+  /** load.request_retries > 0: transport faults before a response are retried (request-retries.ts). */
+  retries?: RetryPolicy;
+  /** api.session_id_header_key / session_token_header_key (src/engine/session-headers.ts). */
+  sessionHeaders?: SessionHeaderKeys;
 }
 
 export interface SweepOutcome {
@@ -92,7 +100,7 @@ export async function runStages(opts: RunStagesOptions): Promise<StageRun[]> {
   const connections = Number.isFinite(cap) ? Math.max(cap, ...concurrencies) : Infinity;
   const { client: c } = opts;
   const timeoutMs = c.requestTimeoutS === undefined ? Infinity : c.requestTimeoutS * 1000;
-  const client = c.mock ? createMockClient({ timeoutMs }) : createStreamClient({
+  const sender = c.mock ? createMockClient({ timeoutMs }) : createStreamClient({
     baseUrl: c.baseUrl,
     endpoint: c.endpoint,
     headers: c.headers,
@@ -102,7 +110,10 @@ export async function runStages(opts: RunStagesOptions): Promise<StageRun[]> {
     streaming: c.streaming,
     ...(c.capture ? { capture: c.capture } : {}),
     ...(c.clientCertificate ? { clientCertificate: c.clientCertificate } : {}),
+    ...(c.protocol ? { protocol: c.protocol } : {}),
+    ...(c.sessionHeaders ? { sessionHeaders: c.sessionHeaders } : {}),
   });
+  const client = c.retries && c.retries.retries > 0 && !c.mock ? withRequestRetries(sender, c.retries) : sender;
   const stopped = () => opts.stop.aborted || opts.abort.aborted;
   if (c.loraAdapters?.length && !c.mock) {
     await checkLoraAdaptersServed(c.baseUrl, { ...c.headers, ...(c.apiKey ? { authorization: `Bearer ${c.apiKey}` } : {}) }, c.loraAdapters);

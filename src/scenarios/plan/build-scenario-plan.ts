@@ -16,8 +16,8 @@ import type { SweepSpec } from "../load/sweep-stages.ts";
 export interface ScenarioPlan {
   target: {
     baseUrl: string;
-    endpoint: "/v1/completions" | "/v1/chat/completions";
-    apiType: "completion" | "chat";
+    endpoint: "/v1/completions" | "/v1/chat/completions" | "/v1/messages";
+    apiType: "completion" | "chat" | "anthropic_messages";
     streaming: boolean;
     /** null: the first id of GET /v1/models, resolved when the run starts. */
     model: string | null;
@@ -44,6 +44,8 @@ export interface ScenarioPlan {
   expectedDurationS: number;
   durationIsLowerBound: boolean;
 }
+
+const ENDPOINTS = { completion: "/v1/completions", chat: "/v1/chat/completions", anthropic_messages: "/v1/messages" } as const;
 
 function stagePlan(cfg: ScenarioConfig, i: number): StagePlan {
   const s = cfg.load.stages[i]!;
@@ -85,11 +87,11 @@ export function buildScenarioPlan(cfg: ScenarioConfig): ScenarioPlan {
   const rateStagesS = sweep ? sweep.numStages * sweep.stageDurationS : stages.reduce((t, s) => t + stageS(s), 0);
   const pausesS = Math.max(0, stageCount - 1) * intervalS + (sweep ? intervalS : 0);
   const cap = load.num_workers * load.worker_max_concurrency;
-  const apiType = cfg.api.type === "chat" ? "chat" : "completion";
+  const apiType = cfg.api.type;
   return {
     target: {
       baseUrl: cfg.server.base_url.replace(/\/+$/, ""),
-      endpoint: apiType === "chat" ? "/v1/chat/completions" : "/v1/completions",
+      endpoint: ENDPOINTS[apiType],
       apiType,
       streaming: cfg.api.streaming,
       model: cfg.server.model_name,

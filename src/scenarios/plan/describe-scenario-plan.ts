@@ -33,7 +33,7 @@ function stageLine(plan: ScenarioPlan, i: number): string {
 export function describeScenarioPlan(plan: ScenarioPlan, source: Pick<RequestSource, "describe">): string {
   const t = plan.target;
   const lines = [
-    `target:   ${t.baseUrl}${t.endpoint} (${t.apiType}, ${t.streaming ? "streamed" : "not streamed"}), model ${t.model ?? "(first of GET /v1/models)"}, ignore_eos ${t.ignoreEos}`,
+    `target:   ${t.baseUrl}${t.endpoint} (${t.apiType}, ${t.streaming ? "streamed" : "not streamed"}), model ${t.model ?? "(first of GET /v1/models)"}, ignore_eos ${t.apiType === "anthropic_messages" ? "not sent (Messages API)" : t.ignoreEos}`,
     `data:     ${source.describe()}`,
     `load:     ${LOAD_WORDS[plan.loadType]}, seed ${plan.seed}`,
   ];

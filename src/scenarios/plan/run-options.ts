@@ -3,6 +3,7 @@
  * with them: src/scenarios/load/run-stages.ts, src/scenarios/report/). Pure: `kneepoint run` adds the effects.
  */
 import { enabledBreakers } from "../breakers/run-breakers.ts";
+import { goodputWithSloHeaders, sloHeaderLimits } from "../report/slo-headers.ts";
 import type { ScenarioConfig } from "../config/scenario-config-schema.ts";
 import type { ScenarioClientOptions } from "../load/run-stages.ts";
 import type { PrometheusReportOptions } from "../report/collect-prometheus-reports.ts";
@@ -20,6 +21,11 @@ export function clientOptionsFor(cfg: ScenarioConfig, plan: ScenarioPlan): Scena
     headers: cfg.api.headers ?? {},
     ...(cfg.server.api_key !== null ? { apiKey: cfg.server.api_key } : {}),
     streaming: cfg.api.streaming,
+    ...(cfg.api.type === "anthropic_messages" ? { protocol: "anthropic" as const } : {}),
+    ...(cfg.api.session_id_header_key !== null || cfg.api.session_token_header_key !== null
+      ? { sessionHeaders: { idHeader: cfg.api.session_id_header_key, tokenHeader: cfg.api.session_token_header_key } }
+      : {}),
+    ...(cfg.load.request_retries > 0 ? { retries: { retries: cfg.load.request_retries, backoffS: cfg.load.request_retry_backoff_sec } } : {}),
     // inference-perf's report files are built from what its client keeps of each response: the chunk texts, and
     // the raw bodies and chunks only for the per-request file (they cost memory in proportion to the output).
     capture: cfg.report.request_lifecycle.per_request === true ? "full" : "text",
@@ -39,7 +45,8 @@ export function reportOptionsFor(cfg: ScenarioConfig, source: RequestSource | nu
     percentiles: rl.percentiles,
     useServerOutputTokens: rl.use_server_output_tokens,
     maxErrorMessages: rl.max_error_messages,
-    goodput: cfg.report.goodput?.constraints ?? null,
+    // api.slo_*: per-request SLOs read from the request headers replace ttft / tpot for streamed requests (slo-headers.ts)
+    goodput: goodputWithSloHeaders(cfg.report.goodput?.constraints ?? null, sloHeaderLimits(cfg.api)),
     streaming: cfg.api.streaming,
     ...(source ? { requestBody: (rec) => source.request(rec.index).body } : {}),
     perAdapter: rl.per_adapter === true,

@@ -27,6 +27,7 @@ import type { LifecycleReport, LoadSummary, TokenUsage } from "./lifecycle-repor
 import type { LifecycleState, TokenUsageState } from "./lifecycle-state.ts";
 import { addScenarioRecord, createStageState, type StageFoldContext, type StageState, type StageStateOptions } from "./stage-state.ts";
 import { summarizeSamples, summarizeZeros } from "./summarize-distribution.ts";
+import { retrySummaryOf } from "./retry-summary.ts";
 
 export interface LifecycleReportOptions extends LifecycleMetricOptions {
   /** `report.request_lifecycle.percentiles`, each in [0, 100]. */
@@ -108,6 +109,7 @@ export function buildLifecycleReportFromState(s: LifecycleState, o: { percentile
   const inputTotal = ok.promptTokens.total;
   const outputTotal = ok.effectiveOutputTotal;
   const zeros = summarizeZeros(ok.count, o.percentiles);
+  const retries = retrySummaryOf(s.retries, o.percentiles);
   const goodput = goodputMetricsOf(ok.goodput, ok.count, ok.maxEndEpochMs / 1000 - ok.minSendEpochMs / 1000, o.goodput);
 
   return {
@@ -148,5 +150,6 @@ export function buildLifecycleReportFromState(s: LifecycleState, o: { percentile
       prompt_tokens: tokenUsage(s.failures.promptTokens, o.percentiles),
       by_label: buildErrorCountsFromState(s.failures.labels),
     },
+    ...(retries !== null ? { retries } : {}),
   };
 }

@@ -10,7 +10,10 @@
  *   <metric>_attainment_percentage = requests within that limit / requests it applies to · 100,
  *     one key per configured constraint, in the order ttft, tpot, itl, ntpot, request_latency.
  * The rates are 0 when the span is 0. `itl` tests each request's MEAN inter-token gap.
- * Not supported (left out): per-request SLOs from response headers (api.slo_ttft_header / slo_tpot_header).
+ * Per-request SLOs from request headers (api.slo_ttft_header / slo_tpot_header, slo-headers.ts: `slo_headers`)
+ * replace the ttft / tpot constraint for the requests they apply to (streamed, with content chunks); a metric is then
+ * measured on the requests that have a limit for it (a configured constraint or a header SLO), its attainment is
+ * over those requests, and a request is good when every limit it has holds.
  * vLLM's `--goodput` (src/metrics/goodput.ts) is the same idea in ms with ttft/tpot/e2el only, and divides by the
  * benchmark duration instead of the successes' span.
  */
@@ -22,6 +25,8 @@ export interface GoodputConstraints {
   itl?: number;
   ntpot?: number;
   request_latency?: number;
+  /** Per-request SLOs read from the request headers (slo-headers.ts), seconds: for streamed requests with content. */
+  slo_headers?: { ttft?: number; tpot?: number };
 }
 
 export type GoodputMetrics = {
@@ -43,31 +48,44 @@ const valueOf: Record<(typeof CONSTRAINT_ORDER)[number], (m: LifecycleMetrics) =
 };
 
 /** The configured constraints, in inference-perf's key order (ttft, tpot, itl, ntpot, request_latency). */
-export function activeGoodputConstraints(constraints: GoodputConstraints | null | undefined): Array<keyof GoodputConstraints> {
+export function activeGoodputConstraints(constraints: GoodputConstraints | null | undefined): Array<keyof Omit<GoodputConstraints, "slo_headers">> {
   return CONSTRAINT_ORDER.filter((k) => constraints?.[k] !== undefined && constraints[k] !== null);
+}
+
+/** The metrics goodput is measured on: a configured constraint or a header SLO, in inference-perf's key order. */
+export function goodputKeys(constraints: GoodputConstraints | null | undefined): Array<keyof Omit<GoodputConstraints, "slo_headers">> {
+  const slo = constraints?.slo_headers;
+  return CONSTRAINT_ORDER.filter((k) => (constraints?.[k] !== undefined && constraints[k] !== null) || (k in (slo ?? {}) && (slo as Record<string, unknown>)[k] !== undefined));
 }
 
 /**
  * The mergeable part of goodput (counts add up across stages and shards): good requests, their tokens, and per
- * active constraint (activeGoodputConstraints order) the requests within its limit.
+ * goodput key (goodputKeys order) the requests with a limit for it and those within it.
  */
 export interface GoodputCounts {
   good: number;
   goodTokens: number;
   attained: number[];
+  applicable: number[];
 }
 
 export function createGoodputCounts(constraints: GoodputConstraints | null | undefined): GoodputCounts {
-  return { good: 0, goodTokens: 0, attained: activeGoodputConstraints(constraints).map(() => 0) };
+  const keys = goodputKeys(constraints);
+  return { good: 0, goodTokens: 0, attained: keys.map(() => 0), applicable: keys.map(() => 0) };
 }
 
-export function addGoodputRequest(counts: GoodputCounts, metrics: LifecycleMetrics, constraints: GoodputConstraints | null | undefined): void {
-  const active = activeGoodputConstraints(constraints);
-  if (active.length === 0) return;
+/** `sloApplies`: the request carries the header SLOs (streamed, with content chunks). */
+export function addGoodputRequest(counts: GoodputCounts, metrics: LifecycleMetrics, constraints: GoodputConstraints | null | undefined, sloApplies = false): void {
+  const keys = goodputKeys(constraints);
+  if (keys.length === 0) return;
   let isGood = true;
-  active.forEach((k, i) => {
+  keys.forEach((k, i) => {
+    const slo = sloApplies ? (constraints!.slo_headers as Record<string, number | undefined> | undefined)?.[k] : undefined;
+    const limit = slo ?? constraints![k];
+    if (limit === undefined || limit === null) return;
+    counts.applicable[i]!++;
     const v = valueOf[k](metrics);
-    if (v !== null && v <= (constraints![k] as number)) counts.attained[i]!++;
+    if (v !== null && v <= limit) counts.attained[i]!++;
     else isGood = false;
   });
   if (isGood) {
@@ -82,17 +100,20 @@ export function mergeGoodputCounts(parts: readonly GoodputCounts[], constraints:
     out.good += p.good;
     out.goodTokens += p.goodTokens;
     p.attained.forEach((n, i) => (out.attained[i]! += n));
+    p.applicable.forEach((n, i) => (out.applicable[i]! += n));
   }
   return out;
 }
 
 /**
  * goodput_metrics from the counts over `total` successes whose span (max end − min start) is `spanS`; null when no
- * constraint is configured or there is no successful request (inference-perf writes no key then).
+ * constraint is configured and no request carried a header SLO, or there is no successful request (inference-perf
+ * writes no key then). An attainment is over the requests with a limit for its metric; none when there are none.
  */
 export function goodputMetricsOf(counts: GoodputCounts, total: number, spanS: number, constraints: GoodputConstraints | null | undefined): GoodputMetrics | null {
-  const active = activeGoodputConstraints(constraints);
-  if (active.length === 0 || total === 0) return null;
+  const keys = goodputKeys(constraints);
+  if (keys.length === 0 || total === 0) return null;
+  if (activeGoodputConstraints(constraints).length === 0 && counts.applicable.every((n) => n === 0)) return null;
   const out: GoodputMetrics = {
     goodput_percentage: (counts.good / total) * 100,
     request_goodput: spanS > 0 ? counts.good / spanS : 0,
@@ -100,6 +121,9 @@ export function goodputMetricsOf(counts: GoodputCounts, total: number, spanS: nu
     good_requests: counts.good,
     total_requests: total,
   };
-  active.forEach((k, i) => (out[`${k}_attainment_percentage`] = ((counts.attained[i] as number) / total) * 100));
+  keys.forEach((k, i) => {
+    const n = counts.applicable[i] as number;
+    if (n > 0) out[`${k}_attainment_percentage`] = ((counts.attained[i] as number) / n) * 100;
+  });
   return out;
 }

@@ -64,6 +64,25 @@ export interface InferencePerfRequest {
   response: string | null;
   /** Re-tokenized chunks disagree with usage.completion_tokens (counted only with retokenizeChunks). */
   tokenCountMismatch: boolean;
+  /** load.request_retries: present when the request was retried (retryInfoOf). */
+  retries?: RetryInfo;
+}
+
+/** 0.7.0's InferenceInfo retries_attempted / retries_recovered / retry_wasted_sec. */
+export interface RetryInfo {
+  attempted: number;
+  /** The request succeeded in the end (0.7.0: no exception and no error on the last attempt). */
+  recovered: boolean;
+  /** Recovered: from the first send to the last attempt's; else the whole request (0.7.0 retry_wasted_sec), s. */
+  wastedS: number;
+}
+
+/** The retry fields of a retried record, from inference-perf's verdict on its last attempt (`error`). */
+export function retryInfoOf(rec: ScenarioRecord, error: InferencePerfError | null): RetryInfo | undefined {
+  if (!rec.retries) return undefined;
+  const recovered = error === null;
+  const wastedMs = recovered ? rec.retries.lastAttemptSendMs - rec.sendMs : rec.endMs - rec.sendMs;
+  return { attempted: rec.retries.attempts, recovered, wastedS: seconds(wastedMs) };
 }
 
 /** aiohttp's message for a chunked body cut before its end, which is what inference-perf records as the error. */
@@ -92,8 +111,11 @@ export function inferencePerfError(rec: ScenarioRecord, streaming: boolean): Inf
     case "aborted":
       // inference-perf cancels in-flight requests on Ctrl-C and records none of them; kneepoint keeps them.
       return { error_type: "CancelledError", error_msg: e.message };
-    case "connection":
-      return { error_type: connectionErrorType(e.message), error_msg: e.message };
+    case "connection": {
+      const type = connectionErrorType(e.message);
+      // aiohttp's ServerDisconnectedError() says "Server disconnected" (0.7.0 labels it "Connection Error" by that).
+      return { error_type: type, error_msg: type === "ServerDisconnectedError" ? "Server disconnected" : e.message };
+    }
     case "disconnect":
       return rec.capture?.complete ? null : { error_type: "ClientPayloadError", error_msg: PAYLOAD_NOT_COMPLETED };
     case "malformed-chunk":
@@ -128,7 +150,43 @@ export function serverReportedTokens(usage: Record<string, unknown> | null, keys
 export const SERVER_PROMPT_TOKEN_KEYS = ["prompt_tokens", "input_tokens"] as const;
 export const SERVER_OUTPUT_TOKEN_KEYS = ["completion_tokens", "output_tokens"] as const;
 
+/**
+ * api.type anthropic_messages (0.7.0 apis/anthropic_messages.py `process_response`): input and output tokens are the
+ * server's `usage.input_tokens`/`output_tokens` when it sent them (else the planned prompt and the tokenizer's count
+ * of the text), and with a tokenizer block 0.7.0's `correct_streamed_response_metrics` finds no `choices` in the
+ * chunks, so the request keeps no token times at all.
+ */
+function anthropicRequest(
+  base: Pick<InferencePerfRequest, "rec" | "startS" | "endS" | "scheduledS" | "response">,
+  rec: ScenarioRecord,
+  usage: Record<string, unknown> | null,
+  streaming: boolean,
+  opts: InferencePerfRequestOptions,
+): InferencePerfRequest {
+  const cap = rec.capture!;
+  const fromUsage = (key: string) => (usage?.[key] !== undefined && usage[key] !== null ? Math.trunc(Number(usage[key])) : null);
+  const inputTokens = fromUsage("input_tokens") ?? rec.plannedPromptTokens;
+  const text = cap.contentTexts.join("");
+  const outputTokens = fromUsage("output_tokens") ?? (opts.countTokens ? opts.countTokens(text) : cap.contentTexts.length);
+  const common = { ...base, error: null, inputTokens, tokenCountMismatch: false };
+  // Not streamed, 0.7.0's UnaryResponseMetrics gets no server_usage.
+  if (!streaming) return { ...common, responseMetrics: { output_tokens: outputTokens, server_usage: null }, outputTokenTimesS: null };
+  const chunkTimesS = cap.contentTimesMs.map(seconds);
+  const outputTokenTimesS = opts.retokenizeChunks && opts.countTokens && cap.contentTexts.length > 0 ? [] : chunkTimesS;
+  return {
+    ...common,
+    responseMetrics: { output_tokens: outputTokens, server_usage: usage, response_chunks: cap.contentChunks, chunk_times: chunkTimesS, output_token_times: outputTokenTimesS },
+    outputTokenTimesS,
+  };
+}
+
 export function toInferencePerfRequest(rec: ScenarioRecord, opts: InferencePerfRequestOptions): InferencePerfRequest {
+  const ip = viewOf(rec, opts);
+  const retries = retryInfoOf(rec, ip.error);
+  return retries ? { ...ip, retries } : ip;
+}
+
+function viewOf(rec: ScenarioRecord, opts: InferencePerfRequestOptions): InferencePerfRequest {
   const streaming = opts.streaming !== false;
   const base = {
     rec,
@@ -143,9 +201,10 @@ export function toInferencePerfRequest(rec: ScenarioRecord, opts: InferencePerfR
   }
 
   const usage = serverUsageOf(rec);
+  const cap = rec.capture;
+  if (cap?.anthropic) return anthropicRequest(base, rec, usage, streaming, opts);
   const prompt = usage?.prompt_tokens;
   const inputTokens = prompt !== null && prompt !== undefined ? Math.trunc(Number(prompt)) : rec.plannedPromptTokens;
-  const cap = rec.capture;
   const count = opts.countTokens;
 
   if (!streaming) {

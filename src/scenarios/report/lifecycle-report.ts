@@ -8,6 +8,7 @@
  * The optional `retries` of 0.7.0 is never written: kneepoint does not retry (inference-perf omits it then too).
  * Readers of our files (charts, `report --compare`) can import these types.
  */
+import type { RetrySummary } from "./retry-summary.ts";
 import type { ErrorLabelEntry } from "./error-labels.ts";
 import type { GoodputMetrics } from "./goodput-metrics.ts";
 import type { DistributionSummary } from "./summarize-distribution.ts";
@@ -81,10 +82,23 @@ export interface LifecycleReport {
   load_summary: LoadSummary;
   successes: Successes;
   failures: Failures;
+  /** load.request_retries: present only when a request of the report was retried (retry-summary.ts). */
+  retries?: RetrySummary;
 }
 
 /** The keys whose numbers inference-perf writes as Python ints; every other number in these files is a float. */
-export const LIFECYCLE_INT_KEYS: ReadonlySet<string> = new Set(["count", "concurrency", "token_count_mismatches", "good_requests", "total_requests"]);
+export const LIFECYCLE_INT_KEYS: ReadonlySet<string> = new Set([
+  "count",
+  "concurrency",
+  "token_count_mismatches",
+  "good_requests",
+  "total_requests",
+  // the retries block (retry-summary.ts)
+  "requests_retried",
+  "attempts",
+  "recovered",
+  "failed_after_retry",
+]);
 
 /** Python's number types in summary_/stage_N_lifecycle_metrics.json (for python-json.ts). */
 export function lifecycleNumberType(path: readonly (string | number)[]): "int" | "float" {

@@ -14,6 +14,7 @@ import { addErrorLabel, mergeErrorLabels, type ErrorLabelsState } from "./error-
 import { addGoodputRequest, createGoodputCounts, mergeGoodputCounts, type GoodputConstraints, type GoodputCounts } from "./goodput-metrics.ts";
 import { SERVER_OUTPUT_TOKEN_KEYS, SERVER_PROMPT_TOKEN_KEYS, serverReportedTokens, type InferencePerfRequest } from "./inference-perf-request.ts";
 import type { LifecycleMetrics } from "./lifecycle-metrics.ts";
+import { addRetry, mergeRetryStates, type RetryState } from "./retry-summary.ts";
 
 /** `prompt_tokens`: total, cached (Σ usage.prompt_tokens_details.cached_tokens) and the per-request counts. */
 export interface TokenUsageState {
@@ -69,6 +70,8 @@ export interface LifecycleState {
   scheduleDelayS: Samples;
   successes: SuccessState;
   failures: FailureState;
+  /** load.request_retries: the retried requests (retry-summary.ts); absent until one is added. */
+  retries?: RetryState;
 }
 
 /** What filling a state needs beyond the record (fixed for a state: merges check them, stage-state.ts). */
@@ -136,6 +139,7 @@ export function addToLifecycleState(s: LifecycleState, ip: InferencePerfRequest,
   if (sendEpochMs > s.maxSendEpochMs) s.maxSendEpochMs = sendEpochMs;
   if (endEpochMs > s.maxEndEpochMs) s.maxEndEpochMs = endEpochMs;
   s.scheduleDelayS.add(ip.startS - ip.scheduledS);
+  if (ip.retries) s.retries = addRetry(s.retries, ip.retries, o.exactCap);
 
   if (m === null) {
     const f = s.failures;
@@ -167,7 +171,9 @@ export function addToLifecycleState(s: LifecycleState, ip: InferencePerfRequest,
   const usage = ip.responseMetrics?.server_usage ?? null;
   if (serverReportedTokens(usage, SERVER_PROMPT_TOKEN_KEYS) === null) ok.fallbackPrompt++;
   if (serverReportedTokens(usage, SERVER_OUTPUT_TOKEN_KEYS) === null) ok.fallbackOutput++;
-  addGoodputRequest(ok.goodput, m, o.goodput);
+  // 0.7.0 reads the header SLOs for a streamed answer with content chunks (its output_token_times when recorded).
+  const rm = ip.responseMetrics;
+  addGoodputRequest(ok.goodput, m, o.goodput, rm !== null && "chunk_times" in rm && rm.chunk_times.length > 0);
   if (m.effectiveOutputTokens > 0) ok.brNtpotS.add(m.ntpotS);
   if (ok.brOutputLength !== null && ip.responseMetrics !== null) ok.brOutputLength.add(m.effectiveOutputTokens);
 }
@@ -196,7 +202,9 @@ export function mergeLifecycleStates(parts: readonly LifecycleState[], o: Lifecy
   const fail = parts.map((p) => p.failures);
   const samplesOf = <T>(xs: readonly T[], f: (x: T) => Samples) => mergeSamples(xs.map(f));
   const sum = <T>(xs: readonly T[], f: (x: T) => number) => xs.reduce((a, x) => a + f(x), 0);
+  const retries = mergeRetryStates(parts.map((p) => p.retries));
   return {
+    ...(retries ? { retries } : {}),
     count: sum(parts, (p) => p.count),
     minSendEpochMs: minOf(parts.map((p) => p.minSendEpochMs)),
     maxSendEpochMs: maxOf(parts.map((p) => p.maxSendEpochMs)),

@@ -18,6 +18,7 @@
  * entry per request in the same order.
  */
 import type { ScenarioRecord } from "../types.ts";
+import { anthropicExtraInfo } from "./anthropic-extra-info.ts";
 import { toInferencePerfRequest, type InferencePerfError, type InferencePerfRequest, type InferencePerfResponseMetrics } from "./inference-perf-request.ts";
 import { lifecycleMetricsOf, type LifecycleMetricOptions } from "./lifecycle-metrics.ts";
 import { pythonJsonDumps } from "./python-json.ts";
@@ -31,10 +32,15 @@ export interface PerRequestEntry {
   info: {
     request_metrics: { text: { input_tokens: number }; image: null; video: null; audio: null };
     response_metrics: InferencePerfResponseMetrics | null;
-    extra_info: Record<string, never>;
+    /** {} but for api.type anthropic_messages successes (anthropic-extra-info.ts). */
+    extra_info: Record<string, unknown>;
     lora_adapter: string | null;
     graph_event_id: null;
     labels: Record<string, never>;
+    /** Only on a retried request (0.7.0 drops them otherwise). */
+    retries_attempted?: number;
+    retries_recovered?: boolean;
+    retry_wasted_sec?: number;
     input_tokens: number;
   };
   error: InferencePerfError | null;
@@ -87,12 +93,13 @@ export function buildPerRequestEntry(rec: ScenarioRecord, opts: PerRequestOption
     info: {
       request_metrics: { text: { input_tokens: ip.inputTokens }, image: null, video: null, audio: null },
       response_metrics: ip.responseMetrics,
-      extra_info: {},
+      extra_info: ip.error === null ? anthropicExtraInfo(rec, opts.streaming !== false) : {},
       // 0.7.0 keeps the adapter only on a request that got a 200 (apis/completion.py, chat.py process_response);
       // a failed one's InferenceInfo is the empty default.
       lora_adapter: ip.error === null ? (opts.loraAdapter?.(rec) ?? null) : null,
       graph_event_id: null,
       labels: {},
+      ...(ip.retries ? { retries_attempted: ip.retries.attempted, retries_recovered: ip.retries.recovered, retry_wasted_sec: ip.retries.wastedS } : {}),
       input_tokens: ip.inputTokens,
     },
     error: ip.error,
@@ -103,7 +110,7 @@ export function buildPerRequestEntry(rec: ScenarioRecord, opts: PerRequestOption
 export function perRequestNumberType(path: readonly (string | number)[], value: number): "int" | "float" {
   if (path.includes("server_usage")) return Number.isInteger(value) ? "int" : "float";
   const key = path[path.length - 1];
-  return key === "input_tokens" || key === "output_tokens" ? "int" : "float";
+  return key === "input_tokens" || key === "output_tokens" || key === "retries_attempted" ? "int" : "float";
 }
 
 /** One entry of kneepoint_per_request.json: what kneepoint knows of a request beyond inference-perf's keys. */

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { Samples } from "../../metrics/samples.ts";
 import type { LifecycleState, TokenUsageState } from "./lifecycle-state.ts";
 import type { StageState } from "./stage-state.ts";
+import { goodputKeys } from "./goodput-metrics.ts";
 
 export const STAGE_STATE_JSON_KIND = "kneepoint-stage-state";
 export const STAGE_STATE_JSON_VERSION = 1;
@@ -43,7 +44,8 @@ const lifecycleSchema = z.strictObject({
     tokenCountMismatches: count,
     fallbackPrompt: count,
     fallbackOutput: count,
-    goodput: z.strictObject({ good: count, goodTokens: finite, attained: z.array(count) }),
+    /** applicable: absent in states written before header SLOs (every success then had every limit). */
+    goodput: z.strictObject({ good: count, goodTokens: finite, attained: z.array(count), applicable: z.array(count).optional() }),
     brNtpotS: z.unknown(),
     brOutputLength: z.unknown().nullable(),
   }),
@@ -60,6 +62,8 @@ const lifecycleSchema = z.strictObject({
       }),
     ),
   }),
+  /** load.request_retries (retry-summary.ts); absent when no request of the state was retried. */
+  retries: z.strictObject({ requestsRetried: count, attempts: count, recovered: count, wastedTotalS: finite, wastedS: z.unknown() }).optional(),
 });
 
 const goodputConstraintsSchema = z.strictObject({
@@ -68,6 +72,7 @@ const goodputConstraintsSchema = z.strictObject({
   itl: z.number().optional(),
   ntpot: z.number().optional(),
   request_latency: z.number().optional(),
+  slo_headers: z.strictObject({ ttft: z.number().optional(), tpot: z.number().optional() }).optional(),
 });
 
 const stageStateSchema = z.strictObject({
@@ -122,7 +127,7 @@ function lifecycleToJson(s: LifecycleState): LifecycleJson {
       tokenCountMismatches: ok.tokenCountMismatches,
       fallbackPrompt: ok.fallbackPrompt,
       fallbackOutput: ok.fallbackOutput,
-      goodput: { good: ok.goodput.good, goodTokens: ok.goodput.goodTokens, attained: [...ok.goodput.attained] },
+      goodput: { good: ok.goodput.good, goodTokens: ok.goodput.goodTokens, attained: [...ok.goodput.attained], applicable: [...ok.goodput.applicable] },
       brNtpotS: ok.brNtpotS.toJSON(),
       brOutputLength: ok.brOutputLength?.toJSON() ?? null,
     },
@@ -132,6 +137,7 @@ function lifecycleToJson(s: LifecycleState): LifecycleJson {
       promptTokens: tokenUsageToJson(f.promptTokens),
       labels: f.labels.map((l) => ({ label: l.label, count: l.count, firstSeenMs: l.firstSeenMs, messages: l.messages.map((m) => ({ ...m })) })),
     },
+    ...(s.retries ? { retries: { ...s.retries, wastedS: s.retries.wastedS.toJSON() } } : {}),
   };
 }
 
@@ -176,7 +182,7 @@ function lifecycleFromJson(j: LifecycleJson, where: string): LifecycleState {
       tokenCountMismatches: ok.tokenCountMismatches,
       fallbackPrompt: ok.fallbackPrompt,
       fallbackOutput: ok.fallbackOutput,
-      goodput: { good: ok.goodput.good, goodTokens: ok.goodput.goodTokens, attained: [...ok.goodput.attained] },
+      goodput: { good: ok.goodput.good, goodTokens: ok.goodput.goodTokens, attained: [...ok.goodput.attained], applicable: ok.goodput.applicable ? [...ok.goodput.applicable] : ok.goodput.attained.map(() => ok.count) },
       brNtpotS: samples(ok.brNtpotS, "successes.brNtpotS"),
       brOutputLength: ok.brOutputLength === null ? null : samples(ok.brOutputLength, "successes.brOutputLength"),
     },
@@ -186,6 +192,7 @@ function lifecycleFromJson(j: LifecycleJson, where: string): LifecycleState {
       promptTokens: usage(f.promptTokens, "failures.promptTokens"),
       labels: f.labels.map((l) => ({ ...l, messages: l.messages.map((m) => ({ ...m })) })),
     },
+    ...(j.retries ? { retries: { ...j.retries, wastedS: samples(j.retries.wastedS, "retries.wastedS") } } : {}),
   };
 }
 
@@ -204,7 +211,8 @@ export function stageStateFromJson(json: unknown, where: string): StageState {
   const consistent = (s: LifecycleState, at: string) => {
     if (s.successes.count + s.failures.count !== s.count) throw new Error(`${where}: ${at}: successes ${s.successes.count} + failures ${s.failures.count} ≠ count ${s.count}`);
     if ((s.successes.brOutputLength === null) === options.useServerOutputTokens) throw new Error(`${where}: ${at}.successes.brOutputLength: must be set exactly with useServerOutputTokens`);
-    if (s.successes.goodput.attained.length !== Object.values(options.goodput ?? {}).filter((v) => v !== undefined && v !== null).length) {
+    const keys = goodputKeys(options.goodput).length;
+    if (s.successes.goodput.attained.length !== keys || s.successes.goodput.applicable.length !== keys) {
       throw new Error(`${where}: ${at}.successes.goodput.attained: one count per goodput constraint expected`);
     }
   };

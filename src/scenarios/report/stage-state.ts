@@ -89,7 +89,8 @@ export interface StageFoldContext {
 /** The options as a state keeps them: only the configured goodput constraints (null for none), the cap explicit. */
 function normalizedOptions(o: StageStateOptions): StageStateOptions {
   const active = activeGoodputConstraints(o.goodput);
-  const goodput = active.length === 0 ? null : (Object.fromEntries(active.map((k) => [k, o.goodput![k]])) as GoodputConstraints);
+  const slo = o.goodput?.slo_headers;
+  const goodput = active.length === 0 && !slo ? null : ({ ...Object.fromEntries(active.map((k) => [k, o.goodput![k]])), ...(slo ? { slo_headers: { ...slo } } : {}) } as GoodputConstraints);
   return { ...o, goodput, exactCap: o.exactCap ?? DEFAULT_EXACT_CAP };
 }
 
@@ -139,7 +140,7 @@ export function stageStateOptionDifferences(a: StageStateOptions, b: StageStateO
   const out: string[] = [];
   const keys = ["useServerOutputTokens", "streaming", "countsTokens", "retokenizeChunks", "maxErrorMessages", "perAdapter", "exactCap"] as const;
   for (const k of keys) if (a[k] !== b[k]) out.push(`${k} (${String(a[k])} vs ${String(b[k])})`);
-  const goodput = (g: GoodputConstraints | null) => JSON.stringify(activeGoodputConstraints(g).map((k) => [k, g![k]]));
+  const goodput = (g: GoodputConstraints | null) => JSON.stringify([...activeGoodputConstraints(g).map((k) => [k, g![k]]), ...(g?.slo_headers ? [["slo_headers", g.slo_headers]] : [])]);
   if (goodput(a.goodput) !== goodput(b.goodput)) out.push(`goodput constraints (${goodput(a.goodput)} vs ${goodput(b.goodput)})`);
   return out;
 }

@@ -60,3 +60,26 @@ describe("readPrometheusSeries", () => {
     await expect(readPrometheusSeries(f.client, { waiting: "W" }, { startMs: 0, endMs: 1, scrapeIntervalS: 1 }, f.deps)).rejects.toThrow("boom");
   });
 });
+
+describe("readPrometheusPodSeries", () => {
+  it("one series per pod label, grouped by pod and sorted; unlabelled series left out; one pod is no split", async () => {
+    const { readPrometheusPodSeries } = await import("./read-prometheus-pod-series.ts");
+    const answers: Record<string, Array<{ labels: Record<string, string>; points: Array<{ tMs: number; value: number }> }>> = {
+      W: [
+        { labels: { pod: "vllm-b" }, points: [{ tMs: 2000, value: 0 }, { tMs: 1000, value: 1 }] },
+        { labels: { pod: "vllm-a" }, points: [{ tMs: 1000, value: 7 }] },
+        { labels: {}, points: [{ tMs: 1000, value: 99 }] },
+      ],
+      K: [{ labels: { pod: "vllm-a" }, points: [{ tMs: 1000, value: 91 }] }],
+    };
+    const client = { url: "http://prom", query: async () => ({ samples: [], warnings: [] }), queryRange: async (q: string) => ({ series: answers[q] ?? [], warnings: [] }) } as unknown as PrometheusClient;
+    const out = await readPrometheusPodSeries(client, { waiting: "W", kvCachePct: "K" }, { startMs: 0, endMs: 2000, scrapeIntervalS: 1 });
+    expect(out.warnings).toEqual([]);
+    expect(out.pods).toEqual([
+      { pod: "vllm-a", series: [{ key: "waiting", unit: "requests", points: [{ tMs: 1000, value: 7 }] }, { key: "kvCachePct", unit: "%", points: [{ tMs: 1000, value: 91 }] }] },
+      { pod: "vllm-b", series: [{ key: "waiting", unit: "requests", points: [{ tMs: 1000, value: 1 }, { tMs: 2000, value: 0 }] }] },
+    ]);
+    const one = await readPrometheusPodSeries(client, { kvCachePct: "K" }, { startMs: 0, endMs: 2000, scrapeIntervalS: 1 });
+    expect(one.pods).toEqual([]);
+  });
+});

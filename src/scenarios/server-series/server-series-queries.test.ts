@@ -45,6 +45,16 @@ describe("server time series PromQL", () => {
     });
   });
 
+  it("byPod: the same queries kept per pod, each parsing with Prometheus' grammar", () => {
+    const queries = buildServerSeriesQueries({ server: "vllm", model: "m", filters: [], byPod: true });
+    expect(queries).toEqual({
+      kvCachePct: '100 * (max by (pod) (vllm:kv_cache_usage_perc{model_name="m"}) or max by (pod) (vllm:gpu_cache_usage_perc{model_name="m"}))',
+      waiting: 'sum by (pod) (vllm:num_requests_waiting{model_name="m"})',
+      running: 'sum by (pod) (vllm:num_requests_running{model_name="m"})',
+    });
+    for (const q of Object.values(queries)) expect(parsePromql(q).errorOffsets, q).toEqual([]);
+  });
+
   it("series the server type has no gauge for are left out (TGI: only its queue)", () => {
     expect(Object.keys(buildServerSeriesQueries({ server: "tgi", model: "m", filters: [] }))).toEqual(["waiting"]);
     expect(Object.keys(buildServerSeriesQueries({ server: "sglang", model: "m", filters: [] }))).toEqual(["kvCachePct", "waiting"]);

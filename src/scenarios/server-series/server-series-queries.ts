@@ -31,8 +31,8 @@ const SOURCES: ReadonlyArray<{ key: SeriesKey; field: ReportField; aggregate: "m
 /** Older names of the gauges read here, still served by some versions. */
 const LEGACY_NAMES: Readonly<Record<string, string>> = { [VLLM.kvCacheUsage.name]: VLLM.kvCacheUsage.legacyName! };
 
-function aggregated(name: string, aggregate: "max" | "sum", selector: string): string {
-  const one = (n: string) => `${aggregate}(${n}${selector})`;
+function aggregated(name: string, aggregate: "max" | "sum", selector: string, by: string): string {
+  const one = (n: string) => `${aggregate}${by}(${n}${selector})`;
   const legacy = LEGACY_NAMES[name];
   return legacy === undefined ? one(name) : `(${one(name)} or ${one(legacy)})`;
 }
@@ -42,14 +42,19 @@ function selectorOf(opts: ServerSeriesQueryOptions): string {
   return `{${matchers.join(",")}}`;
 }
 
-export function buildServerSeriesQueries(opts: ServerSeriesQueryOptions): Partial<Record<SeriesKey, string>> {
+/**
+ * `byPod`: the same queries kept per replica (`max by (pod)`, `sum by (pod)`), for the per-pod table and charts of
+ * a target with several pods (Prometheus' Kubernetes service discovery labels each target's series with `pod`).
+ */
+export function buildServerSeriesQueries(opts: ServerSeriesQueryOptions & { byPod?: boolean }): Partial<Record<SeriesKey, string>> {
+  const by = opts.byPod ? " by (pod) " : "";
   const selector = selectorOf(opts);
   const table = REPORT_METRICS[opts.server];
   const out: Partial<Record<SeriesKey, string>> = {};
   for (const { key, field, aggregate, scale } of SOURCES) {
     const spec = table.find((s) => s.field === field);
     if (spec === undefined || spec.kind !== "gauge") continue;
-    const q = aggregated(spec.name, aggregate, selector);
+    const q = aggregated(spec.name, aggregate, selector, by);
     out[key] = scale === 1 ? q : `${scale} * ${q}`;
   }
   return out;

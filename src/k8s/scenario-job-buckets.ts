@@ -1,0 +1,7 @@
+/**
+ * The entry of the bucket clients' bundle (engine-bundle.ts buildBucketsBundle, ConfigMap kneepoint-engine-buckets):
+ * the S3 and GCS uploads of a scenario's reports with their SDKs, loaded by the engine only when a config stores to a
+ * bucket (scenario-job-bucket-loader.ts).
+ */
+export { uploadS3Reports } from "../scenarios/storage/s3-storage.ts";
+export { uploadGcsReports } from "../scenarios/storage/gcs-storage.ts";
