@@ -1,7 +1,8 @@
 /**
  * Seed 004 on a laptop (issue 15, item 5): the shared-prefix workload (benchmarks/scenarios/shared-prefix.yaml,
  * llm-d's X-37: 83 groups × 3 prompts, 8,000-token system prompt, 1,000-token question) against four simulated vLLM
- * replicas with automatic prefix caching, once behind each of llm-d's routing strategies
+ * replicas with automatic prefix caching (profile h100x4-70b by default: the seed's Llama-3.1-70B on 4 H100s, tensor
+ * parallel 4, 461,376 KV tokens per replica), once behind each of llm-d's routing strategies
  * (`kneepoint sim --replicas 4 --router random|load|prefix-approx|prefix-precise`), then `kneepoint report --compare`
  * over the four runs. The seed's stages are scaled in time: the simulator runs --speedup times faster than the
  * hardware it models, so each stage is sent at rate × speedup for duration ÷ speedup (the same requests per stage
@@ -10,7 +11,7 @@
  * cache hits), so the table below does not depend on the run's own server-metrics reading.
  * A measurement, not a test: exits 0 whatever the ordering, 1 when it could not run, 2 on a bad flag.
  *
- *   npx tsx bench/router-compare.ts [--speedup 20] [--stages 9:30,3:60,6:60,10:40,15:40] [--output-len 1000]
+ *   npx tsx bench/router-compare.ts [--speedup 5] [--stages 3:60,5:40,8:30,12:30,20:20] [--profile h100x4-70b] [--output-len 1000]
  *        [--routers random,load,prefix-approx,prefix-precise] [--out DIR] [--json FILE]
  */
 import { spawn } from "node:child_process";
@@ -26,7 +27,7 @@ const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const BIN = join(ROOT, "bin/kneepoint.js");
 const SCENARIO = join(ROOT, "benchmarks/scenarios/shared-prefix.yaml");
 
-const USAGE = `usage: npx tsx bench/router-compare.ts [--speedup 20] [--stages 9:30,3:60,6:60,10:40,15:40] [--output-len 1000]
+const USAGE = `usage: npx tsx bench/router-compare.ts [--speedup 5] [--stages 3:60,5:40,8:30,12:30,20:20] [--profile h100x4-70b] [--output-len 1000]
          [--routers random,load,prefix-approx,prefix-precise] [--replicas 4] [--scrape-ms 250] [--out DIR] [--json FILE]
 Runs seed 004's shared-prefix workload against N simulated replicas behind each router (stages rate:duration in
 simulated time, scaled by --speedup), then kneepoint report --compare over the runs; prints TTFT, the replicas'
@@ -34,6 +35,7 @@ queue and KV-cache use and prefix-cache hit rate per router.`;
 
 interface Flags {
   speedup: number;
+  profile: string;
   stages: Array<{ rate: number; duration: number }>;
   outputLen: number;
   routers: RouterStrategy[];
@@ -47,8 +49,9 @@ function parseFlags(argv: string[]): Flags {
   const { values } = parseArgs({
     args: argv,
     options: {
-      speedup: { type: "string", default: "20" },
-      stages: { type: "string", default: "9:30,3:60,6:60,10:40,15:40" },
+      speedup: { type: "string", default: "5" },
+      profile: { type: "string", default: "h100x4-70b" },
+      stages: { type: "string", default: "3:60,5:40,8:30,12:30,20:20" },
       "output-len": { type: "string", default: "1000" },
       routers: { type: "string", default: ROUTER_STRATEGIES.join(",") },
       replicas: { type: "string", default: "4" },
@@ -78,6 +81,7 @@ function parseFlags(argv: string[]): Flags {
   });
   return {
     speedup: positive("speedup", values.speedup),
+    profile: values.profile,
     stages,
     outputLen: Math.round(positive("output-len", values["output-len"])),
     routers,
@@ -141,7 +145,7 @@ function readSummary(dir: string): { ttftP50Ms: number | null; ttftP90Ms: number
 async function runRouter(flags: Flags, router: RouterStrategy): Promise<RouterResult> {
   const dir = join(flags.out, router);
   mkdirSync(dir, { recursive: true });
-  const sim = await startSimProcess(["--replicas", String(flags.replicas), "--router", router, "--enable-prefix-caching", "--speedup", String(flags.speedup), "--max-model-len", "16384", "--seed", "42"]);
+  const sim = await startSimProcess(["--replicas", String(flags.replicas), "--router", router, "--profile", flags.profile, "--speedup", String(flags.speedup), "--max-model-len", "16384", "--seed", "42"]);
   try {
     const listing = (await (await fetch(`${sim.url}/metrics`)).json()) as { replicas?: string[] };
     const replicas = listing.replicas ?? [];
@@ -185,7 +189,7 @@ const fmt = (v: number | null, digits = 1) => (v === null ? "–" : v.toFixed(di
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   mkdirSync(flags.out, { recursive: true });
-  process.stdout.write(`seed 004 shared-prefix, ${flags.replicas} replicas, speedup ${flags.speedup}, stages (simulated) ${flags.stages.map((s) => `${s.rate}/s×${s.duration}s`).join(", ")}, output ${flags.outputLen} tokens → ${flags.out}\n`);
+  process.stdout.write(`seed 004 shared-prefix, ${flags.replicas} replicas of ${flags.profile}, speedup ${flags.speedup}, stages (simulated) ${flags.stages.map((s) => `${s.rate}/s×${s.duration}s`).join(", ")}, output ${flags.outputLen} tokens → ${flags.out}\n`);
   const results: RouterResult[] = [];
   for (const router of flags.routers) {
     process.stdout.write(`  ${router} …\n`);

@@ -48,6 +48,8 @@ export interface ServingSpec {
   computeEfficiency: number;
   /** Fixed per-step cost: scheduler, sampling, detokenizing, kernel launches. Our choice. */
   stepOverheadMs: number;
+  /** vLLM's --tensor-parallel-size: GPUs one replica spans (default 1). nonKvReserveMiB is then the replica's total. */
+  tensorParallelSize?: number;
 }
 
 export interface SimProfile {
@@ -130,6 +132,26 @@ export const PROFILES = {
     // 81,559 × 0.9 − 67,329 (weights) − 3,584 (reserve, larger for a 70B) ≈ 2,490 MiB of KV
     // → 7,968 tokens (498 blocks). c=16 needs at most 16 × 24 blocks = 384; c=32 needs up to 768.
     serving: { ...VLLM_DEFAULTS, maxModelLen: 4096, nonKvReserveMiB: 3584 },
+  },
+  "h100x4-70b": {
+    name: "h100x4-70b",
+    summary: "Llama-3.1-70B-Instruct (bf16) on four H100 SXM 80GB, tensor parallel 4: seed 004's vLLM pods",
+    gpu: { ...H100_SXM, peakTensorFlopsPerS: H100_DENSE_BF16_FLOPS },
+    // The 70B's config.json as for kv-starved, in bf16: 141.2 GB of weights split over 4 GPUs; KV 320 KiB per token.
+    model: {
+      hfId: "meta-llama/Llama-3.1-70B-Instruct",
+      params: 70.6e9,
+      layers: 80,
+      attentionHeads: 64,
+      kvHeads: 8,
+      headDim: 128,
+      weightBytesPerParam: 2,
+      kvBytesPerElement: 2,
+    },
+    // 4 × 81,559 × 0.9 − 134,659 (weights) − 14,773 (reserve, 3.7 GiB per GPU: activations, CUDA graphs, NCCL
+    // buffers; our choice) ≈ 144,180 MiB of KV → 461,376 tokens (28,836 blocks): the KV capacity seed 004 states for
+    // its pods ("KV_cap (effective, min TP rank): 461,376 tokens").
+    serving: { ...VLLM_DEFAULTS, maxModelLen: 131_072, nonKvReserveMiB: 14_773, tensorParallelSize: 4 },
   },
 } as const satisfies Record<string, SimProfile>;
 

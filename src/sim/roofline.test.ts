@@ -24,6 +24,21 @@ describe("memory arithmetic", () => {
     expect(kvCapacityTokens(starved)).toBe(7_952);
   });
 
+  it("h100x4-70b (tensor parallel 4): four framebuffers hold the bf16 70B and seed 004's 461,376 KV tokens", () => {
+    const tp4 = PROFILES["h100x4-70b"];
+    // 4 × 81,559 MiB × 0.9 = 307,874,915,942 B; − 141.2e9 weights − 14,773 MiB (15,490,613,248 B) = 151,184,302,694 B;
+    // / (327,680 × 16) = 28,836.1 → 28,836 blocks = 461,376 tokens
+    expect(kvCapacityBlocks(tp4)).toBe(28_836);
+    expect(kvCapacityTokens(tp4)).toBe(461_376);
+    // the work of a step spreads over the 4 GPUs: a 1,000-token prefill after 8,000 cached tokens costs what it costs
+    // one GPU with 4 × the bandwidth and 4 × the FLOPs
+    const work = sequenceWork(8000, 1000);
+    const flops = 2 * 70.6e9 * 1000 + 4 * 80 * 64 * 128 * work.attentionPairs;
+    expect(stepCost(tp4, work).computeMs).toBeCloseTo((flops / (4 * 989e12 * 0.4)) * 1000, 9);
+    const bytes = 141.2e9 + 9000 * 327_680;
+    expect(stepCost(tp4, work).memoryMs).toBeCloseTo((bytes / (4 * 3.35e12 * 0.8)) * 1000, 9);
+  });
+
   it("kv-starved cannot hold the default sweep's top step (32 × (256 + 128) tokens) but holds c=16", () => {
     expect(32 * Math.ceil(384 / 16)).toBeGreaterThan(kvCapacityBlocks(starved));
     expect(16 * Math.ceil(384 / 16)).toBeLessThan(kvCapacityBlocks(starved));

@@ -7,11 +7,16 @@
  *   time   = max(bytes / (HBM bandwidth × memory efficiency), FLOPs / (peak × compute efficiency)) + overhead
  *
  * So a batch-1 decode step is bandwidth-bound (it streams all weights for one token), a large
- * decode batch or a prefill chunk is compute-bound.
+ * decode batch or a prefill chunk is compute-bound. With tensor parallelism (serving.tensorParallelSize = N) the N
+ * GPUs split the weights, the KV cache and the work: N × the framebuffer, N × the bandwidth, N × the FLOPs (the
+ * all-reduces' cost is left inside the efficiencies).
  */
 import type { SimProfile } from "./profiles.ts";
 
 const MIB = 1024 * 1024;
+
+/** GPUs one replica spans (vLLM's --tensor-parallel-size). */
+const tp = (profile: SimProfile): number => profile.serving.tensorParallelSize ?? 1;
 
 /** Bytes of K and V cached per token: 2 × layers × kv_heads × head_dim × bytes per element. */
 export function kvBytesPerToken(profile: SimProfile): number {
@@ -35,7 +40,7 @@ export function attentionFlopsPerPair(profile: SimProfile): number {
  */
 export function kvCapacityBlocks(profile: SimProfile, gpuMemoryUtilization = profile.serving.gpuMemoryUtilization): number {
   const budgetBytes =
-    profile.gpu.memoryMiB * MIB * gpuMemoryUtilization - weightBytes(profile) - profile.serving.nonKvReserveMiB * MIB;
+    tp(profile) * profile.gpu.memoryMiB * MIB * gpuMemoryUtilization - weightBytes(profile) - profile.serving.nonKvReserveMiB * MIB;
   const blockBytes = kvBytesPerToken(profile) * profile.serving.blockSize;
   return Math.max(0, Math.floor(budgetBytes / blockBytes));
 }
@@ -67,8 +72,8 @@ export function stepCost(profile: SimProfile, work: StepWork): StepCost {
   const s = profile.serving;
   const bytes = weightBytes(profile) + work.contextTokens * kvBytesPerToken(profile);
   const flops = 2 * profile.model.params * work.tokens + attentionFlopsPerPair(profile) * work.attentionPairs;
-  const memoryMs = (bytes / (profile.gpu.hbmBandwidthBytesPerS * s.memoryEfficiency)) * 1000;
-  const computeMs = (flops / (profile.gpu.peakTensorFlopsPerS * s.computeEfficiency)) * 1000;
+  const memoryMs = (bytes / (tp(profile) * profile.gpu.hbmBandwidthBytesPerS * s.memoryEfficiency)) * 1000;
+  const computeMs = (flops / (tp(profile) * profile.gpu.peakTensorFlopsPerS * s.computeEfficiency)) * 1000;
   const bound = computeMs > memoryMs ? "compute" : "memory";
   return { durationMs: Math.max(memoryMs, computeMs) + s.stepOverheadMs, bytes, flops, memoryMs, computeMs, bound };
 }

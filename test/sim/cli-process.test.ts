@@ -65,7 +65,7 @@ describe("kneepoint sim (process)", () => {
       [["--port", "abc"], /--port must be an integer/],
       [["--speedup", "0"], /--speedup must be a number > 0/],
       [["--ttft-ms", "5"], /--ttft-ms and --itl-ms must be given together/],
-      [["--profile", "a100"], /--profile must be one of h100-8b, kv-starved/],
+      [["--profile", "a100"], /--profile must be one of h100-8b, kv-starved, h100x4-70b/],
       [["--fault-error-rate", "2"], /--fault-error-rate must be a number ≥ 0 and ≤ 1/],
     ];
     await Promise.all(
