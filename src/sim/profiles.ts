@@ -91,6 +91,19 @@ const VLLM_DEFAULTS = {
   stepOverheadMs: 1.0,
 } as const;
 
+/** meta-llama/Llama-3.1-70B-Instruct config.json: 80 layers, 64 attention heads, 8 KV heads, head_dim 128; 70.6 B
+ * parameters; bf16 weights and KV (2 × 80 × 8 × 128 × 2 = 327,680 B = 320 KiB of KV per token). */
+const LLAMA_70B: ModelSpec = {
+  hfId: "meta-llama/Llama-3.1-70B-Instruct",
+  params: 70.6e9,
+  layers: 80,
+  attentionHeads: 64,
+  kvHeads: 8,
+  headDim: 128,
+  weightBytesPerParam: 2,
+  kvBytesPerElement: 2,
+};
+
 export const PROFILES = {
   "h100-8b": {
     name: "h100-8b",
@@ -119,16 +132,7 @@ export const PROFILES = {
     // head_dim 128; 70.6 B parameters. FP8 (W8A8) checkpoint: 1 byte per weight (the bf16
     // embeddings/lm_head add ~2 GB; folded into the reserve below). KV stays bf16:
     // 2 × 80 × 8 × 128 × 2 = 327,680 B = 320 KiB per token.
-    model: {
-      hfId: "meta-llama/Llama-3.1-70B-Instruct",
-      params: 70.6e9,
-      layers: 80,
-      attentionHeads: 64,
-      kvHeads: 8,
-      headDim: 128,
-      weightBytesPerParam: 1,
-      kvBytesPerElement: 2,
-    },
+    model: { ...LLAMA_70B, weightBytesPerParam: 1 },
     // 81,559 × 0.9 − 67,329 (weights) − 3,584 (reserve, larger for a 70B) ≈ 2,490 MiB of KV
     // → 7,968 tokens (498 blocks). c=16 needs at most 16 × 24 blocks = 384; c=32 needs up to 768.
     serving: { ...VLLM_DEFAULTS, maxModelLen: 4096, nonKvReserveMiB: 3584 },
@@ -138,16 +142,7 @@ export const PROFILES = {
     summary: "Llama-3.1-70B-Instruct (bf16) on four H100 SXM 80GB, tensor parallel 4: seed 004's vLLM pods",
     gpu: { ...H100_SXM, peakTensorFlopsPerS: H100_DENSE_BF16_FLOPS },
     // The 70B's config.json as for kv-starved, in bf16: 141.2 GB of weights split over 4 GPUs; KV 320 KiB per token.
-    model: {
-      hfId: "meta-llama/Llama-3.1-70B-Instruct",
-      params: 70.6e9,
-      layers: 80,
-      attentionHeads: 64,
-      kvHeads: 8,
-      headDim: 128,
-      weightBytesPerParam: 2,
-      kvBytesPerElement: 2,
-    },
+    model: LLAMA_70B,
     // 4 × 81,559 × 0.9 − 134,659 (weights) − 14,773 (reserve, 3.7 GiB per GPU: activations, CUDA graphs, NCCL
     // buffers; our choice) ≈ 144,180 MiB of KV → 461,376 tokens (28,836 blocks): the KV capacity seed 004 states for
     // its pods ("KV_cap (effective, min TP rank): 461,376 tokens").

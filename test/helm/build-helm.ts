@@ -12,15 +12,15 @@
  * The build runs under `nice -n 19` with GOFLAGS=-p=1 (this machine has 2 cores shared with other test runs);
  * KNEEPOINT_HELM_BUILD_JOBS=N overrides -p. About 4-6 min on 2 cores the first time.
  */
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { peersSkipped, testCacheDir } from "../real-peers/peers.ts";
 import { tail } from "../parity/run-child.ts";
+import { run, withBuildLock } from "../tools/go-build.ts";
 import { HELM_LABEL, HELM_MODULE, HELM_VERSION } from "./pins.ts";
 
 /**
@@ -77,66 +77,7 @@ export function isHelmBuilt(hash = helmBuildHash()): boolean {
   }
 }
 
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-      if (stderr.length > 1 << 20) stderr = stderr.slice(-(1 << 19));
-    });
-    child.on("error", (err) => resolve({ code: -1, stdout, stderr: String(err) }));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** One build per hash at a time across processes (make's target and a vitest worker may both ask). */
-async function withLock<T>(hash: string, fn: () => Promise<T>, log: (s: string) => void): Promise<T> {
-  const lock = join(testCacheDir(), "helm", `${hash}.lock`);
-  await mkdir(join(testCacheDir(), "helm"), { recursive: true });
-  let told = false;
-  for (;;) {
-    try {
-      await mkdir(lock);
-      await writeFile(join(lock, "pid"), String(process.pid));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const pid = Number(await readFile(join(lock, "pid"), "utf8").catch(() => "0"));
-      if (pid && !alive(pid)) {
-        await rm(lock, { recursive: true, force: true });
-        continue;
-      }
-      if (!told) log(`waiting for another build of helm (pid ${pid || "?"}, lock ${lock}) …`);
-      told = true;
-      await sleep(2000);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await rm(lock, { recursive: true, force: true });
-  }
-}
 
 export interface HelmBuildOptions {
   force?: boolean;
@@ -154,7 +95,7 @@ export async function buildHelm(opts: HelmBuildOptions = {}): Promise<string> {
   const bin = helmBinaryPath(hash);
   if (!opts.force && isHelmBuilt(hash)) return bin;
   const log = opts.log ?? ((s: string) => console.log(s));
-  return withLock(hash, async () => {
+  return withBuildLock(join(testCacheDir(), "helm"), hash, "helm", async () => {
     if (!opts.force && isHelmBuilt(hash)) return bin; // built by whoever held the lock
     const goVersion = await run("go", ["version"]);
     if (goVersion.code !== 0) {
