@@ -108,10 +108,7 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
   const secure = url.protocol === "https:";
   const transport = secure ? https : http;
   const tls = secure && opts.clientCertificate ? { cert: opts.clientCertificate.cert, key: opts.clientCertificate.key } : {};
-  // No TLS session resumption: against Node's own https server (kneepoint sim --tls-cert) a closed-loop run whose
-  // next request opened a resumed TLS 1.3 session hung on a response that never ended in 1 run of 6 (10 of 10 fine
-  // without it; test/tls/). A full handshake per new socket costs ~1 ms, once per keep-alive connection.
-  const agent = new transport.Agent({ keepAlive: true, maxSockets: opts.connections, maxFreeSockets: opts.connections, ...tls, ...(secure ? { maxCachedSessions: 0 } : {}) });
+  const agent = new transport.Agent({ keepAlive: true, maxSockets: opts.connections, maxFreeSockets: opts.connections, ...tls });
   const path = url.pathname.replace(/\/+$/, "") + opts.endpoint;
   const baseHeaders = buildRequestHeaders(opts);
   const streaming = opts.streaming !== false;

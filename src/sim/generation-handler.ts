@@ -111,7 +111,10 @@ function startRun(
   });
   ctx.shutdownHooks.add(shutdown);
   res.on("close", () => run.abort("client"));
-  if (!res.socket || res.socket.destroyed) return run.abort("client"); // gone while we read the body
+  // Gone while we read the body? Ask the request's socket: res.socket is still null while an earlier response on the
+  // same keep-alive connection is being flushed (Node queues this one behind it), which is no disconnect.
+  const socket = res.socket ?? res.req.socket;
+  if (!socket || socket.destroyed) return run.abort("client");
 
   const stallMs = faults.stallMs ?? 0;
   const { engine } = ctx;
