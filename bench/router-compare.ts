@@ -150,6 +150,7 @@ async function runRouter(flags: Flags, router: RouterStrategy): Promise<RouterRe
     const listing = (await (await fetch(`${sim.url}/metrics`)).json()) as { replicas?: string[] };
     const replicas = listing.replicas ?? [];
     if (replicas.length !== flags.replicas) throw new Error(`the router listed ${replicas.length} replicas, expected ${flags.replicas}`);
+    const models = (await (await fetch(`${sim.url}/v1/models`)).json()) as { data: Array<{ id: string }> };
     const stages = flags.stages.map((s) => ({ rate: s.rate * flags.speedup, duration: s.duration / flags.speedup }));
     const scrape = scrapeReplicas(replicas, flags.scrapeMs);
     const t0 = performance.now();
@@ -157,6 +158,7 @@ async function runRouter(flags: Flags, router: RouterStrategy): Promise<RouterRe
       [
         "run", "-c", SCENARIO,
         "--set", `server.base_url=${sim.url}`,
+        "--set", `server.model_name=${models.data[0]!.id}`,
         "--set", `load.stages=${JSON.stringify(stages)}`,
         "--set", `data.shared_prefix.output_len=${flags.outputLen}`,
         "--output", dir,
