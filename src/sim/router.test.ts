@@ -5,7 +5,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { GenerationRequest } from "./openai-request.ts";
 import { promptBlockHashes } from "./prefix-hashes.ts";
-import { createRouter, queueScores, type RoutedReplica } from "./router.ts";
+import { APPROX_HASH_BLOCK_BYTES, APPROX_MAX_PREFIX_BLOCKS, ApproxPrefixIndex, approxPromptHashes } from "./approx-prefix-index.ts";
+import { createRouter, preciseScores, queueScores, type RoutedReplica } from "./router.ts";
 import { startSimulator, type RunningSimulator } from "./server.ts";
 
 const request = (ids: number[], lora: string | null = null): GenerationRequest => ({
@@ -46,17 +47,49 @@ describe("router scorers and pickers", () => {
     expect(r.pick(request(ids(64, 1000)))).toBe(1);
   });
 
-  it("prefix-approx: remembers where it sent a prefix and sends its next request there", () => {
-    const r = createRouter([replica(0, 0), replica(0, 0), replica(0, 0), replica(0, 0)], "prefix-approx", { seed: 7, blockSize: 16 });
-    const first = r.pick(request(ids(64)));
-    for (let k = 0; k < 5; k++) expect(r.pick(request([...ids(48), ...ids(16, 500 + k)]))).toBe(first); // 3 of 4 blocks shared
-    // Prompts it never routed: prefix score 0 everywhere, so they are not pulled to `first`; the ties are broken at random.
-    const counts = new Map<number, number>();
-    for (let k = 0; k < 40; k++) {
-      const i = r.pick(request(ids(64, 10_000 * (k + 1))));
-      counts.set(i, (counts.get(i) ?? 0) + 1);
-    }
-    expect(counts.size).toBeGreaterThan(1);
+  it("prefix-precise: llm-d's min-max normalisation over the replicas holding a block; none held → 0", () => {
+    expect(preciseScores([0, 5, 10, 10])).toEqual([0, 0, 1, 1]);
+    expect(preciseScores([0, 5, 7.5, 10])).toEqual([0, 0, 0.5, 1]);
+    expect(preciseScores([0, 7, 0, 0])).toEqual([0, 1, 0, 0]);
+    expect(preciseScores([4, 4])).toEqual([1, 1]);
+    expect(preciseScores([0, 0])).toEqual([0, 0]);
+  });
+
+  it("approximate hashes are GIE's: the model, then full 64-byte blocks of the first 16,384 bytes", () => {
+    expect(approxPromptHashes("x".repeat(63), "m")).toEqual([]);
+    const h = approxPromptHashes("x".repeat(130), "m"); // 2 full blocks; the last 2 bytes are not hashed
+    expect(h).toHaveLength(3);
+    expect(approxPromptHashes("x".repeat(128) + "yy", "m")).toEqual(h);
+    expect(approxPromptHashes("x".repeat(130), "other-model")[1]).not.toBe(h[1]); // chained to the model's hash
+    const long = "ab".repeat(9000); // 18,000 bytes: cut to 256 blocks
+    expect(approxPromptHashes(long, "m")).toHaveLength(257);
+    expect(approxPromptHashes(long + " a different question", "m")).toEqual(approxPromptHashes(long, "m"));
+    expect(APPROX_HASH_BLOCK_BYTES * APPROX_MAX_PREFIX_BLOCKS).toBe(16_384);
+  });
+
+  it("the approximate index forgets a replica's oldest hashes past its LRU capacity, and stops at the first unknown hash", () => {
+    const index = new ApproxPrefixIndex(2, 3);
+    index.add(["a", "b", "c"], 0);
+    index.add(["a", "b"], 1);
+    expect(index.matches(["a", "b", "c", "z"])).toEqual([3, 2]);
+    index.add(["d"], 0); // r0 holds a, b, c: a is its least recently added, so it goes
+    expect(index.size(0)).toBe(3);
+    expect(index.matches(["a", "b", "c"])).toEqual([2, 2]); // "a" still known (r1): r0 counts b and c
+    index.add(["e", "f", "g"], 1); // r1 forgets a and b
+    expect(index.matches(["a", "b", "c"])).toEqual([0, 0]);
+  });
+
+  it("prefix-approx: a prompt whose first 16 KB it routed before goes back there, even to the busiest replica", () => {
+    const state = [0, 1, 2, 3].map(() => ({ waiting: 0, kv: 0 }));
+    const live = state.map((s): RoutedReplica => ({ waiting: () => s.waiting, kvUsage: () => s.kv, cachedPrefixBlocks: () => 0 }));
+    const r = createRouter(live, "prefix-approx", { seed: 7, blockSize: 16 });
+    const shared = "system prompt ".repeat(1200); // 16,800 bytes: the question comes after the 16,384 hashed
+    const first = r.pick({ ...request(ids(16)), promptKey: `${shared} question 0` });
+    Object.assign(state[first]!, { waiting: 10, kv: 0.9 });
+    // first: queue 0 + KV (1 − 0.9) + prefix 2 · 257/257 = 2.1; every other: queue 1 + KV 1 + prefix 0 = 2
+    expect(r.pick({ ...request(ids(16)), promptKey: `${shared} question 1` })).toBe(first);
+    // A new group shares only the model's hash (block 0) with `first`: 0.1 + 2 · 1/257 < 2, so load decides.
+    expect(r.pick({ ...request(ids(16)), promptKey: "another system prompt ".repeat(800) })).not.toBe(first);
   });
 
   it("random: every replica gets a share, the same on every run with the same seed", () => {

@@ -5,16 +5,20 @@
  *   random          random-picker
  *   load            queue-scorer (1) + kv-cache-scorer (1)
  *   prefix-approx   queue-scorer (1) + kv-cache-scorer (1) + prefix-cache-scorer (2), the default scheduling: the
- *                   prefix scorer knows only what it routed (an LRU index of block hash → replicas it sent it to)
+ *                   prefix scorer knows only what it routed (approx-prefix-index.ts: GIE's text-block hashes and
+ *                   per-replica LRU), so a group stays pinned where it first went, evicted or not
  *   prefix-precise  prefix-cache-scorer in cache_tracking mode (2) + kv-cache-scorer (1) + queue-scorer (1): the
  *                   prefix scorer reads each replica's real KV cache (vLLM's KV events, here the engine's cache)
  * Scorers: queue = 1 for the shortest waiting queue, 0 for the longest, linear between (1 when all are equal);
- * kv-cache = 1 − KV usage; prefix = the request's leading prompt blocks the replica has ÷ its prompt blocks.
+ * kv-cache = 1 − KV usage; approximate prefix = the leading prompt hashes remembered for the replica ÷ the prompt's
+ * hashes; precise prefix = llm-d's longest-prefix block hits, min-max normalised over the replicas that hold at
+ * least one block (1.0 when one does or all hold as many; 0 for a replica with none).
  * Seeded, so a run routes the same way twice. Pure apart from the replicas' live state it reads.
  */
 import { mulberry32 } from "../workload/rng.ts";
 import type { GenerationRequest } from "./openai-request.ts";
 import { promptBlockHashes } from "./prefix-hashes.ts";
+import { ApproxPrefixIndex, approxPromptHashes } from "./approx-prefix-index.ts";
 
 export const ROUTER_STRATEGIES = ["random", "load", "prefix-approx", "prefix-precise"] as const;
 export type RouterStrategy = (typeof ROUTER_STRATEGIES)[number];
@@ -33,9 +37,6 @@ const WEIGHTS: Record<Exclude<RouterStrategy, "random">, { queue: number; kv: nu
   "prefix-precise": { queue: 1, kv: 1, prefix: 2 },
 };
 
-/** Block hashes the approximate index remembers; the oldest are forgotten first. */
-export const APPROX_INDEX_CAPACITY = 500_000;
-
 export interface Router {
   readonly strategy: RouterStrategy;
   /** The replica index for this request. */
@@ -51,29 +52,23 @@ export function queueScores(waiting: readonly number[]): number[] {
   return waiting.map((w) => (max === min ? 1 : (max - w) / (max - min)));
 }
 
+/**
+ * llm-d's precise scorer (indexedScoresToNormalizedScoredPods over the indexer's longest-prefix hits): replicas with
+ * no hit are 0; among the others (s − min) ÷ (max − min), or 1.0 for all when min = max.
+ */
+export function preciseScores(hits: readonly number[]): number[] {
+  const held = hits.filter((h) => h > 0);
+  if (held.length === 0) return hits.map(() => 0);
+  const min = Math.min(...held);
+  const max = Math.max(...held);
+  return hits.map((h) => (h === 0 ? 0 : max === min ? 1 : (h - min) / (max - min)));
+}
+
 export function createRouter(replicas: readonly RoutedReplica[], strategy: RouterStrategy, opts: { seed: number; blockSize: number }): Router {
   if (replicas.length === 0) throw new Error("createRouter: no replicas");
   const random = mulberry32(opts.seed);
   const counts = new Array<number>(replicas.length).fill(0);
-  /** prefix-approx: block hash → the replicas it was routed to, in insertion (LRU) order. */
-  const index = new Map<string, Set<number>>();
-
-  const remember = (hashes: readonly string[], replica: number): void => {
-    for (const h of hashes) {
-      const seen = index.get(h);
-      index.delete(h); // re-inserted: most recently used last
-      index.set(h, seen ? seen.add(replica) : new Set([replica]));
-      if (index.size > APPROX_INDEX_CAPACITY) index.delete(index.keys().next().value as string);
-    }
-  };
-  const approxPrefix = (hashes: readonly string[], replica: number): number => {
-    let n = 0;
-    for (const h of hashes) {
-      if (!index.get(h)?.has(replica)) break;
-      n++;
-    }
-    return n;
-  };
+  const index = new ApproxPrefixIndex(replicas.length);
 
   const pickMax = (scores: readonly number[]): number => {
     const best = Math.max(...scores);
@@ -90,17 +85,18 @@ export function createRouter(replicas: readonly RoutedReplica[], strategy: Route
       else {
         const w = WEIGHTS[strategy];
         const queue = queueScores(replicas.map((r) => r.waiting()));
-        if (w.prefix > 0) hashes = promptBlockHashes(request.promptIds, opts.blockSize, request.lora);
-        const scores = replicas.map((r, i) => {
-          let s = w.queue * queue[i]! + w.kv * (1 - r.kvUsage());
-          if (w.prefix > 0 && hashes.length > 0) {
-            const matched = strategy === "prefix-precise" ? r.cachedPrefixBlocks(hashes) : approxPrefix(hashes, i);
-            s += w.prefix * (matched / hashes.length);
-          }
-          return s;
-        });
+        let prefix: number[] = replicas.map(() => 0);
+        if (strategy === "prefix-approx") {
+          hashes = approxPromptHashes(request.promptKey, request.model);
+          const matched = index.matches(hashes);
+          if (hashes.length > 0) prefix = matched.map((m) => m / hashes.length);
+        } else if (strategy === "prefix-precise") {
+          const blocks = promptBlockHashes(request.promptIds, opts.blockSize, request.lora);
+          prefix = preciseScores(replicas.map((r) => (blocks.length > 0 ? r.cachedPrefixBlocks(blocks) : 0)));
+        }
+        const scores = replicas.map((r, i) => w.queue * queue[i]! + w.kv * (1 - r.kvUsage()) + w.prefix * prefix[i]!);
         chosen = pickMax(scores);
-        if (strategy === "prefix-approx") remember(hashes, chosen);
+        if (strategy === "prefix-approx") index.add(hashes, chosen);
       }
       counts[chosen]!++;
       return chosen;
