@@ -4,6 +4,7 @@
  * merge (src/merge/merge-scenario-shards.ts) into the report directory itself, then the table, the per-shard table,
  * report.md and the charts as for one pod (collect-scenario.ts). The shards that finished are merged when one fails.
  */
+import { loadPodsOf } from "../k8s/co-location.ts";
 import { mkdtemp, readdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { KneepointError } from "../errors.ts";
@@ -11,7 +12,6 @@ import type { IndexedJobOutcome } from "../k8s/run-indexed-job.ts";
 import { mergeScenarioShards, scenarioStepLabel } from "../merge/merge-scenario-shards.ts";
 import { renderShardTable } from "../merge/render-shard-table.ts";
 import { logTail, presentScenario, writeLoggedReports, type CollectedScenario, type CollectScenarioInput } from "./collect-scenario.ts";
-import { loadPodsOf } from "./report-cluster-run.ts";
 
 export interface CollectShardsInput extends Omit<CollectScenarioInput, "outcome"> {
   outcome: IndexedJobOutcome;

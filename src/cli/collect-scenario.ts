@@ -8,7 +8,7 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { EnvironmentError, InterruptedError, ThresholdError, UsageError } from "../errors.ts";
-import type { PlacedPod } from "../k8s/co-location.ts";
+import { loadPodsOf, type PlacedPod } from "../k8s/co-location.ts";
 import type { JobOutcome } from "../k8s/run-bench-job.ts";
 import { decodeReportBlocks, isReportBlockLine } from "../k8s/scenario-job-log.ts";
 import { lastLogLines } from "../k8s/shard-log-states.ts";
@@ -16,7 +16,6 @@ import { isScenarioReportDir } from "../report/compare/read-scenario-report-dir.
 import { readScenarioRuns } from "../report/compare/write-compare-report.ts";
 import { renderCompareTables } from "../report/compare/compare-terminal.ts";
 import { writeFileAtomically } from "../report/write-file-atomically.ts";
-import { loadPodsOf } from "./report-cluster-run.ts";
 import { printRunCharts } from "./print-run-charts.ts";
 import { KNEEPOINT_GATES_FILE } from "./scenario-gates.ts";
 import type { CliIo } from "./run-sweep.ts";

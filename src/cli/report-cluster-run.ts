@@ -10,7 +10,7 @@ import { BENCH_TARGET_CONFIGMAP } from "../k8s/manifest-names.ts";
 import { readClusterContext } from "../k8s/read-cluster-context.ts";
 import type { JobOutcome } from "../k8s/run-bench-job.ts";
 import { serviceOfUrl } from "../k8s/service-proxy.ts";
-import { readCoLocation, type PlacedPod } from "../k8s/co-location.ts";
+import { loadPodsOf, readCoLocation } from "../k8s/co-location.ts";
 import type { Gate } from "../gates/gate.ts";
 import { reportRun, type ReportStep } from "./report-run.ts";
 import { throwIfGatesFailed } from "./fail-on.ts";
@@ -48,16 +48,6 @@ export interface ClusterRunSteps {
   logName: string;
   /** Printed after the table, knee and verdict (PODS=N: the per-shard table). */
   afterTable?: () => void;
-}
-
-/**
- * The load pods of the Job's outcome, with the nodes the follower saw: one pod (JobOutcome's podName/nodeName) or
- * PODS=N (IndexedJobOutcome's shards). Read by shape, as both outcomes reach here through ClusterRunSteps.
- */
-export function loadPodsOf(outcome: object): PlacedPod[] {
-  const o = outcome as { podName?: string | null; nodeName?: string | null; shards?: Array<{ podName?: string | null; nodeName?: string | null }> };
-  const placed = (p: { podName?: string | null; nodeName?: string | null }): PlacedPod[] => (p.podName ? [{ pod: p.podName, ...(p.nodeName ? { node: p.nodeName } : {}) }] : []);
-  return Array.isArray(o.shards) ? o.shards.flatMap(placed) : placed(o);
 }
 
 /** Steps → peaks from Prometheus, the table, knee, verdict and benchmarks.md, and the exit that fits the Job's end. */

@@ -125,3 +125,13 @@ export async function readCoLocation(kube: Kube, input: CoLocationInput): Promis
   }
   return { ...describeCoLocation(loads, targets, zones), notes };
 }
+
+/**
+ * The load pods of the Job's outcome, with the nodes the follower saw: one pod (JobOutcome's podName/nodeName) or
+ * PODS=N (IndexedJobOutcome's shards). Read by shape, as both outcomes reach here through ClusterRunSteps.
+ */
+export function loadPodsOf(outcome: object): PlacedPod[] {
+  const o = outcome as { podName?: string | null; nodeName?: string | null; shards?: Array<{ podName?: string | null; nodeName?: string | null }> };
+  const placed = (p: { podName?: string | null; nodeName?: string | null }): PlacedPod[] => (p.podName ? [{ pod: p.podName, ...(p.nodeName ? { node: p.nodeName } : {}) }] : []);
+  return Array.isArray(o.shards) ? o.shards.flatMap(placed) : placed(o);
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadPodsOf } from "./report-cluster-run.ts";
+import { loadPodsOf } from "./co-location.ts";
 
 describe("loadPodsOf", () => {
   it("one Job pod, or PODS=N's shards; a pod never scheduled (no name) is left out, a missing node stays unknown", () => {
