@@ -1,5 +1,5 @@
 /** report.md of a capacity run: the answers, the probes per axis, the server state, the chart, the rule. Pure. */
-import { RUN_CONTEXT_FIELDS } from "../report/run-context.ts";
+import { runContextRows } from "../report/run-context.ts";
 import type { CapacityDocument } from "./capacity-document.ts";
 import { describeAnswer } from "./capacity-result.ts";
 import { describeResultLine, describeServerState, probeHeader, probeRow } from "./capacity-table.ts";
@@ -28,7 +28,7 @@ export function renderCapacityMarkdown(doc: CapacityDocument, charts: ReadonlyAr
   }
   if (charts.length) lines.push("## Chart", "", ...charts.map((c) => `![${c.name}](${c.file})`), "");
   lines.push("## How probes were sized", "", doc.probeLengthRule.text + ".", "");
-  lines.push("## Run context", "", "| | |", "|---|---|", ...RUN_CONTEXT_FIELDS.map((f) => row([f.label, String(doc.runContext[f.key])])), "");
+  lines.push("## Run context", "", "| | |", "|---|---|", ...runContextRows(doc.runContext).map(row), "");
   if (doc.warnings.length) lines.push("## Warnings", "", ...doc.warnings.map((w) => `- ${w}`), "");
   return lines.join("\n");
 }

@@ -69,6 +69,10 @@ describe("capacity report", () => {
     expect(md).toContain("Server at the answer: KV cache 41.5 % peak, running 8 peak, waiting 0 peak, preemptions 0 (probe #2)");
     expect(md).toContain("| 3 | c=16 | 1 | 100 | 0 | 16.00 | 900.0 ms ✗ | 0.00 % | FAIL |");
     expect(md).toContain("![capacity-probes](capacity-probes.svg)");
+    expect(md).not.toContain("Co-location"); // a local run has no placement
+    const placed = doc();
+    placed.runContext.coLocation = "load pod capacity-x on node-a; target pod vllm-0 on node-b (other node, same zone)";
+    expect(renderCapacityMarkdown(placed, [])).toContain("| Co-location | load pod capacity-x on node-a; target pod vllm-0 on node-b (other node, same zone) |");
   });
 
   it("the chart renders with one mark per probe and SLO, without warnings", async () => {
