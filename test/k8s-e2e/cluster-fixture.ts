@@ -39,8 +39,8 @@ export interface ClusterFixture {
 
 const notFound = (err: unknown) => (err as { code?: number }).code === 404;
 
-export async function startClusterFixture(o: { simArgs: string } = { simArgs: "--ttft-ms 4 --itl-ms 1" }): Promise<ClusterFixture> {
-  const cluster = await startRealCluster({ namespace: NS, namespaceLabels: RESTRICTED, simArgs: o.simArgs });
+export async function startClusterFixture(o: { simArgs?: string; gpus?: number } = {}): Promise<ClusterFixture> {
+  const cluster = await startRealCluster({ namespace: NS, namespaceLabels: RESTRICTED, simArgs: o.simArgs ?? "--ttft-ms 4 --itl-ms 1", ...(o.gpus ? { gpus: o.gpus } : {}) });
   const admin = cluster.core;
   const apps = cluster.admin.makeApiClient(AppsV1Api);
   const batch = cluster.admin.makeApiClient(BatchV1Api);

@@ -108,6 +108,8 @@ export interface RealClusterOptions {
   agent?: Partial<Omit<NodeAgentOptions, "controlPlane" | "node" | "path" | "hostsFile">>;
   /** Extra executables on the node's PATH (name → sh script), e.g. another fake `vllm`. */
   bins?: Record<string, string>;
+  /** GPUs the node offers (capacity nvidia.com/gpu and its gpu.count label; default 1). */
+  gpus?: number;
 }
 
 export async function startRealCluster(o: RealClusterOptions): Promise<RealCluster> {
@@ -133,7 +135,7 @@ export async function startRealCluster(o: RealClusterOptions): Promise<RealClust
     closers.push(() => net.stop());
     const node = await startNodeAgent({
       controlPlane: cp,
-      node: { name: "gpu-node-1", labels: GPU_LABELS, capacity: { cpu: "16", memory: "64Gi", pods: "110", "nvidia.com/gpu": "1" }, taints: [{ key: "nvidia.com/gpu", effect: "NoSchedule" }] },
+      node: { name: "gpu-node-1", labels: { ...GPU_LABELS, "nvidia.com/gpu.count": String(o.gpus ?? 1) }, capacity: { cpu: "16", memory: "64Gi", pods: "110", "nvidia.com/gpu": String(o.gpus ?? 1) }, taints: [{ key: "nvidia.com/gpu", effect: "NoSchedule" }] },
       path: `${bin}:${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
       hostsFile: (ns, pod) => net.hostsFile(ns, pod),
       crashLoopBackoffMs: 500,
