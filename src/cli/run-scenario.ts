@@ -11,7 +11,8 @@ import { readFileSync } from "node:fs";
 import { EnvironmentError, InterruptedError } from "../errors.ts";
 import { buildRequestHeaders } from "../engine/openai-stream-client.ts";
 import { readTargetInfo } from "../engine/target-info.ts";
-import { readClientCertificate, useClientCertificateForFetch } from "../engine/client-certificate.ts";
+import { readClientCertificate } from "../engine/client-certificate.ts";
+import { useClientCertificateForFetch } from "../engine/client-certificate-fetch.ts";
 import { MOCK_LATENCY_S } from "../engine/mock-client.ts";
 import { mockReportOptions, mockTargetInfo, mockTokenizer } from "./scenario-mock.ts";
 import { sendsCredentials } from "../engine/auth-failure.ts";
@@ -169,7 +170,7 @@ async function runScenario(opts: RunCommandOptions, io: CliIo, cleanups: Array<(
   // server.cert_path/key_path: read and checked before anything is sent; sent with every request to the target.
   const tls = mock ? { certificate: null, warning: null } : readClientCertificate(cfg.server);
   if (tls.warning) say(`warning: ${tls.warning}`);
-  if (tls.certificate) cleanups.push(useClientCertificateForFetch(tls.certificate));
+  if (tls.certificate) cleanups.push(await useClientCertificateForFetch(tls.certificate));
   const client = { ...clientOptionsFor(cfg, plan), ...(tls.certificate ? { clientCertificate: tls.certificate } : {}), ...(mock ? { mock: true, streaming: false } : {}) };
   const authHeaders = buildRequestHeaders({ headers: client.headers, ...(client.apiKey ? { apiKey: client.apiKey } : {}) });
   const target = mock ? mockTargetInfo() : await readTargetInfo(plan.target.baseUrl, authHeaders, cfg.server.model_name ?? undefined, tls.certificate ?? undefined);

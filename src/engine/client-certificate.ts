@@ -12,7 +12,6 @@
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { connect, createSecureContext } from "node:tls";
-import { Agent, getGlobalDispatcher, setGlobalDispatcher, type Dispatcher } from "undici";
 import { UsageError } from "../errors.ts";
 
 export interface ClientCertificate {
@@ -55,20 +54,6 @@ export function readClientCertificate(server: { cert_path: string | null; key_pa
     );
   }
   return { certificate: { cert, key, certPath, keyPath }, warning: null };
-}
-
-/**
- * Sends the certificate with every fetch() of the process (the target's /v1/models, /tokenize, /metrics) until the
- * returned function restores the previous dispatcher. A server that does not ask for a client certificate never sees it.
- */
-export function useClientCertificateForFetch(certificate: ClientCertificate): () => Promise<void> {
-  const previous: Dispatcher = getGlobalDispatcher();
-  const agent = new Agent({ connect: { cert: certificate.cert, key: certificate.key } });
-  setGlobalDispatcher(agent);
-  return async () => {
-    setGlobalDispatcher(previous);
-    await agent.close();
-  };
 }
 
 /** probeTlsRefusal's code for a server that closed the connection after the handshake without a TLS alert. */

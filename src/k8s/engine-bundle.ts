@@ -4,8 +4,9 @@
  * be built or pushed. Gzip keeps it well under the 1 MiB a ConfigMap may hold (the plain bundle is ~1.6 MB).
  * The charts' renderers (vega, resvg's native addon) stay out: the Job runs with --no-charts.
  * The bucket clients of `run` (storage.simple_storage_service / google_cloud_storage: the AWS and Google SDKs, about
- * as big again as the engine) are a second bundle in a second ConfigMap (BUCKETS_CONFIGMAP), loaded only when a
- * config stores to a bucket (scenario-job-bucket-loader.ts), so both stay far from the limit.
+ * as big again as the engine) and undici (for a TLS client certificate on fetch()) are a second bundle in a second
+ * ConfigMap (BUCKETS_CONFIGMAP), loaded only when a config stores to a bucket or sets server.cert_path
+ * (scenario-job-bucket-loader.ts), so both stay far from the limit.
  */
 import { readFile } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
@@ -71,6 +72,22 @@ const bucketsOnDemand: Plugin = {
   },
 };
 
+/**
+ * The client certificate on fetch() (client-certificate-fetch.ts) needs undici, about a third of this bundle: it
+ * comes from the optional clients' bundle too, loaded when a config sets server.cert_path.
+ */
+const clientCertificateOnDemand: Plugin = {
+  name: "client-certificate-on-demand",
+  setup(b) {
+    b.onResolve({ filter: /\/engine\/client-certificate-fetch\.ts$/ }, () => ({ path: "client-certificate-fetch", namespace: "kneepoint-on-demand" }));
+    b.onLoad({ filter: /.*/, namespace: "kneepoint-on-demand" }, () => ({
+      contents: `import { loadBucketClients } from ${JSON.stringify(BUCKET_LOADER)};\nexport async function useClientCertificateForFetch(c) { return (await loadBucketClients("the config sets server.cert_path (a TLS client certificate)")).useClientCertificateForFetch(c); }\n`,
+      loader: "js",
+      resolveDir: dirname(BUCKET_LOADER),
+    }));
+  },
+};
+
 /** Some dependencies are CommonJS and call require(); an ES module has none of its own. */
 const REQUIRE_BANNER = 'import{createRequire as __kpRequire}from"node:module";const require=__kpRequire(import.meta.url);';
 
@@ -112,7 +129,7 @@ export interface EngineBundle {
 }
 
 export function buildEngineBundle(): Promise<EngineBundle> {
-  return bundle(ENTRY, [leaveOutCharts, leaveOutClusterRunner, stubRunCharts, bucketsOnDemand, inlineDefaultCorpus], "the native engine");
+  return bundle(ENTRY, [leaveOutCharts, leaveOutClusterRunner, stubRunCharts, bucketsOnDemand, clientCertificateOnDemand, inlineDefaultCorpus], "the native engine");
 }
 
 /** The bucket clients (scenario-job-buckets.ts with the AWS and Google SDKs), for BUCKETS_CONFIGMAP. */

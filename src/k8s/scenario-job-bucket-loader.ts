@@ -1,6 +1,6 @@
 /**
- * Inside the engine bundle only (engine-bundle.ts routes the bucket uploads here): loads the bucket clients' bundle
- * from the optional kneepoint-engine-buckets ConfigMap on the first upload. Its errors are made this bundle's own
+ * Inside the engine bundle only (engine-bundle.ts routes the bucket uploads and the TLS client certificate here):
+ * loads the optional clients' bundle from the kneepoint-engine-buckets ConfigMap on first use. Its errors are made this bundle's own
  * typed errors again (the two bundles each have their own copy of errors.ts), so an unreachable bucket is still
  * exit 3 with its hint.
  */
@@ -23,11 +23,11 @@ function retyped(err: unknown): unknown {
   return err;
 }
 
-async function load(): Promise<Buckets> {
+async function load(why: string): Promise<Buckets> {
   const source = process.env.KNEEPOINT_BUCKETS_BUNDLE ?? `${BUCKETS_MOUNT}/${BUCKETS_KEY}`;
   if (!existsSync(source)) {
     throw new EnvironmentError(
-      `the config stores its reports in a bucket, but the bucket clients are not in this pod (no ${source})`,
+      `${why}, but the optional clients (bucket SDKs, TLS client certificates) are not in this pod (no ${source})`,
       `create the ConfigMap ${BUCKETS_CONFIGMAP} in the Job's namespace (\`kneepoint engine-configmap --namespace <ns>\`; \`kneepoint run --in-cluster\` ships it by itself) and mount it at ${BUCKETS_MOUNT} as benchmarks/scenarios/k8s/*.yaml do; the local reports are in the log`,
     );
   }
@@ -36,8 +36,9 @@ async function load(): Promise<Buckets> {
   return (await import(pathToFileURL(target).href)) as Buckets;
 }
 
-export async function loadBucketClients(): Promise<Buckets> {
-  loaded ??= load();
+/** `why`: what the config asks for that needs them, for the error when they are missing. */
+export async function loadBucketClients(why = "the config stores its reports in a bucket"): Promise<Buckets> {
+  loaded ??= load(why);
   const m = await loaded;
   const wrap =
     <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
@@ -48,5 +49,5 @@ export async function loadBucketClients(): Promise<Buckets> {
         throw retyped(err);
       }
     };
-  return { uploadS3Reports: wrap(m.uploadS3Reports), uploadGcsReports: wrap(m.uploadGcsReports) };
+  return { uploadS3Reports: wrap(m.uploadS3Reports), uploadGcsReports: wrap(m.uploadGcsReports), useClientCertificateForFetch: m.useClientCertificateForFetch };
 }
