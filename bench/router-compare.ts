@@ -161,6 +161,9 @@ async function runRouter(flags: Flags, router: RouterStrategy): Promise<RouterRe
         "--set", `server.model_name=${models.data[0]!.id}`,
         "--set", `load.stages=${JSON.stringify(stages)}`,
         "--set", `data.shared_prefix.output_len=${flags.outputLen}`,
+        // The per-request file holds every 9,000-token prompt and its answer: ~0.6 MB a request, GBs a run, and
+        // its writing would compete with the load; the comparison reads the summaries and the server series.
+        "--set", "report.request_lifecycle.per_request=false",
         "--output", dir,
       ],
       join(flags.out, `${router}.log`),
