@@ -10,7 +10,7 @@ import type { LabelledRun, ServerSample } from "../compare/scenario-report.ts";
 import { CHART_CONFIG, CHART_SIZE, type LayerChild } from "./chart-theme.ts";
 import { downsampleMinMax } from "./min-max-downsample.ts";
 import { runColors } from "./concurrency-encodings.ts";
-import { stageShades, TIME_SINCE_START_TITLE, type ServerSeries } from "./server-series-vs-time-chart.ts";
+import { seriesFrame, stageBandLayer, stageShades, type ServerSeries } from "./server-series-vs-time-chart.ts";
 
 const SERIES: Record<ServerSeries, { title: string; yTitle: string; value: (s: ServerSample) => number | null }> = {
   waiting: { title: "Waiting queue per pod vs time", yTitle: "Requests waiting (count)", value: (s) => s.waiting },
@@ -52,18 +52,9 @@ export function hasPodSeries(run: LabelledRun, series: ServerSeries): boolean {
 export function podSeriesVsTimeChart(run: LabelledRun, series: ServerSeries, opts: { subtitle?: string } = {}): TopLevelSpec {
   const points = podSeriesPoints(run, series);
   const pods = [...new Set(points.map((p) => p.pod))];
-  const endS = points.reduce((m, p) => Math.max(m, p.tS), 0) || 1;
-  const yMax = points.reduce((m, p) => Math.max(m, p.value), series === "kvCache" ? 100 : 1);
-  const x = { field: "tS", type: "quantitative" as const, title: TIME_SINCE_START_TITLE, scale: { domain: [0, endS], nice: false } };
+  const { endS, yMax, x } = seriesFrame(points, series);
   const shades = stageShades(run).filter((b) => b.startS < endS);
-  const layers: LayerChild[] = [];
-  if (shades.length > 0) {
-    layers.push({
-      data: { values: shades },
-      mark: { type: "rect", color: "#4a4a4a" },
-      encoding: { x: { ...x, field: "startS" }, x2: { field: "endS" }, opacity: { field: "opacity", type: "quantitative", scale: null } },
-    });
-  }
+  const layers: LayerChild[] = shades.length > 0 ? [stageBandLayer(shades, x)] : [];
   layers.push({
     data: { values: points },
     mark: { type: "line", clip: true, interpolate: "step-after" },

@@ -80,22 +80,33 @@ export function stageShades(run: LabelledRun): StageShade[] {
     });
 }
 
+/** A series chart's frame: the time axis from 0 to the last sample, and the y maximum (KV % at least 100). */
+export function seriesFrame(points: ReadonlyArray<{ tS: number; value: number }>, series: ServerSeries) {
+  const endS = points.reduce((m, p) => Math.max(m, p.tS), 0) || 1;
+  const yMax = points.reduce((m, p) => Math.max(m, p.value), series === "kvCache" ? 100 : 1);
+  const x = { field: "tS", type: "quantitative" as const, title: TIME_SINCE_START_TITLE, scale: { domain: [0, endS], nice: false } };
+  return { endS, yMax, x };
+}
+
+/** The stages as grey bands behind the lines (their opacity alternates). */
+export function stageBandLayer(shades: ReturnType<typeof stageShades>, x: ReturnType<typeof seriesFrame>["x"]): LayerChild {
+  return {
+    data: { values: shades },
+    mark: { type: "rect", color: "#4a4a4a" },
+    encoding: { x: { ...x, field: "startS" }, x2: { field: "endS" }, opacity: { field: "opacity", type: "quantitative", scale: null } },
+  };
+}
+
 export function serverSeriesVsTimeChart(runs: readonly LabelledRun[], series: ServerSeries, opts: { subtitle?: string } = {}): TopLevelSpec {
   assertDistinctLabels(runs);
   const drawn = runs.filter((r) => hasSeries(r, series));
   const points = seriesPoints(drawn, series);
-  const endS = points.reduce((m, p) => Math.max(m, p.tS), 0) || 1;
-  const yMax = points.reduce((m, p) => Math.max(m, p.value), series === "kvCache" ? 100 : 1);
-  const x = { field: "tS", type: "quantitative" as const, title: TIME_SINCE_START_TITLE, scale: { domain: [0, endS], nice: false } };
+  const { endS, yMax, x } = seriesFrame(points, series);
   const y = { type: "quantitative" as const, title: SERIES[series].yTitle, scale: { domain: [0, yMax], nice: true } };
   const shades = drawn.length === 1 ? stageShades(drawn[0]!).filter((b) => b.startS < endS) : [];
   const layers: LayerChild[] = [];
   if (shades.length > 0) {
-    layers.push({
-      data: { values: shades },
-      mark: { type: "rect", color: "#4a4a4a" },
-      encoding: { x: { ...x, field: "startS" }, x2: { field: "endS" }, opacity: { field: "opacity", type: "quantitative", scale: null } },
-    });
+    layers.push(stageBandLayer(shades, x));
     layers.push({
       data: { values: shades },
       mark: { type: "text", baseline: "bottom", fontSize: FONT_SIZE.mark - 1, color: "#333333" },
