@@ -10,6 +10,7 @@ import { checkCircuitBreakers } from "./check-circuit-breakers.ts";
 import { circuitBreakerSchema } from "./circuit-breaker-schema.ts";
 import { dataSchema } from "./data-schema.ts";
 import { loadSchema } from "./load-schema.ts";
+import { checkMultimodalConfig } from "./multimodal-schema.ts";
 import { metricsSchema, reportSchema, storageSchema } from "./report-storage-schema.ts";
 
 export const API_TYPES = ["completion", "chat", "anthropic_messages"] as const;
@@ -84,7 +85,8 @@ export const scenarioConfigSchema = z
     if (cfg.server === null) issue(["server"], "is required: add a server block with base_url (and model_name)");
 
     const { data, load } = cfg;
-    if (data.type === "synthetic" || (data.type === "random" && data.trace === null)) {
+    // 0.7.0's multimodal synthetic generator reads no output_distribution and defaults the text to 100 tokens.
+    if ((data.type === "synthetic" && data.multimodal === null) || (data.type === "random" && data.trace === null)) {
       if (data.input_distribution === null) issue(["data", "input_distribution"], `is required for data.type ${data.type}`);
       if (data.output_distribution === null) issue(["data", "output_distribution"], `is required for data.type ${data.type}`);
       // Both releases' random/synthetic generators raise "Mean cannot be outside min and max range" before sending.
@@ -130,6 +132,7 @@ export const scenarioConfigSchema = z
     });
 
     checkCircuitBreakers(cfg.circuit_breakers, load.circuit_breakers, issue);
+    checkMultimodalConfig(cfg, issue);
 
     if (cfg.metrics?.type === "prometheus") {
       const p = cfg.metrics.prometheus;
