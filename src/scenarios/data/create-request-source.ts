@@ -22,6 +22,7 @@ import type { TokenizerPort } from "../../tokenizer/tokenizer-port.ts";
 import type { TraceRow } from "../config/trace-schema.ts";
 import { withLoraTrafficSplit } from "./lora-traffic-split.ts";
 import { createHubDatasetSource } from "./hub-dataset-source.ts";
+import { createMultimodalSharedPrefixSource, createMultimodalSyntheticSource } from "./multimodal-source.ts";
 import { readHubSettings } from "../../hub/hub-settings.ts";
 import { formatDownloadProgress } from "../../hub/download-progress.ts";
 
@@ -78,12 +79,16 @@ async function createDataSource(cfg: ScenarioConfig, deps: RequestSourceDeps): P
       if (rows !== null) return createTraceLengthSource({ file: data.trace!.file, rows, specialTokens, wrap: template?.wrap }, shaped, body, deps.seed);
       const lengths = { input: data.input_distribution!, output: data.output_distribution!, specialTokens, wrap: template?.wrap };
       if (data.type === "random") return createRandomSource(lengths, shaped, body, deps.seed);
+      if (data.multimodal !== null) return createMultimodalSyntheticSource(data.multimodal, data.input_distribution, atoms, body, deps.seed);
       const path = data.corpus_file_path ?? DEFAULT_CORPUS_PATH;
       const corpus = await buildCorpus(tok, await readCorpus(path), deps.seed, atoms.form);
       const name = data.corpus_file_path ?? "Shakespeare's Sonnets (assets/corpus)";
       return createSyntheticSource(lengths, corpus, name, atoms, body, deps.seed);
     }
     case "shared_prefix":
+      if (data.multimodal !== null || data.shared_prefix!.multimodal !== null) {
+        return createMultimodalSharedPrefixSource(data.shared_prefix!, data.multimodal, await tok.specialTokenCount(), await findWordAtoms(tok, deps.seed), body, deps.seed);
+      }
       return createSharedPrefixSource(data.shared_prefix!, await tok.specialTokenCount(), await findWordAtoms(tok, deps.seed), body, deps.seed);
     case "shareGPT":
     case "cnn_dailymail":
