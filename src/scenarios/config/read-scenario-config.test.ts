@@ -133,7 +133,6 @@ describe("reading an inference-perf config", () => {
   it.each([
     [{ data: { type: "visionarena" } }, /data\.type visionarena is not supported yet/],
     [{ data: { type: "otel_trace_replay" } }, /data\.type otel_trace_replay is not supported yet/],
-    [{ data: { type: "mock", multimodal: { image: {} } } }, /data\.multimodal .* is not supported yet/],
     [{ load: { type: "trace_session_replay", stages: [{ concurrent_sessions: 1 }] } }, /load\.type trace_session_replay is not supported yet/],
     [{ metrics: { type: "prometheus", prometheus: { google_managed: true } } }, /metrics\.prometheus\.google_managed is not supported yet/],
   ])("refuses an unsupported feature by name: %j", (extra, message) => {

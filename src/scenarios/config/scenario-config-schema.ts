@@ -85,8 +85,7 @@ export const scenarioConfigSchema = z
     if (cfg.server === null) issue(["server"], "is required: add a server block with base_url (and model_name)");
 
     const { data, load } = cfg;
-    // 0.7.0's multimodal synthetic generator reads no output_distribution and defaults the text to 100 tokens.
-    if ((data.type === "synthetic" && data.multimodal === null) || (data.type === "random" && data.trace === null)) {
+    if (data.type === "synthetic" || (data.type === "random" && data.trace === null)) {
       if (data.input_distribution === null) issue(["data", "input_distribution"], `is required for data.type ${data.type}`);
       if (data.output_distribution === null) issue(["data", "output_distribution"], `is required for data.type ${data.type}`);
       // Both releases' random/synthetic generators raise "Mean cannot be outside min and max range" before sending.
