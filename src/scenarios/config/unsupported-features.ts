@@ -29,12 +29,6 @@ const valued = (path: string) => (v: unknown) => `${path} ${String(v)}`;
 const RULES: Rule[] = [
   {
     path: ["data", "type"],
-    matches: oneOf("visionarena"),
-    what: valued("data.type"),
-    hint: "the VisionArena-Chat dataset reader is not implemented yet (data.multimodal on synthetic or shared_prefix sends generated images); use shareGPT, cnn_dailymail, billsum_conversations, infinity_instruct, synthetic, random, shared_prefix or mock",
-  },
-  {
-    path: ["data", "type"],
     matches: oneOf("otel_trace_replay", "weka_trace_replay", "conversation_replay", "synthetic_agentic"),
     what: valued("data.type"),
     hint: "trace, conversation and agentic session replay are not implemented; use synthetic, random, shared_prefix, shareGPT or mock",

@@ -101,6 +101,12 @@ async function createDataSource(cfg: ScenarioConfig, deps: RequestSourceDeps): P
         const opts = { type: data.type, path: data.path, api: api as "completion" | "chat", input: data.input_distribution, output: data.output_distribution, poolLimit: deps.requestCount ?? DEFAULT_SHAREGPT_POOL };
         return createHubDatasetSource(opts, tok, body, hub);
       }
+    case "visionarena": {
+      // Loaded only for this type: it reads parquet (hyparquet) and the Hub.
+      const { createVisionArenaSource, readVisionArenaPool } = await import("./visionarena-source.ts");
+      const hub = { settings: readHubSettings(deps.env ?? process.env), onProgress: deps.progress ? (p: Parameters<typeof formatDownloadProgress>[0]) => deps.progress!(formatDownloadProgress(p)) : undefined };
+      return createVisionArenaSource(data.visionarena!, await readVisionArenaPool(data.visionarena!, hub), body, deps.seed);
+    }
     default:
       // readScenarioConfig refuses the other types (unsupported-features.ts); reaching this is a bug.
       throw new Error(`data.type ${data.type} has no generator`);
