@@ -18,6 +18,9 @@ import { startFixtureHub, TOKENIZER_REPO } from "../hub/fixture-hub.ts";
 import type { RunningHub } from "../hub/hub-server.ts";
 import { startRecordingTarget, type Body } from "../hub/recording-target.ts";
 import { imageSize } from "../../src/sim/multimodal-tokens.ts";
+import { compareReportDirs } from "../parity/compare-report-dirs.ts";
+import { readReportDir } from "../parity/report-dir.ts";
+import { formatShapeDifference } from "../parity/shape-diff.ts";
 
 const MODEL = "meta-llama/Llama-3.1-8B-Instruct";
 const fixed = (n: number) => `{min: ${n}, max: ${n}, mean: ${n}}`;
@@ -41,6 +44,7 @@ storage: {local_storage: {path: ${reports}}}
 }
 
 interface Run {
+  reports: string;
   bodies: Body[];
   summary: Record<string, unknown>;
   perRequest: Array<{ info: { request_metrics: Record<string, unknown> } }>;
@@ -76,7 +80,7 @@ async function runTool(tool: "inference-perf" | "kneepoint", data: string, hub: 
     if (!path) throw new Error(`${tool} wrote no ${name} under ${reports}`);
     return JSON.parse(readFileSync(path, "utf8")) as unknown;
   };
-  return { bodies: target.bodies, summary: find("summary_lifecycle_metrics.json") as Record<string, unknown>, perRequest: find("per_request_lifecycle_metrics.json") as Run["perRequest"] };
+  return { reports, bodies: target.bodies, summary: find("summary_lifecycle_metrics.json") as Record<string, unknown>, perRequest: find("per_request_lifecycle_metrics.json") as Run["perRequest"] };
 }
 
 /** A body's shape: max_tokens and per content part its kind, and for media the type, dimensions, byte size. */
@@ -142,6 +146,15 @@ describe.skipIf(skip !== undefined)(`multimodal requests: kneepoint and inferenc
       const ipShapes = ip.bodies.map(shape);
       for (const b of kp.bodies) expectSameShape(shape(b), ipShapes[0]!);
       for (const s of ipShapes) expectSameShape(s, ipShapes[0]!);
+    });
+
+    it(`${name}: the same report files, every document the same shape (key paths, order, number types)`, () => {
+      const { ip, kp } = results.get(name)!;
+      const f = compareReportDirs(readReportDir(ip.reports), readReportDir(kp.reports));
+      expect(f.files.missing, "files only inference-perf wrote").toEqual([]);
+      expect(f.files.extraMatchingGlobs, "kneepoint files under inference-perf names").toEqual([]);
+      expect(f.shapes.flatMap((d) => d.findings.map((x) => `${d.document}: ${formatShapeDifference(x)}`))).toEqual([]);
+      expect(f.counts.flatMap((d) => d.findings)).toEqual([]);
     });
 
     it(`${name}: the same media numbers in the reports`, () => {
