@@ -1,13 +1,14 @@
 /**
  * Multimodal requests, kneepoint against the real inference-perf 0.7.0: both run the same config (tokenizer from the
  * Hub stand-in) against a recording simulator; the bodies must have the same shape — one user message whose content
- * parts are the same kinds in the same order, images of the same type and dimensions with byte sizes within a few
- * bytes (each image is a random solid colour, so deflate's and the JPEG DC code's lengths vary by a byte or two),
+ * parts are the same kinds in the same order, images of the same type and dimensions (PNGs inflating to the same
+ * pixel bytes) with encoded sizes within the slack below (each image is a random solid colour),
  * byte-identical WAVs, the same max_tokens — and the reports the same media keys and numbers (counts, pixels,
- * aspect ratios, seconds exactly; bytes within the same few bytes).
+ * aspect ratios, seconds exactly; bytes within the slack below).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { inflateSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { INFERENCE_PERF_NEWEST } from "../real-peers/pins.ts";
@@ -95,7 +96,9 @@ function shape(b: Body): { maxTokens: unknown; parts: Array<Record<string, unkno
         const url = (p.image_url as { url: string }).url;
         const [head, b64] = url.split(",", 2) as [string, string];
         const bytes = Buffer.from(b64, "base64");
-        return { type: p.type, head, ...imageSize(bytes), bytes: bytes.length };
+        // a PNG's pixels inflate to h·(1 + 3w) bytes in both; its deflated size depends on the colour (below)
+        const raw = head === "data:image/png;base64" ? inflateSync(bytes.subarray(41, 41 + bytes.readUInt32BE(33))).length : undefined;
+        return { type: p.type, head, ...imageSize(bytes), raw, bytes: bytes.length };
       }
       if (p.type === "input_audio") return { type: p.type, audio: p.input_audio };
       return { type: p.type, empty: (p.text as string).length === 0 };
@@ -104,11 +107,11 @@ function shape(b: Body): { maxTokens: unknown; parts: Array<Record<string, unkno
 }
 
 /**
- * Byte sizes of two random solid colours differ (deflate finds other matches in a small image's rows; the JPEG DC
- * codes differ by a few bits): by a few bytes, up to ~10 % for images of a few hundred bytes (measured: 40×30 PNGs
- * 11 bytes apart). Large images agree closely (4K PNG: 114,483 bytes in both for the same colour).
+ * Encoded sizes of two random solid colours differ: a JPEG's by the few bits of its DC codes (the bytes are Pillow's
+ * for the same colour), a small PNG's by deflate finding other matches (Node's zlib is Chromium's fork; measured up
+ * to 16 % on one small image, 0 on 1080p and 4K: media-bytes-peer.test.ts), so sizes are compared within 25 %.
  */
-const slack = (b: number) => Math.max(4, 0.15 * b);
+const slack = (b: number) => Math.max(4, 0.25 * b);
 function expectSameShape(kp: ReturnType<typeof shape>, ip: ReturnType<typeof shape>): void {
   expect(kp.maxTokens).toBe(ip.maxTokens);
   expect(kp.parts.length).toBe(ip.parts.length);

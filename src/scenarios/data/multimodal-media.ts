@@ -1,8 +1,9 @@
 /**
  * Media bytes as inference-perf 0.7.0 synthesizes them (inference_perf/mediagen/synthesis.py):
  *  - PNG: one random solid RGB colour, 8-bit RGB, filter byte 0 on every row, the rows deflated at zlib level 1, in
- *    one IDAT chunk; node:zlib is zlib, so the bytes are Python's `zlib.compress(raw, level=1)` up to the odd byte
- *    of the deflate stream (measured: 114,483 bytes for 4K in both; 4,417 vs 4,418 for 512×512).
+ *    one IDAT chunk. Node's zlib is Chromium's fork, whose level-1 matcher sometimes finds other matches than
+ *    CPython's zlib: the same size for 1080p and 4K and for most sizes, a few small images 1–2 % apart, one of 40
+ *    measured 16 % (test/multimodal/media-bytes-peer.test.ts). The pixels and headers are the same.
  *  - JPEG: Pillow's quality-75 baseline JPEG of a solid colour (multimodal-jpeg.ts).
  *  - WAV: silent 16-bit mono PCM at 16 kHz, max(1, round(duration·16000)) samples (Python's `wave` header).
  * Each image is its own colour, drawn from the caller's rng.
