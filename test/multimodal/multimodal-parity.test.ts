@@ -18,7 +18,7 @@ import { runChild, tail } from "../parity/run-child.ts";
 import { startFixtureHub, TOKENIZER_REPO } from "../hub/fixture-hub.ts";
 import type { RunningHub } from "../hub/hub-server.ts";
 import { startRecordingTarget, type Body } from "../hub/recording-target.ts";
-import { imageSize } from "../../src/sim/multimodal-tokens.ts";
+import { imageSize } from "../../src/media/media-headers.ts";
 import { compareReportDirs } from "../parity/compare-report-dirs.ts";
 import { readReportDir } from "../parity/report-dir.ts";
 import { formatShapeDifference } from "../parity/shape-diff.ts";

@@ -18,7 +18,7 @@ import { runChild, tail } from "../parity/run-child.ts";
 import { fixtureRepos, TOKENIZER_REPO } from "../hub/fixture-hub.ts";
 import { startHubServer, type RunningHub } from "../hub/hub-server.ts";
 import { startRecordingTarget, type Body } from "../hub/recording-target.ts";
-import { imageSize } from "../../src/sim/multimodal-tokens.ts";
+import { imageSize } from "../../src/media/media-headers.ts";
 
 const VA = fileURLToPath(new URL("./fixtures/visionarena/", import.meta.url));
 const REPO = "lmarena-ai/VisionArena-Chat";
@@ -100,7 +100,7 @@ describe.skipIf(skip !== undefined)(`visionarena: kneepoint and inference-perf $
       for (const k of Object.keys(b)) close((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
     };
     for (const kind of ["image", "video", "audio"]) close(kp.summary.successes![kind], ip.summary.successes![kind], kind);
-    const rate = (s: typeof kp.summary) => (s.successes!.throughput as Record<string, number>);
+    const rate = (s: typeof kp.summary) => s.successes!.throughput as { images_per_sec: number; requests_per_sec: number };
     // images_per_sec = images / benchmark time: one image per request in both runs
     expect(rate(kp.summary).images_per_sec / rate(kp.summary).requests_per_sec).toBeCloseTo(1, 12);
     expect(rate(ip.summary).images_per_sec / rate(ip.summary).requests_per_sec).toBeCloseTo(1, 12);

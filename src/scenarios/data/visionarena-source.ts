@@ -25,7 +25,7 @@ import { globToRegExp, splitPatterns, type HubAccess } from "./hub-dataset-files
 import { assembleContent, imagePart, imageStat, type RequestMedia } from "./multimodal-content.ts";
 import { sampleInsertionPoint } from "./multimodal-spec.ts";
 import type { ScenarioRequestSource } from "./request-source-deps.ts";
-import { imageSize } from "../../sim/multimodal-tokens.ts";
+import { imageSize } from "../../media/media-headers.ts";
 
 interface PoolImage {
   mime: string;
