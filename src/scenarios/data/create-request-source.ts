@@ -79,7 +79,7 @@ async function createDataSource(cfg: ScenarioConfig, deps: RequestSourceDeps): P
       if (rows !== null) return createTraceLengthSource({ file: data.trace!.file, rows, specialTokens, wrap: template?.wrap }, shaped, body, deps.seed);
       const lengths = { input: data.input_distribution!, output: data.output_distribution!, specialTokens, wrap: template?.wrap };
       if (data.type === "random") return createRandomSource(lengths, shaped, body, deps.seed);
-      if (data.multimodal !== null) return createMultimodalSyntheticSource(data.multimodal, data.input_distribution, atoms, body, deps.seed);
+      if (data.multimodal !== null) return createMultimodalSyntheticSource(data.multimodal, data.input_distribution, atoms, specialTokens, body, deps.seed);
       const path = data.corpus_file_path ?? DEFAULT_CORPUS_PATH;
       const corpus = await buildCorpus(tok, await readCorpus(path), deps.seed, atoms.form);
       const name = data.corpus_file_path ?? "Shakespeare's Sonnets (assets/corpus)";
@@ -105,7 +105,11 @@ async function createDataSource(cfg: ScenarioConfig, deps: RequestSourceDeps): P
       // Loaded only for this type: it reads parquet (hyparquet) and the Hub.
       const { createVisionArenaSource, readVisionArenaPool } = await import("./visionarena-source.ts");
       const hub = { settings: readHubSettings(deps.env ?? process.env), onProgress: deps.progress ? (p: Parameters<typeof formatDownloadProgress>[0]) => deps.progress!(formatDownloadProgress(p)) : undefined };
-      return createVisionArenaSource(data.visionarena!, await readVisionArenaPool(data.visionarena!, hub), body, deps.seed);
+      const pool = await readVisionArenaPool(data.visionarena!, hub);
+      // 0.7.0's client-side count of a prompt (used only when the server reports no usage): its text with special tokens
+      const special = await tok.specialTokenCount();
+      const promptTokens = await Promise.all(pool.map(async (row) => (await tok.encode(row.prompt)).length + special));
+      return createVisionArenaSource(data.visionarena!, pool, promptTokens, body, deps.seed);
     }
     default:
       // readScenarioConfig refuses the other types (unsupported-features.ts); reaching this is a bug.

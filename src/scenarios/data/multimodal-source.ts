@@ -42,7 +42,8 @@ function keepRecent(build: (i: number) => ScenarioRequest): (i: number) => Scena
 const userMessage = (content: ContentPart[]) => JSON.stringify([{ role: "user", content }]);
 const words = (atoms: WordAtoms, n: number, rng: Rng) => (n > 0 ? finishPrompt(randomAtomText(atoms.words, n, rng), atoms.form) : "");
 
-export function createMultimodalSyntheticSource(mm: MultimodalConfig, input: Distribution | null, atoms: WordAtoms, body: BodyWriter, seed: number): ScenarioRequestSource {
+/** `specialTokens`: what the server adds to a text (its client-side count, used only without usage, is text + these). */
+export function createMultimodalSyntheticSource(mm: MultimodalConfig, input: Distribution | null, atoms: WordAtoms, specialTokens: number, body: BodyWriter, seed: number): ScenarioRequestSource {
   return {
     warnings: [],
     request: keepRecent((i) => {
@@ -50,7 +51,7 @@ export function createMultimodalSyntheticSource(mm: MultimodalConfig, input: Dis
       const spec = sampleMediaSpec(mm, rng);
       const textTokens = input ? sampleLength(input, rng) : MULTIMODAL_DEFAULT_TEXT_TOKENS;
       const { content, media } = materializeMedia(words(atoms, textTokens, rng), spec, createRng(deriveSeed(seed, 0x6e, i)));
-      return { body: body.forMessagesJson(userMessage(content), null), plannedPromptTokens: textTokens, plannedOutputTokens: null, media };
+      return { body: body.forMessagesJson(userMessage(content), null), plannedPromptTokens: textTokens + specialTokens, plannedOutputTokens: null, media };
     }),
     describe: () => `synthetic multimodal: ${describeMultimodal(mm)}; text ${input ? describeDistribution(input) : `${MULTIMODAL_DEFAULT_TEXT_TOKENS} (fixed)`} tokens of random words; max_tokens 30 (0.7.0 reads no output_distribution here)`,
   };

@@ -111,14 +111,16 @@ export async function readVisionArenaPool(cfg: VisionArenaConfig, access: HubAcc
   return pool;
 }
 
-export function createVisionArenaSource(cfg: VisionArenaConfig, pool: readonly VisionArenaRow[], body: BodyWriter, seed: number): ScenarioRequestSource {
+/** `promptTokens[k]`: the client-side count of row k's prompt (0.7.0 counts the text parts only, with special tokens). */
+export function createVisionArenaSource(cfg: VisionArenaConfig, pool: readonly VisionArenaRow[], promptTokens: readonly number[], body: BodyWriter, seed: number): ScenarioRequestSource {
   if (pool.length === 0) {
     throw new UsageError(`data.visionarena: no usable row in ${cfg.hf_dataset_name} split ${cfg.hf_split}: each needs a user-turn prompt and a JPEG, PNG or WEBP image`, "check hf_dataset_name and hf_split");
   }
   return {
     warnings: [],
     request(i) {
-      const row = pool[i % pool.length]!;
+      const k = i % pool.length;
+      const row = pool[k]!;
       const rng = createRng(deriveSeed(seed, 0x76, i));
       const media: RequestMedia = { images: [], videos: [], audios: [] };
       const items = row.images.map((im) => {
@@ -126,7 +128,7 @@ export function createVisionArenaSource(cfg: VisionArenaConfig, pool: readonly V
         return [imagePart(im.mime, im.bytes), sampleInsertionPoint(cfg.insertion_point, rng)] as [ReturnType<typeof imagePart>, number];
       });
       const content = assembleContent(row.prompt, items);
-      return { body: body.forMessagesJson(JSON.stringify([{ role: "user", content }]), null), plannedPromptTokens: 0, plannedOutputTokens: null, media };
+      return { body: body.forMessagesJson(JSON.stringify([{ role: "user", content }]), null), plannedPromptTokens: promptTokens[k] ?? 0, plannedOutputTokens: null, media };
     },
     describe: () => `visionarena: ${pool.length} rows of ${cfg.hf_dataset_name} (split ${cfg.hf_split}, up to ${cfg.max_images_per_request} image(s) per request), cycled; max_tokens 30`,
   };

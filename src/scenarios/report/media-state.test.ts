@@ -1,5 +1,6 @@
 /** The media keys of the lifecycle reports: hand-computed, and the same whether folded at once, merged from parts, or read back from JSON. */
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { addRequestMedia, createMediaState, mediaReportOf, mediaStateFromJson, mediaStateToJson, mergeMediaStates, perRequestMediaOf } from "./media-state.ts";
 import type { RequestMedia } from "../data/multimodal-content.ts";
 
@@ -42,5 +43,31 @@ describe("media state", () => {
   it("a text-only report: zero counts, null instance stats; per request null for a kind not carried", () => {
     expect(mediaReportOf(undefined, 2, (x) => x, P).image).toEqual({ count: { mean: 0, min: 0, max: 0, median: 0 }, pixels: null, bytes: null, aspect_ratio: null });
     expect(perRequestMediaOf(requests[1])).toEqual({ image: null, video: { count: 1, instances: [{ ...img(8, 8, 300), frames: 3 }] }, audio: null });
+  });
+
+  it("property: any split of the requests into parts, merged, reports what one fold reports; counts stay in [min, max]", () => {
+    const inst = fc.record({ w: fc.integer({ min: 1, max: 4000 }), h: fc.integer({ min: 1, max: 3000 }), bytes: fc.integer({ min: 1, max: 1e6 }) });
+    const media = fc.record({
+      images: fc.array(inst.map((x) => img(x.w, x.h, x.bytes)), { maxLength: 3 }),
+      videos: fc.array(fc.record({ x: inst, frames: fc.integer({ min: 1, max: 30 }) }).map(({ x, frames }) => ({ ...img(x.w, x.h, x.bytes), frames })), { maxLength: 2 }),
+      audios: fc.array(fc.record({ bytes: fc.integer({ min: 44, max: 1e6 }), seconds: fc.double({ min: 0.01, max: 60, noNaN: true }) }), { maxLength: 2 }),
+    });
+    fc.assert(
+      fc.property(fc.array(media, { minLength: 1, maxLength: 20 }), fc.nat(), (rs, cut) => {
+        const k = cut % (rs.length + 1);
+        const whole = createMediaState();
+        rs.forEach((r) => addRequestMedia(whole, r));
+        const a = createMediaState();
+        const b = createMediaState();
+        rs.slice(0, k).forEach((r) => addRequestMedia(a, r));
+        rs.slice(k).forEach((r) => addRequestMedia(b, r));
+        const merged = mergeMediaStates([{ media: a, count: k }, { media: b, count: rs.length - k }])!;
+        const pct = [10, 50, 90];
+        expect(mediaReportOf(merged, rs.length, (x) => x, pct)).toEqual(mediaReportOf(whole, rs.length, (x) => x, pct));
+        const c = mediaReportOf(whole, rs.length, (x) => x, pct).image.count!;
+        for (const key of ["p10", "median", "p90", "mean"]) expect(c[key]! >= c.min && c[key]! <= c.max).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
   });
 });
