@@ -9,6 +9,7 @@ import { imageSize, wavSamples } from "../../src/media/media-headers.ts";
 import { parseGenerationRequest } from "../../src/sim/openai-request.ts";
 import { parseScenarioConfig } from "../../src/scenarios/config/read-scenario-config.ts";
 import { UsageError } from "../../src/errors.ts";
+import { firstUserPrompt, visionArenaRow } from "../../src/scenarios/data/visionarena-source.ts";
 
 const img = { type: "image_url", image_url: { url: "data:image/png;base64,AA==" } };
 
@@ -114,5 +115,23 @@ describe("config rules", () => {
     expect(message({ ...base, api: { type: "chat" }, data: { type: "synthetic", input_distribution: d, output_distribution: d, multimodal: { video: { count: d } } } })).toMatch(/video\.representation: mp4 needs an H\.264 encoder/);
     expect(message({ ...base, api: { type: "chat" }, data: { type: "synthetic", input_distribution: d, output_distribution: d, multimodal: { image: { count: d, resolutions: "8k" } } } })).toMatch(/resolutions/);
     expect(message({ ...base, api: { type: "chat" }, data: { type: "synthetic", input_distribution: d, output_distribution: d, multimodal: { image: { count: d } } } })).toBe("");
+  });
+});
+
+describe("visionarena rows (0.7.0 _row_to_entry)", () => {
+  const png = new Uint8Array(solidPng(4, 2, [1, 2, 3]));
+  const gif = new Uint8Array(Buffer.from("GIF89a\x01\x00\x01\x00", "latin1"));
+  it("the first non-blank user turn, nested or flat", () => {
+    expect(firstUserPrompt([[{ role: "assistant", content: "a" }], [{ role: "user", content: " " }], [{ role: "user", content: "q" }]])).toBe("q");
+    expect(firstUserPrompt([{ role: "user", content: "flat" }])).toBe("flat");
+    expect(firstUserPrompt([{ role: "user", content: ["not", "text"] }])).toBeNull();
+    expect(firstUserPrompt("x")).toBeNull();
+  });
+  it("images cut to max_images_per_request before the format check; other formats skipped, not re-encoded", () => {
+    const row = (images: unknown[]) => ({ conversation: [[{ role: "user", content: "q" }]], images });
+    expect(visionArenaRow(row([{ bytes: gif }, { bytes: png }]), 1)).toBeNull();
+    expect(visionArenaRow(row([{ bytes: gif }, { bytes: png }]), 2)).toMatchObject({ prompt: "q", images: [{ mime: "image/png", width: 4, height: 2 }] });
+    expect(visionArenaRow(row([]), 1)).toBeNull();
+    expect(visionArenaRow({ conversation: [], images: [{ bytes: png }] }, 1)).toBeNull();
   });
 });

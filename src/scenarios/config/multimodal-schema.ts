@@ -99,7 +99,6 @@ export function checkMultimodalConfig(
     if (mm?.video && mm.video.count !== null && mm.video.representation === "mp4") {
       issue([...path, "video", "representation"], "mp4 needs an H.264 encoder, which kneepoint does not ship (0.7.0 uses PyAV); use png_frames or jpeg_frames");
     }
-    if (mm?.image?.representation === "webp") issue([...path, "image", "representation"], "webp is only passed through from datasets (0.7.0 generates png or jpeg); use png or jpeg");
   }
   if (data.type === "visionarena") {
     if (data.visionarena === null) issue(["data", "visionarena"], "is required for data.type visionarena (inference-perf 0.7.0 refuses the run without it)");

@@ -5,7 +5,8 @@
  * insertion point). A kind without `count` sends none. Defaults where the config gives none: 512×512 images and
  * videos, 10 frames, 1 s of audio, and an insertion point uniform in [0, 1). A weighted list picks item i with
  * probability weight_i / Σ weight (the first when the weights sum to ≤ 0). A Distribution (count, insertion point)
- * is drawn as every length is (sample-length.ts). Pure.
+ * is drawn as every length is (sample-length.ts). `representation: webp` makes PNGs, as 0.7.0's `_encode_image` does
+ * (it encodes JPEG for jpeg and PNG for anything else). Pure.
  */
 import type { Rng } from "../../workload/rng.ts";
 import { RESOLUTION_PRESETS, type InsertionPointConfig, type MultimodalConfig, type ResolutionConfig } from "../config/multimodal-schema.ts";
