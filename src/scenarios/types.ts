@@ -8,6 +8,7 @@
  */
 import type { RequestRecord } from "../engine/request-record.ts";
 import type { StageBreakerTrip } from "./breakers/run-breakers.ts";
+import type { RequestMedia } from "./data/multimodal-content.ts";
 
 /** One request ready to send: the JSON body is serialized by the data generator, off the hot path. */
 export interface ScenarioRequest {
@@ -27,6 +28,8 @@ export interface ScenarioRequest {
    * 0.7.0, whose shared_prefix has sessions only with enable_multi_turn_chat): sent with api.session_*_header_key.
    */
   sessionId?: string;
+  /** The images, videos and audio the body carries (multimodal data), as inference-perf 0.7.0 records them. */
+  media?: RequestMedia;
 }
 
 /** The requests of a run, produced lazily so a 1,000 req/s stage does not build its bodies up front. */

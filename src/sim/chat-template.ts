@@ -4,14 +4,18 @@
  *   then the generation prompt <|start_header_id|>assistant<|end_header_id|>\n\n
  * so a chat request's prompt_tokens is its content plus a small fixed overhead (10 tokens for one
  * user message), as on a real server. `content` may be a string or an array of {type:"text",text}
- * parts (what `vllm bench serve` sends); text parts are joined with "\n".
+ * parts (what `vllm bench serve` sends); text parts are joined with "\n". Media parts (image_url, input_audio) count
+ * as vLLM's placeholder tokens for them (multimodal-tokens.ts); a message with media keeps its parts in order.
  */
 import { tokenize } from "./tokenizer.ts";
+import { mediaPartIds } from "./multimodal-tokens.ts";
 import { BOS_ID, END_HEADER_ID, EOT_ID, START_HEADER_ID } from "./vocabulary.ts";
 
 export interface ChatMessage {
   role: string;
   content: string;
+  /** With media: the content in order, text and media placeholder ids (`content` is then the text alone). */
+  parts?: Array<string | number[]>;
 }
 
 /** Validates one OpenAI chat message; returns its flattened text content or an error message. */
@@ -23,14 +27,22 @@ export function readChatMessage(value: unknown, index: number): ChatMessage | st
   if (typeof content === "string") return { role, content };
   if (!Array.isArray(content)) return `messages[${index}].content must be a string or an array of content parts`;
   const texts: string[] = [];
+  const parts: Array<string | number[]> = [];
   for (const [k, part] of content.entries()) {
     const p = part as { type?: unknown; text?: unknown } | null;
+    const media = p !== null && typeof p === "object" ? mediaPartIds(p as Record<string, unknown>, `messages[${index}].content[${k}]`) : null;
+    if (typeof media === "string") return media;
+    if (media !== null) {
+      parts.push(media);
+      continue;
+    }
     if (p?.type !== "text" || typeof p.text !== "string") {
-      return `messages[${index}].content[${k}]: the simulator accepts only {"type":"text","text":…} parts`;
+      return `messages[${index}].content[${k}]: the simulator accepts {"type":"text","text":…}, image_url and input_audio parts`;
     }
     texts.push(p.text);
+    parts.push(p.text);
   }
-  return { role, content: texts.join("\n") };
+  return parts.some((x) => typeof x !== "string") ? { role, content: texts.join(""), parts } : { role, content: texts.join("\n") };
 }
 
 export function chatPromptTokens(messages: readonly ChatMessage[], addGenerationPrompt = true): number[] {
@@ -40,7 +52,8 @@ export function chatPromptTokens(messages: readonly ChatMessage[], addGeneration
   };
   for (const m of messages) {
     header(m.role);
-    for (const id of tokenize(m.content, false)) ids.push(id);
+    if (m.parts) for (const part of m.parts) for (const id of typeof part === "string" ? tokenize(part, false) : part) ids.push(id);
+    else for (const id of tokenize(m.content, false)) ids.push(id);
     ids.push(EOT_ID);
   }
   if (addGenerationPrompt) header("assistant");

@@ -182,6 +182,10 @@ export function registerSimCommand(program: Command): void {
         "--max-loras adapters per batch (vLLM's scheduler rule), and 0.5 ms per distinct adapter per engine step.\n\n" +
         "TLS (--tls-cert, --tls-key): the simulator serves https:// (the DCGM port stays http). With --tls-client-ca\n" +
         "it requires a client certificate that CA signed, as an mTLS gateway does (server.cert_path/key_path).\n\n" +
+        "Images and audio (chat content parts image_url / input_audio, base64 data: URLs) count as vLLM counts them\n" +
+        "for Qwen2-VL and Qwen2-Audio: an image of h×w is round(h/28)·round(w/28) tokens after smart_resize\n" +
+        "(min 3,136 / max 12,845,056 pixels) + 2 (1920×1080: 2,693); audio 25 tokens per second (max 30 s) + 2.\n" +
+        "They are in usage.prompt_tokens and vllm:prompt_tokens. video_url (MP4) is refused: send frames.\n\n" +
         "Endpoints: /v1/completions, /v1/chat/completions, /v1/models, /health, /version, /tokenize, /detokenize,\n" +
         "/metrics (vLLM names), /dcgm/metrics (DCGM exporter names).\n\n" +
         "Examples:\n" +

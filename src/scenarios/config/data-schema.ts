@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { distributionSchema } from "./distribution-schema.ts";
 import { traceSchema } from "./trace-schema.ts";
+import { multimodalSchema, visionArenaSchema } from "./multimodal-schema.ts";
 
 export const DATA_TYPES = [
   "mock",
@@ -47,7 +48,7 @@ export const sharedPrefixSchema = z
     question_distribution: distributionSchema.nullable().default(null),
     output_distribution: distributionSchema.nullable().default(null),
     enable_multi_turn_chat: z.boolean().default(false),
-    multimodal: opaqueBlock,
+    multimodal: multimodalSchema.nullable().default(null),
   })
   .superRefine((s, ctx) => {
     const both = (a: unknown, b: unknown, path: string, message: string) => {
@@ -77,13 +78,13 @@ export const dataSchema = z.strictObject({
   input_distribution: distributionSchema.nullable().default(null),
   output_distribution: distributionSchema.nullable().default(null),
   shared_prefix: sharedPrefixSchema.nullable().default(null),
-  multimodal: opaqueBlock,
+  multimodal: multimodalSchema.nullable().default(null),
   /** data.type random: input/output lengths from a trace file instead of the distributions. */
   trace: traceSchema.nullable().default(null),
   otel_trace_replay: opaqueBlock,
   weka_trace_replay: opaqueBlock,
   conversation_replay: opaqueBlock,
-  visionarena: opaqueBlock,
+  visionarena: visionArenaSchema.nullable().default(null),
   synthetic_agentic: opaqueBlock,
   use_chat_template: z.boolean().default(false),
 });

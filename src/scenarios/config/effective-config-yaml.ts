@@ -16,6 +16,7 @@ import type { Distribution } from "./distribution-schema.ts";
 import type { ScenarioConfig } from "./scenario-config-schema.ts";
 import type { SharedPrefixConfig } from "./data-schema.ts";
 import type { LoadConfig, StageConfig } from "./load-schema.ts";
+import { multimodalDump, visionArenaDump } from "./multimodal-config-yaml.ts";
 
 /** A Python float: written with a fraction (`1.0`) by the YAML and JSON writers. */
 export function pyFloat(n: number): Scalar<number> {
@@ -54,7 +55,7 @@ function sharedPrefix(s: SharedPrefixConfig | null) {
     question_distribution: distribution(s.question_distribution),
     output_distribution: distribution(s.output_distribution),
     enable_multi_turn_chat: s.enable_multi_turn_chat,
-    multimodal: s.multimodal,
+    multimodal: multimodalDump(s.multimodal, (x) => distribution(x)),
   };
 }
 
@@ -186,12 +187,12 @@ export function effectiveConfig(cfg: ScenarioConfig): Record<string, unknown> {
       input_distribution: distribution(d.input_distribution, raisedTotalCount(cfg, d.input_distribution?.total_count ?? null)),
       output_distribution: distribution(d.output_distribution, raisedTotalCount(cfg, d.output_distribution?.total_count ?? null)),
       shared_prefix: sharedPrefix(d.shared_prefix),
-      multimodal: d.multimodal,
+      multimodal: multimodalDump(d.multimodal, (x) => distribution(x)),
       trace: d.trace && { file: d.trace.file, format: d.trace.format },
       otel_trace_replay: d.otel_trace_replay,
       weka_trace_replay: d.weka_trace_replay,
       conversation_replay: d.conversation_replay,
-      visionarena: d.visionarena,
+      visionarena: visionArenaDump(d.visionarena, (x) => distribution(x)),
       synthetic_agentic: d.synthetic_agentic,
       use_chat_template: d.use_chat_template,
     },

@@ -125,15 +125,13 @@ describe("reading an inference-perf config", () => {
     expect(usageMessage(() => parse(SEED_BASELINE, ["load.stage[0].duration=30"]))).toMatch(/--set load\.stage\[0\]\.duration=30: load\.stage is not a key; did you mean load\.stages\?/);
     expect(usageMessage(() => parse(SEED_BASELINE, ["load.stages[0].rate=-1"]))).toMatch(/--set load\.stages\[0\]\.rate=-1: load\.stages\[0\]\.rate: rate must be > 0/);
     expect(usageMessage(() => parse(SEED_BASELINE, ["load.stages[3].rate=1"]))).toMatch(/--set load\.stages\[3\]\.rate=1: load\.stages has 1 item\(s\)/);
-    expect(usageMessage(() => parse(SEED_BASELINE, ["data.type=visionarena"]))).toMatch(/--set data\.type=visionarena: data\.type visionarena is not supported yet/);
+    expect(usageMessage(() => parse(SEED_BASELINE, ["metrics={type: prometheus, prometheus: {google_managed: true}}"]))).toMatch(/--set metrics=.*: metrics\.prometheus\.google_managed is not supported yet/);
     expect(usageMessage(() => parse(SEED_BASELINE, ["load.stages"]))).toMatch(/expected key\.path=value/);
     expect(usageMessage(() => parse(SEED_BASELINE, ["load..stages=1"]))).toMatch(/cannot read the key path/);
   });
 
   it.each([
-    [{ data: { type: "visionarena" } }, /data\.type visionarena is not supported yet/],
     [{ data: { type: "otel_trace_replay" } }, /data\.type otel_trace_replay is not supported yet/],
-    [{ data: { type: "mock", multimodal: { image: {} } } }, /data\.multimodal .* is not supported yet/],
     [{ load: { type: "trace_session_replay", stages: [{ concurrent_sessions: 1 }] } }, /load\.type trace_session_replay is not supported yet/],
     [{ metrics: { type: "prometheus", prometheus: { google_managed: true } } }, /metrics\.prometheus\.google_managed is not supported yet/],
   ])("refuses an unsupported feature by name: %j", (extra, message) => {

@@ -10,6 +10,7 @@ import { checkCircuitBreakers } from "./check-circuit-breakers.ts";
 import { circuitBreakerSchema } from "./circuit-breaker-schema.ts";
 import { dataSchema } from "./data-schema.ts";
 import { loadSchema } from "./load-schema.ts";
+import { checkMultimodalConfig } from "./multimodal-schema.ts";
 import { metricsSchema, reportSchema, storageSchema } from "./report-storage-schema.ts";
 
 export const API_TYPES = ["completion", "chat", "anthropic_messages"] as const;
@@ -130,6 +131,7 @@ export const scenarioConfigSchema = z
     });
 
     checkCircuitBreakers(cfg.circuit_breakers, load.circuit_breakers, issue);
+    checkMultimodalConfig(cfg, issue);
 
     if (cfg.metrics?.type === "prometheus") {
       const p = cfg.metrics.prometheus;

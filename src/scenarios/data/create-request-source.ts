@@ -22,6 +22,7 @@ import type { TokenizerPort } from "../../tokenizer/tokenizer-port.ts";
 import type { TraceRow } from "../config/trace-schema.ts";
 import { withLoraTrafficSplit } from "./lora-traffic-split.ts";
 import { createHubDatasetSource } from "./hub-dataset-source.ts";
+import { createMultimodalSharedPrefixSource, createMultimodalSyntheticSource } from "./multimodal-source.ts";
 import { readHubSettings } from "../../hub/hub-settings.ts";
 import { formatDownloadProgress } from "../../hub/download-progress.ts";
 
@@ -78,12 +79,16 @@ async function createDataSource(cfg: ScenarioConfig, deps: RequestSourceDeps): P
       if (rows !== null) return createTraceLengthSource({ file: data.trace!.file, rows, specialTokens, wrap: template?.wrap }, shaped, body, deps.seed);
       const lengths = { input: data.input_distribution!, output: data.output_distribution!, specialTokens, wrap: template?.wrap };
       if (data.type === "random") return createRandomSource(lengths, shaped, body, deps.seed);
+      if (data.multimodal !== null) return createMultimodalSyntheticSource(data.multimodal, data.input_distribution, atoms, specialTokens, body, deps.seed);
       const path = data.corpus_file_path ?? DEFAULT_CORPUS_PATH;
       const corpus = await buildCorpus(tok, await readCorpus(path), deps.seed, atoms.form);
       const name = data.corpus_file_path ?? "Shakespeare's Sonnets (assets/corpus)";
       return createSyntheticSource(lengths, corpus, name, atoms, body, deps.seed);
     }
     case "shared_prefix":
+      if (data.multimodal !== null || data.shared_prefix!.multimodal !== null) {
+        return createMultimodalSharedPrefixSource(data.shared_prefix!, data.multimodal, await tok.specialTokenCount(), await findWordAtoms(tok, deps.seed), body, deps.seed);
+      }
       return createSharedPrefixSource(data.shared_prefix!, await tok.specialTokenCount(), await findWordAtoms(tok, deps.seed), body, deps.seed);
     case "shareGPT":
     case "cnn_dailymail":
@@ -96,6 +101,16 @@ async function createDataSource(cfg: ScenarioConfig, deps: RequestSourceDeps): P
         const opts = { type: data.type, path: data.path, api: api as "completion" | "chat", input: data.input_distribution, output: data.output_distribution, poolLimit: deps.requestCount ?? DEFAULT_SHAREGPT_POOL };
         return createHubDatasetSource(opts, tok, body, hub);
       }
+    case "visionarena": {
+      // Loaded only for this type: it reads parquet (hyparquet) and the Hub.
+      const { createVisionArenaSource, readVisionArenaPool } = await import("./visionarena-source.ts");
+      const hub = { settings: readHubSettings(deps.env ?? process.env), onProgress: deps.progress ? (p: Parameters<typeof formatDownloadProgress>[0]) => deps.progress!(formatDownloadProgress(p)) : undefined };
+      const pool = await readVisionArenaPool(data.visionarena!, hub);
+      // 0.7.0's client-side count of a prompt (used only when the server reports no usage): its text with special tokens
+      const special = await tok.specialTokenCount();
+      const promptTokens = await Promise.all(pool.map(async (row) => (await tok.encode(row.prompt)).length + special));
+      return createVisionArenaSource(data.visionarena!, pool, promptTokens, body, deps.seed);
+    }
     default:
       // readScenarioConfig refuses the other types (unsupported-features.ts); reaching this is a bug.
       throw new Error(`data.type ${data.type} has no generator`);

@@ -36,6 +36,12 @@ export function clientOptionsFor(cfg: ScenarioConfig, plan: ScenarioPlan): Scena
 }
 
 /** `source` rebuilds a record's body (request i is deterministic) for per-request reports and request sizes. */
+/** The data carries images, video or audio (multimodal, visionarena): the reports count them. */
+function hasMedia(cfg: ScenarioConfig): boolean {
+  const d = cfg.data;
+  return d.type === "visionarena" || (d.type === "synthetic" && d.multimodal !== null) || (d.type === "shared_prefix" && (d.multimodal !== null || d.shared_prefix?.multimodal != null));
+}
+
 export function reportOptionsFor(cfg: ScenarioConfig, source: RequestSource | null): ScenarioReportOptions {
   const rl = cfg.report.request_lifecycle;
   return {
@@ -49,6 +55,7 @@ export function reportOptionsFor(cfg: ScenarioConfig, source: RequestSource | nu
     goodput: goodputWithSloHeaders(cfg.report.goodput?.constraints ?? null, sloHeaderLimits(cfg.api)),
     streaming: cfg.api.streaming,
     ...(source ? { requestBody: (rec) => source.request(rec.index).body } : {}),
+    ...(source && hasMedia(cfg) ? { requestMedia: (rec) => source.request(rec.index).media } : {}),
     perAdapter: rl.per_adapter === true,
     perAdapterStage: rl.per_adapter_stage === true,
     ...(source && cfg.load.lora_traffic_split ? { loraAdapter: (rec) => source.request(rec.index).loraAdapter ?? null } : {}),

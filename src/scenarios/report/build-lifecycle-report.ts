@@ -26,8 +26,10 @@ import type { LifecycleMetricOptions } from "./lifecycle-metrics.ts";
 import type { LifecycleReport, LoadSummary, TokenUsage } from "./lifecycle-report.ts";
 import type { LifecycleState, TokenUsageState } from "./lifecycle-state.ts";
 import { addScenarioRecord, createStageState, type StageFoldContext, type StageState, type StageStateOptions } from "./stage-state.ts";
-import { summarizeSamples, summarizeZeros } from "./summarize-distribution.ts";
+import { summarizeSamples } from "./summarize-distribution.ts";
 import { retrySummaryOf } from "./retry-summary.ts";
+import { mediaReportOf } from "./media-state.ts";
+import type { RequestMedia } from "../data/multimodal-content.ts";
 
 export interface LifecycleReportOptions extends LifecycleMetricOptions {
   /** `report.request_lifecycle.percentiles`, each in [0, 100]. */
@@ -40,6 +42,8 @@ export interface LifecycleReportOptions extends LifecycleMetricOptions {
   stage?: StagePlan;
   /** The JSON body a record sent, for request_size_bytes (null in the report without it). */
   requestBody?: (rec: ScenarioRecord) => string | undefined;
+  /** The media a record's request carried (multimodal data). */
+  requestMedia?: (rec: ScenarioRecord) => RequestMedia | undefined;
 }
 
 /** What a report's view of the records is, as StageState options and fold context. */
@@ -55,10 +59,11 @@ export function stageStateOptionsOf(opts: LifecycleMetricOptions & { maxErrorMes
   };
 }
 
-export function foldContextOf(opts: Pick<LifecycleMetricOptions, "countTokens"> & Pick<LifecycleReportOptions, "requestBody"> & { loraAdapter?: (rec: ScenarioRecord) => string | null }): StageFoldContext {
+export function foldContextOf(opts: Pick<LifecycleMetricOptions, "countTokens"> & Pick<LifecycleReportOptions, "requestBody" | "requestMedia"> & { loraAdapter?: (rec: ScenarioRecord) => string | null }): StageFoldContext {
   return {
     ...(opts.countTokens !== undefined ? { countTokens: opts.countTokens } : {}),
     ...(opts.requestBody !== undefined ? { requestBody: opts.requestBody } : {}),
+    ...(opts.requestMedia !== undefined ? { requestMedia: opts.requestMedia } : {}),
     ...(opts.loraAdapter !== undefined ? { loraAdapter: opts.loraAdapter } : {}),
   };
 }
@@ -108,7 +113,7 @@ export function buildLifecycleReportFromState(s: LifecycleState, o: { percentile
   const ok = s.successes;
   const inputTotal = ok.promptTokens.total;
   const outputTotal = ok.effectiveOutputTotal;
-  const zeros = summarizeZeros(ok.count, o.percentiles);
+  const media = mediaReportOf(ok.media, ok.count, perSecond, o.percentiles);
   const retries = retrySummaryOf(s.retries, o.percentiles);
   const goodput = goodputMetricsOf(ok.goodput, ok.count, ok.maxEndEpochMs / 1000 - ok.minSendEpochMs / 1000, o.goodput);
 
@@ -129,14 +134,12 @@ export function buildLifecycleReportFromState(s: LifecycleState, o: { percentile
         output_tokens_per_sec: perSecond(outputTotal),
         total_tokens_per_sec: perSecond(inputTotal + outputTotal),
         requests_per_sec: perSecond(ok.count),
-        images_per_sec: perSecond(0),
-        videos_per_sec: perSecond(0),
-        audios_per_sec: perSecond(0),
+        ...media.throughput,
       },
       request_size_bytes: dist(ok.requestSizeBytes),
-      image: { count: zeros, pixels: null, bytes: null, aspect_ratio: null },
-      video: { count: zeros === null ? null : { ...zeros }, frames: null, pixels: null, bytes: null, aspect_ratio: null },
-      audio: { count: zeros === null ? null : { ...zeros }, seconds: null, bytes: null },
+      image: media.image,
+      video: media.video,
+      audio: media.audio,
       prompt_tokens: tokenUsage(ok.promptTokens, o.percentiles),
       output_len: dist(ok.outputLen),
       output_tokens: { total: ok.outputTokensTotal, ...dist(ok.outputTokens) },

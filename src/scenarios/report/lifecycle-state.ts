@@ -15,6 +15,7 @@ import { addGoodputRequest, createGoodputCounts, mergeGoodputCounts, type Goodpu
 import { SERVER_OUTPUT_TOKEN_KEYS, SERVER_PROMPT_TOKEN_KEYS, serverReportedTokens, type InferencePerfRequest } from "./inference-perf-request.ts";
 import type { LifecycleMetrics } from "./lifecycle-metrics.ts";
 import { addRetry, mergeRetryStates, type RetryState } from "./retry-summary.ts";
+import { mergeMediaStates, type MediaState } from "./media-state.ts";
 
 /** `prompt_tokens`: total, cached (Σ usage.prompt_tokens_details.cached_tokens) and the per-request counts. */
 export interface TokenUsageState {
@@ -52,6 +53,8 @@ export interface SuccessState {
   brNtpotS: Samples;
   /** BR v0.2 output_length (effective count of successes with response metrics); null: it is `outputLen`. */
   brOutputLength: Samples | null;
+  /** Images, videos and audio of the successes (media-state.ts); only in a run whose requests carry media. */
+  media?: MediaState;
 }
 
 export interface FailureState {
@@ -203,6 +206,7 @@ export function mergeLifecycleStates(parts: readonly LifecycleState[], o: Lifecy
   const samplesOf = <T>(xs: readonly T[], f: (x: T) => Samples) => mergeSamples(xs.map(f));
   const sum = <T>(xs: readonly T[], f: (x: T) => number) => xs.reduce((a, x) => a + f(x), 0);
   const retries = mergeRetryStates(parts.map((p) => p.retries));
+  const media = mergeMediaStates(ok, o.exactCap);
   return {
     ...(retries ? { retries } : {}),
     count: sum(parts, (p) => p.count),
@@ -234,6 +238,7 @@ export function mergeLifecycleStates(parts: readonly LifecycleState[], o: Lifecy
       ),
       brNtpotS: samplesOf(ok, (s) => s.brNtpotS),
       brOutputLength: o.useServerOutputTokens ? samplesOf(ok, (s) => s.brOutputLength!) : null,
+      ...(media ? { media } : {}),
     },
     failures: {
       count: sum(fail, (f) => f.count),

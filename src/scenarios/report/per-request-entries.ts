@@ -23,6 +23,8 @@ import { toInferencePerfRequest, type InferencePerfError, type InferencePerfRequ
 import { lifecycleMetricsOf, type LifecycleMetricOptions } from "./lifecycle-metrics.ts";
 import { pythonJsonDumps } from "./python-json.ts";
 import type { ScenarioReportOptions } from "./scenario-report-options.ts";
+import type { RequestMedia } from "../data/multimodal-content.ts";
+import { perRequestMediaOf } from "./media-state.ts";
 
 export interface PerRequestEntry {
   start_time: number;
@@ -30,7 +32,8 @@ export interface PerRequestEntry {
   request: string | null;
   response: string | null;
   info: {
-    request_metrics: { text: { input_tokens: number }; image: null; video: null; audio: null };
+    /** image / video / audio: 0.7.0's {count, instances} of a success that carried them, else null (media-state.ts). */
+    request_metrics: { text: { input_tokens: number }; image: unknown; video: unknown; audio: unknown };
     response_metrics: InferencePerfResponseMetrics | null;
     /** {} but for api.type anthropic_messages successes (anthropic-extra-info.ts). */
     extra_info: Record<string, unknown>;
@@ -50,6 +53,8 @@ export interface PerRequestOptions extends LifecycleMetricOptions {
   requestBody?: (rec: ScenarioRecord) => string | undefined;
   /** The LoRA adapter the request was sent to (info.lora_adapter), null for the base model. */
   loraAdapter?: (rec: ScenarioRecord) => string | null;
+  /** The media the request carried (multimodal data). */
+  requestMedia?: (rec: ScenarioRecord) => RequestMedia | undefined;
 }
 
 /**
@@ -68,6 +73,7 @@ export function perRequestOptionsOf(opts: ScenarioReportOptions): PerRequestOpti
     ...kneepoint,
     retokenizeChunks: opts.retokenizeChunks === true && (opts.summary || opts.perStage),
     ...(opts.requestBody !== undefined ? { requestBody: opts.requestBody } : {}),
+    ...(opts.requestMedia !== undefined ? { requestMedia: opts.requestMedia } : {}),
     ...(opts.loraAdapter ? { loraAdapter: opts.loraAdapter } : {}),
     kneepoint,
   };
@@ -91,7 +97,7 @@ export function buildPerRequestEntry(rec: ScenarioRecord, opts: PerRequestOption
     request: body === undefined ? null : inferencePerfRequestData(body),
     response: ip.response,
     info: {
-      request_metrics: { text: { input_tokens: ip.inputTokens }, image: null, video: null, audio: null },
+      request_metrics: { text: { input_tokens: ip.inputTokens }, ...perRequestMediaOf(ip.error === null ? opts.requestMedia?.(rec) : undefined) },
       response_metrics: ip.responseMetrics,
       extra_info: ip.error === null ? anthropicExtraInfo(rec, opts.streaming !== false) : {},
       // 0.7.0 keeps the adapter only on a request that got a 200 (apis/completion.py, chat.py process_response);
@@ -110,6 +116,7 @@ export function buildPerRequestEntry(rec: ScenarioRecord, opts: PerRequestOption
 export function perRequestNumberType(path: readonly (string | number)[], value: number): "int" | "float" {
   if (path.includes("server_usage")) return Number.isInteger(value) ? "int" : "float";
   const key = path[path.length - 1];
+  if (path.includes("request_metrics") && key !== "aspect_ratio" && key !== "seconds") return "int"; // media counts, pixels, bytes, frames
   return key === "input_tokens" || key === "output_tokens" || key === "retries_attempted" ? "int" : "float";
 }
 

@@ -4,6 +4,7 @@
  * (src/scenarios/config/report-storage-schema.ts); the config maps onto this type, so every field here is required
  * except the genuinely optional ones.
  */
+import type { RequestMedia } from "../data/multimodal-content.ts";
 import type { CircuitBreakerConfig } from "../config/circuit-breaker-schema.ts";
 import type { ScenarioRecord } from "../types.ts";
 import type { GoodputConstraints } from "./goodput-metrics.ts";
@@ -25,6 +26,8 @@ export interface ScenarioReportOptions {
   streaming?: boolean;
   /** The JSON body a record sent (request_size_bytes, per-request `request`); absent → left out. */
   requestBody?: (rec: ScenarioRecord) => string | undefined;
+  /** The images, videos and audio a record's request carried (multimodal data): the report's media keys. */
+  requestMedia?: (rec: ScenarioRecord) => RequestMedia | undefined;
   /**
    * The run's tokenizer (tokens of a text, no special tokens): the client-side output count of each answer, as
    * inference-perf's `count_tokens(output_text, add_special_tokens=False)`. Absent: one token per content chunk.

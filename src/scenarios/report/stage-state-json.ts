@@ -9,6 +9,7 @@ import { Samples } from "../../metrics/samples.ts";
 import type { LifecycleState, TokenUsageState } from "./lifecycle-state.ts";
 import type { StageState } from "./stage-state.ts";
 import { goodputKeys } from "./goodput-metrics.ts";
+import { mediaStateFromJson, mediaStateJsonSchema, mediaStateToJson } from "./media-state.ts";
 
 export const STAGE_STATE_JSON_KIND = "kneepoint-stage-state";
 export const STAGE_STATE_JSON_VERSION = 1;
@@ -48,6 +49,8 @@ const lifecycleSchema = z.strictObject({
     goodput: z.strictObject({ good: count, goodTokens: finite, attained: z.array(count), applicable: z.array(count).optional() }),
     brNtpotS: z.unknown(),
     brOutputLength: z.unknown().nullable(),
+    /** Multimodal runs only (media-state.ts). */
+    media: mediaStateJsonSchema,
   }),
   failures: z.strictObject({
     count,
@@ -130,6 +133,7 @@ function lifecycleToJson(s: LifecycleState): LifecycleJson {
       goodput: { good: ok.goodput.good, goodTokens: ok.goodput.goodTokens, attained: [...ok.goodput.attained], applicable: [...ok.goodput.applicable] },
       brNtpotS: ok.brNtpotS.toJSON(),
       brOutputLength: ok.brOutputLength?.toJSON() ?? null,
+      ...(ok.media ? { media: mediaStateToJson(ok.media) } : {}),
     },
     failures: {
       count: f.count,
@@ -185,6 +189,7 @@ function lifecycleFromJson(j: LifecycleJson, where: string): LifecycleState {
       goodput: { good: ok.goodput.good, goodTokens: ok.goodput.goodTokens, attained: [...ok.goodput.attained], applicable: ok.goodput.applicable ? [...ok.goodput.applicable] : ok.goodput.attained.map(() => ok.count) },
       brNtpotS: samples(ok.brNtpotS, "successes.brNtpotS"),
       brOutputLength: ok.brOutputLength === null ? null : samples(ok.brOutputLength, "successes.brOutputLength"),
+      ...(ok.media ? { media: mediaStateFromJson(ok.media, `${where}.successes.media`)! } : {}),
     },
     failures: {
       count: f.count,

@@ -32,6 +32,8 @@ import { lifecycleMetricsOf } from "./lifecycle-metrics.ts";
 import { addToLifecycleState, createLifecycleState, mergeLifecycleStates, type LifecycleState } from "./lifecycle-state.ts";
 import { mergeByFirstSeen } from "./merge-by-first-seen.ts";
 import { pythonJsonDumpsBytes } from "./python-json.ts";
+import type { RequestMedia } from "../data/multimodal-content.ts";
+import { addRequestMedia, createMediaState } from "./media-state.ts";
 
 export interface StageStateOptions {
   /** report.request_lifecycle.use_server_output_tokens. */
@@ -78,6 +80,8 @@ export interface StageFoldContext {
   requestBody?: (rec: ScenarioRecord) => string | undefined;
   /** The LoRA adapter the record was sent to, null for the base model (used with options.perAdapter). */
   loraAdapter?: (rec: ScenarioRecord) => string | null;
+  /** The media the record's request carried (multimodal data); undefined: none. */
+  requestMedia?: (rec: ScenarioRecord) => RequestMedia | undefined;
   /**
    * Added to the record's monotonic ms to place it on a clock shared by every state that will be merged (0 for one
    * process; for shards, e.g. the process's epoch − monotonic offset minus the shared start time, which keeps the
@@ -126,6 +130,8 @@ export function addScenarioRecord(state: StageState, rec: ScenarioRecord, ctx: S
   const size = body === undefined ? undefined : requestSizeBytes(body);
   const offset = ctx.epochOffsetMs ?? 0;
   addToLifecycleState(state.core, ip, m, size, offset, o);
+  const media = m === null ? undefined : ctx.requestMedia?.(rec);
+  if (media) addRequestMedia((state.core.successes.media ??= createMediaState(o.exactCap)), media);
   // 0.7.0 records the adapter only on a request answered 200 and read to its end: failures are in no adapter's file.
   if (!o.perAdapter || m === null) return;
   const adapter = ctx.loraAdapter?.(rec) ?? null;
@@ -133,6 +139,7 @@ export function addScenarioRecord(state: StageState, rec: ScenarioRecord, ctx: S
   let entry = state.adapters.find((a) => a.adapter === adapter);
   if (entry === undefined) state.adapters.push((entry = { adapter, firstSeenMs: rec.endMs + offset, state: createLifecycleState(o) }));
   addToLifecycleState(entry.state, ip, m, size, offset, o);
+  if (media) addRequestMedia((entry.state.successes.media ??= createMediaState(o.exactCap)), media);
 }
 
 /** The options that differ between two states, as `name (a vs b)`; empty when they merge. */
