@@ -164,6 +164,11 @@ async function runRouter(flags: Flags, router: RouterStrategy): Promise<RouterRe
         // The per-request file holds every 9,000-token prompt and its answer: ~0.6 MB a request, GBs a run, and
         // its writing would compete with the load; the comparison reads the summaries and the server series.
         "--set", "report.request_lifecycle.per_request=false",
+        // No client-side cap on requests in flight: the seed's routers differ once the servers queue, and a cap of
+        // num_workers × worker_max_concurrency (100 by default) would queue them in the client instead (stage
+        // warnings say so as "schedule delay"). 1 × 5,000 is above any backlog these stages build.
+        "--set", "load.num_workers=1",
+        "--set", "load.worker_max_concurrency=5000",
         "--output", dir,
       ],
       join(flags.out, `${router}.log`),
