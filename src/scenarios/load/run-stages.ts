@@ -19,6 +19,7 @@ import { runLoad, sleepUnlessStopped, withoutWarmup, type LoadStage } from "../.
 import { runSaturationProbe } from "./run-saturation-probe.ts";
 import { DEFAULT_GAIN_THRESHOLD, type RungMeasurement, type SaturationEstimate } from "./saturation-ladder.ts";
 import { sweepStages, type SweepSpec } from "./sweep-stages.ts";
+import { sessionClient } from "./session-sender.ts";
 
 export interface ScenarioClientOptions {
   baseUrl: string;
@@ -118,6 +119,8 @@ export async function runStages(opts: RunStagesOptions): Promise<StageRun[]> {
   if (c.loraAdapters?.length && !c.mock) {
     await checkLoraAdaptersServed(c.baseUrl, { ...c.headers, ...(c.apiKey ? { authorization: `Bearer ${c.apiKey}` } : {}) }, c.loraAdapters);
   }
+  // Session data (conversations, multi-turn chat): each stage's turns are sent through its own sessions.
+  const forStage = sessionClient(opts.source, client, c.loraAdapters?.length ? true : false);
   const breakers = c.circuitBreakers?.length ? createStageBreakers(c.circuitBreakers, { source: opts.source, streaming: c.streaming }) : null;
   try {
     let stages = opts.stages;
@@ -129,7 +132,7 @@ export async function runStages(opts: RunStagesOptions): Promise<StageRun[]> {
         gainThreshold: DEFAULT_GAIN_THRESHOLD,
         source: opts.source,
         firstRequest: 0,
-        send: client.send,
+        send: forStage(-1, 0).send,
         stop: opts.stop,
         abort: opts.abort,
         now,
@@ -155,7 +158,7 @@ export async function runStages(opts: RunStagesOptions): Promise<StageRun[]> {
       stages,
       source: opts.source,
       firstRequest: nextRequest,
-      clientFor: () => client,
+      clientFor: (i, _stage, first) => forStage(i, first),
       intervalS: opts.intervalS,
       maxInFlight: cap,
       ...(opts.stageTimeoutS === undefined ? {} : { stageTimeoutS: opts.stageTimeoutS }),

@@ -3,6 +3,7 @@
  * with them: src/scenarios/load/run-stages.ts, src/scenarios/report/). Pure: `kneepoint run` adds the effects.
  */
 import { enabledBreakers } from "../breakers/run-breakers.ts";
+import { hasSessions } from "../config/session-data-rules.ts";
 import { goodputWithSloHeaders, sloHeaderLimits } from "../report/slo-headers.ts";
 import type { ScenarioConfig } from "../config/scenario-config-schema.ts";
 import type { ScenarioClientOptions } from "../load/run-stages.ts";
@@ -17,7 +18,8 @@ import type { ScenarioPlan } from "./build-scenario-plan.ts";
 export function clientOptionsFor(cfg: ScenarioConfig, plan: ScenarioPlan): ScenarioClientOptions {
   return {
     baseUrl: plan.target.baseUrl,
-    endpoint: plan.target.endpoint,
+    // 0.7.0 sends session turns to /v1/completions whatever api.type says (config/session-data-rules.ts).
+    endpoint: hasSessions(cfg.data) ? "/v1/completions" : plan.target.endpoint,
     headers: cfg.api.headers ?? {},
     ...(cfg.server.api_key !== null ? { apiKey: cfg.server.api_key } : {}),
     streaming: cfg.api.streaming,
@@ -48,7 +50,7 @@ export function reportOptionsFor(cfg: ScenarioConfig, source: RequestSource | nu
     // api.slo_*: per-request SLOs read from the request headers replace ttft / tpot for streamed requests (slo-headers.ts)
     goodput: goodputWithSloHeaders(cfg.report.goodput?.constraints ?? null, sloHeaderLimits(cfg.api)),
     streaming: cfg.api.streaming,
-    ...(source ? { requestBody: (rec) => source.request(rec.index).body } : {}),
+    ...(source ? { requestBody: (rec) => rec.sentBody ?? source.request(rec.index).body } : {}),
     perAdapter: rl.per_adapter === true,
     perAdapterStage: rl.per_adapter_stage === true,
     ...(source && cfg.load.lora_traffic_split ? { loraAdapter: (rec) => source.request(rec.index).loraAdapter ?? null } : {}),

@@ -93,7 +93,8 @@ export function buildPerRequestEntry(rec: ScenarioRecord, opts: PerRequestOption
     info: {
       request_metrics: { text: { input_tokens: ip.inputTokens }, image: null, video: null, audio: null },
       response_metrics: ip.responseMetrics,
-      extra_info: ip.error === null ? anthropicExtraInfo(rec, opts.streaming !== false) : {},
+      // A session turn: 0.7.0's UserSessionCompletionAPIData adds its session and turn, on failures too.
+      extra_info: rec.session ? { user_session: rec.session.id, chat_round: rec.session.round } : ip.error === null ? anthropicExtraInfo(rec, opts.streaming !== false) : {},
       // 0.7.0 keeps the adapter only on a request that got a 200 (apis/completion.py, chat.py process_response);
       // a failed one's InferenceInfo is the empty default.
       lora_adapter: ip.error === null ? (opts.loraAdapter?.(rec) ?? null) : null,
