@@ -25,7 +25,8 @@ export function wordCount(text: string): number {
 
 export function createMultiTurnSharedPrefixSource(sp: SharedPrefixConfig, specialTokens: number, atoms: WordAtoms, completionBody: BodyWriter, seed: number): ScenarioRequestSource {
   const { prompts, system, question, output } = buildSharedPrompts(sp, specialTokens, atoms, seed);
-  const texts = prompts.map((p) => JSON.parse(p.promptJson) as string);
+  // Without the first word's space: the turn puts one back (`context + " " + prompt`), as 0.7.0's prompts have none.
+  const texts = prompts.map((p) => (JSON.parse(p.promptJson) as string).replace(/^ /, ""));
   const sessionIdOf = (k: number) => `user_session_${prompts[k % prompts.length]!.user}`;
   const sessions: SessionSource = {
     forStage() {
