@@ -111,7 +111,7 @@ export function buildPerRequestEntry(rec: ScenarioRecord, opts: PerRequestOption
 export function perRequestNumberType(path: readonly (string | number)[], value: number): "int" | "float" {
   if (path.includes("server_usage")) return Number.isInteger(value) ? "int" : "float";
   const key = path[path.length - 1];
-  return key === "input_tokens" || key === "output_tokens" || key === "retries_attempted" ? "int" : "float";
+  return key === "input_tokens" || key === "output_tokens" || key === "retries_attempted" || key === "chat_round" ? "int" : "float";
 }
 
 /** One entry of kneepoint_per_request.json: what kneepoint knows of a request beyond inference-perf's keys. */
