@@ -3,7 +3,6 @@
  * with them: src/scenarios/load/run-stages.ts, src/scenarios/report/). Pure: `kneepoint run` adds the effects.
  */
 import { enabledBreakers } from "../breakers/run-breakers.ts";
-import { hasSessions } from "../config/session-data-rules.ts";
 import { goodputWithSloHeaders, sloHeaderLimits } from "../report/slo-headers.ts";
 import type { ScenarioConfig } from "../config/scenario-config-schema.ts";
 import type { ScenarioClientOptions } from "../load/run-stages.ts";
@@ -18,8 +17,7 @@ import type { ScenarioPlan } from "./build-scenario-plan.ts";
 export function clientOptionsFor(cfg: ScenarioConfig, plan: ScenarioPlan): ScenarioClientOptions {
   return {
     baseUrl: plan.target.baseUrl,
-    // 0.7.0 sends session turns to /v1/completions whatever api.type says (config/session-data-rules.ts).
-    endpoint: hasSessions(cfg.data) ? "/v1/completions" : plan.target.endpoint,
+    endpoint: plan.target.endpoint,
     headers: cfg.api.headers ?? {},
     ...(cfg.server.api_key !== null ? { apiKey: cfg.server.api_key } : {}),
     streaming: cfg.api.streaming,
