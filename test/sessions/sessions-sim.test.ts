@@ -85,8 +85,12 @@ describe("sessions against the simulator: later turns carry the earlier ones", (
     const queried = counter(metrics, "vllm:prefix_cache_queries_total") - counter(before, "vllm:prefix_cache_queries_total");
     const hits = counter(metrics, "vllm:prefix_cache_hits_total") - counter(before, "vllm:prefix_cache_hits_total");
     expect(queried).toBe(2 * (47 + 102 + 157 + 212));
-    // each later turn finds at least its previous prompt's full blocks: 2 × (32 + 96 + 144)
-    expect(hits).toBeGreaterThanOrEqual(2 * (Math.floor(47 / 16) + Math.floor(102 / 16) + Math.floor(157 / 16)) * 16);
+    // each later turn finds its previous prompt's full blocks: 2 × (32 + 96 + 144) = 544; the one session's first turn
+    // may also find the other's (same group) 32-token system prompt, 2 blocks, if the other's was computed by then
+    // (measured: 576). Answers are not cached by the simulator, so nothing more.
+    const previousPrompts = 2 * (Math.floor(47 / 16) + Math.floor(102 / 16) + Math.floor(157 / 16)) * 16;
+    expect(hits).toBeGreaterThanOrEqual(previousPrompts);
+    expect(hits).toBeLessThanOrEqual(previousPrompts + 32);
   }, 60_000);
 
   it("conversation_replay (streamed): each turn's input is the previous turn's input + its answer + the new input", async () => {
