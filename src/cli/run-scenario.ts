@@ -290,7 +290,7 @@ async function runScenario(opts: RunCommandOptions, io: CliIo, cleanups: Array<(
         const load = loadFactsOfState(run.plan, sink.state(run.index).core);
         const achieved = load.achievedRateRps === null ? "" : `, achieved ${load.achievedRateRps.toFixed(2)} req/s`;
         progress.stepEnd(`${done - errors} ok, ${errors} failed${achieved}${run.status === "completed" ? "" : ` (${run.status})`}`);
-        for (const w of stageWarnings(run, load)) {
+        for (const w of stageWarnings(run, load, { sessions: fullSource.sessions !== undefined })) {
           warnings.push(w);
           progress.note(`warning: ${w}`);
         }
