@@ -9,8 +9,8 @@
  * " ", its answer (8 words, each " word"), " ", the prompt again: + 1 (the lone space before the answer's first space)
  * + 8 + 46 = + 55 tokens: 47, 102, 157, 212. The simulator looks up every prompt token (queries = Σ input tokens) and
  * finds at least the full 16-token blocks of the session's previous prompt, which every later prompt starts with.
- * Also conversation_replay, streamed: per turn the input grows by the previous turn's answer and the new input
- * (within max_model_len).
+ * Also conversation_replay, streamed: per turn the input grows by the previous turn's answer and the new input; and
+ * with a small max_model_len it stops growing once the oldest history turns must go.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -109,5 +109,20 @@ describe("sessions against the simulator: later turns carry the earlier ones", (
       expect(turns[0]![0]).toBeGreaterThanOrEqual(37);
       expect(turns.slice(1).map(([input], r) => input - turns[r]![0])).toEqual([16, 16, 16]);
     }
+  }, 60_000);
+
+  it("conversation_replay within max_model_len 300: no prompt over 300 − 5 − 200 = 95 tokens; the oldest turns go", async () => {
+    const dir = await run(
+      sim,
+      "  type: conversation_replay\n  conversation_replay: {num_conversations: 1, shared_system_prompt_len: 20, dynamic_system_prompt_len: {type: fixed, mean: 6}, turns_per_conversation: {type: fixed, mean: 8}, input_tokens_per_turn: {type: fixed, mean: 10}, output_tokens_per_turn: {type: fixed, mean: 5}, max_model_len: 300}",
+      "{type: completion, streaming: false}",
+    );
+    const turns = turnsBySession(dir).get("conv_0")!.map(([input]) => input);
+    expect(turns).toHaveLength(8);
+    // turn 1 is BOS + 36 words (+ the first word's extra tokens without its space, 0-10 here); each later turn adds a
+    // history turn of 16 tokens (10 input words, the lone space, 5 answer words): t1 + 48 ≤ 95 < t1 + 64, so from turn
+    // 5 on the oldest history turn goes as the new one comes (measured: 38, 54, 70, 86, 86, 86, 86, 86)
+    expect(turns.slice(1).map((t, i) => t - turns[i]!)).toEqual([16, 16, 16, 0, 0, 0, 0]);
+    expect(Math.max(...turns)).toBeLessThanOrEqual(95);
   }, 60_000);
 });
