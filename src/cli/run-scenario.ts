@@ -259,6 +259,7 @@ async function runScenario(opts: RunCommandOptions, io: CliIo, cleanups: Array<(
       source,
       client,
       ...(plan.maxInFlight !== undefined ? { maxInFlight: plan.maxInFlight } : {}),
+      workers: { count: cfg.load.num_workers, maxConcurrency: cfg.load.worker_max_concurrency },
       seed: plan.seed,
       keepRecords,
       epochOffsetMs,

@@ -111,6 +111,7 @@ export function createConversationReplaySource(cr: ConversationReplayConfig, ato
           return {
             sessionId: session.id,
             holdAfterS: plan.toolLatenciesS[at] ?? 0,
+            worker: slot,
             async prepare() {
               taken = await takeTurn(session, inputOf(at), maxTokens, tok);
               return { body: completionBody.forPrompt(taken.prompt, maxTokens), plannedPromptTokens: taken.promptTokens ?? 0, round: session.round };

@@ -44,6 +44,7 @@ export function createMultiTurnSharedPrefixSource(sp: SharedPrefixConfig, specia
           return {
             sessionId: id,
             holdAfterS: 0,
+            worker: k % sp.num_groups,
             async prepare() {
               taken = await takeTurn(e.session, texts[i]!, p.outputLen, null);
               planned = e.contextTokens + p.promptTokens;

@@ -27,6 +27,8 @@ export interface SessionTurn {
   finish(answer: string | null): Promise<void>;
   /** Seconds the turn keeps its session after a successful answer (conversation_replay's tool_call_latency_sec). */
   holdAfterS: number;
+  /** 0.7.0's preferred_worker_id: the worker (mod num_workers) every turn of the session goes through. */
+  worker: number;
 }
 
 export interface SessionStage {

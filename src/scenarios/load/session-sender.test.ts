@@ -2,7 +2,8 @@
  * The session sender by hand: a session's turns never overlap and go in the order they were handed over, while
  * other sessions run meanwhile; the body comes from the session when its turn holds it and is kept on the record
  * with the session and turn; the tool-call hold ends the record later; a run stopped while a turn waits sends
- * nothing; a failed answer reaches the session as null; the LoRA adapter replaces the body's model.
+ * nothing; a failed answer reaches the session as null; the LoRA adapter replaces the body's model; a turn takes a
+ * slot of its session's worker.
  */
 import { describe, expect, it } from "vitest";
 import type { PreparedRequest } from "../../engine/openai-stream-client.ts";
@@ -11,6 +12,7 @@ import { newCapture } from "../../engine/response-capture.ts";
 import type { SessionStage } from "../data/session-source.ts";
 import type { ScenarioRecord } from "../types.ts";
 import { answerText, createSessionSender, withModel } from "./session-sender.ts";
+import { createWorkerSlots } from "./session-workers.ts";
 
 interface Pending {
   req: PreparedRequest;
@@ -47,6 +49,7 @@ function stage(log: string[], holdS = 0): SessionStage {
       return {
         sessionId: id,
         holdAfterS: holdS,
+        worker: id === "a" ? 0 : 1,
         async prepare() {
           const round = (rounds.get(id) ?? 0) + 1;
           rounds.set(id, round);
@@ -83,6 +86,26 @@ describe("session sender", () => {
     expect(log).toEqual(["prepare a1", "prepare b1", "finish b B", "finish a A", "prepare a2", "finish a null"]);
     expect([r0!.sentBody, r0!.session]).toEqual(['{"model":"m","prompt":"a1"}', { id: "a", round: 1 }]);
     expect(r2!.session).toEqual({ id: "a", round: 2 });
+  });
+
+  it("worker pinning: a turn waits for a slot of its session's worker (0.7.0's per-worker semaphore), not of another's", async () => {
+    const log: string[] = [];
+    const server = fakeServer();
+    // a → worker 0, b → worker 1; one worker with one slot: b waits for a; two workers: it does not
+    const one = createSessionSender({ stage: stage(log), firstRequest: 0, send: server.send, workers: createWorkerSlots(1, 1) });
+    const both = [one({ index: 0, body: "", plannedPromptTokens: 0 }, signal), one({ index: 1, body: "", plannedPromptTokens: 0 }, signal)];
+    await flush();
+    expect(server.pending.map((p) => p.req.sessionId)).toEqual(["a"]);
+    server.pending[0]!.answer("A");
+    await flush();
+    expect(server.pending.map((p) => p.req.sessionId)).toEqual(["a", "b"]);
+    server.pending[1]!.answer("B");
+    await Promise.all(both);
+    const two = createSessionSender({ stage: stage([]), firstRequest: 0, send: server.send, workers: createWorkerSlots(2, 1) });
+    void two({ index: 0, body: "", plannedPromptTokens: 0 }, signal);
+    void two({ index: 1, body: "", plannedPromptTokens: 0 }, signal);
+    await flush();
+    expect(server.pending.slice(2).map((p) => p.req.sessionId)).toEqual(["a", "b"]);
   });
 
   it("holds the session for the tool latency after a success: the record ends after it", async () => {

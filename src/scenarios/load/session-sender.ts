@@ -16,7 +16,8 @@
 import type { PreparedRequest, StreamClient } from "../../engine/openai-stream-client.ts";
 import type { RequestRecord } from "../../engine/request-record.ts";
 import type { SessionSource, SessionStage } from "../data/session-source.ts";
-import type { RequestSource, ScenarioRecord } from "../types.ts";
+import type { RequestSource, ScenarioRecord, StagePlan } from "../types.ts";
+import { createWorkerSlots, type WorkerSlots } from "./session-workers.ts";
 
 export type SendFn = (req: PreparedRequest, signal: AbortSignal) => Promise<RequestRecord>;
 
@@ -25,6 +26,8 @@ export interface SessionSenderOptions {
   /** The run-wide index of the stage's first request (request k of the stage is index firstRequest + k). */
   firstRequest: number;
   send: SendFn;
+  /** Open-loop stages: 0.7.0's per-worker slots (session-workers.ts); a turn holds one of its worker's. */
+  workers?: WorkerSlots;
   /** load.lora_traffic_split: the adapter request i goes to (the source's request(i).loraAdapter). */
   adapterOf?: (index: number) => string | undefined;
   now?: () => number;
@@ -64,6 +67,7 @@ export function createSessionSender(o: SessionSenderOptions): SendFn {
   const tails = new Map<string, Promise<void>>();
   return async (req, signal) => {
     const turn = o.stage.turn(req.index - o.firstRequest);
+    const releaseWorker = o.workers ? await o.workers.acquire(turn.worker) : null;
     const previous = tails.get(turn.sessionId) ?? Promise.resolve();
     let release!: () => void;
     const mine = new Promise<void>((resolve) => (release = resolve));
@@ -90,6 +94,7 @@ export function createSessionSender(o: SessionSenderOptions): SendFn {
     } finally {
       release();
       if (tails.get(turn.sessionId) === mine) tails.delete(turn.sessionId);
+      releaseWorker?.();
     }
   };
 }
@@ -99,11 +104,27 @@ export function createSessionSender(o: SessionSenderOptions): SendFn {
  * fresh set of the source's sessions per stage (0.7.0 starts every stage's sessions afresh). `lora`: bodies take the
  * adapter the source draws for their index.
  */
-export function sessionClient(source: RequestSource, client: StreamClient, lora: boolean): (stage: number, firstRequest: number) => StreamClient {
-  const sessions = (source as { sessions?: SessionSource }).sessions;
+export function sessionClient(
+  source: RequestSource,
+  client: StreamClient,
+  o: { lora: boolean; workers?: { count: number; maxConcurrency: number } },
+): (stage: number, firstRequest: number, plan?: StagePlan) => StreamClient {
+  const sessions = sessionsOf(source);
   if (sessions === undefined) return () => client;
-  return (stage, firstRequest) => ({
-    send: createSessionSender({ stage: sessions.forStage(stage), firstRequest, send: client.send, ...(lora ? { adapterOf: (i: number) => source.request(i).loraAdapter } : {}) }),
+  const w = o.workers;
+  return (stage, firstRequest, plan) => ({
+    send: createSessionSender({
+      stage: sessions.forStage(stage),
+      firstRequest,
+      send: client.send,
+      ...(w && w.count > 0 && w.maxConcurrency > 0 && plan !== undefined && plan.kind !== "concurrent" ? { workers: createWorkerSlots(w.count, w.maxConcurrency) } : {}),
+      ...(o.lora ? { adapterOf: (i: number) => source.request(i).loraAdapter } : {}),
+    }),
     close: async () => {},
   });
+}
+
+/** The source's sessions, when its requests belong to sessions. */
+export function sessionsOf(source: RequestSource): SessionSource | undefined {
+  return (source as { sessions?: SessionSource }).sessions;
 }
