@@ -25,6 +25,7 @@ import { configWarningsFile } from "../scenarios/config/compatibility-warnings.t
 import type { ScenarioConfig } from "../scenarios/config/scenario-config-schema.ts";
 import { effectiveConfigYaml } from "../scenarios/config/effective-config-yaml.ts";
 import { createRequestSource } from "../scenarios/data/create-request-source.ts";
+import { refuseShardedSessions } from "../scenarios/config/session-data-rules.ts";
 import { runStages } from "../scenarios/load/run-stages.ts";
 import { plannedRequestCount } from "../scenarios/load/stage-offsets.ts";
 import { loadFactsOfState, stageWarnings } from "../scenarios/load/stage-warnings.ts";
@@ -190,6 +191,7 @@ async function runScenario(opts: RunCommandOptions, io: CliIo, cleanups: Array<(
   // A shard sends its part of every stage: its own arrivals, its slice of the requests (src/shard/split-stages.ts).
   if (opts.shard) {
     refuseShardedSweep(plan.sweep !== undefined, opts.shard);
+    refuseShardedSessions(cfg.data, opts.shard);
     if (opts.startAtEpochMs === undefined && !configSetsSeed(opts.config, opts.sets)) {
       say("warning: --shard without --start-at or load.base_seed: each shard takes its own default seed (the time it read the config), so `kneepoint merge` will refuse the shards as different plans; pass --start-at, or set load.base_seed");
     }
@@ -258,6 +260,7 @@ async function runScenario(opts: RunCommandOptions, io: CliIo, cleanups: Array<(
       source,
       client,
       ...(plan.maxInFlight !== undefined ? { maxInFlight: plan.maxInFlight } : {}),
+      workers: { count: cfg.load.num_workers, maxConcurrency: cfg.load.worker_max_concurrency },
       seed: plan.seed,
       keepRecords,
       epochOffsetMs,
@@ -289,7 +292,7 @@ async function runScenario(opts: RunCommandOptions, io: CliIo, cleanups: Array<(
         const load = loadFactsOfState(run.plan, sink.state(run.index).core);
         const achieved = load.achievedRateRps === null ? "" : `, achieved ${load.achievedRateRps.toFixed(2)} req/s`;
         progress.stepEnd(`${done - errors} ok, ${errors} failed${achieved}${run.status === "completed" ? "" : ` (${run.status})`}`);
-        for (const w of stageWarnings(run, load)) {
+        for (const w of stageWarnings(run, load, { sessions: fullSource.sessions !== undefined })) {
           warnings.push(w);
           progress.note(`warning: ${w}`);
         }

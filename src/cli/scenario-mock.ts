@@ -21,7 +21,11 @@ export async function mockTokenizer(tokenizer: string | undefined, env: NodeJS.P
   return { port: createApproximateTokenizer(), exact: false, warning: null };
 }
 
-/** A mock run's report: unary answers (no TTFT/ITL), each request recorded as the mock client's str(body). */
+/**
+ * A mock run's report: unary answers (no TTFT/ITL), each request recorded as the mock client's str(body); a session
+ * turn's body is the one its session built (0.7.0's mock client takes a session's turn and never gives it back, so
+ * its second turn waits forever; kneepoint's mock answers and goes on).
+ */
 export function mockReportOptions(report: ScenarioReportOptions, source: RequestSource): ScenarioReportOptions {
-  return { ...report, streaming: false, requestBody: (rec) => mockRequestData(source.request(rec.index).body) };
+  return { ...report, streaming: false, requestBody: (rec) => mockRequestData(rec.sentBody ?? source.request(rec.index).body) };
 }

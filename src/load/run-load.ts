@@ -30,8 +30,8 @@ export interface RunLoadOptions {
   source: RequestSource;
   /** Index in `source` of the plan's first request (after requests a probe already used). */
   firstRequest?: number;
-  /** The client stage i sends with, and what happens to it after the stage (a per-stage pool is closed). */
-  clientFor(index: number, stage: LoadStage): StreamClient;
+  /** The client stage i sends with (its first request is `firstRequest` of the source), and what happens to it after the stage (a per-stage pool is closed). */
+  clientFor(index: number, stage: LoadStage, firstRequest: number): StreamClient;
   releaseClient?(index: number, client: StreamClient): Promise<void>;
   /** Seconds between stages (load.interval); 0 by default. */
   intervalS?: number;
@@ -103,7 +103,7 @@ export async function runLoad(o: RunLoadOptions): Promise<LoadResult> {
       if (stopped()) break;
     }
     const stage = o.stages[i]!;
-    const client = o.clientFor(i, stage);
+    const client = o.clientFor(i, stage, next);
     try {
       const warmup = stage.warmup ?? 0;
       if (warmup > 0) {

@@ -24,8 +24,8 @@ export interface ScenarioRequest {
   /** The index its record carries, when not its index in the source (prompts prepared per step: the sweep's). */
   recordIndex?: number;
   /**
-   * The session the request belongs to (multi-turn / session data; no data type kneepoint runs today has one, as in
-   * 0.7.0, whose shared_prefix has sessions only with enable_multi_turn_chat): sent with api.session_*_header_key.
+   * The session the request belongs to (conversation_replay, shared_prefix with enable_multi_turn_chat): sent with
+   * api.session_*_header_key. Such sources also carry `sessions` (data/session-source.ts), which build the turns' bodies.
    */
   sessionId?: string;
   /** The images, videos and audio the body carries (multimodal data), as inference-perf 0.7.0 records them. */
@@ -59,6 +59,10 @@ export interface ScenarioRecord extends RequestRecord {
   scheduledMs: number;
   /** Monotonic ms when the response ended (success or failure); request latency = endMs − sendMs. */
   endMs: number;
+  /** The body sent, when the source cannot rebuild it from the index (a session turn built from earlier answers). */
+  sentBody?: string;
+  /** The session and its turn number from 1 (multi-turn data: 0.7.0's extra_info user_session / chat_round). */
+  session?: { id: string; round: number };
 }
 
 export type StageStatus = "completed" | "failed" | "timed_out" | "interrupted";

@@ -11,7 +11,12 @@ export interface RecordedRequest {
   path: string;
   headers: IncomingHttpHeaders;
   body: Record<string, unknown>;
+  /** Headers the proxy added to the answer (`addResponseHeaders`), when it added any. */
+  added?: Record<string, string>;
 }
+
+/** Headers to add to the answer of the n-th recorded request (from 1): e.g. a router's session token. */
+export type AddResponseHeaders = (req: RecordedRequest, n: number) => Record<string, string>;
 
 export interface RecordingProxy {
   url: string;
@@ -22,7 +27,7 @@ export interface RecordingProxy {
 /** Headers a client sets for the transport, not the API: left out of comparisons. */
 export const TRANSPORT_HEADERS = new Set(["host", "content-length", "connection", "accept-encoding", "user-agent", "accept", "keep-alive"]);
 
-export async function startRecordingProxy(simOptions: Partial<SimOptions> = {}): Promise<RecordingProxy> {
+export async function startRecordingProxy(simOptions: Partial<SimOptions> = {}, addResponseHeaders?: AddResponseHeaders): Promise<RecordingProxy> {
   const sim: RunningSimulator = await startSimulator({ port: 0, ttftMs: 5, itlMs: 1, ...simOptions });
   const target = new URL(sim.url);
   const requests: RecordedRequest[] = [];
@@ -31,11 +36,16 @@ export async function startRecordingProxy(simOptions: Partial<SimOptions> = {}):
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const body = Buffer.concat(chunks);
-      if (req.url?.startsWith("/v1/") && req.method === "POST") requests.push({ path: req.url, headers: { ...req.headers }, body: JSON.parse(body.toString()) as Record<string, unknown> });
+      let added: Record<string, string> = {};
+      if (req.url?.startsWith("/v1/") && req.method === "POST") {
+        const rec: RecordedRequest = { path: req.url, headers: { ...req.headers }, body: JSON.parse(body.toString()) as Record<string, unknown> };
+        requests.push(rec);
+        if (addResponseHeaders) rec.added = added = addResponseHeaders(rec, requests.length);
+      }
       const upstream = httpRequest(
         { hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host } },
         (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
+          res.writeHead(up.statusCode ?? 502, { ...up.headers, ...added });
           up.pipe(res);
         },
       );

@@ -15,7 +15,7 @@ import { runKneepoint } from "../run-kneepoint.ts";
 import { writeHfCacheStandIn } from "../parity/hf-cache-stand-in.ts";
 import { runChild, tail } from "../parity/run-child.ts";
 import { TINY_TOKENIZER_DIR } from "../parity/run-parity-case.ts";
-import { startRecordingProxy, type RecordedRequest } from "./recording-proxy.ts";
+import { startRecordingProxy, type AddResponseHeaders, type RecordedRequest } from "./recording-proxy.ts";
 
 export const SIM_MODEL = "meta-llama/Llama-3.1-8B-Instruct";
 export const TINY_TOKENIZER = TINY_TOKENIZER_DIR.replace(/\/$/, "");
@@ -32,9 +32,9 @@ export interface ToolResult {
 export async function runTool(
   tool: ToolName,
   render: (reportDir: string, baseUrl: string) => string,
-  opts: { simOptions?: Partial<SimOptions>; env?: Record<string, string>; timeoutMs?: number } = {},
+  opts: { simOptions?: Partial<SimOptions>; env?: Record<string, string>; timeoutMs?: number; addResponseHeaders?: AddResponseHeaders } = {},
 ): Promise<ToolResult> {
-  const proxy = await startRecordingProxy(opts.simOptions);
+  const proxy = await startRecordingProxy(opts.simOptions, opts.addResponseHeaders);
   const dir = mkdtempSync(join(tmpdir(), `kp-both-${tool}-`));
   const reportDir = join(dir, "reports");
   mkdirSync(reportDir);
@@ -57,7 +57,7 @@ export async function runTool(
 
 export async function runBothTools(
   render: (reportDir: string, baseUrl: string) => string,
-  opts: { simOptions?: Partial<SimOptions>; env?: Record<string, string> } = {},
+  opts: { simOptions?: Partial<SimOptions>; env?: Record<string, string>; addResponseHeaders?: AddResponseHeaders } = {},
 ): Promise<Record<ToolName, ToolResult>> {
   const ip = await runTool("inference-perf", render, opts);
   const kp = await runTool("kneepoint", render, opts);

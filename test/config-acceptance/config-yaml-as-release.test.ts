@@ -33,6 +33,8 @@ const CASES: Array<[string, string]> = [
   ["examples/vllm/config-synthetic.yml (interval, two stages, total_count)", join(FIXTURES, "examples/vllm/config-synthetic.yml")],
   ["examples/vllm/config-random.yml", join(FIXTURES, "examples/vllm/config-random.yml")],
   ["examples/vllm/config-shared-prefix.yml (aliases)", join(FIXTURES, "examples/vllm/config-shared-prefix.yml")],
+  ["examples/vllm/config-shared-prefix-multi-turn.yml (sessions)", join(FIXTURES, "examples/vllm/config-shared-prefix-multi-turn.yml")],
+  ["workload-catalog/code-generation (conversation_replay, lognormal distributions)", join(FIXTURES, "workload-catalog/code-generation/inference-perf.yaml")],
   [
     "concurrent stages, per-stage Prometheus (the rewrite, the raised interval), goodput, buckets, lognormal, variance",
     written("concurrent", {

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { distributionSchema } from "./distribution-schema.ts";
 import { traceSchema } from "./trace-schema.ts";
 import { multimodalSchema, visionArenaSchema } from "./multimodal-schema.ts";
+import { conversationReplaySchema } from "./conversation-replay-schema.ts";
 
 export const DATA_TYPES = [
   "mock",
@@ -83,7 +84,7 @@ export const dataSchema = z.strictObject({
   trace: traceSchema.nullable().default(null),
   otel_trace_replay: opaqueBlock,
   weka_trace_replay: opaqueBlock,
-  conversation_replay: opaqueBlock,
+  conversation_replay: conversationReplaySchema.nullable().default(null),
   visionarena: visionArenaSchema.nullable().default(null),
   synthetic_agentic: opaqueBlock,
   use_chat_template: z.boolean().default(false),

@@ -11,6 +11,7 @@ import { circuitBreakerSchema } from "./circuit-breaker-schema.ts";
 import { dataSchema } from "./data-schema.ts";
 import { loadSchema } from "./load-schema.ts";
 import { checkMultimodalConfig } from "./multimodal-schema.ts";
+import { checkSessionData } from "./session-data-rules.ts";
 import { metricsSchema, reportSchema, storageSchema } from "./report-storage-schema.ts";
 
 export const API_TYPES = ["completion", "chat", "anthropic_messages"] as const;
@@ -103,6 +104,7 @@ export const scenarioConfigSchema = z
     if (load.type === "trace_replay" && load.trace === null) issue(["load", "trace"], "is required for load.type trace_replay: {file: <trace CSV>, format: AzurePublicDataset}");
     if (load.type === "trace_replay" && load.sweep !== null) issue(["load", "sweep"], "with load.type trace_replay is not supported by kneepoint run (the trace sets the arrival times); use load.stages");
     if (data.type === "shared_prefix" && data.shared_prefix === null) issue(["data", "shared_prefix"], "is required for data.type shared_prefix");
+    checkSessionData(data, cfg.api.type, issue);
     // 0.7.0's DataConfig validator: only the random generator wraps its prompts in the chat template.
     if (data.use_chat_template && data.type !== "random") {
       issue(["data", "use_chat_template"], `is only supported by data.type random (inference-perf 0.7.0 refuses it with data.type ${data.type} too); unset it or set data.type random`);

@@ -29,15 +29,13 @@ const valued = (path: string) => (v: unknown) => `${path} ${String(v)}`;
 const RULES: Rule[] = [
   {
     path: ["data", "type"],
-    matches: oneOf("otel_trace_replay", "weka_trace_replay", "conversation_replay", "synthetic_agentic"),
+    matches: oneOf("otel_trace_replay", "weka_trace_replay", "synthetic_agentic"),
     what: valued("data.type"),
-    hint: "trace, conversation and agentic session replay are not implemented; use synthetic, random, shared_prefix, shareGPT or mock",
+    hint: "trace and agentic session replay are not implemented; use conversation_replay, synthetic, random, shared_prefix, shareGPT or mock",
   },
   { path: ["data", "otel_trace_replay"], matches: isSet, what: named("data.otel_trace_replay"), hint: "remove the block" },
   { path: ["data", "weka_trace_replay"], matches: isSet, what: named("data.weka_trace_replay"), hint: "remove the block" },
-  { path: ["data", "conversation_replay"], matches: isSet, what: named("data.conversation_replay"), hint: "remove the block" },
   { path: ["data", "synthetic_agentic"], matches: isSet, what: named("data.synthetic_agentic"), hint: "remove the block" },
-  { path: ["data", "shared_prefix", "enable_multi_turn_chat"], matches: (v) => v === true, what: named("data.shared_prefix.enable_multi_turn_chat (multi-turn sessions)"), hint: "set it to false" },
   { path: ["load", "type"], matches: oneOf("trace_session_replay"), what: valued("load.type"), hint: "use load.type constant, poisson, concurrent or trace_replay" },
   { path: ["metrics", "prometheus", "google_managed"], matches: (v) => v === true, what: named("metrics.prometheus.google_managed"), hint: "set metrics.prometheus.url to a Prometheus-compatible endpoint instead" },
 ];

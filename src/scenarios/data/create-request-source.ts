@@ -13,6 +13,7 @@ import { createMockSource, mockPrompt } from "./mock-source.ts";
 import { createRandomSource } from "./random-source.ts";
 import type { RequestSourceDeps, ScenarioRequestSource } from "./request-source-deps.ts";
 import { createSharedPrefixSource } from "./shared-prefix-source.ts";
+import { createSessionDataSource } from "./create-session-source.ts";
 import { createSyntheticSource } from "./synthetic-source.ts";
 import { createTraceLengthSource } from "./trace-length-source.ts";
 import { traceRows } from "../config/trace-schema.ts";
@@ -85,7 +86,10 @@ async function createDataSource(cfg: ScenarioConfig, deps: RequestSourceDeps): P
       const name = data.corpus_file_path ?? "Shakespeare's Sonnets (assets/corpus)";
       return createSyntheticSource(lengths, corpus, name, atoms, body, deps.seed);
     }
+    case "conversation_replay":
+      return createSessionDataSource(cfg, deps);
     case "shared_prefix":
+      if (data.shared_prefix!.enable_multi_turn_chat) return createSessionDataSource(cfg, deps);
       if (data.multimodal !== null || data.shared_prefix!.multimodal !== null) {
         return createMultimodalSharedPrefixSource(data.shared_prefix!, data.multimodal, await tok.specialTokenCount(), await findWordAtoms(tok, deps.seed), body, deps.seed);
       }

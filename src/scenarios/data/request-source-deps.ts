@@ -1,6 +1,7 @@
 /** What every data generator gets from the run (the tokenizer port, the seed, the model name). */
 import type { TokenizerPort } from "../../tokenizer/tokenizer-port.ts";
 import type { RequestSource } from "../types.ts";
+import type { SessionSource } from "./session-source.ts";
 
 export interface RequestSourceDeps {
   tokenizer: TokenizerPort;
@@ -19,4 +20,6 @@ export interface RequestSourceDeps {
 /** A RequestSource plus what the run must tell the user about it (e.g. approximate lengths). */
 export interface ScenarioRequestSource extends RequestSource {
   warnings: string[];
+  /** Set when the requests belong to multi-turn sessions (session-source.ts): the load engine builds their bodies. */
+  sessions?: SessionSource;
 }

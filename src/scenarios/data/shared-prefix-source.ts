@@ -16,8 +16,10 @@ import type { ScenarioRequestSource } from "./request-source-deps.ts";
 import { describeDistribution, sampleLength } from "./sample-length.ts";
 import { finishPrompt, randomAtomText, type WordAtoms } from "./word-atoms.ts";
 
-interface SharedPrompt {
+export interface SharedPrompt {
   group: number;
+  /** Its index before the shuffle, group × num_prompts_per_group + prompt (0.7.0 names its session after it). */
+  user: number;
   /** JSON string literal of prefix + question, serialized once (the group's prefix literal is reused). */
   promptJson: string;
   promptTokens: number;
@@ -31,11 +33,12 @@ function asDistribution(len: number | Distribution, legacy: Distribution | null 
   return { min: len, max: len, mean: len, std_dev: 0, total_count: null, type: "normal", variance: null, skew: 0 };
 }
 
-function describeLen(d: Distribution): string {
+export function describeLen(d: Distribution): string {
   return d.min === d.max ? String(d.min) : describeDistribution(d);
 }
 
-export function createSharedPrefixSource(sp: SharedPrefixConfig, specialTokens: number, atoms: WordAtoms, body: BodyWriter, seed: number): ScenarioRequestSource {
+/** The groups' prompts in the seeded shuffled order requests take them (and the lengths they were drawn from). */
+export function buildSharedPrompts(sp: SharedPrefixConfig, specialTokens: number, atoms: WordAtoms, seed: number) {
   const rng = createRng(sp.seed ?? deriveSeed(seed, 0x5b));
   const system = asDistribution(sp.system_prompt_len);
   const question = asDistribution(sp.question_len, sp.question_distribution);
@@ -50,6 +53,7 @@ export function createSharedPrefixSource(sp: SharedPrefixConfig, specialTokens: 
       const outputLen = sampleLength(output, rng);
       prompts.push({
         group: g,
+        user: g * sp.num_prompts_per_group + p,
         promptJson: prefix + JSON.stringify(randomAtomText(atoms.words, questionLen, rng)).slice(1),
         promptTokens: prefixTokens + specialTokens + questionLen,
         outputLen,
@@ -60,6 +64,11 @@ export function createSharedPrefixSource(sp: SharedPrefixConfig, specialTokens: 
     const j = Math.floor(rng.next() * (i + 1));
     [prompts[i], prompts[j]] = [prompts[j]!, prompts[i]!];
   }
+  return { prompts, system, question, output };
+}
+
+export function createSharedPrefixSource(sp: SharedPrefixConfig, specialTokens: number, atoms: WordAtoms, body: BodyWriter, seed: number): ScenarioRequestSource {
+  const { prompts, system, question, output } = buildSharedPrompts(sp, specialTokens, atoms, seed);
   return {
     warnings: atoms.exact ? [] : [approximateWarning("data.type shared_prefix")],
     request(i) {

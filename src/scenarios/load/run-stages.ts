@@ -19,6 +19,7 @@ import { runLoad, sleepUnlessStopped, withoutWarmup, type LoadStage } from "../.
 import { runSaturationProbe } from "./run-saturation-probe.ts";
 import { DEFAULT_GAIN_THRESHOLD, type RungMeasurement, type SaturationEstimate } from "./saturation-ladder.ts";
 import { sweepStages, type SweepSpec } from "./sweep-stages.ts";
+import { sessionClient, sessionsOf } from "./session-sender.ts";
 
 export interface ScenarioClientOptions {
   baseUrl: string;
@@ -65,6 +66,11 @@ export interface RunStagesOptions {
   client: ScenarioClientOptions;
   /** num_workers × worker_max_concurrency; 0 or undefined: unbounded. Concurrent stages use their own level. */
   maxInFlight?: number;
+  /**
+   * load.num_workers and worker_max_concurrency: session data pins each session to a worker, and open-loop stages then
+   * cap each worker's in-flight turns instead of the run's (session-workers.ts).
+   */
+  workers?: { count: number; maxConcurrency: number };
   /** Cuts a stage that runs longer (status timed_out); undefined: stages end when their requests have. */
   stageTimeoutS?: number;
   /** load.base_seed: the arrival times of stage i come from deriveSeed(seed, i). */
@@ -118,6 +124,9 @@ export async function runStages(opts: RunStagesOptions): Promise<StageRun[]> {
   if (c.loraAdapters?.length && !c.mock) {
     await checkLoraAdaptersServed(c.baseUrl, { ...c.headers, ...(c.apiKey ? { authorization: `Bearer ${c.apiKey}` } : {}) }, c.loraAdapters);
   }
+  // Session data (conversations, multi-turn chat): each stage's turns are sent through its own sessions.
+  const forStage = sessionClient(opts.source, client, { lora: c.loraAdapters?.length ? true : false, ...(opts.workers ? { workers: opts.workers } : {}) });
+  const pinned = sessionsOf(opts.source) !== undefined && opts.workers !== undefined && opts.workers.count > 0 && opts.workers.maxConcurrency > 0;
   const breakers = c.circuitBreakers?.length ? createStageBreakers(c.circuitBreakers, { source: opts.source, streaming: c.streaming }) : null;
   try {
     let stages = opts.stages;
@@ -129,7 +138,7 @@ export async function runStages(opts: RunStagesOptions): Promise<StageRun[]> {
         gainThreshold: DEFAULT_GAIN_THRESHOLD,
         source: opts.source,
         firstRequest: 0,
-        send: client.send,
+        send: forStage(-1, 0).send,
         stop: opts.stop,
         abort: opts.abort,
         now,
@@ -155,9 +164,10 @@ export async function runStages(opts: RunStagesOptions): Promise<StageRun[]> {
       stages,
       source: opts.source,
       firstRequest: nextRequest,
-      clientFor: () => client,
+      clientFor: (i, stage, first) => forStage(i, first, stage),
       intervalS: opts.intervalS,
-      maxInFlight: cap,
+      // Pinned sessions: each worker's slots cap its turns (session-workers.ts), not one cap for the run.
+      maxInFlight: pinned ? Infinity : cap,
       ...(opts.stageTimeoutS === undefined ? {} : { stageTimeoutS: opts.stageTimeoutS }),
       seed: opts.seed,
       ...(opts.stageSeeds ? { stageSeed: (i: number) => opts.stageSeeds![i]! } : {}),

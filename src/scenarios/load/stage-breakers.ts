@@ -29,7 +29,7 @@ export function createStageBreakers(enabled: readonly CircuitBreakerConfig[], o:
         onRecord(rec) {
           ended++;
           const req = o.source.request(rec.index);
-          const doc = breakerMetricDoc(rec, { streaming: o.streaming, body: req.body, loraAdapter: req.loraAdapter ?? null });
+          const doc = breakerMetricDoc(rec, { streaming: o.streaming, body: rec.sentBody ?? req.body, loraAdapter: req.loraAdapter ?? null });
           const open = run.observe(doc, rec.endMs);
           if (open && !trip) {
             trip = { ...open, stage, stageRequests: ended };

@@ -55,6 +55,12 @@ describe("stageWarnings", () => {
     expect(w[0]).toContain("the client, not the server, is being measured");
   });
 
+  it("with session data, names the wait for the session's previous turn as a cause", () => {
+    const delayed = run({ kind: "constant", rate: 2, durationS: 2 }, [[500, 500], [990, 1002], [1488, 1500], [1000, 2000]]);
+    expect(stageWarnings(delayed, undefined, { sessions: true })[0]).toMatch(/median schedule delay 12\.0 ms .*turns waited for their session's previous turn/);
+    expect(stageWarnings(delayed)[0]).not.toMatch(/session/);
+  });
+
   it("does not flag a median of exactly 10 ms", () => {
     expect(stageWarnings(run({ kind: "constant", rate: 2, durationS: 2 }, [[0, 0], [490, 500], [990, 1000], [1000, 1500]]))).toEqual([]);
   });

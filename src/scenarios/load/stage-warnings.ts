@@ -64,14 +64,15 @@ export function loadFactsOfState(plan: StagePlan, core: Pick<LifecycleState, "co
   };
 }
 
-export function stageWarnings(run: Omit<StageRun, "records"> & Partial<Pick<StageRun, "records">>, facts?: StageLoadFacts): string[] {
+export function stageWarnings(run: Omit<StageRun, "records"> & Partial<Pick<StageRun, "records">>, facts?: StageLoadFacts, opts: { sessions?: boolean } = {}): string[] {
   const load = facts ?? loadFactsOfRecords({ plan: run.plan, records: run.records ?? [] });
   const warnings: string[] = [];
   const breaker = describeBreakerTrip(run);
   if (breaker) warnings.push(breaker);
   if (load.medianDelayMs !== null && load.medianDelayMs > MAX_MEDIAN_SCHEDULE_DELAY_MS) {
-    const cause =
-      run.plan.kind === "concurrent"
+    const cause = opts.sessions
+      ? "turns waited for their session's previous turn (a session sends one turn at a time, as in inference-perf 0.7.0) or for the in-flight cap; with session data, more sessions or a lower rate lower it"
+      : run.plan.kind === "concurrent"
         ? "the client took that long to refill a free slot"
         : "requests waited for the in-flight cap (load.num_workers × load.worker_max_concurrency) or for a busy client";
     warnings.push(

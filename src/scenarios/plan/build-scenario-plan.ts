@@ -4,6 +4,7 @@
  * for the engine's saturation probe, the pause between stages, the in-flight cap, requests per stage and
  * the expected duration. `--dry-run` prints it with describeScenarioPlan.
  */
+import { hasSessions } from "../config/session-data-rules.ts";
 import { enabledBreakers } from "../breakers/run-breakers.ts";
 import type { CircuitBreakerConfig } from "../config/circuit-breaker-schema.ts";
 import type { ScenarioConfig } from "../config/scenario-config-schema.ts";
@@ -91,7 +92,8 @@ export function buildScenarioPlan(cfg: ScenarioConfig): ScenarioPlan {
   return {
     target: {
       baseUrl: cfg.server.base_url.replace(/\/+$/, ""),
-      endpoint: ENDPOINTS[apiType],
+      // 0.7.0 sends session turns to /v1/completions whatever api.type says (config/session-data-rules.ts).
+      endpoint: hasSessions(cfg.data) ? ENDPOINTS.completion : ENDPOINTS[apiType],
       apiType,
       streaming: cfg.api.streaming,
       model: cfg.server.model_name,

@@ -54,7 +54,7 @@ export function reportOptionsFor(cfg: ScenarioConfig, source: RequestSource | nu
     // api.slo_*: per-request SLOs read from the request headers replace ttft / tpot for streamed requests (slo-headers.ts)
     goodput: goodputWithSloHeaders(cfg.report.goodput?.constraints ?? null, sloHeaderLimits(cfg.api)),
     streaming: cfg.api.streaming,
-    ...(source ? { requestBody: (rec) => source.request(rec.index).body } : {}),
+    ...(source ? { requestBody: (rec) => rec.sentBody ?? source.request(rec.index).body } : {}),
     ...(source && hasMedia(cfg) ? { requestMedia: (rec) => source.request(rec.index).media } : {}),
     perAdapter: rl.per_adapter === true,
     perAdapterStage: rl.per_adapter_stage === true,

@@ -99,7 +99,8 @@ export function buildPerRequestEntry(rec: ScenarioRecord, opts: PerRequestOption
     info: {
       request_metrics: { text: { input_tokens: ip.inputTokens }, ...perRequestMediaOf(ip.error === null ? opts.requestMedia?.(rec) : undefined) },
       response_metrics: ip.responseMetrics,
-      extra_info: ip.error === null ? anthropicExtraInfo(rec, opts.streaming !== false) : {},
+      // A session turn: 0.7.0's UserSessionCompletionAPIData adds its session and turn, on failures too.
+      extra_info: rec.session ? { user_session: rec.session.id, chat_round: rec.session.round } : ip.error === null ? anthropicExtraInfo(rec, opts.streaming !== false) : {},
       // 0.7.0 keeps the adapter only on a request that got a 200 (apis/completion.py, chat.py process_response);
       // a failed one's InferenceInfo is the empty default.
       lora_adapter: ip.error === null ? (opts.loraAdapter?.(rec) ?? null) : null,
@@ -117,7 +118,7 @@ export function perRequestNumberType(path: readonly (string | number)[], value: 
   if (path.includes("server_usage")) return Number.isInteger(value) ? "int" : "float";
   const key = path[path.length - 1];
   if (path.includes("request_metrics") && key !== "aspect_ratio" && key !== "seconds") return "int"; // media counts, pixels, bytes, frames
-  return key === "input_tokens" || key === "output_tokens" || key === "retries_attempted" ? "int" : "float";
+  return key === "input_tokens" || key === "output_tokens" || key === "retries_attempted" || key === "chat_round" ? "int" : "float";
 }
 
 /** One entry of kneepoint_per_request.json: what kneepoint knows of a request beyond inference-perf's keys. */
