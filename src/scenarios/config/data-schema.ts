@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { distributionSchema } from "./distribution-schema.ts";
 import { traceSchema } from "./trace-schema.ts";
+import { otelTraceReplaySchema } from "./otel-replay-schema.ts";
 
 export const DATA_TYPES = [
   "mock",
@@ -80,7 +81,7 @@ export const dataSchema = z.strictObject({
   multimodal: opaqueBlock,
   /** data.type random: input/output lengths from a trace file instead of the distributions. */
   trace: traceSchema.nullable().default(null),
-  otel_trace_replay: opaqueBlock,
+  otel_trace_replay: otelTraceReplaySchema.nullable().default(null),
   weka_trace_replay: opaqueBlock,
   conversation_replay: opaqueBlock,
   visionarena: opaqueBlock,

@@ -21,6 +21,7 @@ import { calibrateChatTemplate, requireChatTemplate, type PromptWrap } from "./c
 import type { TokenizerPort } from "../../tokenizer/tokenizer-port.ts";
 import type { TraceRow } from "../config/trace-schema.ts";
 import { withLoraTrafficSplit } from "./lora-traffic-split.ts";
+import { createOtelReplaySource } from "../replay/session-replay-source.ts";
 import { createHubDatasetSource } from "./hub-dataset-source.ts";
 import { readHubSettings } from "../../hub/hub-settings.ts";
 import { formatDownloadProgress } from "../../hub/download-progress.ts";
@@ -96,6 +97,8 @@ async function createDataSource(cfg: ScenarioConfig, deps: RequestSourceDeps): P
         const opts = { type: data.type, path: data.path, api: api as "completion" | "chat", input: data.input_distribution, output: data.output_distribution, poolLimit: deps.requestCount ?? DEFAULT_SHAREGPT_POOL };
         return createHubDatasetSource(opts, tok, body, hub);
       }
+    case "otel_trace_replay":
+      return createOtelReplaySource(data.otel_trace_replay!, deps.seed, body, tok);
     default:
       // readScenarioConfig refuses the other types (unsupported-features.ts); reaching this is a bug.
       throw new Error(`data.type ${data.type} has no generator`);
