@@ -17,7 +17,7 @@ import type { ReplaySessionSpec } from "../replay/otel-trace-sessions.ts";
 import type { GraphEvent, ReplayMessage } from "../replay/replay-graph.ts";
 import { messagesToSend, type EventOutcome } from "../replay/session-messages.ts";
 import type { SessionOutcome, SessionRequest, SessionStageInfo } from "../replay/session-outcome.ts";
-import type { ScenarioRecord, SessionReplayStagePlan, StageRun } from "../types.ts";
+import type { ScenarioRecord, ScenarioRequest, SessionReplayStagePlan, StageRun } from "../types.ts";
 import { createSlots, deferred, type Deferred } from "./session-slots.ts";
 
 export interface SessionReplaySettings {
@@ -49,6 +49,8 @@ export interface SessionStageOptions {
   epochNowS(): number;
   epochOffsetMs: number;
   onRecord?(rec: ScenarioRecord): void;
+  /** Each request as it is sent, by its record index. */
+  onSent?(index: number, req: ScenarioRequest): void;
   keepRecords: boolean;
 }
 
@@ -154,7 +156,9 @@ export async function runSessionStage(o: SessionStageOptions): Promise<SessionSt
       for (const m of messages) if (m.content) planned += await o.countTokens(m.content);
       const index = nextIndex++;
       sent++;
-      const rec = await o.send({ index, body: o.bodyFor(messages, e.call.expectedOutputTokens), plannedPromptTokens: planned, sessionId: s.spec.sessionId }, o.abort);
+      const body = o.bodyFor(messages, e.call.expectedOutputTokens);
+      o.onSent?.(index, { body, plannedPromptTokens: planned, plannedOutputTokens: e.call.expectedOutputTokens, sessionId: s.spec.sessionId });
+      const rec = await o.send({ index, body, plannedPromptTokens: planned, sessionId: s.spec.sessionId }, o.abort);
       const srec: ScenarioRecord = { ...rec, stage: o.stage, scheduledMs, endMs: rec.endMs ?? o.now() };
       lastEndMs = Math.max(lastEndMs, srec.endMs);
       o.onRecord?.(srec);

@@ -56,6 +56,7 @@ export async function runSessionStages(o: SessionStagesOptions): Promise<StageRu
       epochOffsetMs: o.epochOffsetMs,
       ...(o.onRecord ? { onRecord: o.onRecord } : {}),
       keepRecords: o.keepRecords,
+      onSent: (index, req) => o.input.sent.set(index, req),
     });
     if (result === null) continue;
     session += result.sessionsUsed;

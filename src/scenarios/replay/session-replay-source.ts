@@ -8,7 +8,7 @@ import type { ScenarioRequestSource } from "../data/request-source-deps.ts";
 import type { TokenizerPort } from "../../tokenizer/tokenizer-port.ts";
 import type { OtelTraceReplayConfig } from "../config/otel-replay-schema.ts";
 import type { SessionReplaySettings } from "../load/session-replay-stage.ts";
-import type { RequestSource } from "../types.ts";
+import type { RequestSource, ScenarioRequest } from "../types.ts";
 import { readOtelCorpus, type ReplaySessionSpec } from "./otel-trace-sessions.ts";
 import type { ReplayMessage } from "./replay-graph.ts";
 
@@ -17,6 +17,8 @@ export interface SessionReplayInput {
   settings: SessionReplaySettings;
   bodyFor(messages: readonly ReplayMessage[], maxTokens: number): string;
   countTokens(text: string): Promise<number>;
+  /** Every request sent so far, by record index: the reports rebuild a record's body from its source. */
+  sent: Map<number, ScenarioRequest>;
 }
 
 export interface SessionReplaySource extends ScenarioRequestSource {
@@ -39,9 +41,12 @@ export function tokenCounter(tok: TokenizerPort): (text: string) => Promise<numb
 
 export function createOtelReplaySource(c: OtelTraceReplayConfig, baseSeed: number, body: BodyWriter, tok: TokenizerPort): SessionReplaySource {
   const corpus = readOtelCorpus(c, baseSeed);
+  const sent = new Map<number, ScenarioRequest>();
   return {
-    request: () => {
-      throw new Error("a session replay source has no request list (load.type trace_session_replay sends it)");
+    request: (i) => {
+      const r = sent.get(i);
+      if (!r) throw new Error(`session replay request ${i} was never sent (a session source has no request list)`);
+      return r;
     },
     describe: () => corpus.describe,
     warnings: corpus.warnings,
@@ -50,6 +55,7 @@ export function createOtelReplaySource(c: OtelTraceReplayConfig, baseSeed: numbe
       settings: { maxWaitMs: c.max_wait_ms, predecessorWaitTimeoutS: c.predecessor_wait_timeout_sec, disableOutputSubstitution: c.disable_output_substitution },
       bodyFor: (messages, maxTokens) => body.forMessagesJson(JSON.stringify(messages.map((m) => ({ role: m.role, content: m.content }))), maxTokens),
       countTokens: tokenCounter(tok),
+      sent,
     },
   };
 }

@@ -1,0 +1,148 @@
+/**
+ * OTel session replay, kneepoint against the real inference-perf 0.7.0: the same config (the two fixture traces,
+ * load.type trace_session_replay, base_seed fixed) through both tools, each against its own deterministic simulator
+ * behind a recording proxy (timed-recording-target.ts). The simulator's answer depends only on the prompt, so the
+ * live outputs each tool substitutes into later calls are the same text: the bodies must be the same multiset.
+ * Both must also keep the graph's order (a call arrives only after its predecessors' answers ended), and write the
+ * same session report files with the same keys, types and counts. Under CI=true a missing inference-perf fails.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { INFERENCE_PERF_NEWEST } from "../real-peers/pins.ts";
+import { peerBin, skipReason } from "../real-peers/peers.ts";
+import { runKneepoint } from "../run-kneepoint.ts";
+import { runChild, tail } from "../parity/run-child.ts";
+import { parseRawJson } from "../parity/raw-json.ts";
+import { formatShapeDifference, shapeDiff } from "../parity/shape-diff.ts";
+import { startTimedRecordingTarget, type TimedBody } from "./timed-recording-target.ts";
+import { rawCallsOf, type OtelSpan } from "../../src/scenarios/replay/otel-raw-calls.ts";
+import { buildReplayGraph } from "../../src/scenarios/replay/otel-replay-graph.ts";
+
+const TRACES = fileURLToPath(new URL("../fixtures/otel-traces", import.meta.url));
+const TOKENIZER = fileURLToPath(new URL("../fixtures/tiny-tokenizer", import.meta.url));
+const MODEL = "meta-llama/Llama-3.1-8B-Instruct";
+const SESSION_FILES = ["per_session_lifecycle_metrics.json", "stage_0_session_lifecycle_metrics.json", "summary_session_lifecycle_metrics.json"];
+
+function config(target: string, reports: string): string {
+  return `
+api: {type: chat, streaming: true}
+data:
+  type: otel_trace_replay
+  otel_trace_replay: {trace_directory: ${TRACES}, max_wait_ms: 150}
+load: {type: trace_session_replay, base_seed: 11, num_workers: 1, stages: [{concurrent_sessions: 1}]}
+server: {type: vllm, model_name: ${MODEL}, base_url: ${target}, ignore_eos: true}
+tokenizer: {pretrained_model_name_or_path: ${TOKENIZER}}
+report:
+  request_lifecycle: {summary: true, per_stage: true, per_request: false}
+  session_lifecycle: {summary: true, per_stage: true, per_session: true}
+storage: {local_storage: {path: ${reports}}}
+`;
+}
+
+interface ToolResult {
+  requests: TimedBody[];
+  reports: string;
+}
+
+async function runTool(tool: "inference-perf" | "kneepoint"): Promise<ToolResult> {
+  const target = await startTimedRecordingTarget();
+  const dir = mkdtempSync(join(tmpdir(), `kp-session-parity-${tool}-`));
+  const reports = join(dir, "reports");
+  mkdirSync(reports);
+  writeFileSync(join(dir, "config.yaml"), config(target.url, reports));
+  try {
+    const run =
+      tool === "kneepoint"
+        ? await runKneepoint(["run", "-c", join(dir, "config.yaml"), "--no-charts", "--no-server-metrics"], { cwd: dir })
+        : await runChild(peerBin(INFERENCE_PERF_NEWEST, "inference-perf"), ["-c", join(dir, "config.yaml")], { cwd: dir, env: { ...process.env }, timeoutMs: 120_000 });
+    if (run.code !== 0) throw new Error(`${tool} failed (exit ${run.code}):\n${tail(run.stderr + run.stdout, 40)}`);
+  } finally {
+    await target.close();
+  }
+  return { requests: target.requests, reports };
+}
+
+/** The graph of every fixture trace, by the content of each call's last recorded message (unique in the fixtures). */
+function callsByLastMessage(): Map<string, { eventId: string; preds: string[]; file: string }> {
+  const out = new Map<string, { eventId: string; preds: string[]; file: string }>();
+  for (const f of readdirSync(TRACES).filter((n) => n.endsWith(".json"))) {
+    const spans = (JSON.parse(readFileSync(join(TRACES, f), "utf8")) as { spans: OtelSpan[] }).spans;
+    for (const e of buildReplayGraph(rawCallsOf(spans, true), f).events) out.set(e.call.messages.at(-1)!.content, { eventId: `${f}:${e.eventId}`, preds: e.predecessorEventIds.map((p) => `${f}:${p}`), file: f });
+  }
+  return out;
+}
+
+const lastContent = (b: TimedBody) => ((b.body.messages as Array<{ content: string }>).at(-1)?.content ?? "");
+const sortedBodies = (r: ToolResult) => r.requests.map((q) => JSON.stringify(q.body)).sort();
+const readJson = (r: ToolResult, f: string) => JSON.parse(readFileSync(join(r.reports, f), "utf8")) as Record<string, unknown>;
+
+const skip = skipReason(INFERENCE_PERF_NEWEST);
+
+describe.skipIf(skip !== undefined)(`OTel session replay: kneepoint and inference-perf ${INFERENCE_PERF_NEWEST}`, () => {
+  let ip: ToolResult;
+  let kp: ToolResult;
+  beforeAll(async () => {
+    [ip, kp] = await Promise.all([runTool("inference-perf"), runTool("kneepoint")]);
+  }, 150_000);
+  afterAll(() => undefined);
+
+  it("sends the same request bodies: the recorded messages with the live answers substituted, max_tokens from the trace", () => {
+    expect(kp.requests).toHaveLength(9); // 4 calls of fan_in_dependencies.json + 5 of kneepoint_chain.json
+    expect(sortedBodies(kp)).toEqual(sortedBodies(ip));
+    // The fan-in's last call carries the three live answers, not the recorded ones.
+    const fanIn = kp.requests.find((q) => lastContent(q).startsWith("Now compare"))!;
+    const assistants = (fanIn.body.messages as Array<{ role: string; content: string }>).filter((m) => m.role === "assistant").map((m) => m.content);
+    expect(assistants).toHaveLength(3);
+    expect(assistants.some((a) => a.includes("Easy to learn"))).toBe(false);
+  });
+
+  for (const tool of ["inference-perf", "kneepoint"] as const) {
+    it(`${tool} sends a call only after its predecessors' answers ended, one session at a time`, () => {
+      const r = tool === "kneepoint" ? kp : ip;
+      const calls = callsByLastMessage();
+      const byEvent = new Map(r.requests.map((q) => [calls.get(lastContent(q))!.eventId, q]));
+      expect(byEvent.size).toBe(9);
+      for (const [eventId, q] of byEvent) {
+        for (const p of [...calls.values()].find((c) => c.eventId === eventId)!.preds) {
+          expect(q.arrivedMs, `${eventId} after ${p}`).toBeGreaterThanOrEqual(byEvent.get(p)!.endedMs);
+        }
+      }
+      // concurrent_sessions 1: every call of the first session ends before the second session's first call.
+      const files = r.requests.map((q) => calls.get(lastContent(q))!.file);
+      const first = files[0]!;
+      const lastOfFirst = Math.max(...r.requests.filter((_, i) => files[i] === first).map((q) => q.endedMs));
+      expect(Math.min(...r.requests.filter((_, i) => files[i] !== first).map((q) => q.arrivedMs))).toBeGreaterThanOrEqual(lastOfFirst);
+    });
+  }
+
+  it("writes the same session report files, with the same keys and Python types", () => {
+    const names = (r: ToolResult) => readdirSync(r.reports).filter((n) => n.includes("session")).sort();
+    expect(names(ip)).toEqual(SESSION_FILES);
+    expect(names(kp)).toEqual(SESSION_FILES);
+    for (const f of [...SESSION_FILES, "stage_0_lifecycle_metrics.json"]) {
+      const diffs = shapeDiff(parseRawJson(readFileSync(join(ip.reports, f), "utf8")), parseRawJson(readFileSync(join(kp.reports, f), "utf8")));
+      expect(diffs.map(formatShapeDifference), f).toEqual([]);
+    }
+  });
+
+  it("counts the same sessions, events and tokens", () => {
+    const counts = (r: ToolResult) => {
+      const s = readJson(r, "summary_session_lifecycle_metrics.json");
+      const stage = readJson(r, "stage_0_session_lifecycle_metrics.json");
+      const per = readJson(r, "per_session_lifecycle_metrics.json") as unknown as Array<Record<string, unknown>>;
+      const meta = stage.stage_metadata as Record<string, unknown>;
+      return {
+        summary: [s.num_sessions, s.num_sessions_succeeded, s.num_sessions_failed, s.total_events, s.total_events_completed, s.total_events_cancelled, s.sessions_with_tfut, s.tfut_none_reasons],
+        meta: [meta.stage_id, meta.status, meta.timeout_configured, meta.concurrent_sessions, meta.session_rate, meta.dropped_requests],
+        sessions: per.map((p) => [p.session_id, p.file_path, p.num_events, p.num_events_completed, p.num_events_cancelled, p.success, p.error, p.total_input_tokens, p.total_output_tokens, p.user_facing_event_ids, p.tfut_none_reason]),
+      };
+    };
+    const k = counts(kp);
+    expect(k).toEqual(counts(ip));
+    expect(k.summary.slice(0, 6)).toEqual([2, 2, 0, 9, 9, 0]);
+    expect(k.meta).toEqual([0, "COMPLETED", null, 1, null, 0]);
+  });
+});
