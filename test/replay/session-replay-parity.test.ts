@@ -6,7 +6,7 @@
  * Both must also keep the graph's order (a call arrives only after its predecessors' answers ended), and write the
  * same session report files with the same keys, types and counts. Under CI=true a missing inference-perf fails.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,13 +26,44 @@ const TOKENIZER = fileURLToPath(new URL("../fixtures/tiny-tokenizer", import.met
 const MODEL = "meta-llama/Llama-3.1-8B-Instruct";
 const SESSION_FILES = ["per_session_lifecycle_metrics.json", "stage_0_session_lifecycle_metrics.json", "summary_session_lifecycle_metrics.json"];
 
-function config(target: string, reports: string): string {
+/** The 500 the proxy answers for chain's second call (both tools get the same body). */
+const FAILED_CALL = "What should I do on day one?";
+const FAILURE_BODY = JSON.stringify({ object: "error", message: "injected failure", type: "InternalServerError", code: 500 });
+
+interface ParityCase {
+  streaming: boolean;
+  stages: string;
+  failSecondChainCall: boolean;
+  /** Requests sent in all, counted by hand from the fixture graphs. */
+  requests: number;
+  files: string[];
+}
+
+const CASES: Record<string, ParityCase> = {
+  "streamed, one session at a time": {
+    streaming: true,
+    stages: "[{concurrent_sessions: 1}]",
+    failSecondChainCall: false,
+    requests: 9, // 4 calls of fan_in_dependencies.json + 5 of kneepoint_chain.json
+    files: SESSION_FILES,
+  },
+  "not streamed, two stages of one session, a failed call": {
+    streaming: false,
+    stages: "[{concurrent_sessions: 0, num_sessions: 1}, {concurrent_sessions: 2, num_sessions: 1}]",
+    failSecondChainCall: true,
+    // fan-in's 4; chain's a1 and b2 (500): c3 quotes b2, d4 follows b2 (temporal), e5 quotes both — never sent
+    requests: 6,
+    files: ["per_session_lifecycle_metrics.json", "stage_0_session_lifecycle_metrics.json", "stage_1_session_lifecycle_metrics.json", "summary_session_lifecycle_metrics.json"],
+  },
+};
+
+function config(c: ParityCase, target: string, reports: string): string {
   return `
-api: {type: chat, streaming: true}
+api: {type: chat, streaming: ${c.streaming}}
 data:
   type: otel_trace_replay
   otel_trace_replay: {trace_directory: ${TRACES}, max_wait_ms: 150}
-load: {type: trace_session_replay, base_seed: 11, num_workers: 1, stages: [{concurrent_sessions: 1}]}
+load: {type: trace_session_replay, base_seed: 11, num_workers: 1, interval: 0.2, stages: ${c.stages}}
 server: {type: vllm, model_name: ${MODEL}, base_url: ${target}, ignore_eos: true}
 tokenizer: {pretrained_model_name_or_path: ${TOKENIZER}}
 report:
@@ -47,12 +78,13 @@ interface ToolResult {
   reports: string;
 }
 
-async function runTool(tool: "inference-perf" | "kneepoint"): Promise<ToolResult> {
-  const target = await startTimedRecordingTarget();
+async function runTool(tool: "inference-perf" | "kneepoint", c: ParityCase): Promise<ToolResult> {
+  const fail = (b: Record<string, unknown>) => (c.failSecondChainCall && (b.messages as Array<{ content: string }>).at(-1)?.content === FAILED_CALL ? { status: 500, body: FAILURE_BODY } : null);
+  const target = await startTimedRecordingTarget(fail);
   const dir = mkdtempSync(join(tmpdir(), `kp-session-parity-${tool}-`));
   const reports = join(dir, "reports");
   mkdirSync(reports);
-  writeFileSync(join(dir, "config.yaml"), config(target.url, reports));
+  writeFileSync(join(dir, "config.yaml"), config(c, target.url, reports));
   try {
     const run =
       tool === "kneepoint"
@@ -82,67 +114,80 @@ const readJson = (r: ToolResult, f: string) => JSON.parse(readFileSync(join(r.re
 const skip = skipReason(INFERENCE_PERF_NEWEST);
 
 describe.skipIf(skip !== undefined)(`OTel session replay: kneepoint and inference-perf ${INFERENCE_PERF_NEWEST}`, () => {
-  let ip: ToolResult;
-  let kp: ToolResult;
+  const results = new Map<string, { ip: ToolResult; kp: ToolResult }>();
   beforeAll(async () => {
-    [ip, kp] = await Promise.all([runTool("inference-perf"), runTool("kneepoint")]);
-  }, 150_000);
-  afterAll(() => undefined);
+    for (const [name, c] of Object.entries(CASES)) {
+      const [ip, kp] = await Promise.all([runTool("inference-perf", c), runTool("kneepoint", c)]);
+      results.set(name, { ip, kp });
+    }
+  }, 200_000);
 
-  it("sends the same request bodies: the recorded messages with the live answers substituted, max_tokens from the trace", () => {
-    expect(kp.requests).toHaveLength(9); // 4 calls of fan_in_dependencies.json + 5 of kneepoint_chain.json
-    expect(sortedBodies(kp)).toEqual(sortedBodies(ip));
-    // The fan-in's last call carries the three live answers, not the recorded ones.
-    const fanIn = kp.requests.find((q) => lastContent(q).startsWith("Now compare"))!;
-    const assistants = (fanIn.body.messages as Array<{ role: string; content: string }>).filter((m) => m.role === "assistant").map((m) => m.content);
-    expect(assistants).toHaveLength(3);
-    expect(assistants.some((a) => a.includes("Easy to learn"))).toBe(false);
-  });
+  for (const [name, c] of Object.entries(CASES)) {
+    describe(name, () => {
+      it("sends the same request bodies: the recorded messages with the live answers substituted, max_tokens from the trace", () => {
+        const { ip, kp } = results.get(name)!;
+        expect(kp.requests).toHaveLength(c.requests);
+        expect(sortedBodies(kp)).toEqual(sortedBodies(ip));
+        // The fan-in's last call carries the three live answers, not the recorded ones.
+        const fanIn = kp.requests.find((q) => lastContent(q).startsWith("Now compare"))!;
+        const assistants = (fanIn.body.messages as Array<{ role: string; content: string }>).filter((m) => m.role === "assistant").map((m) => m.content);
+        expect(assistants).toHaveLength(3);
+        expect(assistants.some((a) => a.includes("Easy to learn"))).toBe(false);
+      });
 
-  for (const tool of ["inference-perf", "kneepoint"] as const) {
-    it(`${tool} sends a call only after its predecessors' answers ended, one session at a time`, () => {
-      const r = tool === "kneepoint" ? kp : ip;
-      const calls = callsByLastMessage();
-      const byEvent = new Map(r.requests.map((q) => [calls.get(lastContent(q))!.eventId, q]));
-      expect(byEvent.size).toBe(9);
-      for (const [eventId, q] of byEvent) {
-        for (const p of [...calls.values()].find((c) => c.eventId === eventId)!.preds) {
-          expect(q.arrivedMs, `${eventId} after ${p}`).toBeGreaterThanOrEqual(byEvent.get(p)!.endedMs);
-        }
+      for (const tool of ["inference-perf", "kneepoint"] as const) {
+        it(`${tool} sends a call only after its predecessors' answers ended, one session after the other`, () => {
+          const r = tool === "kneepoint" ? results.get(name)!.kp : results.get(name)!.ip;
+          const calls = callsByLastMessage();
+          const byEvent = new Map(r.requests.map((q) => [calls.get(lastContent(q))!.eventId, q]));
+          expect(byEvent.size).toBe(c.requests);
+          for (const [eventId, q] of byEvent) {
+            for (const p of [...calls.values()].find((x) => x.eventId === eventId)!.preds) {
+              expect(q.arrivedMs, `${eventId} after ${p}`).toBeGreaterThanOrEqual(byEvent.get(p)!.endedMs);
+            }
+          }
+          // one session at a time (concurrent_sessions 1, or one session per stage): the first session's calls all
+          // end before the second's first call
+          const files = r.requests.map((q) => calls.get(lastContent(q))!.file);
+          const lastOfFirst = Math.max(...r.requests.filter((_, i) => files[i] === files[0]).map((q) => q.endedMs));
+          expect(Math.min(...r.requests.filter((_, i) => files[i] !== files[0]).map((q) => q.arrivedMs))).toBeGreaterThanOrEqual(lastOfFirst);
+        });
       }
-      // concurrent_sessions 1: every call of the first session ends before the second session's first call.
-      const files = r.requests.map((q) => calls.get(lastContent(q))!.file);
-      const first = files[0]!;
-      const lastOfFirst = Math.max(...r.requests.filter((_, i) => files[i] === first).map((q) => q.endedMs));
-      expect(Math.min(...r.requests.filter((_, i) => files[i] !== first).map((q) => q.arrivedMs))).toBeGreaterThanOrEqual(lastOfFirst);
+
+      it("writes the same session report files, with the same keys and Python types", () => {
+        const { ip, kp } = results.get(name)!;
+        const names = (r: ToolResult) => readdirSync(r.reports).filter((n) => n.includes("session")).sort();
+        expect(names(ip)).toEqual(c.files);
+        expect(names(kp)).toEqual(c.files);
+        for (const f of [...c.files, "stage_0_lifecycle_metrics.json", "summary_lifecycle_metrics.json"]) {
+          const diffs = shapeDiff(parseRawJson(readFileSync(join(ip.reports, f), "utf8")), parseRawJson(readFileSync(join(kp.reports, f), "utf8")))
+            // Known gap, named: 0.7.0 lists the session of each failed *request* in the request lifecycle reports'
+            // failures.by_label messages; kneepoint's request reports do not carry session ids yet (shared with the
+            // multi-turn session work). The session reports' own by_label does carry them, and is compared.
+            .filter((d) => !(d.kind === "missing" && f.endsWith("_lifecycle_metrics.json") && !f.includes("session") && /^failures\.by_label\[.*\]\.messages\[\d+\]\.session_ids$/.test(d.path)));
+          expect(diffs.map(formatShapeDifference), f).toEqual([]);
+        }
+      });
+
+      it("counts the same sessions, events, tokens and failures", () => {
+        const { ip, kp } = results.get(name)!;
+        const counts = (r: ToolResult) => {
+          const s = readJson(r, "summary_session_lifecycle_metrics.json");
+          const per = readJson(r, "per_session_lifecycle_metrics.json") as unknown as Array<Record<string, unknown>>;
+          const stages = c.files.filter((f) => f.startsWith("stage_")).map((f) => {
+            const meta = readJson(r, f).stage_metadata as Record<string, unknown>;
+            return [meta.stage_id, meta.status, meta.timeout_configured, meta.concurrent_sessions, meta.session_rate, meta.dropped_requests];
+          });
+          return {
+            summary: [s.num_sessions, s.num_sessions_succeeded, s.num_sessions_failed, s.total_events, s.total_events_completed, s.total_events_cancelled, s.sessions_with_tfut, s.tfut_none_reasons, s.failures],
+            stages,
+            sessions: per.map((p) => [p.session_id, p.stage_id, p.file_path, p.num_events, p.num_events_completed, p.num_events_cancelled, p.success, p.error, p.total_input_tokens, p.total_output_tokens, p.user_facing_event_ids, p.tfut_none_reason]),
+          };
+        };
+        const k = counts(kp);
+        expect(k).toEqual(counts(ip));
+        expect(k.summary.slice(0, 6)).toEqual(c.failSecondChainCall ? [2, 1, 1, 9, 5, 3] : [2, 2, 0, 9, 9, 0]);
+      });
     });
   }
-
-  it("writes the same session report files, with the same keys and Python types", () => {
-    const names = (r: ToolResult) => readdirSync(r.reports).filter((n) => n.includes("session")).sort();
-    expect(names(ip)).toEqual(SESSION_FILES);
-    expect(names(kp)).toEqual(SESSION_FILES);
-    for (const f of [...SESSION_FILES, "stage_0_lifecycle_metrics.json"]) {
-      const diffs = shapeDiff(parseRawJson(readFileSync(join(ip.reports, f), "utf8")), parseRawJson(readFileSync(join(kp.reports, f), "utf8")));
-      expect(diffs.map(formatShapeDifference), f).toEqual([]);
-    }
-  });
-
-  it("counts the same sessions, events and tokens", () => {
-    const counts = (r: ToolResult) => {
-      const s = readJson(r, "summary_session_lifecycle_metrics.json");
-      const stage = readJson(r, "stage_0_session_lifecycle_metrics.json");
-      const per = readJson(r, "per_session_lifecycle_metrics.json") as unknown as Array<Record<string, unknown>>;
-      const meta = stage.stage_metadata as Record<string, unknown>;
-      return {
-        summary: [s.num_sessions, s.num_sessions_succeeded, s.num_sessions_failed, s.total_events, s.total_events_completed, s.total_events_cancelled, s.sessions_with_tfut, s.tfut_none_reasons],
-        meta: [meta.stage_id, meta.status, meta.timeout_configured, meta.concurrent_sessions, meta.session_rate, meta.dropped_requests],
-        sessions: per.map((p) => [p.session_id, p.file_path, p.num_events, p.num_events_completed, p.num_events_cancelled, p.success, p.error, p.total_input_tokens, p.total_output_tokens, p.user_facing_event_ids, p.tfut_none_reason]),
-      };
-    };
-    const k = counts(kp);
-    expect(k).toEqual(counts(ip));
-    expect(k.summary.slice(0, 6)).toEqual([2, 2, 0, 9, 9, 0]);
-    expect(k.meta).toEqual([0, "COMPLETED", null, 1, null, 0]);
-  });
 });

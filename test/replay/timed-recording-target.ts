@@ -12,7 +12,10 @@ export interface TimedBody {
   endedMs: number;
 }
 
-export async function startTimedRecordingTarget(): Promise<{ url: string; requests: TimedBody[]; close: () => Promise<void> }> {
+/** A request `failWith` answers itself (an HTTP status and body), without the simulator. */
+export type FailWith = (body: Record<string, unknown>) => { status: number; body: string } | null;
+
+export async function startTimedRecordingTarget(failWith: FailWith = () => null): Promise<{ url: string; requests: TimedBody[]; close: () => Promise<void> }> {
   const sim = await startSimulator({ port: 0, ttftMs: 5, itlMs: 1 });
   const requests: TimedBody[] = [];
   const server: Server = createServer((req, res) => {
@@ -21,6 +24,13 @@ export async function startTimedRecordingTarget(): Promise<{ url: string; reques
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const text = Buffer.concat(chunks).toString();
+      const failure = req.method === "POST" && req.url?.startsWith("/v1/") ? failWith(JSON.parse(text) as Record<string, unknown>) : null;
+      if (failure) {
+        requests.push({ body: JSON.parse(text) as Record<string, unknown>, arrivedMs, endedMs: performance.now() });
+        res.writeHead(failure.status, { "content-type": "application/json" });
+        res.end(failure.body);
+        return;
+      }
       void fetch(sim.url + req.url, { method: req.method, headers: { "content-type": "application/json" }, ...(req.method === "POST" ? { body: text } : {}) }).then(async (r) => {
         const payload = Buffer.from(await r.arrayBuffer());
         if (req.url?.startsWith("/v1/") && req.method === "POST") requests.push({ body: JSON.parse(text) as Record<string, unknown>, arrivedMs, endedMs: performance.now() });

@@ -110,7 +110,7 @@ describe("session replay stage", () => {
     const r = (await runSessionStage(options([chainSession("f")], client, { concurrentSessions: 1 })))!;
     expect(client.sent.map((s) => s.messages.at(-1)!.content).sort()).toEqual(["f q1", "f side"]);
     // 3 events, 0 completed when A failed: cancelled = 3 − 0 − 1 = 2
-    expect(r.sessions[0]).toMatchObject({ numEventsCompleted: 0, numEventsCancelled: 2, failure: { cause: "request_failed", reason: "HTTP Error 500: boom" } });
+    expect(r.sessions[0]).toMatchObject({ numEventsCompleted: 0, numEventsCancelled: 2, failure: { cause: "request_failed", reason: "Exception: HTTP Error 500: boom" } });
     expect(r.requests.filter((q) => q.failed)).toHaveLength(1);
   });
 

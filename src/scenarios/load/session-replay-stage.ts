@@ -75,6 +75,15 @@ interface SessionState {
   dispatchEpochS: number;
 }
 
+/**
+ * 0.7.0's reason for a failed request, f"{type(exception).__name__}: {exception}": an HTTP error reaches the session as
+ * Exception("HTTP Error <status>: <body>") (openai_client.py), any other as the exception that ended the request.
+ */
+export function failureReason(error: { errorType: string; errorMsg: string }): string {
+  const text = `${error.errorType}: ${error.errorMsg}`;
+  return error.errorType.startsWith("HTTP Error ") ? `Exception: ${text}` : text;
+}
+
 export async function runSessionStage(o: SessionStageOptions): Promise<SessionStageResult | null> {
   const available = o.sessions.length - o.firstSession;
   if (available <= 0) return null; // 0.7.0: "no sessions remaining", the stage is skipped and not reported
@@ -177,7 +186,7 @@ export async function runSessionStage(o: SessionStageOptions): Promise<SessionSt
         streamed: o.streaming && !error,
         error,
       });
-      if (error) return fail(s, e, "request_failed", `${error.errorType}: ${error.errorMsg}`);
+      if (error) return fail(s, e, "request_failed", failureReason(error));
       s.outcomes.set(e.eventId, { outputText: text, outputMessage: rec.capture?.noChoices ? null : { role: "assistant", content: text }, sentMessages: messages });
       s.completed.add(e.eventId);
       s.signals.get(e.eventId)!.resolve(true);
