@@ -27,6 +27,8 @@ export interface ScenarioRequest {
    * 0.7.0, whose shared_prefix has sessions only with enable_multi_turn_chat): sent with api.session_*_header_key.
    */
   sessionId?: string;
+  /** The replay graph event a session replay request is (per-request reports' info.graph_event_id). */
+  graphEventId?: string;
 }
 
 /** The requests of a run, produced lazily so a 1,000 req/s stage does not build its bodies up front. */

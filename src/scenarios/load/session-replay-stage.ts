@@ -166,7 +166,7 @@ export async function runSessionStage(o: SessionStageOptions): Promise<SessionSt
       const index = nextIndex++;
       sent++;
       const body = o.bodyFor(messages, e.call.expectedOutputTokens);
-      o.onSent?.(index, { body, plannedPromptTokens: planned, plannedOutputTokens: e.call.expectedOutputTokens, sessionId: s.spec.sessionId });
+      o.onSent?.(index, { body, plannedPromptTokens: planned, plannedOutputTokens: e.call.expectedOutputTokens, sessionId: s.spec.sessionId, graphEventId: e.eventId });
       const rec = await o.send({ index, body, plannedPromptTokens: planned, sessionId: s.spec.sessionId }, o.abort);
       const srec: ScenarioRecord = { ...rec, stage: o.stage, scheduledMs, endMs: rec.endMs ?? o.now() };
       lastEndMs = Math.max(lastEndMs, srec.endMs);
