@@ -270,7 +270,7 @@ async function runScenario(opts: RunCommandOptions, io: CliIo, cleanups: Array<(
         done = 0;
         errors = 0;
         cpuAtStageStart = process.cpuUsage();
-        progress.stepStart(stageLabel(i, p), plannedRequestCount(p));
+        progress.stepStart(stageLabel(i, p), p.kind === "session_replay" ? null : plannedRequestCount(p));
       },
       onRecord: (rec) => {
         refusals.observe(rec);

@@ -58,7 +58,8 @@ export function describeScenarioPlan(plan: ScenarioPlan, source: Pick<RequestSou
   }
   const interval = `${plan.intervalS} s between stages${plan.intervalRaisedFromS !== undefined ? ` (load.interval ${plan.intervalRaisedFromS} s raised to the Prometheus scrape interval for per-stage reports)` : ""}`;
   lines.push(`interval: ${interval}`);
-  const total = plan.totalRequests === null ? "requests known after the probe" : `${plan.totalRequests} requests`;
+  const total =
+    plan.loadType === "trace_session_replay" ? "one request per LLM call of the sessions replayed (see data)" : plan.totalRequests === null ? "requests known after the probe" : `${plan.totalRequests} requests`;
   const duration = `${plan.durationIsLowerBound ? "at least " : "about "}${formatDuration(plan.expectedDurationS)}`;
   const why = plan.sweep ? " plus the probe" : plan.stages.some((s) => s.kind === "concurrent") ? " plus the concurrent stages, which last as long as the server takes" : "";
   lines.push(`total:    ${total}, ${duration}${why}`);
