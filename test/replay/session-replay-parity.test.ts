@@ -16,6 +16,7 @@ import { peerBin, skipReason } from "../real-peers/peers.ts";
 import { runKneepoint } from "../run-kneepoint.ts";
 import { runChild, tail } from "../parity/run-child.ts";
 import { parseRawJson } from "../parity/raw-json.ts";
+import { parseRawYaml } from "../parity/raw-yaml.ts";
 import { formatShapeDifference, shapeDiff } from "../parity/shape-diff.ts";
 import { startTimedRecordingTarget, type TimedBody } from "./timed-recording-target.ts";
 import { rawCallsOf, type OtelSpan } from "../../src/scenarios/replay/otel-raw-calls.ts";
@@ -167,6 +168,9 @@ describe.skipIf(skip !== undefined)(`OTel session replay: kneepoint and inferenc
             .filter((d) => !(d.kind === "missing" && f.endsWith("_lifecycle_metrics.json") && !f.includes("session") && /^failures\.by_label\[.*\]\.messages\[\d+\]\.session_ids$/.test(d.path)));
           expect(diffs.map(formatShapeDifference), f).toEqual([]);
         }
+        // config.yaml: the otel_trace_replay block and the session stages with 0.7.0's keys, order and types
+        const config = (r: ToolResult) => parseRawYaml(readFileSync(join(r.reports, "config.yaml"), "utf8"));
+        expect(shapeDiff(config(ip), config(kp)).map(formatShapeDifference)).toEqual([]);
       });
 
       it("counts the same sessions, events, tokens and failures", () => {
