@@ -168,6 +168,13 @@ describe.skipIf(skip !== undefined)(`OTel session replay: kneepoint and inferenc
             .filter((d) => !(d.kind === "missing" && f.endsWith("_lifecycle_metrics.json") && !f.includes("session") && /^failures\.by_label\[.*\]\.messages\[\d+\]\.session_ids$/.test(d.path)));
           expect(diffs.map(formatShapeDifference), f).toEqual([]);
         }
+        // every file 0.7.0 writes, and only those (beside kneepoint's own kneepoint_*.json)
+        const all = (r: ToolResult) => readdirSync(r.reports).filter((n) => !n.startsWith("kneepoint_")).sort();
+        expect(all(kp)).toEqual(all(ip));
+        for (const f of all(ip).filter((n) => n.startsWith("inference-perf.partial."))) {
+          const partial = (r: ToolResult) => parseRawYaml(readFileSync(join(r.reports, f), "utf8"));
+          expect(shapeDiff(partial(ip), partial(kp)).map(formatShapeDifference), f).toEqual([]);
+        }
         // config.yaml: the otel_trace_replay block and the session stages with 0.7.0's keys, order and types
         const config = (r: ToolResult) => parseRawYaml(readFileSync(join(r.reports, "config.yaml"), "utf8"));
         expect(shapeDiff(config(ip), config(kp)).map(formatShapeDifference)).toEqual([]);
