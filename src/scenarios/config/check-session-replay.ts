@@ -3,8 +3,8 @@
  *   - data.type otel_trace_replay / weka_trace_replay / synthetic_agentic requires load.type trace_session_replay
  *     (config/config.py `validate_trace_replay_load_type`), and trace_session_replay requires one of them
  *     (load_generator.py: "LoadType.TRACE_SESSION_REPLAY requires SessionGenerator");
- *   - a session data type needs its block; the session generators speak chat (and anthropic_messages, which
- *     kneepoint does not replay yet);
+ *   - a session data type needs its block; the session generators speak chat and anthropic_messages
+ *     (get_supported_apis), not completion;
  *   - trace_session_replay stages: concurrent_sessions required, session_rate ≤ concurrent_sessions when that is
  *     > 0, no rate/duration/num_requests/concurrency_level (TraceSessionReplayLoadStage forbids extra keys).
  */
@@ -25,7 +25,7 @@ export function checkSessionReplay(data: z.infer<typeof dataSchema>, load: z.inf
     issue(["load", "type"], `trace_session_replay replays sessions: set data.type otel_trace_replay (data.type ${data.type} has none)`);
   }
   if (data.type === "otel_trace_replay" && data.otel_trace_replay === null) issue(["data", "otel_trace_replay"], "is required for data.type otel_trace_replay: {trace_files: [...]} or {trace_directory: ...}");
-  if (sessionData && apiType !== "chat") issue(["api", "type"], `data.type ${data.type} replays chat conversations: set api.type chat (kneepoint does not replay sessions over ${apiType})`);
+  if (sessionData && apiType === "completion") issue(["api", "type"], `data.type ${data.type} replays chat conversations: set api.type chat or anthropic_messages (inference-perf 0.7.0 refuses completion too)`);
   if (load.type !== "trace_session_replay") return;
   load.stages.forEach((s, i) => {
     const at = (k: string) => ["load", "stages", i, k];

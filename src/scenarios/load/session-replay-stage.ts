@@ -184,6 +184,7 @@ export async function runSessionStage(o: SessionStageOptions): Promise<SessionSt
         usage,
         firstTokenMs: o.streaming ? (rec.capture?.contentTimesMs[0] ?? null) : null,
         streamed: o.streaming && !error,
+        anthropic: rec.capture?.anthropic === true,
         error,
       });
       if (error) return fail(s, e, "request_failed", failureReason(error));

@@ -38,7 +38,7 @@ describe("session replay config and plan", () => {
     expect(() => parse(session([{ concurrent_sessions: 2, session_rate: 3 }]))).toThrow("session_rate: (3) cannot exceed concurrent_sessions (2)");
     expect(() => parse(session([{ concurrent_sessions: 1, rate: 1 }]))).toThrow("load.stages[0].rate: is not a key of a trace_session_replay stage");
     expect(() => parse({ data: OTEL, load: { type: "constant", stages: [{ rate: 1, duration: 1 }] } })).toThrow("data.type otel_trace_replay requires load.type trace_session_replay");
-    expect(() => parse({ ...session([{ concurrent_sessions: 1 }]), api: { type: "completion" } })).toThrow("api.type: data.type otel_trace_replay replays chat conversations");
+    expect(() => parse({ ...session([{ concurrent_sessions: 1 }]), api: { type: "completion" } })).toThrow("api.type: data.type otel_trace_replay replays chat conversations: set api.type chat or anthropic_messages");
     expect(() => parse(session([{ concurrent_sessions: 1 }], { sweep: { type: "linear" } }))).toThrow("load.sweep: cannot be used with load.type trace_session_replay");
     expect(() => parse({ data: { type: "otel_trace_replay", otel_trace_replay: { trace_directory: TRACES, trace_files: ["a.json"] } }, load: { type: "trace_session_replay", stages: [{ concurrent_sessions: 1 }] } })).toThrow("set only one trace source");
     // an unknown key is run past with a warning naming the nearest one (kneepoint's rule for every block)

@@ -34,6 +34,8 @@ export interface SessionRequest {
   /** Monotonic ms of the first content chunk of a streamed answer; null when none arrived or not streamed. */
   firstTokenMs: number | null;
   streamed: boolean;
+  /** Answered over POST /v1/messages (api.type anthropic_messages). */
+  anthropic: boolean;
   /** The error (0.7.0's error_type, error_msg) of a failed request. */
   error: { errorType: string; errorMsg: string } | null;
 }

@@ -17,6 +17,7 @@ export function sessionLifecycleFiles(stages: readonly SessionStageResult[], cfg
       perSession: s.per_session === true,
       percentiles: cfg.report.request_lifecycle.percentiles,
       maxErrorMessages: cfg.report.request_lifecycle.max_error_messages,
+      anthropicTokenTimesDropped: cfg.tokenizer != null && (cfg.report.request_lifecycle.summary === true || cfg.report.request_lifecycle.per_stage === true || cfg.report.request_lifecycle.per_request_fields.computed_metrics),
     },
   );
 }

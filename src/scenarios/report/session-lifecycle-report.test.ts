@@ -9,7 +9,7 @@ const outcome = (id: string, o: Partial<SessionOutcome>): SessionOutcome => ({
   failure: null, userFacingEventIds: ["e1"], numStructuredOutputExcluded: 0, ...o,
 });
 const request = (sessionId: string, eventId: string, o: Partial<SessionRequest>): SessionRequest => ({
-  sessionId, eventId, failed: false, inputTokens: 10, outputTokens: 5, usage: null, firstTokenMs: null, streamed: true, error: null, ...o,
+  sessionId, eventId, failed: false, inputTokens: 10, outputTokens: 5, usage: null, firstTokenMs: null, streamed: true, anthropic: false, error: null, ...o,
 });
 
 const SESSIONS = [
@@ -31,6 +31,12 @@ describe("session lifecycle reports", () => {
     expect(bad).toMatchObject({ success: false, error: { error_type: "request_failed", error_msg: "HTTP Error 500: boom" }, total_input_tokens: 0, total_cached_tokens: null, tfut_sec: null, tfut_none_reason: "non_streaming" });
   });
 
+  it("an Anthropic stream keeps no token times once 0.7.0 re-derived them: no TFUT, no_output_tokens", () => {
+    const anthropic = REQUESTS.map((r) => ({ ...r, anthropic: true }));
+    expect(buildSessionEntries(SESSIONS, anthropic, true)[0]).toMatchObject({ tfut_sec: null, tfut_none_reason: "no_output_tokens" });
+    expect(buildSessionEntries(SESSIONS, anthropic, false)[0]).toMatchObject({ tfut_sec: 0.25, tfut_none_reason: null });
+  });
+
   it("summarizes: counts, rate over the sessions' span, cache hit rates, failures by cause", () => {
     const s = summarizeSessions(buildSessionEntries(SESSIONS, REQUESTS), [50], 100);
     expect(s).toMatchObject({
@@ -49,7 +55,7 @@ describe("session lifecycle reports", () => {
 
   it("writes stage_metadata first, TIMED_OUT when a failed stage ran its whole timeout, and Python's int/float types", () => {
     const info: SessionStageInfo = { stage: 0, status: "FAILED", timeoutS: 3, startEpochS: 100, endEpochS: 103.5, teardownS: 0.25, droppedRequests: 2, concurrentSessions: 4, sessionRate: null };
-    const files = buildSessionLifecycleFiles(SESSIONS, REQUESTS, [info], { summary: true, perStage: true, perSession: true, percentiles: [50], maxErrorMessages: 100 });
+    const files = buildSessionLifecycleFiles(SESSIONS, REQUESTS, [info], { summary: true, perStage: true, perSession: true, percentiles: [50], maxErrorMessages: 100, anthropicTokenTimesDropped: false });
     expect(files.map((f) => f.name)).toEqual(["summary_session_lifecycle_metrics", "stage_0_session_lifecycle_metrics", "per_session_lifecycle_metrics"]);
     const stage = (files[1] as { contents: Record<string, unknown> }).contents;
     expect(Object.keys(stage)[0]).toBe("stage_metadata");
@@ -62,6 +68,6 @@ describe("session lifecycle reports", () => {
   });
 
   it("writes nothing without sessions", () => {
-    expect(buildSessionLifecycleFiles([], [], [], { summary: true, perStage: true, perSession: true, percentiles: [50], maxErrorMessages: 100 })).toEqual([]);
+    expect(buildSessionLifecycleFiles([], [], [], { summary: true, perStage: true, perSession: true, percentiles: [50], maxErrorMessages: 100, anthropicTokenTimesDropped: false })).toEqual([]);
   });
 });

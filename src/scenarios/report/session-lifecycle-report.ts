@@ -17,6 +17,12 @@ import type { NumberTypeOf } from "./python-json.ts";
 import { summarizeDistribution } from "./summarize-distribution.ts";
 
 export interface SessionReportOptions {
+  /**
+   * 0.7.0 re-derives streamed token times from the chunks' `choices` (correct_streamed_response_metrics) when a
+   * tokenizer is configured and a summary or stage report is built: an Anthropic stream has none, so its requests
+   * keep no token times and their sessions get no TFUT ("no_output_tokens").
+   */
+  anthropicTokenTimesDropped: boolean;
   summary: boolean;
   perStage: boolean;
   perSession: boolean;
@@ -58,7 +64,7 @@ function cachedPromptTokens(usage: Record<string, unknown> | null): [number, num
   return [Math.min(Math.max(cached, 0), prompt), prompt];
 }
 
-function tfutOf(s: SessionOutcome, byEvent: Map<string, SessionRequest>): { tfut: number | null; reason: string | null } {
+function tfutOf(s: SessionOutcome, byEvent: Map<string, SessionRequest>, anthropicDropped: boolean): { tfut: number | null; reason: string | null } {
   if (s.userFacingEventIds.length === 0) return { tfut: null, reason: "no_user_facing" };
   const candidates: number[] = [];
   let nonStreaming = false;
@@ -67,14 +73,14 @@ function tfutOf(s: SessionOutcome, byEvent: Map<string, SessionRequest>): { tfut
     const r = byEvent.get(id);
     if (!r) continue;
     if (!r.streamed) nonStreaming = true;
-    else if (r.firstTokenMs === null) noTokens = true;
+    else if (r.firstTokenMs === null || (r.anthropic && anthropicDropped)) noTokens = true;
     else candidates.push((r.firstTokenMs - s.dispatchMs) / 1000);
   }
   if (candidates.length) return { tfut: Math.min(...candidates), reason: null };
   return { tfut: null, reason: nonStreaming ? "non_streaming" : noTokens ? "no_output_tokens" : "no_user_facing" };
 }
 
-export function buildSessionEntries(sessions: readonly SessionOutcome[], requests: readonly SessionRequest[]): SessionEntry[] {
+export function buildSessionEntries(sessions: readonly SessionOutcome[], requests: readonly SessionRequest[], anthropicTokenTimesDropped = false): SessionEntry[] {
   const bySession = new Map<string, SessionRequest[]>();
   for (const r of requests) bySession.set(r.sessionId, [...(bySession.get(r.sessionId) ?? []), r]);
   return sessions.map((s) => {
@@ -86,7 +92,7 @@ export function buildSessionEntries(sessions: readonly SessionOutcome[], request
       const c = r.failed ? null : cachedPromptTokens(r.usage);
       if (c) cache = [(cache?.[0] ?? 0) + c[0], (cache?.[1] ?? 0) + c[1]];
     }
-    const { tfut, reason } = tfutOf(s, new Map(reqs.map((r) => [r.eventId, r])));
+    const { tfut, reason } = tfutOf(s, new Map(reqs.map((r) => [r.eventId, r])), anthropicTokenTimesDropped);
     return {
       session_id: s.sessionId,
       stage_id: s.stage,
@@ -200,7 +206,7 @@ function stageMetadata(info: SessionStageInfo): Record<string, unknown> {
 
 export function buildSessionLifecycleFiles(sessions: readonly SessionOutcome[], requests: readonly SessionRequest[], stages: readonly SessionStageInfo[], opts: SessionReportOptions): ReportFile[] {
   if (sessions.length === 0) return [];
-  const entries = buildSessionEntries(sessions, requests);
+  const entries = buildSessionEntries(sessions, requests, opts.anthropicTokenTimesDropped);
   const file = (name: string, contents: unknown): ReportFile => ({ name, kind: "json", contents, numberType: sessionNumberType });
   const files: ReportFile[] = [];
   if (opts.summary) files.push(file("summary_session_lifecycle_metrics", summarizeSessions(entries, opts.percentiles, opts.maxErrorMessages)));
