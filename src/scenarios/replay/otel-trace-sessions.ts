@@ -100,7 +100,7 @@ function graphOf(row: TraceRow, includeErrors: boolean): ReplayGraph | null {
     return graph;
   } catch (err) {
     if (err instanceof UnsupportedSpanError) {
-      throw new UsageError(`${BLOCK}: ${row.sourceId}: ${err.message}; kneepoint replays text conversations only`, "leave this trace out (trace_files), or run it with inference-perf");
+      throw new UsageError(`${BLOCK}: ${row.sourceId}: ${err.message}: traces with tool calls or structured messages are not supported yet by kneepoint run (it replays text conversations)`, "leave this trace out (trace_files), or run it with inference-perf");
     }
     throw new UsageError(`${BLOCK}: ${row.sourceId}: ${(err as Error).message}`, "fix the trace file, or leave it out");
   }
