@@ -161,14 +161,18 @@ export async function runSessionStage(o: SessionStageOptions): Promise<SessionSt
         disableOutputSubstitution: o.replay.disableOutputSubstitution,
         sessionRandom: s.spec.randomString,
       });
-      let planned = 0;
-      for (const m of messages) if (m.content) planned += await o.countTokens(m.content);
       const index = nextIndex++;
       sent++;
       const body = o.bodyFor(messages, e.call.expectedOutputTokens);
-      o.onSent?.(index, { body, plannedPromptTokens: planned, plannedOutputTokens: e.call.expectedOutputTokens, sessionId: s.spec.sessionId, graphEventId: e.eventId });
-      const rec = await o.send({ index, body, plannedPromptTokens: planned, sessionId: s.spec.sessionId }, o.abort);
-      const srec: ScenarioRecord = { ...rec, stage: o.stage, scheduledMs, endMs: rec.endMs ?? o.now() };
+      const request: ScenarioRequest = { body, plannedPromptTokens: 0, plannedOutputTokens: e.call.expectedOutputTokens, sessionId: s.spec.sessionId, graphEventId: e.eventId };
+      o.onSent?.(index, request);
+      const rec = await o.send({ index, body, plannedPromptTokens: 0, sessionId: s.spec.sessionId }, o.abort);
+      // The client's count of the prompt (0.7.0 _count_prompt_tokens: each message's text), only when the server sent
+      // no usage: counted after the answer, so a tokenizer round trip never delays a call that waited on predecessors.
+      let planned = 0;
+      if (rec.promptTokens === null) for (const m of messages) if (m.content) planned += await o.countTokens(m.content);
+      request.plannedPromptTokens = planned;
+      const srec: ScenarioRecord = { ...rec, plannedPromptTokens: planned, stage: o.stage, scheduledMs, endMs: rec.endMs ?? o.now() };
       lastEndMs = Math.max(lastEndMs, srec.endMs);
       o.onRecord?.(srec);
       if (o.keepRecords) records.push(srec);
