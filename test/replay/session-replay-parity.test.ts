@@ -208,7 +208,8 @@ describe.skipIf(skip !== undefined)(`OTel session replay: kneepoint and inferenc
           return {
             summary: [s.num_sessions, s.num_sessions_succeeded, s.num_sessions_failed, s.total_events, s.total_events_completed, s.total_events_cancelled, s.sessions_with_tfut, s.tfut_none_reasons, s.failures],
             stages,
-            sessions: per.map((p) => [p.session_id, p.stage_id, p.file_path, p.num_events, p.num_events_completed, p.num_events_cancelled, p.success, p.error, p.total_input_tokens, p.total_output_tokens, p.user_facing_event_ids, p.tfut_none_reason]),
+            // in completion order in both files: sorted, as sessions that run together may end in either order
+            sessions: [...per].sort((a, b) => String(a.session_id).localeCompare(String(b.session_id))).map((p) => [p.session_id, p.stage_id, p.file_path, p.num_events, p.num_events_completed, p.num_events_cancelled, p.success, p.error, p.total_input_tokens, p.total_output_tokens, p.user_facing_event_ids, p.tfut_none_reason]),
           };
         };
         const k = counts(kp);
