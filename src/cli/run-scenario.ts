@@ -7,6 +7,8 @@
  * table and the stages' warnings on stdout → report.md and the charts in the report directory. Ctrl-C stops
  * sending, lets in-flight requests finish (5 s), writes the partial reports and exits 130.
  */
+import { sessionLifecycleFiles } from "../scenarios/report/session-lifecycle-files.ts";
+import type { SessionStageResult } from "../scenarios/load/session-replay-stage.ts";
 import { readFileSync } from "node:fs";
 import { EnvironmentError, InterruptedError } from "../errors.ts";
 import { buildRequestHeaders } from "../engine/openai-stream-client.ts";
@@ -101,6 +103,7 @@ function configSetsSeed(path: string, sets: readonly string[]): boolean {
 }
 
 function stageLabel(index: number, plan: StagePlan): string {
+  if (plan.kind === "session_replay") return `stage ${index} sessions (${plan.concurrentSessions || "all"} at once)`;
   return `stage ${index} ${plan.kind === "concurrent" ? `c=${plan.concurrency}` : `${plan.kind} ${plan.rate} req/s`}`;
 }
 
@@ -249,6 +252,7 @@ async function runScenario(opts: RunCommandOptions, io: CliIo, cleanups: Array<(
   /** inference-perf's run start (the summary Prometheus window) and the sweep probe's rungs (its stage −1). */
   const runStartEpochMs = Date.now();
   const probeRuns: StageRun[] = [];
+  const sessionStages: SessionStageResult[] = [];
   recorder?.start();
   try {
     stages = await runStages({
@@ -270,7 +274,7 @@ async function runScenario(opts: RunCommandOptions, io: CliIo, cleanups: Array<(
         done = 0;
         errors = 0;
         cpuAtStageStart = process.cpuUsage();
-        progress.stepStart(stageLabel(i, p), plannedRequestCount(p));
+        progress.stepStart(stageLabel(i, p), p.kind === "session_replay" ? null : plannedRequestCount(p));
       },
       onRecord: (rec) => {
         refusals.observe(rec);
@@ -297,6 +301,7 @@ async function runScenario(opts: RunCommandOptions, io: CliIo, cleanups: Array<(
           progress.note(`warning: ${w}`);
         }
       },
+      onSessionStage: (r) => sessionStages.push(r),
       onProbeRung: (run, m) => {
         probeRuns.push(run);
         const c = run.plan.kind === "concurrent" ? run.plan.concurrency : 0;
@@ -322,6 +327,7 @@ async function runScenario(opts: RunCommandOptions, io: CliIo, cleanups: Array<(
 
   const extraFiles: ReportFile[] = [];
   if (read.warnings.length > 0) extraFiles.push(configWarningsFile(read.warnings));
+  extraFiles.push(...sessionLifecycleFiles(sessionStages, cfg));
   extraFiles.push(kneepointRunFile({ servedModel: target.model, baseUrl: plan.target.baseUrl, serverVersion: target.serverVersion, targetKind: targetKindOf(target), simulator: target.simulator, simulatorProfile: target.simulatorProfile, tokenizer: tokenizer.port.source, harnessVersion: HARNESS_VERSION, apiKeySource: asGiven.server.api_key !== null ? "server.api_key" : cfg.server.api_key !== null ? "OPENAI_API_KEY" : null }));
   let podMetricsText: string | null = null; // seed 004's per-pod summary, printed under the run's table
   if (recorder) {

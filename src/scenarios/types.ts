@@ -30,6 +30,8 @@ export interface ScenarioRequest {
   sessionId?: string;
   /** The images, videos and audio the body carries (multimodal data), as inference-perf 0.7.0 records them. */
   media?: RequestMedia;
+  /** The replay graph event a session replay request is (per-request reports' info.graph_event_id). */
+  graphEventId?: string;
 }
 
 /** The requests of a run, produced lazily so a 1,000 req/s stage does not build its bodies up front. */
@@ -45,7 +47,23 @@ export type StagePlan =
   | { kind: "constant" | "poisson"; rate: number; durationS: number }
   /** load.type trace_replay: due times from the trace (one per request, ascending); rate is reported as requested_rate. */
   | { kind: "trace_replay"; rate: number; durationS: number; offsetsMs: Float64Array }
-  | { kind: "concurrent"; concurrency: number; numRequests: number };
+  | { kind: "concurrent"; concurrency: number; numRequests: number }
+  /** load.type trace_session_replay (src/scenarios/load/session-replay-stage.ts): sessions, not requests, are paced. */
+  | SessionReplayStagePlan;
+
+export interface SessionReplayStagePlan {
+  kind: "session_replay";
+  /** What 0.7.0 reports as the stage's requested_rate: session_rate, or 0 without one. */
+  rate: number;
+  /** 0: a session stage lasts as long as its sessions do. */
+  durationS: 0;
+  /** 0: every session of the stage at once. */
+  concurrentSessions: number;
+  sessionRate: number | null;
+  /** null: every session left in the corpus. */
+  numSessions: number | null;
+  timeoutS: number | null;
+}
 
 /** One measured request of a scenario: the client's record plus when the schedule wanted it sent. */
 export interface ScenarioRecord extends RequestRecord {

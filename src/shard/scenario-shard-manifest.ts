@@ -88,7 +88,7 @@ export function scenarioShardManifest(m: {
     report: { summary: m.report.summary, perStage: m.report.perStage, percentiles: [...m.report.percentiles], streaming: m.report.streaming },
     stages: m.stages.map((s) => ({
       index: s.index,
-      plan: s.plan.kind === "concurrent" ? { kind: "concurrent", concurrency: s.plan.concurrency, numRequests: s.plan.numRequests } : { kind: s.plan.kind, rate: s.plan.rate, durationS: s.plan.durationS },
+      plan: s.plan.kind === "concurrent" ? { kind: "concurrent", concurrency: s.plan.concurrency, numRequests: s.plan.numRequests } : { kind: s.plan.kind as "constant" | "poisson" | "trace_replay", rate: s.plan.rate, durationS: s.plan.durationS }, // session stages are never sharded (split-stages.ts)
       requests: s.requests,
       status: s.status,
       state: s.hasState ? stageStateFileName(s.index) : null,

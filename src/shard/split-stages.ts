@@ -60,6 +60,7 @@ function rateForCount(count: number, durationS: number, fallback: number): numbe
 }
 
 function shardStage(plan: StagePlan, stageSeed: number, firstRequest: number, shard: ShardSpec): ShardedStage {
+  if (plan.kind === "session_replay") throw new UsageError("--shard: load.type trace_session_replay cannot be split across processes (a session's calls depend on each other)", "run it without --shard");
   const arrivalSeed = shardArrivalSeed(stageSeed, shard);
   const total = plannedRequestCount(plan);
   if (plan.kind === "concurrent") {

@@ -65,6 +65,17 @@ const CASES: Array<[string, string]> = [
     "api.response_format json_object",
     written("json-object", { api: { type: "chat", response_format: { type: "json_object" } }, data: { type: "mock" }, load: { stages: [{ rate: 1, duration: 2 }] }, server: SERVER }),
   ],
+  ["examples/otel/configs/per_case_config/fan_in_dependencies.yml (otel_trace_replay, a trace_session_replay stage)", join(FIXTURES, "examples/otel/configs/per_case_config/fan_in_dependencies.yml")],
+  [
+    "trace_session_replay stages with every key, otel_trace_replay with non-defaults",
+    written("session-replay", {
+      api: { type: "chat", streaming: true },
+      data: { type: "otel_trace_replay", otel_trace_replay: { trace_directory: "traces", max_wait_ms: 500, predecessor_wait_timeout_sec: 30, duplicate_sessions_target: 4, include_errors: false } },
+      load: { type: "trace_session_replay", stages: [{ concurrent_sessions: 4, session_rate: 2, num_sessions: 3, timeout: 60 }, { concurrent_sessions: 0 }] },
+      report: { session_lifecycle: { per_session: true } },
+      server: SERVER,
+    }),
+  ],
   [
     "a sweep of poisson stages, shared_prefix with distributions",
     written("sweep", {

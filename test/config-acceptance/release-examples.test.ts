@@ -31,6 +31,22 @@ function yamlFiles(dir: string): string[] {
 }
 
 const FILES = yamlFiles(FIXTURES).sort();
+
+/**
+ * The OTel examples name their traces relative to inference-perf's repository root (where its README runs them):
+ * they are dry-run from the copy of that root, `<FIXTURES>/<release>/`, which holds the traces they read.
+ */
+async function inRepoRootOf<T>(file: string, run: () => Promise<T>): Promise<T> {
+  const rel = relative(FIXTURES, file);
+  if (!/^[^/]+\/examples\/otel\//.test(rel)) return run();
+  const before = process.cwd();
+  process.chdir(join(FIXTURES, rel.split("/")[0]!));
+  try {
+    return await run();
+  } finally {
+    process.chdir(before);
+  }
+}
 const skip = skipReason(INFERENCE_PERF_NEWEST, INFERENCE_PERF_OLDEST);
 
 interface Verdict {
@@ -60,7 +76,7 @@ describe.skipIf(skip !== undefined)("inference-perf's example configs: accepted 
   beforeAll(async () => {
     newest = releaseVerdicts(INFERENCE_PERF_NEWEST);
     oldest = releaseVerdicts(INFERENCE_PERF_OLDEST);
-    for (const file of FILES) kneepoint.set(file, await runProgram(["--dry-run", "-c", file], env));
+    for (const file of FILES) kneepoint.set(file, await inRepoRootOf(file, () => runProgram(["--dry-run", "-c", file], env)));
   }, 120_000);
 
   afterAll(() => {

@@ -8,6 +8,7 @@ import { distributionSchema } from "./distribution-schema.ts";
 import { traceSchema } from "./trace-schema.ts";
 import { multimodalSchema, visionArenaSchema } from "./multimodal-schema.ts";
 import { conversationReplaySchema } from "./conversation-replay-schema.ts";
+import { otelTraceReplaySchema } from "./otel-replay-schema.ts";
 
 export const DATA_TYPES = [
   "mock",
@@ -82,7 +83,7 @@ export const dataSchema = z.strictObject({
   multimodal: multimodalSchema.nullable().default(null),
   /** data.type random: input/output lengths from a trace file instead of the distributions. */
   trace: traceSchema.nullable().default(null),
-  otel_trace_replay: opaqueBlock,
+  otel_trace_replay: otelTraceReplaySchema.nullable().default(null),
   weka_trace_replay: opaqueBlock,
   conversation_replay: conversationReplaySchema.nullable().default(null),
   visionarena: visionArenaSchema.nullable().default(null),

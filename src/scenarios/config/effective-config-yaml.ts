@@ -64,7 +64,15 @@ function stage(s: StageConfig, type: LoadConfig["type"]) {
     // main.py: every request of the stage is enqueued within one second.
     return { num_requests: s.num_requests, concurrency_level: s.concurrency_level, rate: optFloat(s.num_requests), duration: 1 };
   }
+  if (type === "trace_session_replay") {
+    return { concurrent_sessions: s.concurrent_sessions, session_rate: optFloat(s.session_rate), num_sessions: s.num_sessions, timeout: optFloat(s.timeout) };
+  }
   return { rate: optFloat(s.rate), duration: s.duration, num_requests: s.num_requests, concurrency_level: s.concurrency_level };
+}
+
+/** OTelTraceReplayConfig dumped: its float field as a float. */
+function otelTraceReplay(o: ScenarioConfig["data"]["otel_trace_replay"]) {
+  return o && { ...o, predecessor_wait_timeout_sec: pyFloat(o.predecessor_wait_timeout_sec) };
 }
 
 /** main.py's total_count for random/synthetic: the largest stage's request count + 1, never lowered. */
@@ -189,7 +197,7 @@ export function effectiveConfig(cfg: ScenarioConfig): Record<string, unknown> {
       shared_prefix: sharedPrefix(d.shared_prefix),
       multimodal: multimodalDump(d.multimodal, (x) => distribution(x)),
       trace: d.trace && { file: d.trace.file, format: d.trace.format },
-      otel_trace_replay: d.otel_trace_replay,
+      otel_trace_replay: otelTraceReplay(d.otel_trace_replay),
       weka_trace_replay: d.weka_trace_replay,
       conversation_replay: d.conversation_replay && {
         ...d.conversation_replay,

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { checkCircuitBreakers } from "./check-circuit-breakers.ts";
+import { checkSessionReplay } from "./check-session-replay.ts";
 import { circuitBreakerSchema } from "./circuit-breaker-schema.ts";
 import { dataSchema } from "./data-schema.ts";
 import { loadSchema } from "./load-schema.ts";
@@ -134,6 +135,7 @@ export const scenarioConfigSchema = z
 
     checkCircuitBreakers(cfg.circuit_breakers, load.circuit_breakers, issue);
     checkMultimodalConfig(cfg, issue);
+    checkSessionReplay(data, load, cfg.api.type, issue);
 
     if (cfg.metrics?.type === "prometheus") {
       const p = cfg.metrics.prometheus;

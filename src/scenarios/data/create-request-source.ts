@@ -22,6 +22,7 @@ import { calibrateChatTemplate, requireChatTemplate, type PromptWrap } from "./c
 import type { TokenizerPort } from "../../tokenizer/tokenizer-port.ts";
 import type { TraceRow } from "../config/trace-schema.ts";
 import { withLoraTrafficSplit } from "./lora-traffic-split.ts";
+import { createOtelReplaySource } from "../replay/session-replay-source.ts";
 import { createHubDatasetSource } from "./hub-dataset-source.ts";
 import { createMultimodalSharedPrefixSource, createMultimodalSyntheticSource } from "./multimodal-source.ts";
 import { readHubSettings } from "../../hub/hub-settings.ts";
@@ -115,6 +116,8 @@ async function createDataSource(cfg: ScenarioConfig, deps: RequestSourceDeps): P
       const promptTokens = await Promise.all(pool.map(async (row) => (await tok.encode(row.prompt)).length + special));
       return createVisionArenaSource(data.visionarena!, pool, promptTokens, body, deps.seed);
     }
+    case "otel_trace_replay":
+      return createOtelReplaySource(data.otel_trace_replay!, deps.seed, body, tok);
     default:
       // readScenarioConfig refuses the other types (unsupported-features.ts); reaching this is a bug.
       throw new Error(`data.type ${data.type} has no generator`);

@@ -20,6 +20,9 @@ import { runSaturationProbe } from "./run-saturation-probe.ts";
 import { DEFAULT_GAIN_THRESHOLD, type RungMeasurement, type SaturationEstimate } from "./saturation-ladder.ts";
 import { sweepStages, type SweepSpec } from "./sweep-stages.ts";
 import { sessionClient, sessionsOf } from "./session-sender.ts";
+import { isSessionReplaySource } from "../replay/session-replay-source.ts";
+import { runSessionStages } from "./session-replay-stages.ts";
+import type { SessionStageResult } from "./session-replay-stage.ts";
 
 export interface ScenarioClientOptions {
   baseUrl: string;
@@ -94,6 +97,8 @@ export interface RunStagesOptions {
   onSweep?(outcome: SweepOutcome): void | Promise<void>;
   /** Monotonic clock, ms; performance.now() by default. */
   now?: () => number;
+  /** A session replay stage's sessions (load.type trace_session_replay), for the session reports. */
+  onSessionStage?(result: SessionStageResult): void;
 }
 
 export async function runStages(opts: RunStagesOptions): Promise<StageRun[]> {
@@ -129,6 +134,25 @@ export async function runStages(opts: RunStagesOptions): Promise<StageRun[]> {
   const pinned = sessionsOf(opts.source) !== undefined && opts.workers !== undefined && opts.workers.count > 0 && opts.workers.maxConcurrency > 0;
   const breakers = c.circuitBreakers?.length ? createStageBreakers(c.circuitBreakers, { source: opts.source, streaming: c.streaming }) : null;
   try {
+    if (isSessionReplaySource(opts.source)) {
+      return await runSessionStages({
+        stages: opts.stages,
+        input: opts.source.sessionReplay,
+        client,
+        streaming: c.streaming,
+        intervalS: opts.intervalS,
+        maxInFlight: cap,
+        stop: opts.stop,
+        abort: opts.abort,
+        now,
+        epochOffsetMs,
+        keepRecords: opts.keepRecords !== false,
+        ...(opts.onStageStart ? { onStageStart: opts.onStageStart } : {}),
+        ...(opts.onRecord ? { onRecord: opts.onRecord } : {}),
+        ...(opts.onStageEnd ? { onStageEnd: opts.onStageEnd } : {}),
+        ...(opts.onSessionStage ? { onSessionStage: opts.onSessionStage } : {}),
+      });
+    }
     let stages = opts.stages;
     let nextRequest = 0;
     if (opts.sweep) {

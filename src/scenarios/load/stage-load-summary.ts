@@ -39,6 +39,6 @@ export function summarizeStageLoad(run: Pick<StageRun, "plan"> & { records: read
     achievedRateRps: windowMs / 1000 > 0 ? count / (windowMs / 1000) : null,
     sendDurationS: windowMs / 1000,
     scheduleDelaysMs,
-    concurrency: run.plan.kind === "concurrent" ? run.plan.concurrency : null,
+    concurrency: run.plan.kind === "concurrent" ? run.plan.concurrency : run.plan.kind === "session_replay" ? run.plan.concurrentSessions : null,
   };
 }

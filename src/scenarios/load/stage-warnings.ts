@@ -23,7 +23,7 @@ export const MIN_ACHIEVED_FRACTION = 0.95;
  */
 export function minAchievedRateRps(run: Pick<StageRun, "plan">, count: number): number | null {
   // A trace stage's rate is only reported (0.7.0 requires it); the trace, not the rate, sets how fast it sends.
-  if (run.plan.kind === "concurrent" || run.plan.kind === "trace_replay") return null;
+  if (run.plan.kind === "concurrent" || run.plan.kind === "trace_replay" || run.plan.kind === "session_replay") return null;
   const fraction = run.plan.kind === "poisson" ? Math.min(MIN_ACHIEVED_FRACTION, 1 - 3 / Math.sqrt(count)) : MIN_ACHIEVED_FRACTION;
   return run.plan.rate * fraction;
 }
@@ -69,7 +69,8 @@ export function stageWarnings(run: Omit<StageRun, "records"> & Partial<Pick<Stag
   const warnings: string[] = [];
   const breaker = describeBreakerTrip(run);
   if (breaker) warnings.push(breaker);
-  if (load.medianDelayMs !== null && load.medianDelayMs > MAX_MEDIAN_SCHEDULE_DELAY_MS) {
+  // A session call's schedule delay includes its wait for predecessors (0.7.0 schedules it at the session's dispatch).
+  if (load.medianDelayMs !== null && load.medianDelayMs > MAX_MEDIAN_SCHEDULE_DELAY_MS && run.plan.kind !== "session_replay") {
     const cause = opts.sessions
       ? "turns waited for their session's previous turn (a session sends one turn at a time, as in inference-perf 0.7.0) or for the in-flight cap; with session data, more sessions or a lower rate lower it"
       : run.plan.kind === "concurrent"

@@ -24,7 +24,7 @@ export interface ScenarioPlan {
     model: string | null;
     ignoreEos: boolean;
   };
-  loadType: "constant" | "poisson" | "concurrent" | "trace_replay";
+  loadType: "constant" | "poisson" | "concurrent" | "trace_replay" | "trace_session_replay";
   /** Empty when a sweep generates the stages. */
   stages: StagePlan[];
   sweep?: SweepSpec;
@@ -50,6 +50,10 @@ const ENDPOINTS = { completion: "/v1/completions", chat: "/v1/chat/completions",
 
 function stagePlan(cfg: ScenarioConfig, i: number): StagePlan {
   const s = cfg.load.stages[i]!;
+  if (cfg.load.type === "trace_session_replay") {
+    const rate = s.session_rate ?? 0;
+    return { kind: "session_replay", rate, durationS: 0, concurrentSessions: s.concurrent_sessions ?? 0, sessionRate: s.session_rate, numSessions: s.num_sessions, timeoutS: s.timeout };
+  }
   if (cfg.load.type === "concurrent") return { kind: "concurrent", concurrency: s.concurrency_level!, numRequests: s.num_requests! };
   if (cfg.load.type === "trace_replay") {
     const dataRows = cfg.data.trace && traceRows(cfg.data.trace, "data.trace");
@@ -62,7 +66,7 @@ function stagePlan(cfg: ScenarioConfig, i: number): StagePlan {
 
 export function buildScenarioPlan(cfg: ScenarioConfig): ScenarioPlan {
   const { load } = cfg;
-  const loadType = load.type === "concurrent" || load.type === "poisson" || load.type === "trace_replay" ? load.type : "constant";
+  const loadType = load.type === "concurrent" || load.type === "poisson" || load.type === "trace_replay" || load.type === "trace_session_replay" ? load.type : "constant";
   const sweep: SweepSpec | undefined = load.sweep
     ? {
         type: load.sweep.type,
@@ -112,6 +116,6 @@ export function buildScenarioPlan(cfg: ScenarioConfig): ScenarioPlan {
     requestsPerStage,
     totalRequests: sweep ? null : requestsPerStage.reduce((a, b) => a + b, 0),
     expectedDurationS: rateStagesS + pausesS,
-    durationIsLowerBound: sweep !== undefined || stages.some((s) => s.kind === "concurrent"),
+    durationIsLowerBound: sweep !== undefined || stages.some((s) => s.kind === "concurrent" || s.kind === "session_replay"),
   };
 }

@@ -7,6 +7,7 @@ const LOAD_WORDS: Record<ScenarioPlan["loadType"], string> = {
   poisson: "poisson (a Poisson number of requests each second, spread over that second)",
   trace_replay: "trace_replay (each stage replays load.trace from its first row: request k is due at its TIMESTAMP − the first row's; rate and duration are only reported)",
   concurrent: "concurrent (closed loop: each stage keeps concurrency_level requests in flight until num_requests are sent)",
+  trace_session_replay: "trace_session_replay (each stage replays its share of the session corpus; a session's calls wait for their predecessors and send their live outputs on)",
 };
 
 /** 4260 → "1 h 11 min 0 s"; 75 → "1 min 15 s". */
@@ -24,9 +25,12 @@ function stageLine(plan: ScenarioPlan, i: number): string {
   const what =
     s.kind === "concurrent"
       ? `concurrency ${s.concurrency}, ${s.numRequests} requests`
-      : s.kind === "trace_replay"
+      : s.kind === "session_replay"
+        ? `${s.numSessions ?? "all remaining"} sessions, ${s.concurrentSessions || "all"} at once${s.sessionRate !== null ? `, ≤ ${s.sessionRate}/s` : ""}${s.timeoutS !== null ? `, timeout ${s.timeoutS} s` : ""}`
+        : s.kind === "trace_replay"
         ? `trace over ${((s.offsetsMs.at(-1) ?? 0) / 1000).toFixed(3)} s`
         : `${s.rate} req/s × ${s.durationS} s`;
+  if (s.kind === "session_replay") return `  ${String(i).padStart(2)}  sessions   ${what}`;
   return `  ${String(i).padStart(2)}  ${s.kind.padEnd(10)} ${what.padEnd(28)} = ${n} request${n === 1 ? "" : "s"}`;
 }
 
@@ -54,7 +58,8 @@ export function describeScenarioPlan(plan: ScenarioPlan, source: Pick<RequestSou
   }
   const interval = `${plan.intervalS} s between stages${plan.intervalRaisedFromS !== undefined ? ` (load.interval ${plan.intervalRaisedFromS} s raised to the Prometheus scrape interval for per-stage reports)` : ""}`;
   lines.push(`interval: ${interval}`);
-  const total = plan.totalRequests === null ? "requests known after the probe" : `${plan.totalRequests} requests`;
+  const total =
+    plan.loadType === "trace_session_replay" ? "one request per LLM call of the sessions replayed (see data)" : plan.totalRequests === null ? "requests known after the probe" : `${plan.totalRequests} requests`;
   const duration = `${plan.durationIsLowerBound ? "at least " : "about "}${formatDuration(plan.expectedDurationS)}`;
   const why = plan.sweep ? " plus the probe" : plan.stages.some((s) => s.kind === "concurrent") ? " plus the concurrent stages, which last as long as the server takes" : "";
   lines.push(`total:    ${total}, ${duration}${why}`);

@@ -73,7 +73,7 @@ describe("a trace_replay config", () => {
     expect(() => parse(traceDoc([{ rate: 1, duration: 1 }], { type: "random", trace: { ...TRACE, format: "Mooncake" } }))).toThrow("data.trace.format: must be AzurePublicDataset");
     expect(() => parse(traceDoc([{ duration: 1 }]))).toThrow("load.stages[0].rate: is required for load.type trace_replay");
     expect(() => parse({ ...traceDoc([]), load: { type: "trace_replay", trace: TRACE, sweep: { type: "linear" } } })).toThrow("load.sweep: with load.type trace_replay is not supported");
-    expect(() => parse({ load: { type: "trace_session_replay", stages: [{ concurrent_sessions: 1 }] } })).toThrow("load.type trace_session_replay is not supported yet");
+    expect(() => parse({ load: { type: "trace_session_replay", stages: [{ concurrent_sessions: 1 }] } })).toThrow("trace_session_replay replays sessions: set data.type otel_trace_replay");
   });
 
   it("writes only file and format into the effective config", async () => {

@@ -92,7 +92,7 @@ export function stageLoadFields(plan: StagePlan, s: Pick<LifecycleState, "count"
     requested_rate: plan.kind === "concurrent" ? plan.numRequests : plan.rate,
     // A window too short to divide by (a denormal) is no window.
     achieved_rate: windowMs / 1000 > 0 ? s.count / (windowMs / 1000) : 0,
-    ...(plan.kind === "concurrent" ? { concurrency: plan.concurrency } : {}),
+    ...(plan.kind === "concurrent" ? { concurrency: plan.concurrency } : plan.kind === "session_replay" ? { concurrency: plan.concurrentSessions } : {}),
   };
 }
 

@@ -38,8 +38,11 @@ export interface PerRequestEntry {
     /** {} but for api.type anthropic_messages successes (anthropic-extra-info.ts). */
     extra_info: Record<string, unknown>;
     lora_adapter: string | null;
-    graph_event_id: null;
+    graph_event_id: string | null;
     labels: Record<string, never>;
+    /** Session replay requests only (0.7.0 SessionInferenceInfo): the answer's text, and its assistant message. */
+    output_text?: string | null;
+    output_message?: { role: "assistant"; content: string } | null;
     /** Only on a retried request (0.7.0 drops them otherwise). */
     retries_attempted?: number;
     retries_recovered?: boolean;
@@ -55,6 +58,8 @@ export interface PerRequestOptions extends LifecycleMetricOptions {
   loraAdapter?: (rec: ScenarioRecord) => string | null;
   /** The media the request carried (multimodal data). */
   requestMedia?: (rec: ScenarioRecord) => RequestMedia | undefined;
+  /** A session replay request's graph event id, null for other requests. */
+  graphEventId?: (rec: ScenarioRecord) => string | null;
 }
 
 /**
@@ -75,6 +80,7 @@ export function perRequestOptionsOf(opts: ScenarioReportOptions): PerRequestOpti
     ...(opts.requestBody !== undefined ? { requestBody: opts.requestBody } : {}),
     ...(opts.requestMedia !== undefined ? { requestMedia: opts.requestMedia } : {}),
     ...(opts.loraAdapter ? { loraAdapter: opts.loraAdapter } : {}),
+    ...(opts.graphEventId ? { graphEventId: opts.graphEventId } : {}),
     kneepoint,
   };
 }
@@ -91,6 +97,27 @@ export function inferencePerfRequestData(body: string): string {
 export function buildPerRequestEntry(rec: ScenarioRecord, opts: PerRequestOptions): PerRequestEntry {
   const ip = toInferencePerfRequest(rec, opts);
   const body = opts.requestBody?.(rec);
+  const event = opts.graphEventId?.(rec) ?? null;
+  if (event !== null) return sessionReplayEntry(buildPlainEntry(ip, rec, body, opts), rec, event);
+  return buildPlainEntry(ip, rec, body, opts);
+}
+
+/**
+ * A session replay request as 0.7.0's SessionChatCompletionAPIData records it: graph_event_id, then output_text (null
+ * when empty) and output_message after labels; a failed one is SessionInferenceInfo's empty answer (0 tokens in and
+ * out, output_text "", output_message null).
+ */
+function sessionReplayEntry(e: PerRequestEntry, rec: ScenarioRecord, event: string): PerRequestEntry {
+  const { input_tokens: _input, ...info } = e.info;
+  const text = rec.capture?.contentTexts.join("") ?? "";
+  if (e.error !== null) {
+    return { ...e, info: { ...info, request_metrics: { ...info.request_metrics, text: { input_tokens: 0 } }, response_metrics: { output_tokens: 0, server_usage: null } as InferencePerfResponseMetrics, graph_event_id: event, output_text: "", output_message: null, input_tokens: 0 } };
+  }
+  const message = rec.capture?.noChoices ? null : { role: "assistant" as const, content: text };
+  return { ...e, info: { ...info, graph_event_id: event, output_text: text === "" ? null : text, output_message: message, input_tokens: e.info.input_tokens } };
+}
+
+function buildPlainEntry(ip: ReturnType<typeof toInferencePerfRequest>, rec: ScenarioRecord, body: string | undefined, opts: PerRequestOptions): PerRequestEntry {
   return {
     start_time: ip.startS,
     end_time: ip.endS,

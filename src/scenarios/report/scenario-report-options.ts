@@ -44,6 +44,8 @@ export interface ScenarioReportOptions {
   perAdapterStage?: boolean;
   /** The LoRA adapter a record was sent to (load.lora_traffic_split), null for the base model; absent: no split. */
   loraAdapter?: (rec: ScenarioRecord) => string | null;
+  /** A session replay request's graph event (info.graph_event_id, output_text, output_message); null otherwise. */
+  graphEventId?: (rec: ScenarioRecord) => string | null;
   /** The enabled circuit breakers: kneepoint_circuit_breakers.json says which tripped, when (breakers-file.ts). */
   circuitBreakers?: readonly CircuitBreakerConfig[];
 }

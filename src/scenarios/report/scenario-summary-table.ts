@@ -59,8 +59,10 @@ function allCells(stage: TableStage, report: LifecycleReport, withGoodput: boole
   const ls = report.load_summary;
   const lat = report.successes.latency;
   const ok = report.successes.count > 0;
-  const late = (ls.schedule_delay?.median ?? 0) * 1000 > LATE_SCHEDULE_MS;
-  const requested = stage.plan.kind === "concurrent" ? `c=${stage.plan.concurrency}` : `${stage.plan.rate} req/s`;
+  // A session call's schedule delay includes its wait for predecessors: not lateness.
+  const late = (ls.schedule_delay?.median ?? 0) * 1000 > LATE_SCHEDULE_MS && stage.plan.kind !== "session_replay";
+  const requested =
+    stage.plan.kind === "concurrent" ? `c=${stage.plan.concurrency}` : stage.plan.kind === "session_replay" ? `sessions c=${stage.plan.concurrentSessions || "all"}` : `${stage.plan.rate} req/s`;
   const cells = [
     String(stage.index),
     requested,

@@ -1,0 +1,138 @@
+/**
+ * The session corpus of `data.type: otel_trace_replay`, as inference-perf 0.7.0 reads it
+ * (datagen/replay/otel_trace_replay_datagen.py): one session per trace file, ordered by `random.seed(base_seed)`
+ * + `random.shuffle` (python-random.ts), named `trace<slot>_<session_id | trace_id | file stem>`, duplicated to
+ * `duplicate_sessions_target` as `<id>_dup<k>`. A file without LLM calls is a session 0.7.0 skips (counted done,
+ * never reported); kneepoint skips it too and says so. `trace_files` globs are resolved and sorted (0.7.0 keeps them
+ * in a Python set's order, which changes from one process to the next).
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { globFiles } from "./glob-files.ts";
+import { UsageError } from "../../errors.ts";
+import type { OtelTraceReplayConfig } from "../config/otel-replay-schema.ts";
+import { buildReplayGraph, markToolInternal } from "./otel-replay-graph.ts";
+import { rawCallsOf, UnsupportedSpanError, type OtelSpan } from "./otel-raw-calls.ts";
+import { pythonRandom, pythonShuffle } from "./python-random.ts";
+import type { ReplayGraph } from "./replay-graph.ts";
+
+export interface ReplaySessionSpec {
+  sessionId: string;
+  /** The trace file (0.7.0's `file_path` in per-session reports). */
+  sourceId: string;
+  /** null: nothing to replay (no LLM calls); skipped. */
+  graph: ReplayGraph | null;
+  /** Prefix of unique messages (`[SESS:<it>] `) when random session ids are injected, else null. */
+  randomString: string | null;
+}
+
+export interface ReplayCorpus {
+  sessions: ReplaySessionSpec[];
+  warnings: string[];
+  describe: string;
+}
+
+const BLOCK = "data.otel_trace_replay";
+
+function traceFiles(c: OtelTraceReplayConfig): string[] {
+  if (c.trace_directory !== null) {
+    let names: string[];
+    try {
+      if (!statSync(c.trace_directory).isDirectory()) throw new UsageError(`${BLOCK}.trace_directory: ${c.trace_directory} is not a directory`, "point it at a directory of OTel JSON trace files");
+      names = readdirSync(c.trace_directory).filter((n) => n.endsWith(".json")).sort();
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      throw new UsageError(`${BLOCK}.trace_directory: ${c.trace_directory} does not exist`, "point it at a directory of OTel JSON trace files");
+    }
+    if (names.length === 0) throw new UsageError(`${BLOCK}.trace_directory: no .json files in ${c.trace_directory}`, "put the OTel trace files (one JSON per trace) there");
+    return names.map((n) => join(c.trace_directory!, n));
+  }
+  const files = new Set<string>();
+  for (const p of c.trace_files ?? []) {
+    if (/[*?]/.test(p)) {
+      for (const m of globFiles(p)) if (statSync(m).isFile()) files.add(m);
+    } else if (fileExists(p)) files.add(p);
+    else throw new UsageError(`${BLOCK}.trace_files: ${p} does not exist`, "fix the path (relative paths are read from the directory kneepoint runs in)");
+  }
+  const list = [...files].sort();
+  if (list.length === 0) throw new UsageError(`${BLOCK}.trace_files: no file matches ${JSON.stringify(c.trace_files)}`, "fix the paths or patterns");
+  for (const f of list) if (!f.endsWith(".json")) throw new UsageError(`${BLOCK}.trace_files: ${f} is not a .json file`, "OTel trace files are JSON");
+  return list;
+}
+
+function fileExists(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+interface TraceRow {
+  sessionId: string | null;
+  sourceId: string;
+  spans: OtelSpan[];
+}
+
+function readTrace(file: string, skipInvalid: boolean, warnings: string[]): TraceRow | null {
+  let data: Record<string, unknown>;
+  try {
+    data = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+  } catch (err) {
+    if (skipInvalid) {
+      warnings.push(`${file}: not readable as JSON, skipped (skip_invalid_files)`);
+      return null;
+    }
+    throw new UsageError(`${BLOCK}: cannot read ${file} as JSON: ${(err as Error).message}`, "fix the file, or set skip_invalid_files: true to leave it out");
+  }
+  const stem = file.replace(/^.*[\\/]/, "").replace(/\.[^.]*$/, "");
+  const sessionId = (data.session_id as string | undefined) ?? ((data.trace_id as string | undefined) || stem);
+  if (!Array.isArray(data.spans)) throw new UsageError(`${BLOCK}: ${file} has no "spans" list`, "an OTel trace file is {trace_id, spans: [...]}");
+  return { sessionId, sourceId: file, spans: data.spans as OtelSpan[] };
+}
+
+function graphOf(row: TraceRow, includeErrors: boolean): ReplayGraph | null {
+  try {
+    const calls = rawCallsOf(row.spans, includeErrors);
+    if (calls.length === 0) return null;
+    const graph = buildReplayGraph(calls, row.sourceId);
+    markToolInternal(graph, row.spans);
+    return graph;
+  } catch (err) {
+    if (err instanceof UnsupportedSpanError) {
+      throw new UsageError(`${BLOCK}: ${row.sourceId}: ${err.message}: traces with tool calls or structured messages are not supported yet by kneepoint run (it replays text conversations)`, "leave this trace out (trace_files), or run it with inference-perf");
+    }
+    throw new UsageError(`${BLOCK}: ${row.sourceId}: ${(err as Error).message}`, "fix the trace file, or leave it out");
+  }
+}
+
+/** Hex string from the seeded generator: 0.7.0 draws uuid4().hex[:16]; kneepoint keeps runs reproducible. */
+function randomHex(rng: ReturnType<typeof pythonRandom>): string {
+  return [rng.getrandbits32(), rng.getrandbits32()].map((n) => n.toString(16).padStart(8, "0")).join("");
+}
+
+export function readOtelCorpus(c: OtelTraceReplayConfig, baseSeed: number): ReplayCorpus {
+  const warnings: string[] = [];
+  const rows = traceFiles(c).map((f) => readTrace(f, c.skip_invalid_files, warnings)).filter((r): r is TraceRow => r !== null);
+  if (rows.length === 0) throw new UsageError(`${BLOCK}: no trace could be read`, "check the trace files");
+  const order = rows.map((_, i) => i);
+  pythonShuffle(pythonRandom(baseSeed), order);
+  const base = order.map((row, slot) => ({ id: `trace${slot}_${rows[row]!.sessionId || `session_${slot}`}`, row: rows[row]! }));
+  const all = [...base.map((b) => ({ ...b, dup: false }))];
+  const target = c.duplicate_sessions_target;
+  for (let k = 1; target !== null && all.length < target; k++) {
+    const src = base[(k - 1) % base.length]!;
+    all.push({ id: `${src.id}_dup${k}`, row: src.row, dup: true });
+  }
+  const rng = pythonRandom(baseSeed + 1);
+  const graphs = new Map<TraceRow, ReplayGraph | null>();
+  const sessions = all.map(({ id, row, dup }) => {
+    if (!graphs.has(row)) graphs.set(row, graphOf(row, c.include_errors));
+    const graph = graphs.get(row)!;
+    return { sessionId: id, sourceId: row.sourceId, graph, randomString: c.inject_random_session_id || dup ? randomHex(rng) : null };
+  });
+  const skipped = sessions.filter((s) => s.graph === null);
+  if (skipped.length) warnings.push(`${skipped.length} trace(s) have no LLM call to replay and are skipped, as inference-perf 0.7.0 skips them (unreported): ${skipped.map((s) => s.sourceId).join(", ")}`);
+  const events = sessions.reduce((n, s) => n + (s.graph?.events.length ?? 0), 0);
+  return { sessions, warnings, describe: `otel_trace_replay: ${rows.length} trace file(s), ${sessions.length} session(s), ${events} LLM calls` };
+}

@@ -1,0 +1,57 @@
+/**
+ * A replay graph: one agentic session as a DAG of LLM calls (inference-perf 0.7.0
+ * datagen/replay/replay_graph_types.py). A call waits for its predecessors, then `waitMs`, then is sent with its
+ * recorded messages, where "shared" and "output" segments are replaced by what the predecessors really sent and
+ * answered (session-messages.ts). Pure data; built from OTel traces by otel-replay-graph.ts.
+ */
+
+export interface ReplayMessage {
+  role: string;
+  content: string;
+}
+
+/**
+ * One segment of a call's input, at message granularity:
+ *  shared — the leading `messageCount` messages equal a predecessor's (the ones it sent, after its own substitution);
+ *  output — one assistant message whose content is a predecessor's output (the live answer is put there);
+ *  unique — messages no predecessor shares (sent as recorded).
+ */
+export interface InputSegment {
+  type: "shared" | "output" | "unique";
+  messageCount: number;
+  tokenCount: number;
+  /** The predecessor's event id (shared/output only). */
+  sourceEventId: string | null;
+}
+
+export interface GraphCall {
+  callId: string;
+  model: string;
+  messages: ReplayMessage[];
+  expectedOutput: string;
+  inputSegments: InputSegment[];
+  totalInputTokens: number;
+  /** The body's max_tokens: the recorded completion tokens, else the output's length / 4. */
+  expectedOutputTokens: number;
+  attributes: Record<string, unknown>;
+}
+
+export interface GraphEvent {
+  eventId: string;
+  call: GraphCall;
+  /** In 0.7.0's order: causal predecessors (latest first), then the temporal fallback. */
+  predecessorEventIds: string[];
+  dependencyTypes: Record<string, string>;
+  /** Recorded gap between the last predecessor's end and this call's start (capped by max_wait_ms at replay). */
+  waitMs: number;
+  tStartMs: number;
+  tEndMs: number;
+  isUserFacing: boolean;
+  isStructuredOutputCall: boolean;
+}
+
+export interface ReplayGraph {
+  /** In build order (the calls' start order): the order 0.7.0 enqueues a session's events. */
+  events: GraphEvent[];
+  sourceFile: string;
+}

@@ -1,0 +1,56 @@
+/**
+ * The messages a replayed call sends, as inference-perf 0.7.0 builds them once its predecessors are done
+ * (datagen/replay/replay_graph_session_datagen.py `wait_for_predecessors_and_substitute`,
+ * `_build_messages_with_substitution`), for text conversations:
+ *  - "shared": the first n messages the source predecessor really sent (its own substitutions included);
+ *  - "output": the source predecessor's live answer as `{role: assistant, content}`; the recorded message when the
+ *    answer had no choices, or when it was empty text;
+ *  - "unique": as recorded, prefixed with `[SESS:<id>] ` when random session ids are injected (inject_random_session_id,
+ *    or a duplicated session).
+ * Nothing is substituted when output substitution is disabled or no segment needs it. Pure.
+ */
+import type { InputSegment, ReplayMessage } from "./replay-graph.ts";
+
+/** What a completed call left for its successors. */
+export interface EventOutcome {
+  /** The answer's text ("" when it had none). */
+  outputText: string;
+  /** `{role: "assistant", content}` of the answer; null when the answer had no choices. */
+  outputMessage: ReplayMessage | null;
+  /** The messages the call sent. */
+  sentMessages: readonly ReplayMessage[];
+}
+
+export interface SubstitutionInput {
+  recorded: readonly ReplayMessage[];
+  segments: readonly InputSegment[];
+  outcomeOf(eventId: string): EventOutcome | undefined;
+  disableOutputSubstitution: boolean;
+  /** The session's random string when ids are injected, else null. */
+  sessionRandom: string | null;
+}
+
+export function messagesToSend(s: SubstitutionInput): ReplayMessage[] {
+  const substitute = !s.disableOutputSubstitution && s.segments.some((g) => g.type === "output" || g.type === "shared");
+  const inject = s.sessionRandom !== null && s.segments.some((g) => g.type === "unique");
+  if (s.segments.length === 0 || (!substitute && !inject)) return [...s.recorded];
+  const out: ReplayMessage[] = [];
+  let cursor = 0;
+  for (const seg of s.segments) {
+    const recorded = s.recorded.slice(cursor, cursor + seg.messageCount);
+    if (seg.type === "output") {
+      const source = seg.sourceEventId !== null && seg.messageCount === 1 ? s.outcomeOf(seg.sourceEventId) : undefined;
+      if (source?.outputMessage) out.push(source.outputMessage);
+      else if (source?.outputText) out.push(...recorded.map((m) => ({ ...m, content: source.outputText })));
+      else out.push(...recorded);
+    } else if (seg.type === "shared") {
+      const parent = seg.sourceEventId !== null ? s.outcomeOf(seg.sourceEventId)?.sentMessages : undefined;
+      const prefix = parent?.slice(0, seg.messageCount);
+      out.push(...(prefix && prefix.length === seg.messageCount ? prefix : recorded));
+    } else {
+      out.push(...(s.sessionRandom !== null ? recorded.map((m) => ({ ...m, content: `[SESS:${s.sessionRandom}] ${m.content}` })) : recorded));
+    }
+    cursor += seg.messageCount;
+  }
+  return out;
+}

@@ -1,0 +1,61 @@
+/**
+ * The request source of a session replay (`data.type: otel_trace_replay`): not a list of requests but a corpus of
+ * sessions, which only `load.type: trace_session_replay` stages send (src/scenarios/load/session-replay-stages.ts).
+ * It carries what those stages need: the sessions, the replay settings, the body writer and the client's token count.
+ */
+import type { BodyWriter } from "../data/body-writer.ts";
+import type { ScenarioRequestSource } from "../data/request-source-deps.ts";
+import type { TokenizerPort } from "../../tokenizer/tokenizer-port.ts";
+import type { OtelTraceReplayConfig } from "../config/otel-replay-schema.ts";
+import type { SessionReplaySettings } from "../load/session-replay-stage.ts";
+import type { RequestSource, ScenarioRequest } from "../types.ts";
+import { readOtelCorpus, type ReplaySessionSpec } from "./otel-trace-sessions.ts";
+import type { ReplayMessage } from "./replay-graph.ts";
+
+export interface SessionReplayInput {
+  sessions: readonly ReplaySessionSpec[];
+  settings: SessionReplaySettings;
+  bodyFor(messages: readonly ReplayMessage[], maxTokens: number): string;
+  countTokens(text: string): Promise<number>;
+  /** Every request sent so far, by record index: the reports rebuild a record's body from its source. */
+  sent: Map<number, ScenarioRequest>;
+}
+
+export interface SessionReplaySource extends ScenarioRequestSource {
+  sessionReplay: SessionReplayInput;
+}
+
+export function isSessionReplaySource(s: RequestSource): s is SessionReplaySource {
+  return "sessionReplay" in s;
+}
+
+/** 0.7.0 CustomTokenizer.count_tokens: "" is 0, else the tokens with the special ones. */
+export function tokenCounter(tok: TokenizerPort): (text: string) => Promise<number> {
+  let special: number | null = null;
+  return async (text) => {
+    if (text === "") return 0;
+    special ??= await tok.specialTokenCount();
+    return (await tok.encode(text)).length + special;
+  };
+}
+
+export function createOtelReplaySource(c: OtelTraceReplayConfig, baseSeed: number, body: BodyWriter, tok: TokenizerPort): SessionReplaySource {
+  const corpus = readOtelCorpus(c, baseSeed);
+  const sent = new Map<number, ScenarioRequest>();
+  return {
+    request: (i) => {
+      const r = sent.get(i);
+      if (!r) throw new Error(`session replay request ${i} was never sent (a session source has no request list)`);
+      return r;
+    },
+    describe: () => corpus.describe,
+    warnings: corpus.warnings,
+    sessionReplay: {
+      sessions: corpus.sessions,
+      settings: { maxWaitMs: c.max_wait_ms, predecessorWaitTimeoutS: c.predecessor_wait_timeout_sec, disableOutputSubstitution: c.disable_output_substitution },
+      bodyFor: (messages, maxTokens) => body.forMessagesJson(JSON.stringify(messages.map((m) => ({ role: m.role, content: m.content }))), maxTokens),
+      countTokens: tokenCounter(tok),
+      sent,
+    },
+  };
+}
