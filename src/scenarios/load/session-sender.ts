@@ -13,6 +13,7 @@
  * The record keeps the body it sent and its session (id, turn) for the reports: the source cannot rebuild a body
  * that depended on answers. LoRA adapters (load.lora_traffic_split) are drawn per request index as for other data.
  */
+import { sleepUnlessStopped } from "../../load/run-load.ts";
 import type { PreparedRequest, StreamClient } from "../../engine/openai-stream-client.ts";
 import type { RequestRecord } from "../../engine/request-record.ts";
 import type { SessionSource, SessionStage } from "../data/session-source.ts";
@@ -48,19 +49,6 @@ export function answerText(rec: RequestRecord): string | null {
   return rec.error === null ? "" : null;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener("abort", done);
-  });
-}
-
 export function createSessionSender(o: SessionSenderOptions): SendFn {
   const now = o.now ?? (() => performance.now());
   /** Per session id, the end of its last queued turn: a FIFO lock. */
@@ -86,7 +74,7 @@ export function createSessionSender(o: SessionSenderOptions): SendFn {
       rec.session = { id: turn.sessionId, round: prepared.round };
       const answer = answerText(rec);
       if (answer !== null && turn.holdAfterS > 0) {
-        await sleep(turn.holdAfterS * 1000, signal);
+        await sleepUnlessStopped(turn.holdAfterS * 1000, signal);
         rec.endMs = now();
       }
       await turn.finish(answer);
