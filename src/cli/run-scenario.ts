@@ -9,7 +9,6 @@
  */
 import { sessionLifecycleFiles } from "../scenarios/report/session-lifecycle-files.ts";
 import type { SessionStageResult } from "../scenarios/load/session-replay-stage.ts";
-import { readFileSync } from "node:fs";
 import { EnvironmentError, InterruptedError } from "../errors.ts";
 import { buildRequestHeaders } from "../engine/openai-stream-client.ts";
 import { readTargetInfo } from "../engine/target-info.ts";
@@ -27,7 +26,6 @@ import { configWarningsFile } from "../scenarios/config/compatibility-warnings.t
 import type { ScenarioConfig } from "../scenarios/config/scenario-config-schema.ts";
 import { effectiveConfigYaml } from "../scenarios/config/effective-config-yaml.ts";
 import { createRequestSource } from "../scenarios/data/create-request-source.ts";
-import { refuseShardedSessions } from "../scenarios/config/session-data-rules.ts";
 import { runStages } from "../scenarios/load/run-stages.ts";
 import { plannedRequestCount } from "../scenarios/load/stage-offsets.ts";
 import { loadFactsOfState, stageWarnings } from "../scenarios/load/stage-warnings.ts";
@@ -48,6 +46,7 @@ import { HARNESS_VERSION } from "../version.ts";
 import { installInterrupt } from "./interrupt.ts";
 import type { ShardSpec } from "../shard/shard-spec.ts";
 import { refuseShardedSweep, shardRequestSource, shardStages } from "../shard/split-stages.ts";
+import { checkShardedScenario } from "./scenario-shard-checks.ts";
 import { scenarioPlanId } from "../shard/scenario-plan-id.ts";
 import { scenarioShardFiles } from "../shard/scenario-shard-files.ts";
 import { createProgress } from "./progress.ts";
@@ -93,15 +92,6 @@ export interface ScenarioRunResult {
 }
 
 /** True when load.base_seed is written in the config file or given with --set (a shard then knows its seed). */
-function configSetsSeed(path: string, sets: readonly string[]): boolean {
-  if (sets.some((s) => s.trim().startsWith("load.base_seed"))) return true;
-  try {
-    return /^\s+base_seed\s*:/m.test(readFileSync(path, "utf8"));
-  } catch {
-    return false;
-  }
-}
-
 function stageLabel(index: number, plan: StagePlan): string {
   if (plan.kind === "session_replay") return `stage ${index} sessions (${plan.concurrentSessions || "all"} at once)`;
   return `stage ${index} ${plan.kind === "concurrent" ? `c=${plan.concurrency}` : `${plan.kind} ${plan.rate} req/s`}`;
@@ -192,13 +182,7 @@ async function runScenario(opts: RunCommandOptions, io: CliIo, cleanups: Array<(
   const fullSource = await createRequestSource(cfg, { tokenizer: tokenizer.port, seed: plan.seed, model: target.model, env: io.env, progress: say, ...(plan.totalRequests !== null ? { requestCount: plan.totalRequests } : {}) });
   for (const w of fullSource.warnings) say(`warning: ${w}`);
   // A shard sends its part of every stage: its own arrivals, its slice of the requests (src/shard/split-stages.ts).
-  if (opts.shard) {
-    refuseShardedSweep(plan.sweep !== undefined, opts.shard);
-    refuseShardedSessions(cfg.data, opts.shard);
-    if (opts.startAtEpochMs === undefined && !configSetsSeed(opts.config, opts.sets)) {
-      say("warning: --shard without --start-at or load.base_seed: each shard takes its own default seed (the time it read the config), so `kneepoint merge` will refuse the shards as different plans; pass --start-at, or set load.base_seed");
-    }
-  }
+  if (opts.shard) checkShardedScenario(opts, plan.sweep !== undefined, cfg.data, say);
   const sharded = opts.shard ? shardStages(plan.stages, plan.seed, opts.shard) : null;
   const source: typeof fullSource = sharded ? Object.assign(Object.create(fullSource) as typeof fullSource, shardRequestSource(fullSource, sharded)) : fullSource;
   const shardInfo = opts.shard ? { ...opts.shard, planId: scenarioPlanId(asGiven), startAtEpochMs: opts.startAtEpochMs ?? null } : null;
