@@ -182,7 +182,9 @@ describe.skipIf(skipped)("results are never lost to log rotation, broken streams
   }, 60_000);
 
   it("bench --collect: a Job whose runner died is followed to its end; kept (KEEP_JOB=1) it is collected again; no pod, no Job: clear errors", async () => {
-    await setFakeKnobs({ FAKE_SLEEP_S: "2", FAKE_REQUESTS: "200" });
+    // 5 s a step: the collect below starts while c=2 and c=4 still run (10 s), even on a busy machine where starting
+    // the CLI takes seconds (2 s a step lost that race once under load).
+    await setFakeKnobs({ FAKE_SLEEP_S: "5", FAKE_REQUESTS: "200" });
     const env = { PATH: process.env.PATH ?? "", HOME: c.work, KUBECONFIG: c.runnerKubeconfig, NAMESPACE: NS, KEEP_JOB: "1", ...BENCH_ENV };
     // The runner dies (SIGKILL: no cleanup, as a laptop that sleeps) after the first result; the Job runs on.
     let killed = false;
