@@ -106,43 +106,41 @@ async function installAll(todo: PythonPeer[], pythons: Python[]): Promise<string
 const commandExists = async (cmd: string) => (await run("sh", ["-c", `command -v ${cmd}`])).code === 0;
 
 /**
- * A real Prometheus and promtool (Debian's `prometheus` package) for the server-metrics tests. Installed with
- * apt-get where this runs as root on Debian (CI, these machines); elsewhere the message says what to install.
- * Debian's package starts a service on :9090 where an init system runs; the tests start their own on port 0.
+ * A Debian package the tests run for real, installed with apt-get where this runs as root on Debian (CI, these
+ * machines); elsewhere the message says what to install. `present` says whether it is already there.
  */
-async function ensurePrometheus(): Promise<string | null> {
-  if ((await commandExists("promtool")) && existsSync(process.env.PROMETHEUS_BIN ?? "/usr/bin/prometheus")) return null;
+async function ensureDebianPackage(pkg: string, present: () => Promise<boolean> | boolean, missing: string): Promise<string | null> {
+  if (await present()) return null;
   const root = process.getuid?.() === 0;
-  if (!root || !(await commandExists("apt-get"))) {
-    return "prometheus: Debian's `prometheus` package (prometheus and promtool) is missing: `sudo apt-get install prometheus`, or set PROMETHEUS_BIN and PROMTOOL";
-  }
-  console.log("installing Debian's prometheus package (apt-get) …");
+  if (!root || !(await commandExists("apt-get"))) return `${pkg}: ${missing}`;
+  console.log(`installing Debian's ${pkg} package (apt-get) …`);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   const update = await run("apt-get", ["update", "-qq"], env);
-  if (update.code !== 0) return `prometheus: apt-get update failed:\n${tail(update.output)}`;
-  const install = await run("apt-get", ["install", "-y", "-qq", "prometheus"], env);
-  if (install.code !== 0) return `prometheus: apt-get install prometheus failed:\n${tail(install.output)}`;
+  if (update.code !== 0) return `${pkg}: apt-get update failed:\n${tail(update.output)}`;
+  const install = await run("apt-get", ["install", "-y", "-qq", pkg], env);
+  if (install.code !== 0) return `${pkg}: apt-get install ${pkg} failed:\n${tail(install.output)}`;
   return null;
 }
 
 /**
- * Debian's Chromium for the HTML report's browser test (test/html-report/, driven by playwright-core, which
- * downloads no browser of its own). Installed like prometheus: apt-get where this runs as root on Debian.
+ * Prometheus and promtool for the server-metrics tests (Debian's package starts a service on :9090 where an init
+ * system runs; the tests start their own on port 0); Chromium for the HTML report's browser test (playwright-core
+ * downloads no browser of its own); the openssl CLI for the TLS client-certificate tests' throwaway certificates.
  */
-async function ensureChromium(): Promise<string | null> {
-  if (existsSync(process.env.KNEEPOINT_CHROMIUM ?? "/usr/bin/chromium")) return null;
-  const root = process.getuid?.() === 0;
-  if (!root || !(await commandExists("apt-get"))) {
-    return "chromium: Debian's `chromium` package is missing (the HTML report's browser test needs it): `sudo apt-get install chromium`, or set KNEEPOINT_CHROMIUM to a Chromium binary";
-  }
-  console.log("installing Debian's chromium package (apt-get) …");
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  const update = await run("apt-get", ["update", "-qq"], env);
-  if (update.code !== 0) return `chromium: apt-get update failed:\n${tail(update.output)}`;
-  const install = await run("apt-get", ["install", "-y", "-qq", "chromium"], env);
-  if (install.code !== 0) return `chromium: apt-get install chromium failed:\n${tail(install.output)}`;
-  return null;
-}
+const ensurePrometheus = () =>
+  ensureDebianPackage(
+    "prometheus",
+    async () => (await commandExists("promtool")) && existsSync(process.env.PROMETHEUS_BIN ?? "/usr/bin/prometheus"),
+    "Debian's `prometheus` package (prometheus and promtool) is missing: `sudo apt-get install prometheus`, or set PROMETHEUS_BIN and PROMTOOL",
+  );
+const ensureChromium = () =>
+  ensureDebianPackage(
+    "chromium",
+    () => existsSync(process.env.KNEEPOINT_CHROMIUM ?? "/usr/bin/chromium"),
+    "Debian's `chromium` package is missing (the HTML report's browser test needs it): `sudo apt-get install chromium`, or set KNEEPOINT_CHROMIUM to a Chromium binary",
+  );
+const ensureOpenssl = () =>
+  ensureDebianPackage("openssl", () => commandExists("openssl"), "the openssl CLI is missing (the TLS client-certificate tests make certificates with it): `sudo apt-get install openssl`");
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { force: { type: "boolean", default: false } } });
@@ -155,6 +153,8 @@ async function main(): Promise<void> {
   if (prometheus) errors.push(prometheus);
   const chromium = await ensureChromium();
   if (chromium) errors.push(chromium);
+  const openssl = await ensureOpenssl();
+  if (openssl) errors.push(openssl);
   const peers = Object.values(PYTHON_PEERS) as PythonPeer[];
   const todo = peers.filter((p) => values.force || !isInstalled(p.id as PythonPeerId));
   if (todo.length) errors.push(...(await installAll(todo, await findPythons())));
