@@ -15,7 +15,7 @@ import { hashString } from "./seeded-random.ts";
 import { structuredAnswer } from "./structured-output.ts";
 import { createRequestRun, type RequestRun } from "./request-run.ts";
 import type { DeterministicRun, SimContext } from "./sim-context.ts";
-import { promptBlockHashes } from "./prefix-hashes.ts";
+import { requestBlockHashes } from "./prefix-hashes.ts";
 
 /** Picks the replica that serves a parsed request (`kneepoint sim --replicas N`: the router, router.ts). */
 export type RouteRequest = (request: GenerationRequest) => SimContext;
@@ -126,7 +126,7 @@ function startRun(
           targetOutputTokens: output.tokens,
           finishReason: output.finishReason,
           lora: request.lora,
-          ...(ctx.prefixCachingBlockSize !== null ? { blockHashes: promptBlockHashes(request.promptIds, ctx.prefixCachingBlockSize, request.lora) } : {}),
+          ...(ctx.prefixCachingBlockSize !== null ? { blockHashes: requestBlockHashes(request, ctx.prefixCachingBlockSize) } : {}),
         },
         { token: (atMs, _reason, queueMs) => run.token(atMs, queueMs), flush: () => void run.flush() },
       );

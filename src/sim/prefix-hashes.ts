@@ -18,3 +18,17 @@ export function promptBlockHashes(ids: readonly number[], blockSize: number, lor
   }
   return out;
 }
+
+const memo = new WeakMap<object, { blockSize: number; hashes: string[] }>();
+
+/**
+ * promptBlockHashes of a parsed request, computed once: behind `--replicas N --router prefix-precise` the router
+ * reads them to score the replicas and the picked replica's engine caches them.
+ */
+export function requestBlockHashes(request: { promptIds: readonly number[]; lora: string | null }, blockSize: number): string[] {
+  const hit = memo.get(request);
+  if (hit && hit.blockSize === blockSize) return hit.hashes;
+  const hashes = promptBlockHashes(request.promptIds, blockSize, request.lora);
+  memo.set(request, { blockSize, hashes });
+  return hashes;
+}

@@ -17,7 +17,7 @@
  */
 import { mulberry32 } from "../workload/rng.ts";
 import type { GenerationRequest } from "./openai-request.ts";
-import { promptBlockHashes } from "./prefix-hashes.ts";
+import { requestBlockHashes } from "./prefix-hashes.ts";
 import { ApproxPrefixIndex, approxPromptHashes } from "./approx-prefix-index.ts";
 
 export const ROUTER_STRATEGIES = ["random", "load", "prefix-approx", "prefix-precise"] as const;
@@ -91,7 +91,7 @@ export function createRouter(replicas: readonly RoutedReplica[], strategy: Route
           const matched = index.matches(hashes);
           if (hashes.length > 0) prefix = matched.map((m) => m / hashes.length);
         } else if (strategy === "prefix-precise") {
-          const blocks = promptBlockHashes(request.promptIds, opts.blockSize, request.lora);
+          const blocks = requestBlockHashes(request, opts.blockSize);
           prefix = preciseScores(replicas.map((r) => (blocks.length > 0 ? r.cachedPrefixBlocks(blocks) : 0)));
         }
         const scores = replicas.map((r, i) => w.queue * queue[i]! + w.kv * (1 - r.kvUsage()) + w.prefix * prefix[i]!);
