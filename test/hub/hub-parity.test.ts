@@ -11,9 +11,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { INFERENCE_PERF_NEWEST } from "../real-peers/pins.ts";
-import { peerBin, skipReason } from "../real-peers/peers.ts";
-import { runKneepoint } from "../run-kneepoint.ts";
-import { runChild, tail } from "../parity/run-child.ts";
+import { skipReason } from "../real-peers/peers.ts";
+import { runToolInDir } from "./run-tool-in-dir.ts";
 import { loadLocalTokenizer } from "../../src/tokenizer/local-tokenizer.ts";
 import { FIXTURES, startFixtureHub, TINY_TOKENIZER, TOKENIZER_REPO } from "./fixture-hub.ts";
 import type { RunningHub } from "./hub-server.ts";
@@ -53,11 +52,7 @@ async function bodiesFrom(tool: "inference-perf" | "kneepoint", c: { api: string
   const env = { HF_ENDPOINT: hub.url, HF_HOME: join(dir, "hf"), HF_TOKEN: TOKEN };
   if (tool === "inference-perf") peerHomes.push(env.HF_HOME);
   try {
-    const run =
-      tool === "kneepoint"
-        ? await runKneepoint(["run", "-c", join(dir, "config.yaml")], { cwd: dir, env })
-        : await runChild(peerBin(INFERENCE_PERF_NEWEST, "inference-perf"), ["-c", join(dir, "config.yaml")], { cwd: dir, env: { ...process.env, ...env }, timeoutMs: 120_000 });
-    if (run.code !== 0) throw new Error(`${tool} failed (exit ${run.code}):\n${tail(run.stderr + run.stdout)}`);
+    const run = await runToolInDir(tool, dir, env);
     expect(run.stdout + run.stderr, `${tool} printed the token`).not.toContain(TOKEN);
   } finally {
     await target.close();

@@ -12,9 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { INFERENCE_PERF_NEWEST } from "../real-peers/pins.ts";
-import { peerBin, skipReason } from "../real-peers/peers.ts";
-import { runKneepoint } from "../run-kneepoint.ts";
-import { runChild, tail } from "../parity/run-child.ts";
+import { skipReason } from "../real-peers/peers.ts";
+import { runToolInDir } from "../hub/run-tool-in-dir.ts";
 import { fixtureRepos, TOKENIZER_REPO } from "../hub/fixture-hub.ts";
 import { startHubServer, type RunningHub } from "../hub/hub-server.ts";
 import { startRecordingTarget, type Body } from "../hub/recording-target.ts";
@@ -49,11 +48,7 @@ async function bodiesFrom(tool: "inference-perf" | "kneepoint", hub: RunningHub)
   writeFileSync(join(dir, "config.yaml"), config(target.url, reports));
   const env = { HF_ENDPOINT: hub.url, HF_HOME: join(dir, "hf") };
   try {
-    const run =
-      tool === "kneepoint"
-        ? await runKneepoint(["run", "-c", join(dir, "config.yaml")], { cwd: dir, env })
-        : await runChild(peerBin(INFERENCE_PERF_NEWEST, "inference-perf"), ["-c", join(dir, "config.yaml")], { cwd: dir, env: { ...process.env, ...env }, timeoutMs: 120_000 });
-    if (run.code !== 0) throw new Error(`${tool} failed (exit ${run.code}):\n${tail(run.stderr + run.stdout)}`);
+    await runToolInDir(tool, dir, env);
   } finally {
     await target.close();
   }
