@@ -16,7 +16,7 @@ import { registerVllmServerCommands } from "./commands/vllm-server.ts";
 import { registerExportCommand } from "./commands/export.ts";
 import { registerCapacityCommand } from "./commands/capacity.ts";
 import { registerMergeCommand } from "./commands/merge.ts";
-import { registerEngineConfigMapCommand } from "./run-cluster-scenario-buckets.ts";
+import { registerEngineConfigMapCommand } from "./commands/engine-configmap.ts";
 import { HARNESS_VERSION } from "../version.ts";
 
 export function buildProgram(): Command {

@@ -5,7 +5,6 @@
  * (kubectl apply -f -, or a GitOps repository). `kneepoint run --in-cluster` ships the bucket clients itself when its
  * config stores to a bucket (shipBucketsBundle).
  */
-import { Command } from "commander";
 import type { V1ConfigMap } from "@kubernetes/client-node";
 import { stringify } from "yaml";
 import { buildBucketsBundle, buildEngineBundle, BUCKETS_CONFIGMAP, BUCKETS_KEY, BUNDLE_KEY } from "../k8s/engine-bundle.ts";
@@ -41,31 +40,19 @@ export async function shipBucketsBundle(kube: Kube, runId: string, say: (s: stri
   await replace(kube, bundleConfigMap(BUCKETS_CONFIGMAP, BUCKETS_KEY, b.gzipped, kube.namespace, runId));
 }
 
-export function registerEngineConfigMapCommand(program: Command): void {
-  program
-    .command("engine-configmap")
-    .summary("create the engine's ConfigMaps for scenario Jobs applied with kubectl or helm")
-    .description(
-      "Bundles kneepoint's native engine and creates (or replaces) the ConfigMaps `kneepoint-engine` and " +
-        "`kneepoint-engine-buckets` (the S3/GCS clients) in the namespace, which the Jobs of benchmarks/scenarios/k8s/*.yaml " +
-        "and the Helm chart mount. Rerun it after updating kneepoint. `make bench` and `kneepoint run --in-cluster` ship " +
-        "their own copy and delete it afterwards: run this again after them if your Jobs need it.",
-    )
-    .option("--namespace <ns>", "the namespace (default NAMESPACE, else the kubeconfig's)")
-    .option("--print", "print the two ConfigMaps as YAML instead of creating them (kubectl apply -f -)")
-    .action(async (o: { namespace?: string; print?: boolean }) => {
-      const cli = processIo();
-      const [engine, buckets] = [await buildEngineBundle(), await buildBucketsBundle()];
-      const namespace = o.namespace ?? (process.env.NAMESPACE?.trim() || null);
-      const maps = [bundleConfigMap(objectMeta("engine-bundle").name, BUNDLE_KEY, engine.gzipped, o.print ? namespace : null), bundleConfigMap(BUCKETS_CONFIGMAP, BUCKETS_KEY, buckets.gzipped, o.print ? namespace : null)];
-      if (o.print) {
-        cli.stdout.write(maps.map((m) => `---\n${stringify(m, { lineWidth: 0 })}`).join(""));
-        return;
-      }
-      const kube = connectKube({ namespace: namespace ?? undefined });
-      for (const m of maps) {
-        await replace(kube, { ...m, metadata: { ...m.metadata, namespace: kube.namespace } });
-        cli.stderr.write(`ConfigMap ${m.metadata!.name} (${(Buffer.from(Object.values(m.binaryData!)[0]!, "base64").length / 1024).toFixed(0)} KiB gzipped, kneepoint ${HARNESS_VERSION}) in namespace ${kube.namespace}\n`);
-      }
-    });
+/** `kneepoint engine-configmap` (commands/engine-configmap.ts defines its flags and help). */
+export async function runEngineConfigMap(o: { namespace?: string; print?: boolean }): Promise<void> {
+  const cli = processIo();
+  const [engine, buckets] = [await buildEngineBundle(), await buildBucketsBundle()];
+  const namespace = o.namespace ?? (process.env.NAMESPACE?.trim() || null);
+  const maps = [bundleConfigMap(objectMeta("engine-bundle").name, BUNDLE_KEY, engine.gzipped, o.print ? namespace : null), bundleConfigMap(BUCKETS_CONFIGMAP, BUCKETS_KEY, buckets.gzipped, o.print ? namespace : null)];
+  if (o.print) {
+    cli.stdout.write(maps.map((m) => `---\n${stringify(m, { lineWidth: 0 })}`).join(""));
+    return;
+  }
+  const kube = connectKube({ namespace: namespace ?? undefined });
+  for (const m of maps) {
+    await replace(kube, { ...m, metadata: { ...m.metadata, namespace: kube.namespace } });
+    cli.stderr.write(`ConfigMap ${m.metadata!.name} (${(Buffer.from(Object.values(m.binaryData!)[0]!, "base64").length / 1024).toFixed(0)} KiB gzipped, kneepoint ${HARNESS_VERSION}) in namespace ${kube.namespace}\n`);
+  }
 }

@@ -4,7 +4,7 @@
  * it), about a third of the engine bundle: the in-cluster engine loads it on demand from the optional clients'
  * bundle (engine-bundle.ts), as it loads the bucket SDKs.
  */
-import { Agent, getGlobalDispatcher, setGlobalDispatcher, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import type { ClientCertificate } from "./client-certificate.ts";
 
 /**
@@ -12,6 +12,8 @@ import type { ClientCertificate } from "./client-certificate.ts";
  * that does not ask for a client certificate never sees it. Async because the in-cluster engine loads it on demand.
  */
 export async function useClientCertificateForFetch(certificate: ClientCertificate): Promise<() => Promise<void>> {
+  // Loaded here, not at the top: only a config with server.cert_path needs undici.
+  const { Agent, getGlobalDispatcher, setGlobalDispatcher } = await import("undici");
   const previous: Dispatcher = getGlobalDispatcher();
   const agent = new Agent({ connect: { cert: certificate.cert, key: certificate.key } });
   setGlobalDispatcher(agent);

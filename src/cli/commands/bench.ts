@@ -4,7 +4,6 @@
  */
 import { Command } from "commander";
 import { benchSettingsFromEnv, resolveBenchSettings, type BenchSettingsInput } from "../../k8s/bench-settings.ts";
-import { runClusterBench } from "../run-cluster-bench.ts";
 import { io } from "./sweep.ts";
 import { collectFailOn, FAIL_ON_DESCRIPTION, FAIL_ON_FLAG, failOnHelp, parseFailOn } from "../fail-on.ts";
 
@@ -70,6 +69,8 @@ export function registerBenchCommand(program: Command): void {
     // Gates are checked before the Job exists: a bad expression must not cost a run.
     const gates = parseFailOn(o.failOn as string[] | undefined, { command: "bench", percentiles: BENCH_PERCENTILES });
     const settings = resolveBenchSettings(benchSettingsFromEnv(process.env), flagsToSettings(o));
+    // The cluster code (the Kubernetes client) loads only for the commands that use it: it is most of the CLI's start-up.
+    const { runClusterBench } = await import("../run-cluster-bench.ts");
     await runClusterBench(settings, io(), { gates, collect: o.collect === true });
   });
   program.addCommand(cmd);

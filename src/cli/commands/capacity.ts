@@ -10,7 +10,6 @@ import { benchSettingsFromEnv, resolveBenchSettings } from "../../k8s/bench-sett
 import { collectFailOn, FAIL_ON_FLAG, parseFailOn } from "../fail-on.ts";
 import { startSimProcess } from "../start-sim-process.ts";
 import { runCapacityCommand } from "../capacity-run.ts";
-import { runClusterCapacity } from "../capacity-cluster-run.ts";
 import { addCapacitySearchFlags, addCapacityTargetFlags, axesOf, capacityJobArgs, parseCapacityFlags } from "../capacity-flags.ts";
 import { readCapacityScenario, targetFromScenario } from "../capacity-request-source.ts";
 import { collectHeader, flagsToConfig, io, parseNumberFlag } from "./sweep.ts";
@@ -90,6 +89,7 @@ export function registerCapacityCommand(program: Command): void {
     if (o.inCluster) {
       // The request flags the Job's script does not set from the environment travel with the search's.
       const request = [...(o.timeout !== undefined ? ["--timeout", String(o.timeout)] : []), ...(o.ignoreEos === false ? ["--no-ignore-eos"] : [])];
+      const { runClusterCapacity } = await import("../capacity-cluster-run.ts"); // the Kubernetes client loads only here
       await runClusterCapacity(clusterSettingsOf(o), { slos, gates, axes: axesOf(options), jobArgs: [...capacityJobArgs(options), ...request] }, io());
       return;
     }

@@ -6,7 +6,7 @@
  * (never overwritten), JSON compact; config.yaml too is uploaded as JSON (application/json), as inference-perf does.
  * Every file is tried; failures come back as one EnvironmentError naming the bucket.
  */
-import { Storage, type StorageOptions } from "@google-cloud/storage";
+import type { StorageOptions } from "@google-cloud/storage";
 import { EnvironmentError } from "../../errors.ts";
 import { contentType, objectKey, reportFileName, serializeReportFile, type ReportFile } from "./report-file.ts";
 import type { UploadOutcome } from "./storage-outcome.ts";
@@ -26,6 +26,8 @@ export interface GcsDeps {
 const RETRY = { autoRetry: true, maxRetries: 2, totalTimeout: 60 };
 
 export async function uploadGcsReports(files: readonly ReportFile[], target: GcsStorageTarget, deps: GcsDeps = {}): Promise<UploadOutcome> {
+  // Loaded here, not at the top: the SDK costs every other command of the CLI its start-up time.
+  const { Storage } = await import("@google-cloud/storage");
   const storage = new Storage({ retryOptions: RETRY, ...deps.storageOptions });
   const bucket = storage.bucket(target.bucketName);
   let exists: boolean;

@@ -9,7 +9,7 @@
  * `endpoint_url` is set (MinIO, Ceph, s3rver and most S3-compatible servers need it), the SDK's choice otherwise.
  * Every file is tried; failures come back as one EnvironmentError naming the bucket.
  */
-import { HeadObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import type { HeadObjectCommand, S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import { EnvironmentError } from "../../errors.ts";
 import { scrubSecrets } from "../../redact.ts";
 import { contentType, objectKey, reportFileName, serializeReportFile, type ReportFile } from "./report-file.ts";
@@ -52,6 +52,8 @@ function silenceNodeVersionWarning(): void {
 export async function uploadS3Reports(files: readonly ReportFile[], target: S3StorageTarget, deps: S3Deps = {}): Promise<UploadOutcome> {
   const env = deps.env ?? process.env;
   silenceNodeVersionWarning();
+  // Loaded here, not at the top: the SDK costs every other command of the CLI its start-up time.
+  const { HeadObjectCommand, PutObjectCommand, S3Client } = await import("@aws-sdk/client-s3");
   const client = new S3Client({ ...s3ClientConfig(target, env), ...deps.clientConfig });
   const secrets = [env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN, env.AWS_ACCESS_KEY_ID];
   const outcome: UploadOutcome = { uploaded: [], skipped: [] };
@@ -61,7 +63,7 @@ export async function uploadS3Reports(files: readonly ReportFile[], target: S3St
       const key = objectKey(target.path, target.reportFilePrefix, reportFileName(file));
       const uri = `s3://${target.bucketName}/${key}`;
       try {
-        if (await objectExists(client, target.bucketName, key)) {
+        if (await objectExists(client, HeadObjectCommand, target.bucketName, key)) {
           outcome.skipped.push(uri);
           continue;
         }
@@ -87,9 +89,9 @@ export async function uploadS3Reports(files: readonly ReportFile[], target: S3St
 }
 
 /** true when HeadObject finds the key; false on 404; any other answer is not a reason to skip (inference-perf). */
-async function objectExists(client: S3Client, bucket: string, key: string): Promise<boolean> {
+async function objectExists(client: S3Client, Head: typeof HeadObjectCommand, bucket: string, key: string): Promise<boolean> {
   try {
-    await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    await client.send(new Head({ Bucket: bucket, Key: key }));
     return true;
   } catch (err) {
     const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
