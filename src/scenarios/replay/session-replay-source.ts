@@ -9,7 +9,8 @@ import type { TokenizerPort } from "../../tokenizer/tokenizer-port.ts";
 import type { OtelTraceReplayConfig } from "../config/otel-replay-schema.ts";
 import type { SessionReplaySettings } from "../load/session-replay-stage.ts";
 import type { RequestSource, ScenarioRequest } from "../types.ts";
-import { readOtelCorpus, type ReplaySessionSpec } from "./otel-trace-sessions.ts";
+import { corpusOf, hubTraceRow, readOtelCorpus, type ReplayCorpus, type ReplaySessionSpec } from "./otel-trace-sessions.ts";
+import type { HubAccess } from "../data/hub-dataset-files.ts";
 import type { ReplayMessage } from "./replay-graph.ts";
 
 export interface SessionReplayInput {
@@ -39,8 +40,17 @@ export function tokenCounter(tok: TokenizerPort): (text: string) => Promise<numb
   };
 }
 
-export function createOtelReplaySource(c: OtelTraceReplayConfig, baseSeed: number, body: BodyWriter, tok: TokenizerPort): SessionReplaySource {
-  const corpus = readOtelCorpus(c, baseSeed);
+/** The corpus from local trace files, or from a Hugging Face dataset (read only then). */
+async function readCorpus(c: OtelTraceReplayConfig, baseSeed: number, access: HubAccess): Promise<ReplayCorpus> {
+  if (c.hf_dataset_path === null) return readOtelCorpus(c, baseSeed);
+  const { hubTraceDataset, readHubTraceRecords } = await import("./otel-hub-traces.ts");
+  const ds = hubTraceDataset(c.hf_dataset_path);
+  const rows = (await readHubTraceRecords(ds, access)).map(hubTraceRow);
+  return corpusOf(rows, c, baseSeed, `trace record(s) of ${ds.repo.id} ${ds.split} (Hugging Face Hub)`, [...ds.warnings]);
+}
+
+export async function createOtelReplaySource(c: OtelTraceReplayConfig, baseSeed: number, body: BodyWriter, tok: TokenizerPort, access: HubAccess): Promise<SessionReplaySource> {
+  const corpus = await readCorpus(c, baseSeed, access);
   const sent = new Map<number, ScenarioRequest>();
   return {
     request: (i) => {

@@ -1,0 +1,120 @@
+/**
+ * OTel traces from a Hugging Face dataset (`otel_trace_replay.hf_dataset_path`), kneepoint against the real
+ * inference-perf 0.7.0: both read the same small trace dataset from the Hub stand-in (test/hub/hub-server.ts) through
+ * HF_ENDPOINT, each with a fresh HF_HOME, and replay it against a deterministic simulator behind a recording proxy.
+ * The dataset (otel-trace-dataset.ts) is laid out as the Hub's datasets are: a README without `configs`,
+ * data/train.jsonl (the train split: two records, one without session_id and source_id) and data/test.jsonl (the
+ * test split, which neither tool may replay). Both must send the same bodies, the sessions in the
+ * same order (load.base_seed's shuffle), and name the sessions and their file_path alike in the session report.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { INFERENCE_PERF_NEWEST } from "../real-peers/pins.ts";
+import { peerBin, skipReason } from "../real-peers/peers.ts";
+import { runKneepoint } from "../run-kneepoint.ts";
+import { runChild, tail } from "../parity/run-child.ts";
+import { startHubServer, type RunningHub } from "../hub/hub-server.ts";
+import { startTimedRecordingTarget, type TimedBody } from "./timed-recording-target.ts";
+import { fixtureTrace as trace, otelTraceDatasetRepo } from "./otel-trace-dataset.ts";
+
+const TOKENIZER = fileURLToPath(new URL("../fixtures/tiny-tokenizer", import.meta.url));
+const MODEL = "meta-llama/Llama-3.1-8B-Instruct";
+const REPO = "kp-test/otel-traces-jsonl";
+const TOKEN = "hf_otel_parity_token";
+
+function config(target: string, reports: string): string {
+  return `
+api: {type: chat, streaming: false}
+data:
+  type: otel_trace_replay
+  otel_trace_replay:
+    hf_dataset_path: {path: ${REPO}, split: train, revision: main}
+    max_wait_ms: 100
+load: {type: trace_session_replay, base_seed: 5, num_workers: 1, stages: [{concurrent_sessions: 1}]}
+server: {type: vllm, model_name: ${MODEL}, base_url: ${target}, ignore_eos: true}
+tokenizer: {pretrained_model_name_or_path: ${TOKENIZER}}
+report:
+  request_lifecycle: {summary: true, per_stage: false, per_request: true}
+  session_lifecycle: {summary: true, per_stage: false, per_session: true}
+storage: {local_storage: {path: ${reports}}}
+`;
+}
+
+interface ToolResult {
+  requests: TimedBody[];
+  reports: string;
+  output: string;
+}
+
+async function runTool(tool: "inference-perf" | "kneepoint", hub: RunningHub): Promise<ToolResult> {
+  const target = await startTimedRecordingTarget();
+  const dir = mkdtempSync(join(tmpdir(), `kp-otel-hub-${tool}-`));
+  const reports = join(dir, "reports");
+  mkdirSync(reports);
+  writeFileSync(join(dir, "config.yaml"), config(target.url, reports));
+  const env = { HF_ENDPOINT: hub.url, HF_HOME: join(dir, "hf"), HF_TOKEN: TOKEN };
+  try {
+    const run =
+      tool === "kneepoint"
+        ? await runKneepoint(["run", "-c", join(dir, "config.yaml"), "--no-charts", "--no-server-metrics"], { cwd: dir, env })
+        : await runChild(peerBin(INFERENCE_PERF_NEWEST, "inference-perf"), ["-c", join(dir, "config.yaml")], { cwd: dir, env: { ...process.env, ...env }, timeoutMs: 120_000 });
+    if (run.code !== 0) throw new Error(`${tool} failed (exit ${run.code}):\n${tail(run.stderr + run.stdout, 40)}`);
+    return { requests: target.requests, reports, output: run.stdout + run.stderr };
+  } finally {
+    await target.close();
+  }
+}
+
+const lastContent = (q: TimedBody) => (q.body.messages as Array<{ content: string }>).at(-1)!.content;
+/** The recorded message contents of the fan-in trace (the two fixture traces share none). */
+const FAN_IN_CONTENTS = new Set(
+  (trace("fan_in_dependencies.json").spans as Array<{ attributes: Record<string, string> }>).flatMap((s) => (JSON.parse(s.attributes["gen_ai.input.messages"]!) as Array<{ content: string }>).map((m) => m.content)),
+);
+const traceOf = (q: TimedBody) => (FAN_IN_CONTENTS.has(lastContent(q)) ? "fan_in" : "chain");
+const sessionOrder = (r: ToolResult) => r.requests.map(traceOf).filter((t, i, all) => i === 0 || all[i - 1] !== t);
+const perSession = (r: ToolResult) =>
+  (JSON.parse(readFileSync(join(r.reports, "per_session_lifecycle_metrics.json"), "utf8")) as Array<Record<string, unknown>>).map((s) => [s.session_id, s.file_path, s.num_events, s.success]);
+
+const skip = skipReason(INFERENCE_PERF_NEWEST);
+
+describe.skipIf(skip !== undefined)(`OTel traces from a Hugging Face dataset: kneepoint and inference-perf ${INFERENCE_PERF_NEWEST}`, () => {
+  let hub: RunningHub;
+  let ip: ToolResult, kp: ToolResult;
+  beforeAll(async () => {
+    hub = await startHubServer([otelTraceDatasetRepo(REPO, TOKEN)]);
+    [ip, kp] = await Promise.all([runTool("inference-perf", hub), runTool("kneepoint", hub)]);
+  }, 200_000);
+  afterAll(() => hub?.close());
+
+  it("sends the same bodies, the train split only: 4 fan-in calls + 5 chain calls", () => {
+    expect(kp.requests).toHaveLength(9);
+    expect(kp.requests.map((q) => JSON.stringify(q.body)).sort()).toEqual(ip.requests.map((q) => JSON.stringify(q.body)).sort());
+  });
+
+  it("replays the sessions in the same order (one at a time)", () => {
+    expect(sessionOrder(kp)).toHaveLength(2);
+    expect(sessionOrder(kp)).toEqual(sessionOrder(ip));
+  });
+
+  it("names the sessions as 0.7.0 does: trace<slot>_<session_id>, session_<slot> and the id as file_path without them", () => {
+    expect(perSession(kp)).toEqual(perSession(ip));
+    const names = perSession(kp).map((s) => String(s[0]));
+    const fanIn = perSession(kp).find((s) => String(s[0]).endsWith("_fan_in"))!;
+    expect(fanIn[1]).toBe("otel/fan_in_dependencies.json");
+    const chain = perSession(kp).find((s) => /^trace\d_session_\d$/.test(String(s[0])))!;
+    expect(chain[1]).toBe(chain[0]);
+    expect(names).toHaveLength(2);
+  });
+
+  it("both read the dataset from HF_ENDPOINT with the token, and never print it", () => {
+    const reads = hub.requests.filter((r) => r.path.includes(`/${REPO}/resolve/`) && r.path.endsWith("/data/train.jsonl"));
+    expect(reads.length).toBeGreaterThanOrEqual(2);
+    expect(hub.requests.filter((r) => r.path.includes(REPO)).every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
+    // datasets downloads every split's files to prepare the dataset (one GET, 0.7.0's); kneepoint only the train split's
+    expect(hub.requests.filter((r) => r.path.endsWith("/data/test.jsonl") && r.method === "GET")).toHaveLength(1);
+    expect(kp.output).not.toContain(TOKEN);
+  });
+});
