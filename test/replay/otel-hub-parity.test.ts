@@ -25,14 +25,30 @@ const MODEL = "meta-llama/Llama-3.1-8B-Instruct";
 const REPO = "kp-test/otel-traces-jsonl";
 const TOKEN = "hf_otel_parity_token";
 
-function config(target: string, reports: string): string {
+interface ParityCase {
+  /** The otel_trace_replay block's source and filter lines. */
+  data: string;
+  /** Requests sent, counted by hand from the fixture traces (fan-in 4 calls, chain 5). */
+  requests: number;
+  traces: string[];
+}
+
+const TRACES = fileURLToPath(new URL("../fixtures/otel-traces/", import.meta.url));
+const CASES: Record<string, ParityCase> = {
+  "hf_dataset_path, the train split": { data: `hf_dataset_path: {path: ${REPO}, split: train, revision: main}`, requests: 9, traces: ["chain", "fan_in"] },
+  // the filter sees the dataset's columns; the chain record has no session_id (null in the dataset's table)
+  "hf_dataset_path and a filter over the records' columns": { data: `{hf_dataset_path: ${REPO}, filter: "lambda x: x['benchmark'] in ('swe', 'other') and x.get('session_id') is None"}`, requests: 5, traces: ["chain"] },
+  // local files: the filter sees 0.7.0's normalized record (harness/benchmark 'unknown', models from the spans)
+  "trace_directory and a filter over the normalized record": { data: `{trace_directory: ${TRACES}, filter: "lambda x: x['benchmark'] == 'unknown' and 'gpt-4' in x['models'] and x['total_tokens'] == 0"}`, requests: 4, traces: ["fan_in"] },
+};
+
+function config(c: ParityCase, target: string, reports: string): string {
+  const source = c.data.startsWith("{") ? c.data.slice(1, -1) : c.data;
   return `
 api: {type: chat, streaming: false}
 data:
   type: otel_trace_replay
-  otel_trace_replay:
-    hf_dataset_path: {path: ${REPO}, split: train, revision: main}
-    max_wait_ms: 100
+  otel_trace_replay: {${source}, max_wait_ms: 100}
 load: {type: trace_session_replay, base_seed: 5, num_workers: 1, stages: [{concurrent_sessions: 1}]}
 server: {type: vllm, model_name: ${MODEL}, base_url: ${target}, ignore_eos: true}
 tokenizer: {pretrained_model_name_or_path: ${TOKENIZER}}
@@ -49,12 +65,12 @@ interface ToolResult {
   output: string;
 }
 
-async function runTool(tool: "inference-perf" | "kneepoint", hub: RunningHub): Promise<ToolResult> {
+async function runTool(tool: "inference-perf" | "kneepoint", c: ParityCase, hub: RunningHub): Promise<ToolResult> {
   const target = await startTimedRecordingTarget();
   const dir = mkdtempSync(join(tmpdir(), `kp-otel-hub-${tool}-`));
   const reports = join(dir, "reports");
   mkdirSync(reports);
-  writeFileSync(join(dir, "config.yaml"), config(target.url, reports));
+  writeFileSync(join(dir, "config.yaml"), config(c, target.url, reports));
   const env = { HF_ENDPOINT: hub.url, HF_HOME: join(dir, "hf"), HF_TOKEN: TOKEN };
   try {
     const run =
@@ -80,41 +96,49 @@ const perSession = (r: ToolResult) =>
 
 const skip = skipReason(INFERENCE_PERF_NEWEST);
 
-describe.skipIf(skip !== undefined)(`OTel traces from a Hugging Face dataset: kneepoint and inference-perf ${INFERENCE_PERF_NEWEST}`, () => {
+describe.skipIf(skip !== undefined)(`OTel traces from a Hugging Face dataset, filters: kneepoint and inference-perf ${INFERENCE_PERF_NEWEST}`, () => {
   let hub: RunningHub;
-  let ip: ToolResult, kp: ToolResult;
+  const results = new Map<string, { ip: ToolResult; kp: ToolResult }>();
   beforeAll(async () => {
     hub = await startHubServer([otelTraceDatasetRepo(REPO, TOKEN)]);
-    [ip, kp] = await Promise.all([runTool("inference-perf", hub), runTool("kneepoint", hub)]);
-  }, 200_000);
+    for (const [name, c] of Object.entries(CASES)) {
+      const [ip, kp] = await Promise.all([runTool("inference-perf", c, hub), runTool("kneepoint", c, hub)]);
+      results.set(name, { ip, kp });
+    }
+  }, 300_000);
   afterAll(() => hub?.close());
 
-  it("sends the same bodies, the train split only: 4 fan-in calls + 5 chain calls", () => {
-    expect(kp.requests).toHaveLength(9);
-    expect(kp.requests.map((q) => JSON.stringify(q.body)).sort()).toEqual(ip.requests.map((q) => JSON.stringify(q.body)).sort());
-  });
+  for (const [name, c] of Object.entries(CASES)) {
+    describe(name, () => {
+      it(`sends the same bodies: ${c.traces.join(" and ")} (${c.requests} calls)`, () => {
+        const { ip, kp } = results.get(name)!;
+        expect(kp.requests).toHaveLength(c.requests);
+        expect(kp.requests.map((q) => JSON.stringify(q.body)).sort()).toEqual(ip.requests.map((q) => JSON.stringify(q.body)).sort());
+      });
 
-  it("replays the sessions in the same order (one at a time)", () => {
-    expect(sessionOrder(kp)).toHaveLength(2);
-    expect(sessionOrder(kp)).toEqual(sessionOrder(ip));
-  });
+      it("replays the sessions in the same order (one at a time), named alike with the same file_path", () => {
+        const { ip, kp } = results.get(name)!;
+        expect([...sessionOrder(kp)].sort()).toEqual(c.traces);
+        expect(sessionOrder(kp)).toEqual(sessionOrder(ip));
+        expect(perSession(kp)).toEqual(perSession(ip));
+      });
+    });
+  }
 
-  it("names the sessions as 0.7.0 does: trace<slot>_<session_id>, session_<slot> and the id as file_path without them", () => {
-    expect(perSession(kp)).toEqual(perSession(ip));
-    const names = perSession(kp).map((s) => String(s[0]));
-    const fanIn = perSession(kp).find((s) => String(s[0]).endsWith("_fan_in"))!;
-    expect(fanIn[1]).toBe("otel/fan_in_dependencies.json");
-    const chain = perSession(kp).find((s) => /^trace\d_session_\d$/.test(String(s[0])))!;
+  it("hf_dataset_path: the sessions are trace<slot>_<session_id>, or trace<slot>_session_<slot> with that id as file_path", () => {
+    const sessions = perSession(results.get("hf_dataset_path, the train split")!.kp);
+    expect(sessions).toHaveLength(2);
+    expect(sessions.find((s) => String(s[0]).endsWith("_fan_in"))![1]).toBe("otel/fan_in_dependencies.json");
+    const chain = sessions.find((s) => /^trace\d_session_\d$/.test(String(s[0])))!;
     expect(chain[1]).toBe(chain[0]);
-    expect(names).toHaveLength(2);
   });
 
   it("both read the dataset from HF_ENDPOINT with the token, and never print it", () => {
     const reads = hub.requests.filter((r) => r.path.includes(`/${REPO}/resolve/`) && r.path.endsWith("/data/train.jsonl"));
     expect(reads.length).toBeGreaterThanOrEqual(2);
     expect(hub.requests.filter((r) => r.path.includes(REPO)).every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
-    // datasets downloads every split's files to prepare the dataset (one GET, 0.7.0's); kneepoint only the train split's
-    expect(hub.requests.filter((r) => r.path.endsWith("/data/test.jsonl") && r.method === "GET")).toHaveLength(1);
-    expect(kp.output).not.toContain(TOKEN);
+    // datasets downloads every split's files to prepare the dataset (one GET per run of 0.7.0); kneepoint only the train split's
+    expect(hub.requests.filter((r) => r.path.endsWith("/data/test.jsonl") && r.method === "GET")).toHaveLength(2);
+    for (const { kp } of results.values()) expect(kp.output).not.toContain(TOKEN);
   });
 });

@@ -33,7 +33,6 @@ const RULES: Rule[] = [
     what: valued("data.type"),
     hint: "Weka trace and synthetic agentic session replay are not implemented; otel_trace_replay (with load.type trace_session_replay) and conversation_replay are, or use synthetic, random, shared_prefix, shareGPT or mock",
   },
-  { path: ["data", "otel_trace_replay", "filter"], matches: isSet, what: named("data.otel_trace_replay.filter (a Python lambda over trace records)"), hint: "select the trace files with trace_files instead" },
   { path: ["data", "otel_trace_replay", "attribute_to_header_map"], matches: isSet, what: named("data.otel_trace_replay.attribute_to_header_map"), hint: "remove it; kneepoint does not send span attributes as headers yet" },
   { path: ["data", "otel_trace_replay", "attribute_to_label_map"], matches: isSet, what: named("data.otel_trace_replay.attribute_to_label_map"), hint: "remove it; kneepoint does not label requests with span attributes yet" },
   { path: ["data", "weka_trace_replay"], matches: isSet, what: named("data.weka_trace_replay"), hint: "remove the block" },

@@ -141,7 +141,7 @@ function randomHex(rng: ReturnType<typeof pythonRandom>): string {
 }
 
 /** The sessions of local trace files (trace_directory / trace_files). */
-export function readOtelCorpus(c: OtelTraceReplayConfig, baseSeed: number, keep?: (record: Record<string, unknown>) => boolean): ReplayCorpus {
+export function readOtelCorpus(c: OtelTraceReplayConfig, baseSeed: number, keep?: (record: Record<string, unknown>, index: number) => boolean): ReplayCorpus {
   const warnings: string[] = [];
   const rows = traceFiles(c).map((f) => readTrace(f, c.skip_invalid_files, warnings)).filter((r): r is TraceRow => r !== null);
   if (rows.length === 0) throw new UsageError(`${BLOCK}: no trace could be read`, "check the trace files");
@@ -152,8 +152,8 @@ export function readOtelCorpus(c: OtelTraceReplayConfig, baseSeed: number, keep?
  * The sessions of trace rows (0.7.0 `OTelTraceReplayDataGenerator.__init__`): `keep` (the filter) applied, the rows
  * shuffled, named, duplicated; each row's graph built once.
  */
-export function corpusOf(all: TraceRow[], c: OtelTraceReplayConfig, baseSeed: number, what: string, warnings: string[], keep?: (record: Record<string, unknown>) => boolean): ReplayCorpus {
-  const rows = keep ? all.filter((r) => keep(r.record)) : all;
+export function corpusOf(all: TraceRow[], c: OtelTraceReplayConfig, baseSeed: number, what: string, warnings: string[], keep?: (record: Record<string, unknown>, index: number) => boolean): ReplayCorpus {
+  const rows = keep ? all.filter((r, i) => keep(r.record, i)) : all;
   if (keep) warnings.push(`${BLOCK}.filter kept ${rows.length} of ${all.length} trace(s)`);
   if (rows.length === 0) throw new UsageError(`${BLOCK}: no trace left to replay${keep ? ` (filter kept none of ${all.length})` : ""}`, keep ? "loosen the filter" : "check the trace source");
   const order = rows.map((_, i) => i);

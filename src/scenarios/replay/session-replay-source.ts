@@ -11,6 +11,7 @@ import type { SessionReplaySettings } from "../load/session-replay-stage.ts";
 import type { RequestSource, ScenarioRequest } from "../types.ts";
 import { corpusOf, hubTraceRow, readOtelCorpus, type ReplayCorpus, type ReplaySessionSpec } from "./otel-trace-sessions.ts";
 import type { HubAccess } from "../data/hub-dataset-files.ts";
+import { compileTraceFilter } from "./trace-filter.ts";
 import type { ReplayMessage } from "./replay-graph.ts";
 
 export interface SessionReplayInput {
@@ -42,11 +43,12 @@ export function tokenCounter(tok: TokenizerPort): (text: string) => Promise<numb
 
 /** The corpus from local trace files, or from a Hugging Face dataset (read only then). */
 async function readCorpus(c: OtelTraceReplayConfig, baseSeed: number, access: HubAccess): Promise<ReplayCorpus> {
-  if (c.hf_dataset_path === null) return readOtelCorpus(c, baseSeed);
+  const keep = compileTraceFilter(c.filter) ?? undefined;
+  if (c.hf_dataset_path === null) return readOtelCorpus(c, baseSeed, keep);
   const { hubTraceDataset, readHubTraceRecords } = await import("./otel-hub-traces.ts");
   const ds = hubTraceDataset(c.hf_dataset_path);
   const rows = (await readHubTraceRecords(ds, access)).map(hubTraceRow);
-  return corpusOf(rows, c, baseSeed, `trace record(s) of ${ds.repo.id} ${ds.split} (Hugging Face Hub)`, [...ds.warnings]);
+  return corpusOf(rows, c, baseSeed, `trace record(s) of ${ds.repo.id} ${ds.split} (Hugging Face Hub)`, [...ds.warnings], keep);
 }
 
 export async function createOtelReplaySource(c: OtelTraceReplayConfig, baseSeed: number, body: BodyWriter, tok: TokenizerPort, access: HubAccess): Promise<SessionReplaySource> {
