@@ -31,6 +31,8 @@ interface ParityCase {
   /** Requests sent, counted by hand from the fixture traces (fan-in 4 calls, chain 5). */
   requests: number;
   traces: string[];
+  /** Headers the config maps span attributes to (compared per request, with the body). */
+  headers?: string[];
 }
 
 const TRACES = fileURLToPath(new URL("../fixtures/otel-traces/", import.meta.url));
@@ -39,6 +41,13 @@ const CASES: Record<string, ParityCase> = {
   // the filter sees the dataset's columns; the chain record has no session_id (null in the dataset's table)
   "hf_dataset_path and a filter over the records' columns": { data: `{hf_dataset_path: ${REPO}, filter: "lambda x: x['benchmark'] in ('swe', 'other') and x.get('session_id') is None"}`, requests: 5, traces: ["chain"] },
   // local files: the filter sees 0.7.0's normalized record (harness/benchmark 'unknown', models from the spans)
+  // fan-in spans carry exgentic.session.id, an int max_tokens and a float temperature; the chain's none of them
+  "trace_directory, span attributes as headers and labels": {
+    data: `{trace_directory: ${TRACES}, attribute_to_header_map: {exgentic.session.id: X-Trace-Session, gen_ai.request.max_tokens: x-max-tokens, gen_ai.request.temperature: X-Temperature, gen_ai.missing: X-Missing}, attribute_to_label_map: {gen_ai.request.model: model, gen_ai.request.temperature: temperature, gen_ai.missing: missing}}`,
+    requests: 9,
+    traces: ["chain", "fan_in"],
+    headers: ["x-trace-session", "x-max-tokens", "x-temperature", "x-missing"],
+  },
   "trace_directory and a filter over the normalized record": { data: `{trace_directory: ${TRACES}, filter: "lambda x: x['benchmark'] == 'unknown' and 'gpt-4' in x['models'] and x['total_tokens'] == 0"}`, requests: 4, traces: ["fan_in"] },
 };
 
@@ -94,6 +103,8 @@ const sessionOrder = (r: ToolResult) => r.requests.map(traceOf).filter((t, i, al
 const perSession = (r: ToolResult) =>
   (JSON.parse(readFileSync(join(r.reports, "per_session_lifecycle_metrics.json"), "utf8")) as Array<Record<string, unknown>>).map((s) => [s.session_id, s.file_path, s.num_events, s.success]);
 
+const perRequest = (r: ToolResult) => JSON.parse(readFileSync(join(r.reports, "per_request_lifecycle_metrics.json"), "utf8")) as Array<{ request: string; info: { labels: Record<string, string> } }>;
+
 const skip = skipReason(INFERENCE_PERF_NEWEST);
 
 describe.skipIf(skip !== undefined)(`OTel traces from a Hugging Face dataset, filters: kneepoint and inference-perf ${INFERENCE_PERF_NEWEST}`, () => {
@@ -115,6 +126,22 @@ describe.skipIf(skip !== undefined)(`OTel traces from a Hugging Face dataset, fi
         expect(kp.requests).toHaveLength(c.requests);
         expect(kp.requests.map((q) => JSON.stringify(q.body)).sort()).toEqual(ip.requests.map((q) => JSON.stringify(q.body)).sort());
       });
+
+      if (c.headers) {
+        it("sends the mapped span attributes as headers and records them as labels, as 0.7.0 does", () => {
+          const { ip, kp } = results.get(name)!;
+          const withHeaders = (r: ToolResult) => r.requests.map((q) => JSON.stringify([q.body, c.headers!.map((h) => q.headers[h] ?? null)])).sort();
+          expect(withHeaders(kp)).toEqual(withHeaders(ip));
+          const labels = (r: ToolResult) => perRequest(r).map((e) => JSON.stringify([e.request, e.info.labels])).sort();
+          expect(labels(kp)).toEqual(labels(ip));
+          // by hand: a fan-in call (exgentic.session.id session_003, max_tokens 500, temperature 0.7), a chain call (none)
+          const fanIn = kp.requests.find((q) => traceOf(q) === "fan_in")!;
+          expect(c.headers!.map((h) => fanIn.headers[h])).toEqual(["session_003", "500", "0.7", "default"]);
+          const chain = kp.requests.find((q) => traceOf(q) === "chain")!;
+          expect(c.headers!.map((h) => chain.headers[h])).toEqual(["default", "default", "default", "default"]);
+          expect(new Set(perRequest(kp).map((e) => JSON.stringify(e.info.labels)))).toEqual(new Set([JSON.stringify({ model: "gpt-4", temperature: "0.7", missing: "default" }), JSON.stringify({ model: "llama-3", temperature: "default", missing: "default" })]));
+        });
+      }
 
       it("replays the sessions in the same order (one at a time), named alike with the same file_path", () => {
         const { ip, kp } = results.get(name)!;

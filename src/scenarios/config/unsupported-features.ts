@@ -33,8 +33,6 @@ const RULES: Rule[] = [
     what: valued("data.type"),
     hint: "Weka trace and synthetic agentic session replay are not implemented; otel_trace_replay (with load.type trace_session_replay) and conversation_replay are, or use synthetic, random, shared_prefix, shareGPT or mock",
   },
-  { path: ["data", "otel_trace_replay", "attribute_to_header_map"], matches: isSet, what: named("data.otel_trace_replay.attribute_to_header_map"), hint: "remove it; kneepoint does not send span attributes as headers yet" },
-  { path: ["data", "otel_trace_replay", "attribute_to_label_map"], matches: isSet, what: named("data.otel_trace_replay.attribute_to_label_map"), hint: "remove it; kneepoint does not label requests with span attributes yet" },
   { path: ["data", "weka_trace_replay"], matches: isSet, what: named("data.weka_trace_replay"), hint: "remove the block" },
   { path: ["data", "synthetic_agentic"], matches: isSet, what: named("data.synthetic_agentic"), hint: "remove the block" },
   { path: ["metrics", "prometheus", "google_managed"], matches: (v) => v === true, what: named("metrics.prometheus.google_managed"), hint: "set metrics.prometheus.url to a Prometheus-compatible endpoint instead" },

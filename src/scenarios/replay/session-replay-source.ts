@@ -64,7 +64,7 @@ export async function createOtelReplaySource(c: OtelTraceReplayConfig, baseSeed:
     warnings: corpus.warnings,
     sessionReplay: {
       sessions: corpus.sessions,
-      settings: { maxWaitMs: c.max_wait_ms, predecessorWaitTimeoutS: c.predecessor_wait_timeout_sec, disableOutputSubstitution: c.disable_output_substitution },
+      settings: { maxWaitMs: c.max_wait_ms, predecessorWaitTimeoutS: c.predecessor_wait_timeout_sec, disableOutputSubstitution: c.disable_output_substitution, attributeToHeaderMap: c.attribute_to_header_map, attributeToLabelMap: c.attribute_to_label_map },
       bodyFor: (messages, maxTokens) => body.forMessagesJson(JSON.stringify(messages.map((m) => ({ role: m.role, content: m.content }))), maxTokens),
       countTokens: tokenCounter(tok),
       sent,
