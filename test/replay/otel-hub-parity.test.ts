@@ -17,6 +17,9 @@ import { peerBin, skipReason } from "../real-peers/peers.ts";
 import { runKneepoint } from "../run-kneepoint.ts";
 import { runChild, tail } from "../parity/run-child.ts";
 import { startHubServer, type RunningHub } from "../hub/hub-server.ts";
+import { parseRawJson } from "../parity/raw-json.ts";
+import { parseRawYaml } from "../parity/raw-yaml.ts";
+import { formatShapeDifference, shapeDiff } from "../parity/shape-diff.ts";
 import { startTimedRecordingTarget, type TimedBody } from "./timed-recording-target.ts";
 import { fixtureTrace as trace, otelTraceDatasetRepo } from "./otel-trace-dataset.ts";
 
@@ -139,6 +142,16 @@ describe.skipIf(skip !== undefined)(`OTel traces from a Hugging Face dataset, fi
           expect(perRequest(kp).map((e) => e.info.labels)).toEqual(Array(4).fill({ model: "gpt-4", temperature: "0.7", missing: "default" }));
         });
       }
+
+      it("writes config.yaml and the request and session reports with 0.7.0's keys and types", () => {
+        const { ip, kp } = results.get(name)!;
+        const yaml = (r: ToolResult) => parseRawYaml(readFileSync(join(r.reports, "config.yaml"), "utf8"));
+        expect(shapeDiff(yaml(ip), yaml(kp)).map(formatShapeDifference)).toEqual([]);
+        for (const f of ["per_request_lifecycle_metrics.json", "per_session_lifecycle_metrics.json", "summary_session_lifecycle_metrics.json"]) {
+          const json = (r: ToolResult) => parseRawJson(readFileSync(join(r.reports, f), "utf8"));
+          expect(shapeDiff(json(ip), json(kp)).map(formatShapeDifference), f).toEqual([]);
+        }
+      });
 
       it("replays the sessions in the same order (one at a time), named alike with the same file_path", () => {
         const { ip, kp } = results.get(name)!;
