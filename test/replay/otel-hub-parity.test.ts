@@ -21,12 +21,13 @@ import { parseRawJson } from "../parity/raw-json.ts";
 import { parseRawYaml } from "../parity/raw-yaml.ts";
 import { formatShapeDifference, shapeDiff } from "../parity/shape-diff.ts";
 import { startTimedRecordingTarget, type TimedBody } from "./timed-recording-target.ts";
-import { fixtureTrace as trace, otelTraceDatasetRepo } from "./otel-trace-dataset.ts";
+import { fixtureTrace as trace, otelTraceDatasetRepo, otelTraceParquetRepo } from "./otel-trace-dataset.ts";
 
 const TOKENIZER = fileURLToPath(new URL("../fixtures/tiny-tokenizer", import.meta.url));
 const MODEL = "meta-llama/Llama-3.1-8B-Instruct";
 const REPO = "kp-test/otel-traces-jsonl";
 const TOKEN = "hf_otel_parity_token";
+const PARQUET_REPO = "kp-test/otel-traces-parquet";
 
 interface ParityCase {
   /** The otel_trace_replay block's source and filter lines. */
@@ -42,6 +43,8 @@ const TRACES = fileURLToPath(new URL("../fixtures/otel-traces/", import.meta.url
 const CASES: Record<string, ParityCase> = {
   "hf_dataset_path, the train split": { data: `hf_dataset_path: {path: ${REPO}, split: train, revision: main}`, requests: 9, traces: ["chain", "fan_in"] },
   // the filter sees the dataset's columns; the chain record has no session_id (null in the dataset's table)
+  // the parquet file datasets writes for the same records (spans a JSON-typed column: the two traces' spans differ)
+  "hf_dataset_path, a parquet dataset": { data: `hf_dataset_path: ${PARQUET_REPO}`, requests: 9, traces: ["chain", "fan_in"] },
   "hf_dataset_path and a filter over the records' columns": { data: `{hf_dataset_path: ${REPO}, filter: "lambda x: x['benchmark'] in ('swe', 'other') and x.get('session_id') is None"}`, requests: 5, traces: ["chain"] },
   // local files: the filter sees 0.7.0's normalized record (harness/benchmark 'unknown', models from the spans)
   // local files: the filter sees 0.7.0's normalized record (harness/benchmark 'unknown', models from the spans); the
@@ -114,7 +117,7 @@ describe.skipIf(skip !== undefined)(`OTel traces from a Hugging Face dataset, fi
   let hub: RunningHub;
   const results = new Map<string, { ip: ToolResult; kp: ToolResult }>();
   beforeAll(async () => {
-    hub = await startHubServer([otelTraceDatasetRepo(REPO, TOKEN)]);
+    hub = await startHubServer([otelTraceDatasetRepo(REPO, TOKEN), otelTraceParquetRepo(PARQUET_REPO, peerBin(INFERENCE_PERF_NEWEST, "python"))]);
     for (const [name, c] of Object.entries(CASES)) {
       const [ip, kp] = await Promise.all([runTool("inference-perf", c, hub), runTool("kneepoint", c, hub)]);
       results.set(name, { ip, kp });
@@ -173,7 +176,7 @@ describe.skipIf(skip !== undefined)(`OTel traces from a Hugging Face dataset, fi
   it("both read the dataset from HF_ENDPOINT with the token, and never print it", () => {
     const reads = hub.requests.filter((r) => r.path.includes(`/${REPO}/resolve/`) && r.path.endsWith("/data/train.jsonl"));
     expect(reads.length).toBeGreaterThanOrEqual(2);
-    expect(hub.requests.filter((r) => r.path.includes(REPO)).every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
+    expect(hub.requests.filter((r) => r.path.includes(`/${REPO}/`)).every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
     // datasets downloads every split's files to prepare the dataset (one GET per run of 0.7.0); kneepoint only the train split's
     expect(hub.requests.filter((r) => r.path.endsWith("/data/test.jsonl") && r.method === "GET")).toHaveLength(2);
     for (const { kp } of results.values()) expect(kp.output).not.toContain(TOKEN);

@@ -2,8 +2,8 @@
  * kneepoint's reader of OTel trace datasets on the Hub (hf_dataset_path; the bodies are compared with inference-perf
  * 0.7.0 in otel-hub-parity.test.ts), against the Hub stand-in: the split's files from the dataset card's `configs`,
  * from data_dir / data_files, or from the default layout; records with missing columns null; offline from the cache
- * the first read filled; and the failures named: a gated repo without a token, a split with no file, a parquet
- * dataset, a record without spans.
+ * the first read filled; and the failures named: a gated repo without a token, a split with no file, a broken parquet
+ * file, a split mixing formats, a CSV dataset, a record without spans.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync } from "node:fs";
@@ -34,6 +34,8 @@ beforeAll(async () => {
     otelTraceDatasetRepo("kp/gated-traces", TOKEN),
     { type: "dataset", id: "kp/carded", files: { "README.md": CARD, "traces/main-1.jsonl": jsonl({ session_id: "b", spans: [] }), "traces/main-0.jsonl": jsonl({ session_id: "a", spans: [], extra: 1 }), "traces/small.jsonl": jsonl({ session_id: "s", spans: [] }), "traces/other.jsonl": jsonl({ session_id: "x", spans: [] }) } },
     { type: "dataset", id: "kp/parquet", files: { "data/train-00000-of-00001.parquet": Buffer.from("PAR1") } },
+    { type: "dataset", id: "kp/mixed", files: { "a.parquet": Buffer.from("PAR1"), "b.jsonl": jsonl({ spans: [] }) } },
+    { type: "dataset", id: "kp/csv", files: { "traces.csv": "a,b\n" } },
     { type: "dataset", id: "kp/nospans", files: { "train.jsonl": jsonl({ session_id: "n" }) } },
   ]);
 });
@@ -74,7 +76,9 @@ describe("hf_dataset_path against a Hub", () => {
 
   it("refuses what it cannot read, by name", async () => {
     const home = mkdtempSync(join(tmpdir(), "kp-trace-hf-"));
-    await expect(readHubTraceRecords(hubTraceDataset("kp/parquet"), access(home))).rejects.toThrow(/kneepoint reads trace datasets stored as JSON or JSON Lines; data\/train-00000-of-00001\.parquet is not/);
+    await expect(readHubTraceRecords(hubTraceDataset("kp/parquet"), access(home))).rejects.toThrow(/train-00000-of-00001\.parquet is not a parquet file/);
+    await expect(readHubTraceRecords(hubTraceDataset("kp/mixed"), access(home))).rejects.toThrow(/kp\/mixed: the split train mixes parquet and JSON files/);
+    await expect(readHubTraceRecords(hubTraceDataset("kp/csv"), access(home))).rejects.toThrow(/kneepoint reads trace datasets stored as JSON, JSON Lines or parquet; traces\.csv is not/);
     await expect(readHubTraceRecords(hubTraceDataset("kp/nospans"), access(home))).rejects.toThrow(/dataset 'kp\/nospans' is missing the required 'spans' field/);
     await expect(readHubTraceRecords(hubTraceDataset("kp/absent"), access(home))).rejects.toThrow(/kp\/absent/);
   });

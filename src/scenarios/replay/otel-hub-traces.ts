@@ -10,7 +10,9 @@
  *   - each record is one trace: its `spans` list, `session_id` (a missing one makes the session `session_<slot>`)
  *     and `source_id` (the session's file_path in reports; missing: the session's id). A column missing from some
  *     records is null in those, as in the dataset's Arrow table.
- * JSON and JSON Lines files are read (what `datasets`' json builder takes); parquet files are refused by name.
+ * JSON / JSON Lines files (`datasets`' json builder) or parquet files (its parquet builder: the files `push_to_hub`
+ * writes; nested spans and JSON-typed columns decoded, 64-bit integers as numbers) are read; a split mixing the two,
+ * or holding other formats, is refused by name.
  */
 import { readFile } from "node:fs/promises";
 import { UsageError } from "../../errors.ts";
@@ -18,7 +20,7 @@ import type { HubRepo } from "../../hub/hub-cache.ts";
 import { downloadHubFile, downloadOptionalHubFile } from "../../hub/hub-download.ts";
 import { listRepoFiles } from "../../hub/hub-tree.ts";
 import { globToRegExp, splitPatterns, type HubAccess } from "../data/hub-dataset-files.ts";
-import { readJsonRecords } from "../data/hub-records.ts";
+import { readJsonRecords, readParquetRecords } from "../data/hub-records.ts";
 
 const FIELD = "data.otel_trace_replay.hf_dataset_path";
 const KEYS = ["path", "split", "name", "revision", "data_files", "data_dir", "filter"];
@@ -104,8 +106,10 @@ async function splitFiles(ds: HubTraceDataset, access: HubAccess): Promise<{ com
     how = "the default file layout";
   }
   if (!files || files.length === 0) throw new UsageError(`${FIELD}: ${ds.repo.id} has no file for split ${ds.split} (${how})`, "check split (default train), data_dir and data_files");
-  const unread = files.filter((f) => !/\.jsonl?$/i.test(f));
-  if (unread.length) throw new UsageError(`${FIELD}: ${ds.repo.id}: kneepoint reads trace datasets stored as JSON or JSON Lines; ${unread[0]} is not`, "use a dataset of .json/.jsonl trace records, or download it and give the traces as trace_files");
+  const unread = files.filter((f) => !/\.(jsonl?|parquet)$/i.test(f));
+  if (unread.length) throw new UsageError(`${FIELD}: ${ds.repo.id}: kneepoint reads trace datasets stored as JSON, JSON Lines or parquet; ${unread[0]} is not`, "use a dataset of .json/.jsonl/.parquet trace records, or download it and give the traces as trace_files");
+  const parquet = files.filter((f) => /\.parquet$/i.test(f)).length;
+  if (parquet > 0 && parquet < files.length) throw new UsageError(`${FIELD}: ${ds.repo.id}: the split ${ds.split} mixes parquet and JSON files`, "narrow it with data_files to one format");
   return { commit, files: files.sort().map((f) => under + f) };
 }
 
@@ -115,7 +119,7 @@ export async function readHubTraceRecords(ds: HubTraceDataset, access: HubAccess
   const records: Record<string, unknown>[] = [];
   for (const file of files) {
     const path = (await downloadHubFile({ repo: ds.repo, revision: commit, file }, access)).path;
-    for await (const r of readJsonRecords(path)) {
+    for await (const r of /\.parquet$/i.test(file) ? parquetRecords(path) : readJsonRecords(path)) {
       if (r === null || typeof r !== "object" || Array.isArray(r)) throw new UsageError(`${FIELD}: ${ds.repo.id}/${file}: record ${records.length} is not an object`, "each record is one trace: {session_id, source_id, spans: [...]}");
       records.push(r as Record<string, unknown>);
     }
@@ -124,4 +128,23 @@ export async function readHubTraceRecords(ds: HubTraceDataset, access: HubAccess
   if (!("spans" in records[0]!)) throw new UsageError(`${FIELD}: dataset '${ds.repo.id}' is missing the required 'spans' field`, "each record is one trace: {session_id, source_id, spans: [...]}");
   const columns = new Set(records.flatMap((r) => Object.keys(r)));
   return records.map((r) => Object.fromEntries([...columns].map((c) => [c, r[c] ?? null])));
+}
+
+/** A parquet file's rows, every column, with 64-bit integers (BigInt in hyparquet) as numbers, as Python sees ints. */
+async function* parquetRecords(path: string): AsyncGenerator<unknown> {
+  const { asyncBufferFromFile, parquetMetadataAsync, parquetSchema } = await import("hyparquet");
+  let columns: string[];
+  try {
+    columns = parquetSchema(await parquetMetadataAsync(await asyncBufferFromFile(path))).children.map((c) => c.element.name);
+  } catch (err) {
+    throw new UsageError(`${FIELD}: ${path} is not a parquet file: ${(err as Error).message}`, "download it again (delete it from the Hugging Face cache)");
+  }
+  for await (const r of readParquetRecords(path, columns)) yield plainNumbers(r);
+}
+
+function plainNumbers(v: unknown): unknown {
+  if (typeof v === "bigint") return Number(v);
+  if (Array.isArray(v)) return v.map(plainNumbers);
+  if (v !== null && typeof v === "object" && !(v instanceof Uint8Array)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plainNumbers(x)]));
+  return v;
 }
