@@ -43,6 +43,7 @@ import { applyEvent, applyJsonResponse, EXCERPT, excerpt } from "./openai-events
 import { createSseParser } from "./sse-parser.ts";
 import { anthropicAuthHeaders, applyAnthropicEvent, applyAnthropicJson } from "./anthropic-events.ts";
 import { createSessionHeaders, type SessionHeaderKeys } from "./session-headers.ts";
+import { withHeaders } from "./merge-headers.ts";
 import { scrubSecrets } from "../redact.ts";
 
 export interface PreparedRequest {
@@ -52,6 +53,8 @@ export interface PreparedRequest {
   plannedPromptTokens: number;
   /** The session the request belongs to (multi-turn data), for api.session_*_header_key (session-headers.ts). */
   sessionId?: string;
+  /** Headers of this request (otel_trace_replay attribute_to_header_map), after the client's own. */
+  headers?: Record<string, string>;
 }
 
 export interface StreamClient {
@@ -180,7 +183,7 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
           hostname: url.hostname,
           port: url.port,
           path,
-          headers: { ...baseHeaders, ...(sessions && req.sessionId !== undefined ? sessions.forRequest(req.sessionId) : {}), "content-length": Buffer.byteLength(req.body) },
+          headers: { ...withHeaders(baseHeaders, req.headers), ...(sessions && req.sessionId !== undefined ? sessions.forRequest(req.sessionId) : {}), "content-length": Buffer.byteLength(req.body) },
         },
         (res) => {
           gotResponse = true;

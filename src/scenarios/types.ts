@@ -32,6 +32,10 @@ export interface ScenarioRequest {
   media?: RequestMedia;
   /** The replay graph event a session replay request is (per-request reports' info.graph_event_id). */
   graphEventId?: string;
+  /** Headers sent with it (otel_trace_replay attribute_to_header_map). */
+  headers?: Record<string, string>;
+  /** Its per-request report's info.labels (otel_trace_replay attribute_to_label_map). */
+  labels?: Record<string, string>;
 }
 
 /** The requests of a run, produced lazily so a 1,000 req/s stage does not build its bodies up front. */

@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INFERENCE_PERF_NEWEST, INFERENCE_PERF_OLDEST } from "../real-peers/pins.ts";
 import { peerBin, skipReason } from "../real-peers/peers.ts";
 import { runKneepoint } from "../run-kneepoint.ts";
-import { seedHubCache } from "../hub/fixture-hub.ts";
+import { seedHubCache, seedRepoInCache } from "../hub/fixture-hub.ts";
+import { otelTraceDatasetRepo } from "../replay/otel-trace-dataset.ts";
 import { runProgram, type ProgramRun } from "../scenarios-run/run-program.ts";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/inference-perf-examples/", import.meta.url));
@@ -69,6 +70,8 @@ describe.skipIf(skip !== undefined)("inference-perf's example configs: accepted 
   const env = { HF_HUB_OFFLINE: "1", KNEEPOINT_CACHE_DIR: mkdtempSync(join(tmpdir(), "kp-no-tokenizers-")) };
   // The Hub datasets the examples stream (ShareGPT), as a Hugging Face cache holds them: read offline.
   seedHubCache(join(env.KNEEPOINT_CACHE_DIR, "huggingface", "hub"));
+  // otel/configs/simple/hf_dataset_example.yml's traces (lenadan/otel-test-snippet-jsonl): a stand-in of the fixture traces
+  seedRepoInCache(join(env.KNEEPOINT_CACHE_DIR, "huggingface", "hub"), otelTraceDatasetRepo("lenadan/otel-test-snippet-jsonl"));
   const kneepoint = new Map<string, ProgramRun>();
   let newest: Map<string, Verdict>;
   let oldest: Map<string, Verdict>;
@@ -102,6 +105,12 @@ describe.skipIf(skip !== undefined)("inference-perf's example configs: accepted 
       expect(run.code, message).toBe(2);
       expect(message).toMatch(NOT_BUILT);
     }
+  });
+
+  it("otel hf_dataset_example.yml: accepted, its traces read from the Hugging Face cache (2 records, 9 LLM calls)", () => {
+    const run = kneepoint.get(join(FIXTURES, "0.7.0/examples/otel/configs/simple/hf_dataset_example.yml"))!;
+    expect(run.code, run.error instanceof Error ? run.error.message : "").toBe(0);
+    expect(run.stdout).toContain("otel_trace_replay: 2 trace record(s) of lenadan/otel-test-snippet-jsonl train (Hugging Face Hub), 2 session(s), 9 LLM calls");
   });
 
   it("the dry run works offline: approximate counts, said so, exit 0", () => {

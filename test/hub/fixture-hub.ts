@@ -47,15 +47,17 @@ export function startFixtureHub(opts: { gatedToken?: string } = {}): Promise<Run
  * the files), so a run with HF_HUB_OFFLINE=1 finds ShareGPT and cnn_dailymail without a Hub.
  */
 export function seedHubCache(cacheDir: string): void {
-  for (const spec of fixtureRepos()) {
-    if (spec.type !== "dataset") continue;
-    const folder = join(cacheDir, `datasets--${spec.id.replaceAll("/", "--")}`);
-    const snapshot = join(folder, "snapshots", "0".repeat(40));
-    mkdirSync(join(folder, "refs"), { recursive: true });
-    writeFileSync(join(folder, "refs", "main"), "0".repeat(40));
-    for (const [path, content] of Object.entries(spec.files)) {
-      mkdirSync(dirname(join(snapshot, path)), { recursive: true });
-      writeFileSync(join(snapshot, path), content);
-    }
+  for (const spec of fixtureRepos()) if (spec.type === "dataset") seedRepoInCache(cacheDir, spec);
+}
+
+/** One dataset repo written into a Hugging Face cache (refs/main → a snapshot holding its files). */
+export function seedRepoInCache(cacheDir: string, spec: HubRepoSpec): void {
+  const folder = join(cacheDir, `datasets--${spec.id.replaceAll("/", "--")}`);
+  const snapshot = join(folder, "snapshots", "0".repeat(40));
+  mkdirSync(join(folder, "refs"), { recursive: true });
+  writeFileSync(join(folder, "refs", "main"), "0".repeat(40));
+  for (const [path, content] of Object.entries(spec.files)) {
+    mkdirSync(dirname(join(snapshot, path)), { recursive: true });
+    writeFileSync(join(snapshot, path), content);
   }
 }

@@ -8,6 +8,8 @@ import { startSimulator } from "../../src/sim/server.ts";
 
 export interface TimedBody {
   body: Record<string, unknown>;
+  /** The request's headers, names lower-cased. */
+  headers: Record<string, string>;
   arrivedMs: number;
   endedMs: number;
 }
@@ -20,20 +22,21 @@ export async function startTimedRecordingTarget(failWith: FailWith = () => null)
   const requests: TimedBody[] = [];
   const server: Server = createServer((req, res) => {
     const arrivedMs = performance.now();
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const text = Buffer.concat(chunks).toString();
       const failure = req.method === "POST" && req.url?.startsWith("/v1/") ? failWith(JSON.parse(text) as Record<string, unknown>) : null;
       if (failure) {
-        requests.push({ body: JSON.parse(text) as Record<string, unknown>, arrivedMs, endedMs: performance.now() });
+        requests.push({ body: JSON.parse(text) as Record<string, unknown>, headers, arrivedMs, endedMs: performance.now() });
         res.writeHead(failure.status, { "content-type": "application/json" });
         res.end(failure.body);
         return;
       }
       void fetch(sim.url + req.url, { method: req.method, headers: { "content-type": "application/json" }, ...(req.method === "POST" ? { body: text } : {}) }).then(async (r) => {
         const payload = Buffer.from(await r.arrayBuffer());
-        if (req.url?.startsWith("/v1/") && req.method === "POST") requests.push({ body: JSON.parse(text) as Record<string, unknown>, arrivedMs, endedMs: performance.now() });
+        if (req.url?.startsWith("/v1/") && req.method === "POST") requests.push({ body: JSON.parse(text) as Record<string, unknown>, headers, arrivedMs, endedMs: performance.now() });
         res.writeHead(r.status, { "content-type": r.headers.get("content-type") ?? "application/json" });
         res.end(payload);
       });

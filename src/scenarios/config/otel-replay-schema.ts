@@ -1,9 +1,9 @@
 /**
  * `data.otel_trace_replay` (inference-perf 0.7.0 config/datagen/replay.py `OTelTraceReplayConfig`, which extends
  * `SessionReplayConfig`): where the OTel trace files are and how their sessions are replayed. Defaults as 0.7.0's.
- * Keys kneepoint reads: the trace source, max_wait_ms, predecessor_wait_timeout_sec, include_errors,
- * skip_invalid_files, duplicate_sessions_target, inject_random_session_id, disable_output_substitution and
- * attribute_to_header_map; the others are accepted (0.7.0's own replay of OTel traces ignores the model keys too:
+ * Keys kneepoint reads: the trace source (trace_directory, trace_files, hf_dataset_path), filter, max_wait_ms,
+ * predecessor_wait_timeout_sec, include_errors, skip_invalid_files, duplicate_sessions_target,
+ * inject_random_session_id, disable_output_substitution, attribute_to_header_map and attribute_to_label_map; the others are accepted (0.7.0's own replay of OTel traces ignores the model keys too:
  * every request names the served model) and refused by unsupported-features.ts where kneepoint would differ.
  */
 import { z } from "zod";

@@ -72,7 +72,7 @@ const plan = (p: Partial<SessionReplayStagePlan>): SessionReplayStagePlan => ({ 
 function options(sessions: ReplaySessionSpec[], client: ReturnType<typeof fakeClient>, p: Partial<SessionReplayStagePlan>): SessionStageOptions {
   return {
     stage: 0, plan: plan(p), sessions, firstSession: 0, firstRequest: 0,
-    replay: { maxWaitMs: 10, predecessorWaitTimeoutS: 5, disableOutputSubstitution: false },
+    replay: { maxWaitMs: 10, predecessorWaitTimeoutS: 5, disableOutputSubstitution: false, attributeToHeaderMap: null, attributeToLabelMap: null },
     bodyFor: (messages, maxTokens) => JSON.stringify({ messages, max_tokens: maxTokens }),
     countTokens: async (t) => t.split(" ").length,
     streaming: true, maxInFlight: Infinity, send: client.send,
@@ -120,7 +120,7 @@ describe("session replay stage", () => {
     const results: string[][] = [];
     const runs = await runSessionStages({
       stages: [plan({ concurrentSessions: 2, numSessions: 2 }), plan({ concurrentSessions: 2 }), plan({ concurrentSessions: 1 })],
-      input: { sessions, settings: { maxWaitMs: 0, predecessorWaitTimeoutS: 0, disableOutputSubstitution: false }, bodyFor: (m, n) => JSON.stringify({ messages: m, max_tokens: n }), countTokens: async () => 1, sent: new Map() },
+      input: { sessions, settings: { maxWaitMs: 0, predecessorWaitTimeoutS: 0, disableOutputSubstitution: false, attributeToHeaderMap: null, attributeToLabelMap: null }, bodyFor: (m, n) => JSON.stringify({ messages: m, max_tokens: n }), countTokens: async () => 1, sent: new Map() },
       client: { send: client.send, close: async () => {} },
       streaming: true, intervalS: 0, maxInFlight: Infinity,
       stop: new AbortController().signal, abort: new AbortController().signal,

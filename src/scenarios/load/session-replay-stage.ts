@@ -16,6 +16,7 @@ import { errorTypeAndMessage } from "../report/error-labels.ts";
 import type { ReplaySessionSpec } from "../replay/otel-trace-sessions.ts";
 import type { GraphEvent, ReplayMessage } from "../replay/replay-graph.ts";
 import { messagesToSend, type EventOutcome } from "../replay/session-messages.ts";
+import { mappedAttributes } from "../replay/attribute-maps.ts";
 import type { SessionOutcome, SessionRequest, SessionStageInfo } from "../replay/session-outcome.ts";
 import type { ScenarioRecord, ScenarioRequest, SessionReplayStagePlan, StageRun } from "../types.ts";
 import { createSlots, deferred, type Deferred } from "./session-slots.ts";
@@ -25,6 +26,9 @@ export interface SessionReplaySettings {
   /** 0 waits forever. */
   predecessorWaitTimeoutS: number;
   disableOutputSubstitution: boolean;
+  /** attribute_to_header_map / attribute_to_label_map (null: none). */
+  attributeToHeaderMap: Record<string, string> | null;
+  attributeToLabelMap: Record<string, string> | null;
 }
 
 export interface SessionStageOptions {
@@ -164,9 +168,11 @@ export async function runSessionStage(o: SessionStageOptions): Promise<SessionSt
       const index = nextIndex++;
       sent++;
       const body = o.bodyFor(messages, e.call.expectedOutputTokens);
-      const request: ScenarioRequest = { body, plannedPromptTokens: 0, plannedOutputTokens: e.call.expectedOutputTokens, sessionId: s.spec.sessionId, graphEventId: e.eventId };
+      const headers = mappedAttributes(e.call.attributes, o.replay.attributeToHeaderMap);
+      const labels = mappedAttributes(e.call.attributes, o.replay.attributeToLabelMap);
+      const request: ScenarioRequest = { body, plannedPromptTokens: 0, plannedOutputTokens: e.call.expectedOutputTokens, sessionId: s.spec.sessionId, graphEventId: e.eventId, ...(headers ? { headers } : {}), ...(labels ? { labels } : {}) };
       o.onSent?.(index, request);
-      const rec = await o.send({ index, body, plannedPromptTokens: 0, sessionId: s.spec.sessionId }, o.abort);
+      const rec = await o.send({ index, body, plannedPromptTokens: 0, sessionId: s.spec.sessionId, ...(headers ? { headers } : {}) }, o.abort);
       // The client's count of the prompt (0.7.0 _count_prompt_tokens: each message's text), only when the server sent
       // no usage: counted after the answer, so a tokenizer round trip never delays a call that waited on predecessors.
       let planned = 0;

@@ -59,7 +59,7 @@ export function reportOptionsFor(cfg: ScenarioConfig, source: RequestSource | nu
     perAdapter: rl.per_adapter === true,
     perAdapterStage: rl.per_adapter_stage === true,
     ...(source && cfg.load.lora_traffic_split ? { loraAdapter: (rec) => source.request(rec.index).loraAdapter ?? null } : {}),
-    ...(source && cfg.load.type === "trace_session_replay" ? { graphEventId: (rec) => source.request(rec.index).graphEventId ?? null } : {}),
+    ...(source && cfg.load.type === "trace_session_replay" ? { graphEventId: (rec) => source.request(rec.index).graphEventId ?? null, labels: (rec) => source.request(rec.index).labels ?? {} } : {}),
     ...(cfg.load.circuit_breakers.length > 0 ? { circuitBreakers: enabledBreakers(cfg.circuit_breakers, cfg.load.circuit_breakers) } : {}),
   };
 }

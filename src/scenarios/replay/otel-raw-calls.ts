@@ -123,7 +123,7 @@ export function rawCallsOf(spans: readonly OtelSpan[], includeErrors: boolean): 
   llm.sort((a, b) => start.get(a)! - start.get(b)! || cmp(a.span_id ?? "", b.span_id ?? ""));
   return llm.map((s) => {
     const attrs = s.attributes ?? {};
-    if (attrs["gen_ai.tool.definitions"] !== undefined) throw new UnsupportedSpanError(`span ${s.span_id}: it advertises tools (gen_ai.tool.definitions)`);
+    if (attrs["gen_ai.tool.definitions"] != null) throw new UnsupportedSpanError(`span ${s.span_id}: it advertises tools (gen_ai.tool.definitions)`);
     const tStart = pyRound((start.get(s)! - t0) * 1000);
     return {
       callId: s.span_id ?? "",

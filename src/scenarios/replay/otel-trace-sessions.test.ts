@@ -2,6 +2,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { otelTraceReplaySchema } from "../config/otel-replay-schema.ts";
 import { readOtelCorpus } from "./otel-trace-sessions.ts";
@@ -39,5 +40,10 @@ describe("OTel trace corpus", () => {
     expect(() => readOtelCorpus(config({ trace_files: [join(dir, "nope.json")] }), 1)).toThrow(/trace_files: .*nope\.json does not exist/);
     expect(() => readOtelCorpus(config({ trace_files: [join(dir, "bad.json")] }), 1)).toThrow(/cannot read .*bad\.json as JSON/);
     expect(readOtelCorpus(config({ trace_files: [join(dir, "bad.json"), join(dir, "ok.json")], skip_invalid_files: true }), 1).warnings[0]).toMatch(/bad\.json: not readable as JSON, skipped/);
+  });
+
+  it("refuses the tool-call fixture trace by name (tools advertised on its first call), until tool calls are replayed", () => {
+    const file = fileURLToPath(new URL("../../../test/fixtures/otel-traces/tool-calls/weather_tool_call.json", import.meta.url));
+    expect(() => readOtelCorpus(config({ trace_files: [file] }), 1)).toThrow(/weather_tool_call\.json: span t1: it advertises tools \(gen_ai\.tool\.definitions\): traces with tool calls or structured messages are not supported yet by kneepoint run/);
   });
 });

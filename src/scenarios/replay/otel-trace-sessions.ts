@@ -68,10 +68,15 @@ function fileExists(p: string): boolean {
   }
 }
 
-interface TraceRow {
+/** One trace record: 0.7.0's dataset row. */
+export interface TraceRow {
+  /** Null or "": the session is named `session_<slot>`. */
   sessionId: string | null;
-  sourceId: string;
+  /** Null: the session's own id stands for it (a Hub record without source_id). */
+  sourceId: string | null;
   spans: OtelSpan[];
+  /** The record a `filter` sees (local files: 0.7.0's `_normalize_file_trace`). */
+  record: Record<string, unknown>;
 }
 
 function readTrace(file: string, skipInvalid: boolean, warnings: string[]): TraceRow | null {
@@ -85,24 +90,48 @@ function readTrace(file: string, skipInvalid: boolean, warnings: string[]): Trac
     }
     throw new UsageError(`${BLOCK}: cannot read ${file} as JSON: ${(err as Error).message}`, "fix the file, or set skip_invalid_files: true to leave it out");
   }
-  const stem = file.replace(/^.*[\\/]/, "").replace(/\.[^.]*$/, "");
-  const sessionId = (data.session_id as string | undefined) ?? ((data.trace_id as string | undefined) || stem);
   if (!Array.isArray(data.spans)) throw new UsageError(`${BLOCK}: ${file} has no "spans" list`, "an OTel trace file is {trace_id, spans: [...]}");
-  return { sessionId, sourceId: file, spans: data.spans as OtelSpan[] };
+  const record = normalizedFileTrace(data, file);
+  return { sessionId: record.session_id as string | null, sourceId: file, spans: data.spans as OtelSpan[], record };
 }
 
-function graphOf(row: TraceRow, includeErrors: boolean): ReplayGraph | null {
+/** 0.7.0 `_normalize_file_trace`: a local file's record with the Hub records' fields (what a filter can test). */
+function normalizedFileTrace(data: Record<string, unknown>, file: string): Record<string, unknown> {
+  const stem = file.replace(/^.*[\\/]/, "").replace(/\.[^.]*$/, "");
+  const spans = data.spans as OtelSpan[];
+  const attr = (s: OtelSpan, k: string) => s.attributes?.[k];
+  const tokens = spans.map((s) => Number(attr(s, "gen_ai.usage.input_tokens") ?? 0) + Number(attr(s, "gen_ai.usage.output_tokens") ?? 0));
+  return {
+    ...data,
+    session_id: "session_id" in data ? data.session_id : (data.trace_id as string | undefined) || stem,
+    source_id: file,
+    harness: "harness" in data ? data.harness : "unknown",
+    benchmark: "benchmark" in data ? data.benchmark : "unknown",
+    models: "models" in data ? data.models : [...new Set(spans.map((s) => attr(s, "gen_ai.request.model")).filter(Boolean))],
+    max_tokens: "max_tokens" in data ? data.max_tokens : Math.max(0, ...tokens),
+    total_tokens: "total_tokens" in data ? data.total_tokens : tokens.reduce((a, b) => a + b, 0),
+  };
+}
+
+/** A Hub dataset record (otel-hub-traces.ts) as a trace row. */
+export function hubTraceRow(r: Record<string, unknown>): TraceRow {
+  const str = (v: unknown) => (typeof v === "string" ? v : v === null || v === undefined ? null : String(v));
+  return { sessionId: str(r.session_id), sourceId: str(r.source_id) || null, spans: Array.isArray(r.spans) ? (r.spans as OtelSpan[]) : [], record: r };
+}
+
+function graphOf(row: TraceRow, sourceId: string, includeErrors: boolean): ReplayGraph | null {
   try {
+    if (row.spans.length === 0) return null;
     const calls = rawCallsOf(row.spans, includeErrors);
     if (calls.length === 0) return null;
-    const graph = buildReplayGraph(calls, row.sourceId);
+    const graph = buildReplayGraph(calls, sourceId);
     markToolInternal(graph, row.spans);
     return graph;
   } catch (err) {
     if (err instanceof UnsupportedSpanError) {
-      throw new UsageError(`${BLOCK}: ${row.sourceId}: ${err.message}: traces with tool calls or structured messages are not supported yet by kneepoint run (it replays text conversations)`, "leave this trace out (trace_files), or run it with inference-perf");
+      throw new UsageError(`${BLOCK}: ${sourceId}: ${err.message}: traces with tool calls or structured messages are not supported yet by kneepoint run (it replays text conversations)`, "leave this trace out (trace_files), or run it with inference-perf");
     }
-    throw new UsageError(`${BLOCK}: ${row.sourceId}: ${(err as Error).message}`, "fix the trace file, or leave it out");
+    throw new UsageError(`${BLOCK}: ${sourceId}: ${(err as Error).message}`, "fix the trace file, or leave it out");
   }
 }
 
@@ -111,28 +140,42 @@ function randomHex(rng: ReturnType<typeof pythonRandom>): string {
   return [rng.getrandbits32(), rng.getrandbits32()].map((n) => n.toString(16).padStart(8, "0")).join("");
 }
 
-export function readOtelCorpus(c: OtelTraceReplayConfig, baseSeed: number): ReplayCorpus {
+/** The sessions of local trace files (trace_directory / trace_files). */
+export function readOtelCorpus(c: OtelTraceReplayConfig, baseSeed: number, keep?: (record: Record<string, unknown>, index: number) => boolean): ReplayCorpus {
   const warnings: string[] = [];
   const rows = traceFiles(c).map((f) => readTrace(f, c.skip_invalid_files, warnings)).filter((r): r is TraceRow => r !== null);
   if (rows.length === 0) throw new UsageError(`${BLOCK}: no trace could be read`, "check the trace files");
+  return corpusOf(rows, c, baseSeed, "trace file(s)", warnings, keep);
+}
+
+/**
+ * The sessions of trace rows (0.7.0 `OTelTraceReplayDataGenerator.__init__`): `keep` (the filter) applied, the rows
+ * shuffled, named, duplicated; each row's graph built once.
+ */
+export function corpusOf(all: TraceRow[], c: OtelTraceReplayConfig, baseSeed: number, what: string, warnings: string[], keep?: (record: Record<string, unknown>, index: number) => boolean): ReplayCorpus {
+  const rows = keep ? all.filter((r, i) => keep(r.record, i)) : all;
+  if (keep) warnings.push(`${BLOCK}.filter kept ${rows.length} of ${all.length} trace(s)`);
+  if (rows.length === 0) throw new UsageError(`${BLOCK}: no trace left to replay${keep ? ` (filter kept none of ${all.length})` : ""}`, keep ? "loosen the filter" : "check the trace source");
   const order = rows.map((_, i) => i);
   pythonShuffle(pythonRandom(baseSeed), order);
   const base = order.map((row, slot) => ({ id: `trace${slot}_${rows[row]!.sessionId || `session_${slot}`}`, row: rows[row]! }));
-  const all = [...base.map((b) => ({ ...b, dup: false }))];
+  const all2 = [...base.map((b) => ({ ...b, dup: false }))];
   const target = c.duplicate_sessions_target;
-  for (let k = 1; target !== null && all.length < target; k++) {
+  for (let k = 1; target !== null && all2.length < target; k++) {
     const src = base[(k - 1) % base.length]!;
-    all.push({ id: `${src.id}_dup${k}`, row: src.row, dup: true });
+    all2.push({ id: `${src.id}_dup${k}`, row: src.row, dup: true });
   }
   const rng = pythonRandom(baseSeed + 1);
   const graphs = new Map<TraceRow, ReplayGraph | null>();
-  const sessions = all.map(({ id, row, dup }) => {
-    if (!graphs.has(row)) graphs.set(row, graphOf(row, c.include_errors));
-    const graph = graphs.get(row)!;
-    return { sessionId: id, sourceId: row.sourceId, graph, randomString: c.inject_random_session_id || dup ? randomHex(rng) : null };
+  const sessions = all2.map(({ id, row, dup }) => {
+    // 0.7.0: source_id, or the session's own id when the record has none
+    const sourceId = row.sourceId || id;
+    // a row without source_id gives each of its sessions a graph named for that session
+    const graph = row.sourceId === null ? graphOf(row, sourceId, c.include_errors) : graphs.has(row) ? graphs.get(row)! : graphs.set(row, graphOf(row, sourceId, c.include_errors)).get(row)!;
+    return { sessionId: id, sourceId, graph, randomString: c.inject_random_session_id || dup ? randomHex(rng) : null };
   });
   const skipped = sessions.filter((s) => s.graph === null);
   if (skipped.length) warnings.push(`${skipped.length} trace(s) have no LLM call to replay and are skipped, as inference-perf 0.7.0 skips them (unreported): ${skipped.map((s) => s.sourceId).join(", ")}`);
   const events = sessions.reduce((n, s) => n + (s.graph?.events.length ?? 0), 0);
-  return { sessions, warnings, describe: `otel_trace_replay: ${rows.length} trace file(s), ${sessions.length} session(s), ${events} LLM calls` };
+  return { sessions, warnings, describe: `otel_trace_replay: ${rows.length} ${what}, ${sessions.length} session(s), ${events} LLM calls` };
 }

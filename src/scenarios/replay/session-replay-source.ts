@@ -9,7 +9,9 @@ import type { TokenizerPort } from "../../tokenizer/tokenizer-port.ts";
 import type { OtelTraceReplayConfig } from "../config/otel-replay-schema.ts";
 import type { SessionReplaySettings } from "../load/session-replay-stage.ts";
 import type { RequestSource, ScenarioRequest } from "../types.ts";
-import { readOtelCorpus, type ReplaySessionSpec } from "./otel-trace-sessions.ts";
+import { corpusOf, hubTraceRow, readOtelCorpus, type ReplayCorpus, type ReplaySessionSpec } from "./otel-trace-sessions.ts";
+import type { HubAccess } from "../data/hub-dataset-files.ts";
+import { compileTraceFilter } from "./trace-filter.ts";
 import type { ReplayMessage } from "./replay-graph.ts";
 
 export interface SessionReplayInput {
@@ -39,8 +41,18 @@ export function tokenCounter(tok: TokenizerPort): (text: string) => Promise<numb
   };
 }
 
-export function createOtelReplaySource(c: OtelTraceReplayConfig, baseSeed: number, body: BodyWriter, tok: TokenizerPort): SessionReplaySource {
-  const corpus = readOtelCorpus(c, baseSeed);
+/** The corpus from local trace files, or from a Hugging Face dataset (read only then). */
+async function readCorpus(c: OtelTraceReplayConfig, baseSeed: number, access: HubAccess): Promise<ReplayCorpus> {
+  const keep = compileTraceFilter(c.filter) ?? undefined;
+  if (c.hf_dataset_path === null) return readOtelCorpus(c, baseSeed, keep);
+  const { hubTraceDataset, readHubTraceRecords } = await import("./otel-hub-traces.ts");
+  const ds = hubTraceDataset(c.hf_dataset_path);
+  const rows = (await readHubTraceRecords(ds, access)).map(hubTraceRow);
+  return corpusOf(rows, c, baseSeed, `trace record(s) of ${ds.repo.id} ${ds.split} (Hugging Face Hub)`, [...ds.warnings], keep);
+}
+
+export async function createOtelReplaySource(c: OtelTraceReplayConfig, baseSeed: number, body: BodyWriter, tok: TokenizerPort, access: HubAccess): Promise<SessionReplaySource> {
+  const corpus = await readCorpus(c, baseSeed, access);
   const sent = new Map<number, ScenarioRequest>();
   return {
     request: (i) => {
@@ -52,7 +64,7 @@ export function createOtelReplaySource(c: OtelTraceReplayConfig, baseSeed: numbe
     warnings: corpus.warnings,
     sessionReplay: {
       sessions: corpus.sessions,
-      settings: { maxWaitMs: c.max_wait_ms, predecessorWaitTimeoutS: c.predecessor_wait_timeout_sec, disableOutputSubstitution: c.disable_output_substitution },
+      settings: { maxWaitMs: c.max_wait_ms, predecessorWaitTimeoutS: c.predecessor_wait_timeout_sec, disableOutputSubstitution: c.disable_output_substitution, attributeToHeaderMap: c.attribute_to_header_map, attributeToLabelMap: c.attribute_to_label_map },
       bodyFor: (messages, maxTokens) => body.forMessagesJson(JSON.stringify(messages.map((m) => ({ role: m.role, content: m.content }))), maxTokens),
       countTokens: tokenCounter(tok),
       sent,

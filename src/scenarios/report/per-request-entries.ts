@@ -39,7 +39,7 @@ export interface PerRequestEntry {
     extra_info: Record<string, unknown>;
     lora_adapter: string | null;
     graph_event_id: string | null;
-    labels: Record<string, never>;
+    labels: Record<string, string>;
     /** Session replay requests only (0.7.0 SessionInferenceInfo): the answer's text, and its assistant message. */
     output_text?: string | null;
     output_message?: { role: "assistant"; content: string } | null;
@@ -60,6 +60,8 @@ export interface PerRequestOptions extends LifecycleMetricOptions {
   requestMedia?: (rec: ScenarioRecord) => RequestMedia | undefined;
   /** A session replay request's graph event id, null for other requests. */
   graphEventId?: (rec: ScenarioRecord) => string | null;
+  /** A request's info.labels (otel_trace_replay attribute_to_label_map). */
+  labels?: (rec: ScenarioRecord) => Record<string, string>;
 }
 
 /**
@@ -81,6 +83,7 @@ export function perRequestOptionsOf(opts: ScenarioReportOptions): PerRequestOpti
     ...(opts.requestMedia !== undefined ? { requestMedia: opts.requestMedia } : {}),
     ...(opts.loraAdapter ? { loraAdapter: opts.loraAdapter } : {}),
     ...(opts.graphEventId ? { graphEventId: opts.graphEventId } : {}),
+    ...(opts.labels ? { labels: opts.labels } : {}),
     kneepoint,
   };
 }
@@ -132,7 +135,7 @@ function buildPlainEntry(ip: ReturnType<typeof toInferencePerfRequest>, rec: Sce
       // a failed one's InferenceInfo is the empty default.
       lora_adapter: ip.error === null ? (opts.loraAdapter?.(rec) ?? null) : null,
       graph_event_id: null,
-      labels: {},
+      labels: opts.labels?.(rec) ?? {},
       ...(ip.retries ? { retries_attempted: ip.retries.attempted, retries_recovered: ip.retries.recovered, retry_wasted_sec: ip.retries.wastedS } : {}),
       input_tokens: ip.inputTokens,
     },

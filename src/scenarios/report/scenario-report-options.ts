@@ -46,6 +46,8 @@ export interface ScenarioReportOptions {
   loraAdapter?: (rec: ScenarioRecord) => string | null;
   /** A session replay request's graph event (info.graph_event_id, output_text, output_message); null otherwise. */
   graphEventId?: (rec: ScenarioRecord) => string | null;
+  /** A request's info.labels (otel_trace_replay attribute_to_label_map); absent: {} for every request. */
+  labels?: (rec: ScenarioRecord) => Record<string, string>;
   /** The enabled circuit breakers: kneepoint_circuit_breakers.json says which tripped, when (breakers-file.ts). */
   circuitBreakers?: readonly CircuitBreakerConfig[];
 }
