@@ -5,7 +5,6 @@
  * `--log-reports` is the Job's side. This file is the command line: flags, help, and the call.
  */
 import { Command } from "commander";
-import { runScenarioCommand } from "../run-scenario.ts";
 import type { CliIo } from "../run-sweep.ts";
 import { addShardFlags, io as processIo, shardFlagsHelp } from "./sweep.ts";
 import type { ShardSpec } from "../../shard/shard-spec.ts";
@@ -149,6 +148,8 @@ export function registerRunCommand(program: Command, deps: { io?: () => CliIo } 
     if (o.shardFromJob && (o.shard || o.startAt !== undefined)) throw new UsageError("--shard-from-job takes the shard from the Job: it does not go with --shard or --start-at", "drop one of them");
     const sharding = o.shardFromJob ? shardFromJob(cli.env) : { ...(o.shard ? { shard: o.shard } : {}), ...(o.startAt !== undefined ? { startAtEpochMs: o.startAt } : {}) };
     const logReports = o.logReports ? { afterLocalReports: async (dir: string) => void (await logReportFiles(dir, (line) => cli.stdout.write(line))) } : {};
+    // The scenario pipeline loads when a run starts, not with every other command (kneepoint sim among them).
+    const { runScenarioCommand } = await import("../run-scenario.ts");
     await runScenarioCommand(
       { config: o.config!, sets: o.set ?? [], dryRun: o.dryRun === true, output: o.output ?? null, charts: o.charts, serverMetrics: o.serverMetrics, gates, ...sharding, ...(o.metricsUrl?.length ? { metricsUrls: o.metricsUrl } : {}), ...logReports },
       cli,

@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { UsageError } from "../../errors.ts";
 import type { SweepConfigInput } from "../../config/sweep-config.ts";
 import { configFromEnv, readConfigFile, resolveSweepConfig } from "../../config/read-sweep-config.ts";
-import { runSweepCommand, type CliIo } from "../run-sweep.ts";
+import type { CliIo } from "../run-sweep.ts";
 import { collectFailOn, FAIL_ON_DESCRIPTION, FAIL_ON_FLAG, failOnHelp, parseFailOn } from "../fail-on.ts";
 import { parseShardFlag, parseStartAt } from "../../shard/shard-spec.ts";
 
@@ -167,6 +167,7 @@ export function registerSweepCommand(program: Command): void {
     // Gates are checked before anything else: a bad expression must not cost a run.
     const gates = parseFailOn(o.failOn as string[] | undefined, { command: "sweep" });
     const { config, warnings } = resolveSweepConfig(await configLayers(o));
+    const { runSweepCommand } = await import("../run-sweep.ts"); // the sweep's pipeline loads when a sweep runs
     await runSweepCommand(config, warnings, io(), { record: recordPath(o.record), charts: o.charts !== false, logResults: o.logResults === true, gates });
   });
   program.addCommand(cmd);
