@@ -118,6 +118,10 @@ async function createDataSource(cfg: ScenarioConfig, deps: RequestSourceDeps): P
     }
     case "otel_trace_replay":
       return createOtelReplaySource(data.otel_trace_replay!, deps.seed, body, tok);
+    case "synthetic_agentic": {
+      const { createAgenticReplaySource } = await import("../replay/agentic/agentic-replay-source.ts");
+      return createAgenticReplaySource(data.synthetic_agentic!, body, tok);
+    }
     default:
       // readScenarioConfig refuses the other types (unsupported-features.ts); reaching this is a bug.
       throw new Error(`data.type ${data.type} has no generator`);

@@ -5,6 +5,8 @@
  *  - "shared": the first n messages the source predecessor really sent (its own substitutions included);
  *  - "output": the source predecessor's live answer as `{role: assistant, content}`; the recorded message when the
  *    answer had no choices, or when it was empty text;
+ *  - "async_report": the recorded user message with the source's live answer wrapped in 0.7.0's
+ *    `<task-notification><result>` envelope (the recorded message when the source has no outcome);
  *  - "unique": as recorded, prefixed with `[SESS:<id>] ` when random session ids are injected (inject_random_session_id,
  *    or a duplicated session).
  * Nothing is substituted when output substitution is disabled or no segment needs it. Pure.
@@ -31,7 +33,7 @@ export interface SubstitutionInput {
 }
 
 export function messagesToSend(s: SubstitutionInput): ReplayMessage[] {
-  const substitute = !s.disableOutputSubstitution && s.segments.some((g) => g.type === "output" || g.type === "shared");
+  const substitute = !s.disableOutputSubstitution && s.segments.some((g) => g.type === "output" || g.type === "shared" || g.type === "async_report");
   const inject = s.sessionRandom !== null && s.segments.some((g) => g.type === "unique");
   if (s.segments.length === 0 || (!substitute && !inject)) return [...s.recorded];
   const out: ReplayMessage[] = [];
@@ -43,6 +45,9 @@ export function messagesToSend(s: SubstitutionInput): ReplayMessage[] {
       if (source?.outputMessage) out.push(source.outputMessage);
       else if (source?.outputText) out.push(...recorded.map((m) => ({ ...m, content: source.outputText })));
       else out.push(...recorded);
+    } else if (seg.type === "async_report") {
+      const source = seg.sourceEventId !== null && seg.messageCount === 1 && recorded[0]?.role === "user" ? s.outcomeOf(seg.sourceEventId) : undefined;
+      out.push(...(source ? [{ ...recorded[0]!, content: `<task-notification>\n<result>\n${source.outputText}\n</result>\n</task-notification>` }] : recorded));
     } else if (seg.type === "shared") {
       const parent = seg.sourceEventId !== null ? s.outcomeOf(seg.sourceEventId)?.sentMessages : undefined;
       const prefix = parent?.slice(0, seg.messageCount);

@@ -58,7 +58,7 @@ export function formatMap(tpl: string, values: ReadonlyMap<string, string> | Rea
   return out;
 }
 
-function asciiEscape(s: string): string {
+function quote(s: string, ensureAscii: boolean): string {
   let out = '"';
   for (const ch of s) {
     const code = ch.codePointAt(0)!;
@@ -69,8 +69,8 @@ function asciiEscape(s: string): string {
     else if (ch === "\t") out += "\\t";
     else if (ch === "\b") out += "\\b";
     else if (ch === "\f") out += "\\f";
-    else if (code < 0x20 || (code >= 0x7f && code <= 0xffff)) out += `\\u${code.toString(16).padStart(4, "0")}`;
-    else if (code > 0xffff) {
+    else if (code < 0x20 || (ensureAscii && code >= 0x7f && code <= 0xffff)) out += `\\u${code.toString(16).padStart(4, "0")}`;
+    else if (ensureAscii && code > 0xffff) {
       const v = code - 0x10000;
       out += `\\u${(0xd800 + (v >> 10)).toString(16)}\\u${(0xdc00 + (v & 0x3ff)).toString(16)}`;
     } else out += ch;
@@ -78,14 +78,17 @@ function asciiEscape(s: string): string {
   return out + '"';
 }
 
-/** Python `json.dumps(value)` with its defaults, for the JSON values the generator builds (no floats with exponents). */
-export function pyJsonDumps(value: unknown): string {
-  if (value === null || value === undefined) return "null";
-  if (typeof value === "string") return asciiEscape(value);
-  if (typeof value === "boolean") return value ? "true" : "false";
-  if (typeof value === "number") return Number.isInteger(value) ? String(value) : pyFloatRepr(value);
-  if (Array.isArray(value)) return `[${value.map(pyJsonDumps).join(", ")}]`;
-  return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${asciiEscape(k)}: ${pyJsonDumps(v)}`).join(", ")}}`;
+/** Python `json.dumps(value)` (`ensure_ascii` as given, default true), for the JSON values the generator builds. */
+export function pyJsonDumps(value: unknown, ensureAscii = true): string {
+  const dumps = (v: unknown): string => {
+    if (v === null || v === undefined) return "null";
+    if (typeof v === "string") return quote(v, ensureAscii);
+    if (typeof v === "boolean") return v ? "true" : "false";
+    if (typeof v === "number") return Number.isInteger(v) ? String(v) : pyFloatRepr(v);
+    if (Array.isArray(v)) return `[${v.map(dumps).join(", ")}]`;
+    return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${quote(k, ensureAscii)}: ${dumps(x)}`).join(", ")}}`;
+  };
+  return dumps(value);
 }
 
 function pyFloatRepr(x: number): string {
