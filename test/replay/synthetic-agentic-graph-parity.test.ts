@@ -3,10 +3,11 @@
  * a stress config (fan-out to depth 2, uniform draws everywhere, several rounds, compaction, all four themes), every
  * session's graph — theme, events in order, messages (byte for byte as JSON), segments, predecessors, waits, tools,
  * forced tool names, outputs and max_tokens — equals what 0.7.0's `build_graph_for_session` builds with the same
- * tokenizer (test/fixtures/synthetic-agentic/dump-graphs.py run by the 0.7.0 venv's python).
+ * tokenizer (test/fixtures/synthetic-agentic/dump-graphs.py run by the 0.7.0 venv's python), one whose
+ * model_max_length truncates the counts of long texts.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,7 +23,15 @@ import { loadLocalTokenizer } from "../../src/tokenizer/local-tokenizer.ts";
 
 const EXAMPLES = fileURLToPath(new URL("../fixtures/inference-perf-examples/0.7.0/examples/synthetic_agentic/", import.meta.url));
 const DUMP = fileURLToPath(new URL("../fixtures/synthetic-agentic/dump-graphs.py", import.meta.url));
-const TOKENIZER = fileURLToPath(new URL("../fixtures/tiny-tokenizer", import.meta.url));
+/** The fixture tokenizer with a model_max_length (600), so counts of long transcripts saturate as transformers' do. */
+const TOKENIZER = (() => {
+  const src = fileURLToPath(new URL("../fixtures/tiny-tokenizer/", import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), "kp-agentic-tokenizer-"));
+  copyFileSync(join(src, "tokenizer.json"), join(dir, "tokenizer.json"));
+  const config = JSON.parse(readFileSync(join(src, "tokenizer_config.json"), "utf8")) as Record<string, unknown>;
+  writeFileSync(join(dir, "tokenizer_config.json"), JSON.stringify({ ...config, model_max_length: 600 }));
+  return dir;
+})();
 
 const STRESS = `
 data:
@@ -42,7 +51,7 @@ data:
     tool_call_latency_sec: {type: uniform, min: 0, max: 3}
     user_think_time_sec: {type: uniform, min: 1, max: 5}
     shared_system_prompt_len: 300
-    context_compaction: {trigger_tokens: {type: fixed, mean: 1500}, target_tokens: {type: uniform, min: 100, max: 200}}
+    context_compaction: {trigger_tokens: {type: fixed, mean: 1000}, target_tokens: {type: uniform, min: 100, max: 200}}
     theme_mix: {generic: 1, db2_latency_incident: {weight: 2}, research_rag: 1.5, code_change_task: 1}
 `;
 

@@ -9,7 +9,7 @@ import { syntheticAgenticSchema } from "../../config/synthetic-agentic-schema.ts
 import { messagesToSend } from "../session-messages.ts";
 import type { ToolDefinition } from "./agent-text.ts";
 import type { AgenticEvent, AgenticGraph } from "./agentic-graph.ts";
-import { agenticBody, toReplayGraph } from "./agentic-replay-source.ts";
+import { agenticBody, agenticTokenCounter, toReplayGraph } from "./agentic-replay-source.ts";
 import { cleanParameters } from "./tool-schema.ts";
 
 const cfg = syntheticAgenticSchema.parse({ num_sessions: 1, input_tokens_per_turn: { type: "fixed", mean: 1 }, output_tokens_per_turn: { type: "fixed", mean: 1 } });
@@ -65,6 +65,17 @@ describe("synthetic_agentic request bodies", () => {
     const sent = messagesToSend({ recorded, segments, outcomeOf: (id) => (id === "child" ? outcome : undefined), disableOutputSubstitution: false, sessionRandom: null });
     expect(sent[1]).toEqual({ role: "user", content: "<task-notification>\n<result>\ndone.\n</result>\n</task-notification>" });
     expect(messagesToSend({ recorded, segments, outcomeOf: () => undefined, disableOutputSubstitution: false, sessionRandom: null })[1]!.content).toBe("PLACEHOLDER_ASYNC_REPORT");
+  });
+});
+
+describe("agenticTokenCounter (0.7.0 CustomTokenizer.count_tokens)", () => {
+  const port = (modelMaxLength: number | null) => ({ source: "t", idRange: [0, 10] as const, modelMaxLength, encode: async (t: string) => t.split(" ").map(() => 1), decode: async () => "", specialTokenCount: async () => 1 });
+  it("counts words + 1 special token, truncated at model_max_length; the raw length is neither", async () => {
+    const text = "a b c d e f g h i j"; // 10 tokens
+    expect(await agenticTokenCounter(port(null)).countTokens(text)).toBe(11);
+    expect(await agenticTokenCounter(port(8)).countTokens(text)).toBe(8);
+    expect(await agenticTokenCounter(port(8)).rawLength(text)).toBe(10);
+    expect(await agenticTokenCounter(port(8)).countTokens("")).toBe(0);
   });
 });
 

@@ -20,9 +20,17 @@ import { pyJsonDumps } from "./py-format.ts";
 import { buildSessionGraph, pickTheme } from "./session-graph.ts";
 import { cleanParameters } from "./tool-schema.ts";
 
-/** 0.7.0 CustomTokenizer.count_tokens (special tokens counted) and the raw `encode` length the filler sizing uses. */
+/**
+ * 0.7.0 CustomTokenizer.count_tokens (special tokens counted, truncated at the tokenizer's model_max_length when it
+ * has one) and the untruncated raw `encode` length the filler sizing uses.
+ */
 export function agenticTokenCounter(tok: TokenizerPort): AgenticTokenCounter {
-  return { countTokens: tokenCounter(tok), rawLength: async (text) => (text === "" ? 0 : (await tok.encode(text)).length) };
+  const count = tokenCounter(tok);
+  const max = tok.modelMaxLength ?? null;
+  return {
+    countTokens: max === null ? count : async (text) => Math.min(await count(text), max),
+    rawLength: async (text) => (text === "" ? 0 : (await tok.encode(text)).length),
+  };
 }
 
 /** 0.7.0's tool_choice and the tools of a call's body (replay_graph_session_datagen.py to_request_body). */
