@@ -5,14 +5,16 @@
  * against its own deterministic simulator behind a recording proxy (timed-recording-target.ts). The simulator's
  * answer depends only on the prompt, so the bodies must be the same multiset — generated text, tools, tool_choice,
  * ignore_eos, max_tokens and the live answers substituted into later calls. Both must send a call only after its
- * predecessor's answer ended, and write the same files with the same keys and types. Under CI=true a missing
- * inference-perf fails.
+ * predecessor's answer ended, and write the same files with the same keys and types. A third run answers the forced
+ * tool-call turns with live tool calls (the proxy's own answer), which later calls must carry, their tool results
+ * re-pointed at the live ids. Under CI=true a missing inference-perf fails.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createHash } from "node:crypto";
 import { parse, stringify } from "yaml";
 import { INFERENCE_PERF_NEWEST } from "../real-peers/pins.ts";
 import { peerBin, skipReason } from "../real-peers/peers.ts";
@@ -30,6 +32,8 @@ const SESSIONS = 3;
 
 interface Case {
   file: string;
+  /** The proxy answers forced tool-call turns itself with a tool call (else the simulator answers every call in text). */
+  liveToolCalls?: boolean;
   /** Calls per session, counted by hand from the config: the principal and one call per tool-loop step (k = 2). */
   callsPerSession: number;
   /** message count of each call of a session, in order (system head + user, then + assistant + tool result, then + assistant + tool result + nudge). */
@@ -40,7 +44,20 @@ interface Case {
 const CASES: Record<string, Case> = {
   "configs/single_agent_smoke.yml": { file: "configs/single_agent_smoke.yml", callsPerSession: 3, messageCounts: [2, 4, 7], tools: 6 },
   "demo/01_bare_no_tools.yml": { file: "demo/01_bare_no_tools.yml", callsPerSession: 1, messageCounts: [2], tools: 0 },
+  "configs/single_agent_smoke.yml, forced turns answered with live tool calls": { file: "configs/single_agent_smoke.yml", liveToolCalls: true, callsPerSession: 3, messageCounts: [2, 4, 7], tools: 6 },
 };
+
+/** The id of the live tool call the proxy answers `body` with: the same body gets the same id from either tool. */
+const liveId = (body: Record<string, unknown>) => `live_${createHash("sha256").update(JSON.stringify(body)).digest("hex").slice(0, 12)}`;
+
+/** A forced turn answered with one call of the forced tool (a non-streamed chat completion, usage included). */
+function toolCallAnswer(body: Record<string, unknown>): { status: number; body: string } | null {
+  const choice = body.tool_choice as { function?: { name?: string } } | undefined;
+  const name = choice?.function?.name;
+  if (!name) return null;
+  const message = { role: "assistant", content: null, tool_calls: [{ id: liveId(body), type: "function", function: { name, arguments: '{"query": "live"}' } }] };
+  return { status: 200, body: JSON.stringify({ id: "cmpl-live", object: "chat.completion", created: 0, model: MODEL, choices: [{ index: 0, message, finish_reason: "tool_calls" }], usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } }) };
+}
 
 /** The example with the overrides both tools get. */
 function config(c: Case, target: string, reports: string): string {
@@ -58,7 +75,7 @@ interface ToolResult {
 }
 
 async function runTool(tool: "inference-perf" | "kneepoint", c: Case): Promise<ToolResult> {
-  const target = await startTimedRecordingTarget();
+  const target = await startTimedRecordingTarget(c.liveToolCalls ? toolCallAnswer : () => null);
   const dir = mkdtempSync(join(tmpdir(), `kp-agentic-parity-${tool}-`));
   const reports = join(dir, "reports");
   mkdirSync(reports);
@@ -114,10 +131,16 @@ describe.skipIf(skip !== undefined)(`synthetic_agentic: kneepoint and inference-
             expect(ordered.map((q) => messagesOf(q).length)).toEqual(c.messageCounts);
             for (let i = 1; i < ordered.length; i++) {
               expect(ordered[i]!.arrivedMs).toBeGreaterThanOrEqual(ordered[i - 1]!.endedMs);
-              // the previous call's live answer replaces its recorded tool call (the simulator answers in text)
-              const answer = messagesOf(ordered[i]!)[messagesOf(ordered[i - 1]!).length]!;
+              // the previous call's live answer replaces its recorded tool call: the simulator's text, or the proxy's
+              // live tool call, whose id the tool result that follows then answers
+              const answer = messagesOf(ordered[i]!)[messagesOf(ordered[i - 1]!).length]! as Message & { tool_calls?: { id: string }[] };
               expect(answer.role).toBe("assistant");
-              expect(typeof answer.content).toBe("string");
+              if (c.liveToolCalls) {
+                expect(answer.tool_calls!.map((t) => t.id)).toEqual([liveId(ordered[i - 1]!.body)]);
+                expect(answer.content).toBeUndefined();
+                const result = messagesOf(ordered[i]!)[messagesOf(ordered[i - 1]!).length + 1] as Message & { tool_call_id?: string };
+                expect([result.role, result.tool_call_id]).toEqual(["tool", liveId(ordered[i - 1]!.body)]);
+              } else expect(typeof answer.content).toBe("string");
             }
           }
         });

@@ -41,6 +41,7 @@ describe("data.synthetic_agentic", () => {
     [{ tool_loop_depth: { type: "normal", mean: 2, std_dev: 1, min: 0, max: 4 } }, /data\.synthetic_agentic\.tool_loop_depth\.type: normal is not supported for synthetic_agentic by kneepoint yet .*use fixed or uniform/],
     [{ inject_random_session_id: true }, /data\.synthetic_agentic\.inject_random_session_id: is pinned to false/],
     [{ include_errors: false }, /data\.synthetic_agentic\.include_errors: is pinned to true/],
+    [{ bad_tool_call_handling: "use_recorded" }, /data\.synthetic_agentic\.bad_tool_call_handling use_recorded is not supported yet/],
     // 0.7.0's projection: head 1000 + catalog 8 (fallback) × 380 + 1 turn × (200 + 2 × (80 + 1 × 80)) + 80 = 4640
     [{ max_model_len: 4639 }, /data\.synthetic_agentic\.max_model_len: \(4639\) is too small .*~4640 tokens/],
   ])("refuses %j naming the field", (block, message) => {

@@ -38,6 +38,7 @@ const RULES: Rule[] = [
   { path: ["data", "otel_trace_replay", "attribute_to_header_map"], matches: isSet, what: named("data.otel_trace_replay.attribute_to_header_map"), hint: "remove it; kneepoint does not send span attributes as headers yet" },
   { path: ["data", "otel_trace_replay", "attribute_to_label_map"], matches: isSet, what: named("data.otel_trace_replay.attribute_to_label_map"), hint: "remove it; kneepoint does not label requests with span attributes yet" },
   { path: ["data", "weka_trace_replay"], matches: isSet, what: named("data.weka_trace_replay"), hint: "remove the block" },
+  { path: ["data", "synthetic_agentic", "bad_tool_call_handling"], matches: oneOf("use_recorded"), what: valued("data.synthetic_agentic.bad_tool_call_handling"), hint: "remove it (none): kneepoint does not substitute recorded tool calls for malformed live ones yet" },
   { path: ["metrics", "prometheus", "google_managed"], matches: (v) => v === true, what: named("metrics.prometheus.google_managed"), hint: "set metrics.prometheus.url to a Prometheus-compatible endpoint instead" },
 ];
 

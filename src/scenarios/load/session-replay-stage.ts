@@ -13,6 +13,7 @@
 import type { PreparedRequest } from "../../engine/openai-stream-client.ts";
 import type { RequestRecord } from "../../engine/request-record.ts";
 import { errorTypeAndMessage } from "../report/error-labels.ts";
+import { liveToolCalls } from "../../engine/response-capture.ts";
 import type { ReplaySessionSpec } from "../replay/otel-trace-sessions.ts";
 import type { GraphCall, GraphEvent, ReplayMessage } from "../replay/replay-graph.ts";
 import { messagesToSend, type EventOutcome } from "../replay/session-messages.ts";
@@ -195,7 +196,9 @@ export async function runSessionStage(o: SessionStageOptions): Promise<SessionSt
         error,
       });
       if (error) return fail(s, e, "request_failed", failureReason(error));
-      s.outcomes.set(e.eventId, { outputText: text, outputMessage: rec.capture?.noChoices ? null : { role: "assistant", content: text }, sentMessages: messages });
+      const toolCalls = liveToolCalls(rec.capture);
+      const outputMessage = rec.capture?.noChoices ? null : toolCalls ? { role: "assistant", content: text, tool_calls: toolCalls } : { role: "assistant", content: text };
+      s.outcomes.set(e.eventId, { outputText: text, outputMessage, sentMessages: messages });
       s.completed.add(e.eventId);
       s.signals.get(e.eventId)!.resolve(true);
       if (s.completed.size === s.events.length) completeSession(s, 0);

@@ -50,6 +50,8 @@ export interface ToolRequest {
   toolChoice: unknown;
   /** Counted with the prompt when the server reports no usage (0.7.0: json.dumps of the tool definitions). */
   toolsText: string;
+  /** A forced tool call under override_tool_call_max_tokens: max_tokens becomes max(4 × max_tokens, 4096). */
+  overrideMaxTokens: boolean;
 }
 
 export interface GraphEvent {

@@ -58,6 +58,37 @@ describe("synthetic_agentic request bodies", () => {
     expect(body).toContain('"messages":[{"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"a","arguments":"{\\"path\\": \\"x\\"}"}}]},{"role":"tool","tool_call_id":"c1","content":"r"}]');
   });
 
+  it("under override_tool_call_max_tokens, a forced call asks max(4 × max_tokens, 4096); a text turn keeps its own", () => {
+    const over = syntheticAgenticSchema.parse({ num_sessions: 1, input_tokens_per_turn: { type: "fixed", mean: 1 }, output_tokens_per_turn: { type: "fixed", mean: 1 }, override_tool_call_max_tokens: true });
+    const [forcedCall, textCall] = toReplayGraph(graph([event({ expectedOutputIsToolCall: true, expectedOutputToolNames: ["a"] }), event({})]), over).events.map((e) => e.call);
+    expect(JSON.parse(agenticBody(writer, forcedCall!.messages, 7, forcedCall!)).max_tokens).toBe(4096);
+    expect(JSON.parse(agenticBody(writer, forcedCall!.messages, 2000, forcedCall!)).max_tokens).toBe(8000);
+    expect(JSON.parse(agenticBody(writer, textCall!.messages, 7, textCall!)).max_tokens).toBe(7);
+  });
+
+  it("puts a live tool-call answer in place of the recorded one and points the tool results at the live ids", () => {
+    const recorded = [
+      { role: "user", content: "q" },
+      { role: "assistant", content: "", tool_calls: [{ id: "r1", type: "function", function: { name: "a", arguments: "{}" } }, { id: "r2", type: "function", function: { name: "b", arguments: "{}" } }] },
+      { role: "tool", content: "A", tool_call_id: "r1" },
+      { role: "tool", content: "B", tool_call_id: "r2" },
+    ];
+    const segments = [
+      { type: "shared" as const, messageCount: 1, tokenCount: 0, sourceEventId: "p" },
+      { type: "output" as const, messageCount: 1, tokenCount: 0, sourceEventId: "p" },
+      { type: "unique" as const, messageCount: 2, tokenCount: 0, sourceEventId: null },
+    ];
+    // the live answer called b then a: results are matched by the recorded names, not by position
+    const live = [{ id: "L-b", type: "function", function: { name: "b", arguments: "{}" } }, { id: "L-a", type: "function", function: { name: "a", arguments: "{}" } }];
+    const outcome = { outputText: "", outputMessage: { role: "assistant", content: "", tool_calls: live }, sentMessages: [{ role: "user", content: "q" }] };
+    const sent = messagesToSend({ recorded, segments, outcomeOf: () => outcome, disableOutputSubstitution: false, sessionRandom: null });
+    expect(sent[1]).toBe(outcome.outputMessage);
+    expect(sent.slice(2).map((m) => m.tool_call_id)).toEqual(["L-a", "L-b"]);
+    // a result whose recorded call the live answer did not make keeps its recorded id
+    const partial = { ...outcome, outputMessage: { ...outcome.outputMessage, tool_calls: [live[0]] } };
+    expect(messagesToSend({ recorded, segments, outcomeOf: () => partial, disableOutputSubstitution: false, sessionRandom: null }).slice(2).map((m) => m.tool_call_id)).toEqual(["r1", "L-b"]);
+  });
+
   it("wraps a sub-agent's live report in the notification envelope, and keeps the placeholder when it has none", () => {
     const recorded = [{ role: "user", content: "head" }, { role: "user", content: "PLACEHOLDER_ASYNC_REPORT" }];
     const segments = [{ type: "unique" as const, messageCount: 1, tokenCount: 0, sourceEventId: null }, { type: "async_report" as const, messageCount: 1, tokenCount: 0, sourceEventId: "child" }];

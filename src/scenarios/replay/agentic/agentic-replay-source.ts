@@ -34,7 +34,8 @@ export function agenticTokenCounter(tok: TokenizerPort): AgenticTokenCounter {
 }
 
 /** 0.7.0's tool_choice and the tools of a call's body (replay_graph_session_datagen.py to_request_body). */
-function toolRequest(e: AgenticEvent, mode: SyntheticAgenticConfig["tool_choice_mode"]): ToolRequest | undefined {
+function toolRequest(e: AgenticEvent, cfg: SyntheticAgenticConfig): ToolRequest | undefined {
+  const mode = cfg.tool_choice_mode;
   if (e.toolDefinitions.length === 0) return undefined;
   const tools = e.toolDefinitions.map((t) => ({ type: t.type, function: { name: t.function.name, description: t.function.description, parameters: cleanParameters(t.function.parameters) } }));
   let toolChoice: unknown = null;
@@ -44,7 +45,7 @@ function toolRequest(e: AgenticEvent, mode: SyntheticAgenticConfig["tool_choice_
       toolChoice = names.length === 1 && e.toolDefinitions.some((t) => t.name === names[0]) ? { type: "function", function: { name: names[0] } } : "required";
     } else toolChoice = "none";
   }
-  return { tools, toolChoice, toolsText: pyJsonDumps(e.toolDefinitions, false) };
+  return { tools, toolChoice, toolsText: pyJsonDumps(e.toolDefinitions, false), overrideMaxTokens: e.expectedOutputIsToolCall && cfg.override_tool_call_max_tokens };
 }
 
 function replayMessage(m: AgenticEvent["messages"][number]): ReplayMessage {
@@ -65,7 +66,7 @@ export function toReplayGraph(g: AgenticGraph, cfg: SyntheticAgenticConfig): Rep
       expectedOutputTokens: e.expectedOutputTokens,
       attributes: {},
     };
-    const tr = toolRequest(e, cfg.tool_choice_mode);
+    const tr = toolRequest(e, cfg);
     if (tr) call.toolRequest = tr;
     return { eventId: e.eventId, call, predecessorEventIds: e.predecessorEventIds, dependencyTypes: e.dependencyTypes, waitMs: e.waitMs, tStartMs: 0, tEndMs: 0, isUserFacing: !e.expectedOutputIsToolCall, isStructuredOutputCall: false };
   });
@@ -90,6 +91,7 @@ export function agenticBody(body: BodyWriter, messages: readonly ReplayMessage[]
   if (!tr) return json;
   const payload = JSON.parse(json) as Record<string, unknown>;
   payload.ignore_eos = false;
+  if (tr.overrideMaxTokens) payload.max_tokens = Math.max((payload.max_tokens as number) * 4, 4096);
   payload.tools = tr.tools;
   if (tr.toolChoice !== null) payload.tool_choice = tr.toolChoice;
   return JSON.stringify(payload);
