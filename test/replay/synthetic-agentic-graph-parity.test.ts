@@ -1,6 +1,6 @@
 /**
  * synthetic_agentic graphs, kneepoint against the real inference-perf 0.7.0: for the two shipped example configs and
- * a stress config (fan-out to depth 2, uniform draws everywhere, several rounds, compaction, all four themes), every
+ * a stress config (fan-out to depth 2, every distribution type drawn, several rounds, compaction, all four themes), every
  * session's graph — theme, events in order, messages (byte for byte as JSON), segments, predecessors, waits, tools,
  * forced tool names, outputs and max_tokens — equals what 0.7.0's `build_graph_for_session` builds with the same
  * tokenizer (test/fixtures/synthetic-agentic/dump-graphs.py run by the 0.7.0 venv's python), one whose
@@ -42,12 +42,12 @@ data:
     fanout_probability: 0.6
     max_events_per_session: 40
     turns_per_session: {type: uniform, min: 1, max: 3}
-    tool_loop_depth: {type: uniform, min: 0, max: 3}
+    tool_loop_depth: {type: poisson, mean: 1.5, min: 0, max: 3}
     sub_agents_per_spawn: {type: uniform, min: 1, max: 3}
-    parallel_tool_calls_per_step: {type: uniform, min: 1, max: 2}
+    parallel_tool_calls_per_step: {type: skew_normal, mean: 1, std_dev: 1, skew: 2, min: 1, max: 2}
     tool_catalog_size_per_agent: {type: uniform, min: 3, max: 14}
-    input_tokens_per_turn: {type: uniform, min: 20, max: 300}
-    output_tokens_per_turn: {type: uniform, min: 10, max: 120}
+    input_tokens_per_turn: {type: normal, mean: 160, std_dev: 80, min: 20, max: 300}
+    output_tokens_per_turn: {type: lognormal, mean: 60, std_dev: 30, min: 10, max: 120}
     tool_call_latency_sec: {type: uniform, min: 0, max: 3}
     user_think_time_sec: {type: uniform, min: 1, max: 5}
     shared_system_prompt_len: 300

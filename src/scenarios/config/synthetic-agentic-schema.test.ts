@@ -38,7 +38,7 @@ describe("data.synthetic_agentic", () => {
     [{ fanout_probability: 1.5 }, /data\.synthetic_agentic\.fanout_probability/],
     [{ theme_mix: { generic: 0 } }, /data\.synthetic_agentic\.theme_mix: weights must sum to a positive value/],
     [{ theme_mix: { kitchen: 1 } }, /data\.synthetic_agentic\.theme_mix\.kitchen: is not a built-in theme: use generic, db2_latency_incident, research_rag, code_change_task/],
-    [{ tool_loop_depth: { type: "normal", mean: 2, std_dev: 1, min: 0, max: 4 } }, /data\.synthetic_agentic\.tool_loop_depth\.type: normal is not supported for synthetic_agentic by kneepoint yet .*use fixed or uniform/],
+    [{ tool_loop_depth: { type: "lognormal", mean: 0, std_dev: 1, min: 0, max: 4 } }, /data\.synthetic_agentic\.tool_loop_depth\.mean: must be > 0 for a lognormal distribution/],
     [{ inject_random_session_id: true }, /data\.synthetic_agentic\.inject_random_session_id: is pinned to false/],
     [{ include_errors: false }, /data\.synthetic_agentic\.include_errors: is pinned to true/],
     [{ bad_tool_call_handling: "use_recorded" }, /data\.synthetic_agentic\.bad_tool_call_handling use_recorded is not supported yet/],

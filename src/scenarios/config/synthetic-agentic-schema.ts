@@ -9,8 +9,6 @@ import { z } from "zod";
 import { distributionSchema, type Distribution } from "./distribution-schema.ts";
 
 export const BUILT_IN_THEME_NAMES = ["generic", "db2_latency_incident", "research_rag", "code_change_task"] as const;
-/** Distribution types kneepoint samples exactly as numpy does for this generator; the others are refused by name. */
-const SAMPLED_TYPES = new Set(["fixed", "uniform"]);
 
 const themeWeight = z.union([z.number().min(0, { message: "theme weights must all be >= 0" }), z.object({ weight: z.number().min(0, { message: "theme weights must all be >= 0" }) })]);
 const compactionSchema = z.object({ trigger_tokens: distributionSchema, target_tokens: distributionSchema });
@@ -73,7 +71,8 @@ export const syntheticAgenticSchema = z
       [["context_compaction", "target_tokens"], c.context_compaction?.target_tokens ?? null],
     ];
     for (const [path, d] of dists) {
-      if (d && !SAMPLED_TYPES.has(d.type)) issue([...path, "type"], `${d.type} is not supported for synthetic_agentic by kneepoint yet (it samples fixed and uniform exactly as inference-perf 0.7.0 does); use fixed or uniform`);
+      // 0.7.0 raises this while building a session, mid-run; refused here before anything is sent
+      if (d?.type === "lognormal" && d.mean <= 0) issue([...path, "mean"], "must be > 0 for a lognormal distribution (inference-perf 0.7.0 fails the session build otherwise)");
     }
     if (c.max_model_len !== null) {
       const projected = projectedPeakTokens(c);

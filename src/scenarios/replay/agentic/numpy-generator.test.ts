@@ -5,10 +5,16 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { blake2b, sessionSeed } from "./blake2b.ts";
-import { defaultRng, generateState64, seedSequencePool } from "./numpy-generator.ts";
+import { createHash } from "node:crypto";
+import { defaultRng, generateState64, seedSequencePool, type NumpyGenerator } from "./numpy-generator.ts";
+import { lognormal, normal, poisson, standardNormal } from "./numpy-distributions.ts";
+import { sampleFromDistribution } from "./sample-distribution.ts";
+import { distributionSchema } from "../../config/distribution-schema.ts";
 
 interface Expected {
   blake2b: { base: number; index: number; seed: string }[];
+  draws: { entropy: string[]; standard_normal: number[]; standard_normal_100k_sha256: string; mixed: number[]; poisson_3_5_20k_sha256: string; poisson_37_5_20k_sha256: string }[];
+  sample_from_distribution: Record<string, { dist: Record<string, unknown>; values: number[] }>;
   cases: { entropy: string[]; pool: number[]; state64: string[]; raw64: string[]; integers: number[]; mixed: number[] }[];
 }
 const expected = JSON.parse(readFileSync(new URL("../../../../test/fixtures/numpy-rng/expected.json", import.meta.url), "utf8")) as Expected;
@@ -53,4 +59,44 @@ describe("numpy default_rng", () => {
     expect(a.integers(3, 4)).toBe(3);
     expect(a.nextUint64()).toBe(b.nextUint64());
   });
+});
+
+/** SHA-256 of `n` draws as float64 little-endian bytes (numpy's `np.asarray(values, float64).tobytes()`). */
+function digest(n: number, draw: () => number): string {
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) values[i] = draw();
+  return createHash("sha256").update(Buffer.from(values.buffer)).digest("hex");
+}
+
+describe("numpy standard_normal, normal, lognormal, poisson", () => {
+  for (const d of expected.draws) {
+    const rng = (): NumpyGenerator => defaultRng(d.entropy.map((e) => BigInt(e)));
+    it(`entropy [${d.entropy.join(", ")}]: the first draws, and 100,000 standard normals bit for bit (ziggurat wedge and tail included)`, () => {
+      const g = rng();
+      expect(Array.from({ length: 20 }, () => standardNormal(g))).toEqual(d.standard_normal);
+      const h = rng();
+      expect(digest(100_000, () => standardNormal(h))).toBe(d.standard_normal_100k_sha256);
+    });
+    it(`entropy [${d.entropy.join(", ")}]: normal, lognormal and poisson (multiplication and PTRS) interleaved; 20,000 poisson draws each side of λ = 10`, () => {
+      const g = rng();
+      const got = [normal(g, 512, 200), lognormal(g, 5.0, 0.7), poisson(g, 3.5), poisson(g, 42), poisson(g, 1000)];
+      expect([got[0], ...got.slice(2)]).toEqual([d.mixed[0], ...d.mixed.slice(2)]);
+      // lognormal is exp(normal): V8's Math.exp and glibc's exp may differ in the last bit (here they do, for entropy
+      // [42]); the draws that feed it are the same, and 0.7.0 rounds every sample to an integer afterwards
+      expect(Math.abs(got[1]! - d.mixed[1]!)).toBeLessThanOrEqual(Number.EPSILON * d.mixed[1]!);
+      const small = rng();
+      expect(digest(20_000, () => poisson(small, 3.5))).toBe(d.poisson_3_5_20k_sha256);
+      const large = rng();
+      expect(digest(20_000, () => poisson(large, 37.5))).toBe(d.poisson_37_5_20k_sha256);
+    });
+  }
+});
+
+describe("inference-perf's sample_from_distribution", () => {
+  for (const [name, c] of Object.entries(expected.sample_from_distribution)) {
+    it(`${name}: 200 draws as 0.7.0 makes them (clipped, rounded half to even)`, () => {
+      const dist = distributionSchema.parse(c.dist);
+      expect(c.values.map((_, i) => sampleFromDistribution(dist, defaultRng([11, i])))).toEqual(c.values);
+    });
+  }
 });
