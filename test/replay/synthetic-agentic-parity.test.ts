@@ -1,7 +1,7 @@
 /**
  * synthetic_agentic, kneepoint against the real inference-perf 0.7.0: the two shipped example configs
  * (configs/single_agent_smoke.yml: a 2-step tool loop with 6 tools; demo/01_bare_no_tools.yml: one plain call) run by
- * both tools with the same overrides (3 sessions, the fixture tokenizer, the target, a report directory), each
+ * both tools with the same overrides (3 sessions, the fixture tokenizer, the target, a report directory, every session report), each
  * against its own deterministic simulator behind a recording proxy (timed-recording-target.ts). The simulator's
  * answer depends only on the prompt, so the bodies must be the same multiset — generated text, tools, tool_choice,
  * ignore_eos, max_tokens and the live answers substituted into later calls. Both must send a call only after its
@@ -66,6 +66,7 @@ function config(c: Case, target: string, reports: string): string {
   doc.server = { ...doc.server, base_url: target, model_name: MODEL };
   doc.tokenizer = { pretrained_model_name_or_path: TOKENIZER };
   doc.storage = { local_storage: { path: reports } };
+  doc.report = { ...doc.report, session_lifecycle: { summary: true, per_stage: true, per_session: true } };
   return stringify(doc);
 }
 
@@ -145,6 +146,22 @@ describe.skipIf(skip !== undefined)(`synthetic_agentic: kneepoint and inference-
           }
         });
       }
+
+      it("counts the same sessions, events, tokens and user-facing calls", () => {
+        const { ip, kp } = results.get(name)!;
+        const counts = (r: ToolResult) => {
+          const read = (f: string) => JSON.parse(readFileSync(join(r.reports, f), "utf8")) as Record<string, unknown>;
+          const s = read("summary_session_lifecycle_metrics.json");
+          const per = read("per_session_lifecycle_metrics.json") as unknown as Array<Record<string, unknown>>;
+          return {
+            summary: [s.num_sessions, s.num_sessions_succeeded, s.num_sessions_failed, s.total_events, s.total_events_completed, s.total_events_cancelled, s.sessions_with_tfut],
+            sessions: [...per].sort((a, b) => String(a.session_id).localeCompare(String(b.session_id))).map((p) => [p.session_id, p.file_path, p.num_events, p.num_events_completed, p.success, p.total_input_tokens, p.total_output_tokens, p.user_facing_event_ids]),
+          };
+        };
+        const k = counts(kp);
+        expect(k).toEqual(counts(ip));
+        expect(k.summary.slice(0, 6)).toEqual([SESSIONS, SESSIONS, 0, SESSIONS * c.callsPerSession, SESSIONS * c.callsPerSession, 0]);
+      });
 
       it("writes the same files, with the same keys and Python types", () => {
         const { ip, kp } = results.get(name)!;
