@@ -104,12 +104,15 @@ export function pyStr(value: unknown): string {
   return typeof value === "string" ? value : typeof value === "number" ? (Number.isInteger(value) ? String(value) : pyFloatRepr(value)) : pyJsonDumps(value);
 }
 
-const WS = /[\s\x1c-\x1f\x85]+/u;
+/** Python's whitespace (`str.isspace`): JS's \s without U+FEFF, plus the separators U+001C–U+001F and U+0085. */
+const WS_CLASS = "\\t\\n\\v\\f\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+const WS = new RegExp(`[${WS_CLASS}]+`, "u");
+const ONE_WS = new RegExp(`^[${WS_CLASS}]$`, "u");
 /** `s.split()`: on runs of whitespace, no empty words. */
 export function pySplit(s: string): string[] {
   return s.split(WS).filter((w) => w !== "");
 }
-export const isSpace = (c: string): boolean => /^[\s\x1c-\x1f\x85]$/u.test(c);
+export const isSpace = (c: string): boolean => ONE_WS.test(c);
 export const isDigit = (c: string): boolean => /^\p{Nd}$/u.test(c);
 export const isAlpha = (c: string): boolean => /^\p{L}$/u.test(c);
 /** `s.isupper()`: at least one cased character, and no lower-case one. */

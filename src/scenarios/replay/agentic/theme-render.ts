@@ -5,7 +5,7 @@
  * numeric invariants repaired (in_use <= max, heap_used <= heap_max, p50 <= … <= p99). Pure.
  */
 import { defaultRng, type NumpyGenerator } from "./numpy-generator.ts";
-import { formatFields, formatMap, isDigit } from "./py-format.ts";
+import { formatFields, formatMap, isDigit, pySplit } from "./py-format.ts";
 import type { Theme } from "./theme.ts";
 
 export type SeedPath = readonly number[];
@@ -148,12 +148,8 @@ export function renderIntroDoc(theme: Theme, seed: bigint, path: SeedPath, pinne
 export function renderWordPool(theme: Theme, templates: readonly string[], seed: bigint, path: SeedPath): string[] | null {
   if (templates.length === 0) return null;
   const words: string[] = [];
-  for (let i = 0; i < 24; i++) words.push(...splitWords(renderThemeTemplate(theme, templates[i % templates.length]!, seed, [...path, i])));
+  for (let i = 0; i < 24; i++) words.push(...pySplit(renderThemeTemplate(theme, templates[i % templates.length]!, seed, [...path, i])));
   return words.length > 0 ? words : null;
-}
-
-function splitWords(s: string): string[] {
-  return s.split(/[\s\x1c-\x1f\x85]+/u).filter((w) => w !== "");
 }
 
 /** Theme filler (`theme_filler_words`) and payload (`theme_payload_words`, falling back to filler) word pools. */
