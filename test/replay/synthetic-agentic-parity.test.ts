@@ -32,6 +32,13 @@ const SESSIONS = 3;
 
 interface Case {
   file: string;
+  api?: "anthropic_messages";
+  /**
+   * The simulator's Messages API reads text blocks only (src/sim/anthropic-request.ts): the second call of a session,
+   * whose tool result is a tool_result block, is its 400, so each session fails there and its answer call is never
+   * sent — by both tools, which must still send the same bodies and report the same failures.
+   */
+  failsAtSecondCall?: boolean;
   /** The proxy answers forced tool-call turns itself with a tool call (else the simulator answers every call in text). */
   liveToolCalls?: boolean;
   /** Calls per session, counted by hand from the config: the principal and one call per tool-loop step (k = 2). */
@@ -44,6 +51,7 @@ interface Case {
 const CASES: Record<string, Case> = {
   "configs/single_agent_smoke.yml": { file: "configs/single_agent_smoke.yml", callsPerSession: 3, messageCounts: [2, 4, 7], tools: 6 },
   "demo/01_bare_no_tools.yml": { file: "demo/01_bare_no_tools.yml", callsPerSession: 1, messageCounts: [2], tools: 0 },
+  "configs/single_agent_smoke.yml over anthropic_messages": { file: "configs/single_agent_smoke.yml", api: "anthropic_messages", failsAtSecondCall: true, callsPerSession: 2, messageCounts: [1, 3], tools: 6 },
   "configs/single_agent_smoke.yml, forced turns answered with live tool calls": { file: "configs/single_agent_smoke.yml", liveToolCalls: true, callsPerSession: 3, messageCounts: [2, 4, 7], tools: 6 },
 };
 
@@ -64,6 +72,7 @@ function config(c: Case, target: string, reports: string): string {
   const doc = parse(readFileSync(join(EXAMPLES, c.file), "utf8")) as Record<string, Record<string, unknown>>;
   (doc.data!.synthetic_agentic as Record<string, unknown>).num_sessions = SESSIONS;
   doc.server = { ...doc.server, base_url: target, model_name: MODEL };
+  if (c.api) doc.api = { ...doc.api, type: c.api };
   doc.tokenizer = { pretrained_model_name_or_path: TOKENIZER };
   doc.storage = { local_storage: { path: reports } };
   doc.report = { ...doc.report, session_lifecycle: { summary: true, per_stage: true, per_session: true } };
@@ -160,7 +169,9 @@ describe.skipIf(skip !== undefined)(`synthetic_agentic: kneepoint and inference-
         };
         const k = counts(kp);
         expect(k).toEqual(counts(ip));
-        expect(k.summary.slice(0, 6)).toEqual([SESSIONS, SESSIONS, 0, SESSIONS * c.callsPerSession, SESSIONS * c.callsPerSession, 0]);
+        // 3 events a session in the graph (smoke); failing at the second: 1 completed, the third cancelled
+        if (c.failsAtSecondCall) expect(k.summary.slice(0, 6)).toEqual([SESSIONS, 0, SESSIONS, SESSIONS * 3, SESSIONS, SESSIONS]);
+        else expect(k.summary.slice(0, 6)).toEqual([SESSIONS, SESSIONS, 0, SESSIONS * c.callsPerSession, SESSIONS * c.callsPerSession, 0]);
       });
 
       it("writes the same files, with the same keys and Python types", () => {
@@ -168,7 +179,10 @@ describe.skipIf(skip !== undefined)(`synthetic_agentic: kneepoint and inference-
         const all = (r: ToolResult) => readdirSync(r.reports).filter((n) => !n.startsWith("kneepoint_")).sort();
         expect(all(kp)).toEqual(all(ip));
         for (const f of all(ip).filter((n) => n.endsWith(".json"))) {
-          const diffs = shapeDiff(parseRawJson(readFileSync(join(ip.reports, f), "utf8")), parseRawJson(readFileSync(join(kp.reports, f), "utf8")));
+          const diffs = shapeDiff(parseRawJson(readFileSync(join(ip.reports, f), "utf8")), parseRawJson(readFileSync(join(kp.reports, f), "utf8")))
+            // Known gap, named as in session-replay-parity.test.ts: kneepoint's request reports do not list the
+            // session ids of failed requests in failures.by_label yet (the session reports' own by_label does)
+            .filter((d) => !(d.kind === "missing" && !f.includes("session") && /^failures\.by_label\[.*\]\.messages\[\d+\]\.session_ids$/.test(d.path)));
           expect(diffs.map(formatShapeDifference), f).toEqual([]);
         }
         for (const f of all(ip).filter((n) => n.endsWith(".yaml"))) {

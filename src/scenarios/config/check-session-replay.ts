@@ -26,7 +26,6 @@ export function checkSessionReplay(data: z.infer<typeof dataSchema>, load: z.inf
   }
   if (data.type === "otel_trace_replay" && data.otel_trace_replay === null) issue(["data", "otel_trace_replay"], "is required for data.type otel_trace_replay: {trace_files: [...]} or {trace_directory: ...}");
   if (data.type === "synthetic_agentic" && data.synthetic_agentic === null) issue(["data", "synthetic_agentic"], "is required for data.type synthetic_agentic: {num_sessions, input_tokens_per_turn, output_tokens_per_turn}");
-  if (data.type === "synthetic_agentic" && apiType === "anthropic_messages") issue(["api", "type"], "anthropic_messages is not supported with data.type synthetic_agentic by kneepoint yet (its tool calls are sent in the chat format); set api.type chat");
   if (sessionData && apiType === "completion") issue(["api", "type"], `data.type ${data.type} replays chat conversations: set api.type chat or anthropic_messages (inference-perf 0.7.0 refuses completion too)`);
   if (load.type !== "trace_session_replay") return;
   load.stages.forEach((s, i) => {

@@ -52,9 +52,10 @@ describe("data.synthetic_agentic", () => {
     expect(parse(base({ max_model_len: 4640, theme_mix: { generic: 1, research_rag: { weight: 2 } } })).data.synthetic_agentic!.max_model_len).toBe(4640);
   });
 
-  it("needs load.type trace_session_replay and api.type chat, and the block itself", () => {
+  it("needs load.type trace_session_replay, an api other than completion, and the block itself", () => {
     expect(usageMessage(() => parse(base({}, { load: { type: "constant", stages: [{ rate: 1, duration: 1 }] } })))).toMatch(/load\.type: data\.type synthetic_agentic requires load\.type trace_session_replay/);
-    expect(usageMessage(() => parse(base({}, { api: { type: "anthropic_messages" } })))).toMatch(/api\.type: anthropic_messages is not supported with data\.type synthetic_agentic/);
+    expect(usageMessage(() => parse(base({}, { api: { type: "completion" } })))).toMatch(/api\.type: data\.type synthetic_agentic replays chat conversations/);
+    expect(parse(base({}, { api: { type: "anthropic_messages" } })).api.type).toBe("anthropic_messages");
     const doc = base({});
     (doc.data as Record<string, unknown>).synthetic_agentic = null;
     expect(usageMessage(() => parse(doc))).toMatch(/data\.synthetic_agentic: is required for data\.type synthetic_agentic/);

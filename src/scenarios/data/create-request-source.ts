@@ -120,7 +120,7 @@ async function createDataSource(cfg: ScenarioConfig, deps: RequestSourceDeps): P
       return createOtelReplaySource(data.otel_trace_replay!, deps.seed, body, tok);
     case "synthetic_agentic": {
       const { createAgenticReplaySource } = await import("../replay/agentic/agentic-replay-source.ts");
-      return createAgenticReplaySource(data.synthetic_agentic!, body, tok);
+      return createAgenticReplaySource(data.synthetic_agentic!, body, tok, cfg.api.type === "anthropic_messages" ? "anthropic_messages" : "chat");
     }
     default:
       // readScenarioConfig refuses the other types (unsupported-features.ts); reaching this is a bug.

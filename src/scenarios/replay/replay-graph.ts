@@ -52,6 +52,8 @@ export interface ToolRequest {
   toolsText: string;
   /** A forced tool call under override_tool_call_max_tokens: max_tokens becomes max(4 × max_tokens, 4096). */
   overrideMaxTokens: boolean;
+  /** The tools a forced tool-call turn must call (several: parallel calls); null on a text turn. */
+  forcedToolNames: string[] | null;
 }
 
 export interface GraphEvent {

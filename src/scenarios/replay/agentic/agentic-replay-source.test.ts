@@ -99,6 +99,37 @@ describe("synthetic_agentic request bodies", () => {
   });
 });
 
+describe("synthetic_agentic over anthropic_messages (0.7.0 build_anthropic_request_body)", () => {
+  const anthropic = createBodyWriter({ api: "anthropic_messages", model: "m", streaming: true, ignoreEos: true } as Parameters<typeof createBodyWriter>[0]);
+  it("system out of the messages, tool calls as tool_use blocks, results as tool_result blocks, tools as input_schema, the forced tool as {type: tool}", () => {
+    const calls = [{ id: "c1", type: "function" as const, function: { name: "a", arguments: '{"path": "x"}' } }];
+    const e = event({
+      messages: [{ role: "system", content: "S" }, { role: "user", content: "hi" }, { role: "assistant", tool_calls: calls }, { role: "tool", tool_call_id: "c1", content: "r" }],
+      expectedOutputIsToolCall: true,
+      expectedOutputToolNames: ["b"],
+    });
+    const call = toReplayGraph(graph([e]), cfg).events[0]!.call;
+    expect(JSON.parse(agenticBody(anthropic, call.messages, 0, call, "anthropic_messages"))).toEqual({
+      model: "m",
+      messages: [
+        { role: "user", content: "hi" },
+        { role: "assistant", content: [{ type: "tool_use", id: "c1", name: "a", input: { path: "x" } }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "c1", content: "r" }] },
+      ],
+      max_tokens: 30,
+      stream: true,
+      system: "S",
+      tools: ["a", "b"].map((n) => ({ name: n, input_schema: { type: "object", properties: { path: { type: "string" } }, required: ["path"] }, description: `d ${n}` })),
+      tool_choice: { type: "tool", name: "b" },
+    });
+  });
+  it("sends no tool_choice on a text turn, {type: any} for parallel calls", () => {
+    const [text, par] = toReplayGraph(graph([event({}), event({ expectedOutputIsToolCall: true, expectedOutputToolNames: ["a", "b"] })]), cfg).events.map((e) => e.call);
+    expect(JSON.parse(agenticBody(anthropic, text!.messages, 7, text!, "anthropic_messages")).tool_choice).toBeUndefined();
+    expect(JSON.parse(agenticBody(anthropic, par!.messages, 7, par!, "anthropic_messages")).tool_choice).toEqual({ type: "any" });
+  });
+});
+
 describe("agenticTokenCounter (0.7.0 CustomTokenizer.count_tokens)", () => {
   const port = (modelMaxLength: number | null) => ({ source: "t", idRange: [0, 10] as const, modelMaxLength, encode: async (t: string) => t.split(" ").map(() => 1), decode: async () => "", specialTokenCount: async () => 1 });
   it("counts words + 1 special token, truncated at model_max_length; the raw length is neither", async () => {

@@ -19,6 +19,7 @@ import type { AgenticTokenCounter } from "./filler.ts";
 import { pyJsonDumps } from "./py-format.ts";
 import { buildSessionGraph, pickTheme } from "./session-graph.ts";
 import { cleanParameters } from "./tool-schema.ts";
+import { anthropicAgenticBody } from "./agentic-anthropic-body.ts";
 
 /**
  * 0.7.0 CustomTokenizer.count_tokens (special tokens counted, truncated at the tokenizer's model_max_length when it
@@ -45,7 +46,13 @@ function toolRequest(e: AgenticEvent, cfg: SyntheticAgenticConfig): ToolRequest 
       toolChoice = names.length === 1 && e.toolDefinitions.some((t) => t.name === names[0]) ? { type: "function", function: { name: names[0] } } : "required";
     } else toolChoice = "none";
   }
-  return { tools, toolChoice, toolsText: pyJsonDumps(e.toolDefinitions, false), overrideMaxTokens: e.expectedOutputIsToolCall && cfg.override_tool_call_max_tokens };
+  return {
+    tools,
+    toolChoice,
+    toolsText: pyJsonDumps(e.toolDefinitions, false),
+    overrideMaxTokens: e.expectedOutputIsToolCall && cfg.override_tool_call_max_tokens,
+    forcedToolNames: e.expectedOutputIsToolCall ? (e.expectedOutputToolNames ?? []) : null,
+  };
 }
 
 function replayMessage(m: AgenticEvent["messages"][number]): ReplayMessage {
@@ -84,8 +91,12 @@ function wireMessage(m: ReplayMessage): Record<string, unknown> {
   return out;
 }
 
-/** The body of one call: the writer's chat body, then ignore_eos false, tools and tool_choice where 0.7.0 sets them. */
-export function agenticBody(body: BodyWriter, messages: readonly ReplayMessage[], maxTokens: number, call: GraphCall): string {
+/**
+ * The body of one call: the writer's chat body, then ignore_eos false, tools and tool_choice where 0.7.0 sets them;
+ * over anthropic_messages, agentic-anthropic-body.ts on the writer's model, max_tokens and stream.
+ */
+export function agenticBody(body: BodyWriter, messages: readonly ReplayMessage[], maxTokens: number, call: GraphCall, api: "chat" | "anthropic_messages" = "chat"): string {
+  if (api === "anthropic_messages") return anthropicAgenticBody(JSON.parse(body.forMessagesJson("[]", maxTokens > 0 ? maxTokens : null)) as { model: unknown; max_tokens: unknown; stream: unknown }, messages, call);
   const json = body.forMessagesJson(JSON.stringify(messages.map(wireMessage)), maxTokens > 0 ? maxTokens : null);
   const tr = call.toolRequest;
   if (!tr) return json;
@@ -97,7 +108,7 @@ export function agenticBody(body: BodyWriter, messages: readonly ReplayMessage[]
   return JSON.stringify(payload);
 }
 
-export async function createAgenticReplaySource(cfg: SyntheticAgenticConfig, body: BodyWriter, tok: TokenizerPort): Promise<SessionReplaySource> {
+export async function createAgenticReplaySource(cfg: SyntheticAgenticConfig, body: BodyWriter, tok: TokenizerPort, api: "chat" | "anthropic_messages"): Promise<SessionReplaySource> {
   const counter = agenticTokenCounter(tok);
   const sessions: ReplaySessionSpec[] = [];
   let calls = 0;
@@ -121,7 +132,7 @@ export async function createAgenticReplaySource(cfg: SyntheticAgenticConfig, bod
     sessionReplay: {
       sessions,
       settings: { maxWaitMs: cfg.max_wait_ms, predecessorWaitTimeoutS: cfg.predecessor_wait_timeout_sec, disableOutputSubstitution: false },
-      bodyFor: (messages, maxTokens, call) => agenticBody(body, messages, maxTokens, call),
+      bodyFor: (messages, maxTokens, call) => agenticBody(body, messages, maxTokens, call, api),
       countTokens: counter.countTokens,
       sent,
     },
