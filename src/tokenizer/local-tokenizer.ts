@@ -117,10 +117,13 @@ export async function loadLocalTokenizer(spec: string, env: NodeJS.ProcessEnv): 
   } catch (err) {
     throw new UsageError(`--tokenizer: the chat template of ${files.source} does not parse: ${(err as Error).message}`, "fix chat_template in tokenizer_config.json (or chat_template.jinja)");
   }
+  const maxLength = (files.config as { model_max_length?: unknown } | null)?.model_max_length;
   return {
     source: files.source,
     idRange: [lo, hi],
     chatTemplate,
+    // transformers' VERY_LARGE_INTEGER (1e30) stands for "no limit"
+    modelMaxLength: typeof maxLength === "number" && maxLength < 1e29 ? maxLength : null,
     async encode(text) {
       return tok.encode(text, { add_special_tokens: false }).ids;
     },

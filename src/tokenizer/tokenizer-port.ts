@@ -14,6 +14,8 @@ export interface TokenizerPort {
   specialTokenCount(): Promise<number>;
   /** The id range [lo, hi) random prompt tokens are drawn from: ordinary tokens of this vocabulary. */
   readonly idRange: readonly [number, number];
+  /** tokenizer_config.json's model_max_length when it sets a real one: transformers truncates counts there (count_tokens). */
+  readonly modelMaxLength?: number | null;
   /** The tokenizer's chat template, when it has one (a local tokenizer with tokenizer_config.json's chat_template). */
   readonly chatTemplate?: ChatTemplate | null;
 }

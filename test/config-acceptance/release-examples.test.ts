@@ -119,6 +119,18 @@ describe.skipIf(skip !== undefined)("inference-perf's example configs: accepted 
     expect(run.stdout).toMatch(/token counts in this preview are approximate .*HF_HUB_OFFLINE is set and HuggingFaceTB\/SmolLM2-135M-Instruct's tokenizer is not cached/);
   });
 
+  it("the synthetic_agentic examples are accepted (0.7.0 accepts both), every session built: 5 sessions of 1 + 2 tool-loop calls, and 5 of one call", () => {
+    for (const [file, built] of [
+      ["0.7.0/examples/synthetic_agentic/configs/single_agent_smoke.yml", "synthetic_agentic: 5 session(s), 15 LLM calls (seed 42)"],
+      ["0.7.0/examples/synthetic_agentic/demo/01_bare_no_tools.yml", "synthetic_agentic: 5 session(s), 5 LLM calls (seed 1)"],
+    ] as const) {
+      const run = kneepoint.get(join(FIXTURES, file))!;
+      expect(newest.get(join(FIXTURES, file))!.accepted, file).toBe(true);
+      expect(run.code, String(run.error)).toBe(0);
+      expect(run.stdout).toContain(built);
+    }
+  });
+
   it("as its own process too: exit 0, a key neither release knows named in a warning, also when the config is refused", async () => {
     const file = join(FIXTURES, "0.2.0/examples/vllm/config-autostage.yml");
     const run = await runKneepoint(["run", "--dry-run", "-c", file], { env });

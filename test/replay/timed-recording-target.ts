@@ -42,6 +42,9 @@ export async function startTimedRecordingTarget(failWith: FailWith = () => null)
       });
     });
   });
+  // A client keeps idle connections longer than Node's 5 s default; closing one as the client reuses it is a
+  // "connection reset" 0.7.0 does not retry (seen under load), which no real server behind it would cause.
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, close: async () => (server.close(), await sim.close()) };
 }

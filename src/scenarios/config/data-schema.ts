@@ -9,6 +9,7 @@ import { traceSchema } from "./trace-schema.ts";
 import { multimodalSchema, visionArenaSchema } from "./multimodal-schema.ts";
 import { conversationReplaySchema } from "./conversation-replay-schema.ts";
 import { otelTraceReplaySchema } from "./otel-replay-schema.ts";
+import { syntheticAgenticSchema } from "./synthetic-agentic-schema.ts";
 
 export const DATA_TYPES = [
   "mock",
@@ -87,7 +88,7 @@ export const dataSchema = z.strictObject({
   weka_trace_replay: opaqueBlock,
   conversation_replay: conversationReplaySchema.nullable().default(null),
   visionarena: visionArenaSchema.nullable().default(null),
-  synthetic_agentic: opaqueBlock,
+  synthetic_agentic: syntheticAgenticSchema.nullable().default(null),
   use_chat_template: z.boolean().default(false),
 });
 

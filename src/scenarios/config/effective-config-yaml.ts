@@ -75,6 +75,27 @@ function otelTraceReplay(o: ScenarioConfig["data"]["otel_trace_replay"]) {
   return o && { ...o, predecessor_wait_timeout_sec: pyFloat(o.predecessor_wait_timeout_sec) };
 }
 
+/** SyntheticAgenticConfig dumped: distributions as Distribution, weights and probabilities as floats. */
+function syntheticAgentic(a: ScenarioConfig["data"]["synthetic_agentic"]) {
+  if (a === null) return null;
+  return {
+    ...a,
+    predecessor_wait_timeout_sec: pyFloat(a.predecessor_wait_timeout_sec),
+    input_tokens_per_turn: distribution(a.input_tokens_per_turn),
+    output_tokens_per_turn: distribution(a.output_tokens_per_turn),
+    turns_per_session: distribution(a.turns_per_session),
+    fanout_probability: pyFloat(a.fanout_probability),
+    theme_mix: Object.fromEntries(Object.entries(a.theme_mix).map(([k, w]) => [k, typeof w === "number" ? pyFloat(w) : { weight: pyFloat(w.weight) }])),
+    tool_loop_depth: distribution(a.tool_loop_depth),
+    sub_agents_per_spawn: distribution(a.sub_agents_per_spawn),
+    tool_catalog_size_per_agent: distribution(a.tool_catalog_size_per_agent),
+    parallel_tool_calls_per_step: distribution(a.parallel_tool_calls_per_step),
+    tool_call_latency_sec: distribution(a.tool_call_latency_sec),
+    user_think_time_sec: distribution(a.user_think_time_sec),
+    context_compaction: a.context_compaction && { trigger_tokens: distribution(a.context_compaction.trigger_tokens), target_tokens: distribution(a.context_compaction.target_tokens) },
+  };
+}
+
 /** main.py's total_count for random/synthetic: the largest stage's request count + 1, never lowered. */
 function raisedTotalCount(cfg: ScenarioConfig, written: number | null): number | null {
   if (cfg.data.type !== "random" && cfg.data.type !== "synthetic") return written;
@@ -208,7 +229,7 @@ export function effectiveConfig(cfg: ScenarioConfig): Record<string, unknown> {
         tool_call_latency_sec: distribution(d.conversation_replay.tool_call_latency_sec),
       },
       visionarena: visionArenaDump(d.visionarena, (x) => distribution(x)),
-      synthetic_agentic: d.synthetic_agentic,
+      synthetic_agentic: syntheticAgentic(d.synthetic_agentic),
       use_chat_template: d.use_chat_template,
     },
     load: load(cfg),

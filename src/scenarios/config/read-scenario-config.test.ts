@@ -132,7 +132,7 @@ describe("reading an inference-perf config", () => {
 
   it.each([
     [{ data: { type: "weka_trace_replay" } }, /data\.type weka_trace_replay is not supported yet/],
-    [{ data: { type: "synthetic_agentic" } }, /data\.type synthetic_agentic is not supported yet/],
+    [{ data: { type: "synthetic_agentic", synthetic_agentic: { bad_tool_call_handling: "use_recorded" } } }, /data\.synthetic_agentic\.bad_tool_call_handling use_recorded is not supported yet/],
     [{ metrics: { type: "prometheus", prometheus: { google_managed: true } } }, /metrics\.prometheus\.google_managed is not supported yet/],
   ])("refuses an unsupported feature by name: %j", (extra, message) => {
     const doc = { ...MINIMAL, ...extra, data: { ...MINIMAL.data, ...(extra as { data?: object }).data } };

@@ -118,6 +118,10 @@ async function createDataSource(cfg: ScenarioConfig, deps: RequestSourceDeps): P
     }
     case "otel_trace_replay":
       return createOtelReplaySource(data.otel_trace_replay!, deps.seed, body, tok, { settings: readHubSettings(deps.env ?? process.env), onProgress: deps.progress ? (p) => deps.progress!(formatDownloadProgress(p)) : undefined });
+    case "synthetic_agentic": {
+      const { createAgenticReplaySource } = await import("../replay/agentic/agentic-replay-source.ts");
+      return createAgenticReplaySource(data.synthetic_agentic!, body, tok, cfg.api.type === "anthropic_messages" ? "anthropic_messages" : "chat");
+    }
     default:
       // readScenarioConfig refuses the other types (unsupported-features.ts); reaching this is a bug.
       throw new Error(`data.type ${data.type} has no generator`);

@@ -12,12 +12,12 @@ import type { RequestSource, ScenarioRequest } from "../types.ts";
 import { corpusOf, hubTraceRow, readOtelCorpus, type ReplayCorpus, type ReplaySessionSpec } from "./otel-trace-sessions.ts";
 import type { HubAccess } from "../data/hub-dataset-files.ts";
 import { compileTraceFilter } from "./trace-filter.ts";
-import type { ReplayMessage } from "./replay-graph.ts";
+import type { GraphCall, ReplayMessage } from "./replay-graph.ts";
 
 export interface SessionReplayInput {
   sessions: readonly ReplaySessionSpec[];
   settings: SessionReplaySettings;
-  bodyFor(messages: readonly ReplayMessage[], maxTokens: number): string;
+  bodyFor(messages: readonly ReplayMessage[], maxTokens: number, call: GraphCall): string;
   countTokens(text: string): Promise<number>;
   /** Every request sent so far, by record index: the reports rebuild a record's body from its source. */
   sent: Map<number, ScenarioRequest>;
