@@ -124,6 +124,9 @@ export async function loadLocalTokenizer(spec: string, env: NodeJS.ProcessEnv): 
     async encode(text) {
       return tok.encode(text, { add_special_tokens: false }).ids;
     },
+    async encodeWithSpecialTokens(text) {
+      return tok.encode(text, { add_special_tokens: true }).ids;
+    },
     async decode(ids) {
       return tok.decode(ids, { skip_special_tokens: false });
     },

@@ -9,6 +9,7 @@ import { traceSchema } from "./trace-schema.ts";
 import { multimodalSchema, visionArenaSchema } from "./multimodal-schema.ts";
 import { conversationReplaySchema } from "./conversation-replay-schema.ts";
 import { otelTraceReplaySchema } from "./otel-replay-schema.ts";
+import { wekaTraceReplaySchema } from "./weka-replay-schema.ts";
 
 export const DATA_TYPES = [
   "mock",
@@ -84,7 +85,7 @@ export const dataSchema = z.strictObject({
   /** data.type random: input/output lengths from a trace file instead of the distributions. */
   trace: traceSchema.nullable().default(null),
   otel_trace_replay: otelTraceReplaySchema.nullable().default(null),
-  weka_trace_replay: opaqueBlock,
+  weka_trace_replay: wekaTraceReplaySchema.nullable().default(null),
   conversation_replay: conversationReplaySchema.nullable().default(null),
   visionarena: visionArenaSchema.nullable().default(null),
   synthetic_agentic: opaqueBlock,

@@ -131,7 +131,8 @@ describe("reading an inference-perf config", () => {
   });
 
   it.each([
-    [{ data: { type: "weka_trace_replay" } }, /data\.type weka_trace_replay is not supported yet/],
+    [{ data: { type: "synthetic_agentic" } }, /data\.type synthetic_agentic is not supported yet/],
+    [{ data: { type: "weka_trace_replay", weka_trace_replay: { trace_directory: "/t", filter: "lambda x: True" } } }, /data\.weka_trace_replay\.filter .* is not supported yet/],
     [{ data: { type: "otel_trace_replay", otel_trace_replay: { hf_dataset_path: "Exgentic/agent-llm-traces" } } }, /data\.otel_trace_replay\.hf_dataset_path .* is not supported yet/],
     [{ metrics: { type: "prometheus", prometheus: { google_managed: true } } }, /metrics\.prometheus\.google_managed is not supported yet/],
   ])("refuses an unsupported feature by name: %j", (extra, message) => {

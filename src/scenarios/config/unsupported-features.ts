@@ -29,15 +29,15 @@ const valued = (path: string) => (v: unknown) => `${path} ${String(v)}`;
 const RULES: Rule[] = [
   {
     path: ["data", "type"],
-    matches: oneOf("weka_trace_replay", "synthetic_agentic"),
+    matches: oneOf("synthetic_agentic"),
     what: valued("data.type"),
-    hint: "Weka trace and synthetic agentic session replay are not implemented; otel_trace_replay (with load.type trace_session_replay) and conversation_replay are, or use synthetic, random, shared_prefix, shareGPT or mock",
+    hint: "synthetic agentic session replay is not implemented; otel_trace_replay and weka_trace_replay (with load.type trace_session_replay) and conversation_replay are, or use synthetic, random, shared_prefix, shareGPT or mock",
   },
   { path: ["data", "otel_trace_replay", "hf_dataset_path"], matches: isSet, what: named("data.otel_trace_replay.hf_dataset_path (traces from a Hugging Face dataset)"), hint: "download the traces and give them as trace_files or trace_directory" },
   { path: ["data", "otel_trace_replay", "filter"], matches: isSet, what: named("data.otel_trace_replay.filter (a Python lambda over trace records)"), hint: "select the trace files with trace_files instead" },
   { path: ["data", "otel_trace_replay", "attribute_to_header_map"], matches: isSet, what: named("data.otel_trace_replay.attribute_to_header_map"), hint: "remove it; kneepoint does not send span attributes as headers yet" },
   { path: ["data", "otel_trace_replay", "attribute_to_label_map"], matches: isSet, what: named("data.otel_trace_replay.attribute_to_label_map"), hint: "remove it; kneepoint does not label requests with span attributes yet" },
-  { path: ["data", "weka_trace_replay"], matches: isSet, what: named("data.weka_trace_replay"), hint: "remove the block" },
+  { path: ["data", "weka_trace_replay", "filter"], matches: isSet, what: named("data.weka_trace_replay.filter (a Python lambda over traces)"), hint: "select the traces with trace_files instead" },
   { path: ["data", "synthetic_agentic"], matches: isSet, what: named("data.synthetic_agentic"), hint: "remove the block" },
   { path: ["metrics", "prometheus", "google_managed"], matches: (v) => v === true, what: named("metrics.prometheus.google_managed"), hint: "set metrics.prometheus.url to a Prometheus-compatible endpoint instead" },
 ];

@@ -1,5 +1,5 @@
 /**
- * The request source of a session replay (`data.type: otel_trace_replay`): not a list of requests but a corpus of
+ * The request source of a session replay (`data.type: otel_trace_replay` / `weka_trace_replay`): not a list of requests but a corpus of
  * sessions, which only `load.type: trace_session_replay` stages send (src/scenarios/load/session-replay-stages.ts).
  * It carries what those stages need: the sessions, the replay settings, the body writer and the client's token count.
  */
@@ -9,7 +9,7 @@ import type { TokenizerPort } from "../../tokenizer/tokenizer-port.ts";
 import type { OtelTraceReplayConfig } from "../config/otel-replay-schema.ts";
 import type { SessionReplaySettings } from "../load/session-replay-stage.ts";
 import type { RequestSource, ScenarioRequest } from "../types.ts";
-import { readOtelCorpus, type ReplaySessionSpec } from "./otel-trace-sessions.ts";
+import { readOtelCorpus, type ReplayCorpus, type ReplaySessionSpec } from "./otel-trace-sessions.ts";
 import type { ReplayMessage } from "./replay-graph.ts";
 
 export interface SessionReplayInput {
@@ -40,7 +40,12 @@ export function tokenCounter(tok: TokenizerPort): (text: string) => Promise<numb
 }
 
 export function createOtelReplaySource(c: OtelTraceReplayConfig, baseSeed: number, body: BodyWriter, tok: TokenizerPort): SessionReplaySource {
-  const corpus = readOtelCorpus(c, baseSeed);
+  const settings = { maxWaitMs: c.max_wait_ms, predecessorWaitTimeoutS: c.predecessor_wait_timeout_sec, disableOutputSubstitution: c.disable_output_substitution };
+  return sessionReplaySource(readOtelCorpus(c, baseSeed), settings, body, tok);
+}
+
+/** The source of a built session corpus (OTel or Weka traces). */
+export function sessionReplaySource(corpus: ReplayCorpus, settings: SessionReplaySettings, body: BodyWriter, tok: TokenizerPort): SessionReplaySource {
   const sent = new Map<number, ScenarioRequest>();
   return {
     request: (i) => {
@@ -52,7 +57,7 @@ export function createOtelReplaySource(c: OtelTraceReplayConfig, baseSeed: numbe
     warnings: corpus.warnings,
     sessionReplay: {
       sessions: corpus.sessions,
-      settings: { maxWaitMs: c.max_wait_ms, predecessorWaitTimeoutS: c.predecessor_wait_timeout_sec, disableOutputSubstitution: c.disable_output_substitution },
+      settings,
       bodyFor: (messages, maxTokens) => body.forMessagesJson(JSON.stringify(messages.map((m) => ({ role: m.role, content: m.content }))), maxTokens),
       countTokens: tokenCounter(tok),
       sent,

@@ -44,7 +44,8 @@ async function graphOf(trace: WekaTrace, w: WekaCorpusInput, decodeMemo: Map<str
   const text = (ids: number[]) => {
     const key = ids.join(",");
     let t = decodeMemo.get(key);
-    if (t === undefined) decodeMemo.set(key, (t = w.decode(ids)));
+    // transformers decodes no ids to ""; @huggingface/tokenizers refuses them
+    if (t === undefined) decodeMemo.set(key, (t = ids.length ? w.decode(ids) : Promise.resolve("")));
     return t;
   };
   const raw: RawCall[] = await Promise.all(
