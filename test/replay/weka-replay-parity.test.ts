@@ -178,14 +178,18 @@ describe.skipIf(skip !== undefined)(`Weka trace replay: kneepoint and inference-
         });
       }
 
-      it("waits as long as inference-perf does, within 120 ms per call", () => {
+      it("waits as long as inference-perf does: median difference under 60 ms, none over 300 ms", () => {
         const { ip, kp } = results.get(name)!;
         const a = gaps(ip, graph);
         const k = gaps(kp, graph);
         // by hand from the fixtures: agent-a 500−300, 900−700, 950−700, 0 (stream 1 ended at 1150), 1600−1250, the
         // capped 60 s gap (→ max_wait_ms 400); agent-b 400−100
         expect([...k.values()].map((v) => v.waitMs).sort((x, y) => x - y)).toEqual([0, 200, 200, 250, 300, 350, 400]);
-        for (const [key, v] of k) expect(Math.abs(v.gapMs - a.get(key)!.gapMs), key.slice(0, 60)).toBeLessThan(120);
+        // a late send on 2 busy cores may cost either tool 100+ ms once; a wrong wait (doubled, uncapped, skipped)
+        // moves most calls by 200+ ms: the median difference stays small, none is off by more than 300 ms
+        const diffs = [...k].map(([key, v]) => Math.abs(v.gapMs - a.get(key)!.gapMs)).sort((x, y) => x - y);
+        expect(diffs[Math.floor(diffs.length / 2)]).toBeLessThan(60);
+        expect(diffs.at(-1)).toBeLessThan(300);
       });
 
       it("writes the same session report files, with the same keys, Python types and counts", () => {
