@@ -31,12 +31,17 @@ import type { GraphEvent } from "../../src/scenarios/replay/replay-graph.ts";
 
 const TRACES = fileURLToPath(new URL("../fixtures/weka-traces", import.meta.url));
 const TOKENIZER = fileURLToPath(new URL("../fixtures/tiny-tokenizer", import.meta.url));
+/** A byte-level BPE (Llama 3's kind), so decoded prompts carry spaces and punctuation as a real model's do. */
+const BPE_TOKENIZER = fileURLToPath(new URL("../fixtures/tiny-bpe-tokenizer", import.meta.url));
 const MODEL = "meta-llama/Llama-3.1-8B-Instruct";
 const DATASET = "kp-test/weka-traces";
 const SESSION_FILES = ["per_session_lifecycle_metrics.json", "stage_0_session_lifecycle_metrics.json", "summary_session_lifecycle_metrics.json"];
 const MAX_WAIT_MS = 400;
 /** Words of the tiny tokenizer's vocabulary (w0 … w1999), 10 a line: every corpus token decodes back to its word. */
-const CORPUS = Array.from({ length: 60 }, (_, l) => Array.from({ length: 10 }, (_, i) => `w${((l * 10 + i) * 37 + 11) % 2000}`).join(" ")).join("\n") + "\n";
+const WORD_CORPUS = Array.from({ length: 60 }, (_, l) => Array.from({ length: 10 }, (_, i) => `w${((l * 10 + i) * 37 + 11) % 2000}`).join(" ")).join("\n") + "\n";
+/** Words and the punctuation transformers' clean-up would join (" ,", " 's", " n't"): decoded as 0.7.0 decodes them. */
+const PUNCT = ["the", "king", ",", ".", "is", "'s", "n't", "dead", "?", "!", "long", "live", "thy", "beauty"];
+const PUNCT_CORPUS = Array.from({ length: 60 }, (_, l) => Array.from({ length: 10 }, (_, i) => PUNCT[(((l * 10 + i) ** 2 * 31 + i * 17) % 97) % PUNCT.length]).join(" ")).join("\n") + "\n";
 
 const traceFile = (name: string) => JSON.parse(readFileSync(join(TRACES, name), "utf8")) as Record<string, unknown>;
 /** traces.jsonl of the Hub case: three traces, of which num_dataset_entries 2 reads the first two. */
@@ -50,11 +55,22 @@ interface ParityCase {
   requests: number;
   /** wekatrace<position of the trace as read>_<id>, sorted. */
   sessionIds: string[];
+  tokenizer: string;
+  corpus: string;
 }
 
 const CASES: Record<string, ParityCase> = {
-  "trace_directory, streamed, one session at a time": { hub: false, streaming: true, stages: "[{concurrent_sessions: 1}]", requests: 9, sessionIds: ["wekatrace0_agent-a", "wekatrace1_agent-b"] },
-  "hf_dataset_path from a local Hub, not streamed, both sessions at once": { hub: true, streaming: false, stages: "[{concurrent_sessions: 0}]", requests: 9, sessionIds: ["wekatrace0_agent-b", "wekatrace1_agent-a"] },
+  "trace_directory, streamed, one session at a time": { hub: false, streaming: true, stages: "[{concurrent_sessions: 1}]", requests: 9, sessionIds: ["wekatrace0_agent-a", "wekatrace1_agent-b"], tokenizer: TOKENIZER, corpus: WORD_CORPUS },
+  "hf_dataset_path from a local Hub, not streamed, both sessions at once": { hub: true, streaming: false, stages: "[{concurrent_sessions: 0}]", requests: 9, sessionIds: ["wekatrace0_agent-b", "wekatrace1_agent-a"], tokenizer: TOKENIZER, corpus: WORD_CORPUS },
+  "a byte-level BPE tokenizer, a corpus with punctuation": {
+    hub: false,
+    streaming: true,
+    stages: "[{concurrent_sessions: 2}]",
+    requests: 9,
+    sessionIds: ["wekatrace0_agent-a", "wekatrace1_agent-b"],
+    tokenizer: BPE_TOKENIZER,
+    corpus: PUNCT_CORPUS,
+  },
 };
 
 function config(c: ParityCase, dir: string, target: string): string {
@@ -67,7 +83,7 @@ data:
   weka_trace_replay: {${source}, max_wait_ms: ${MAX_WAIT_MS}, default_block_size: 8}
 load: {type: trace_session_replay, base_seed: 11, num_workers: 1, interval: 0.2, stages: ${c.stages}}
 server: {type: vllm, model_name: ${MODEL}, base_url: ${target}, ignore_eos: true}
-tokenizer: {pretrained_model_name_or_path: ${TOKENIZER}}
+tokenizer: {pretrained_model_name_or_path: ${c.tokenizer}}
 report:
   request_lifecycle: {summary: true, per_stage: true, per_request: true}
   session_lifecycle: {summary: true, per_stage: true, per_session: true}
@@ -84,7 +100,7 @@ async function runTool(tool: "inference-perf" | "kneepoint", c: ParityCase, hub:
   const target = await startTimedRecordingTarget();
   const dir = mkdtempSync(join(tmpdir(), `kp-weka-parity-${tool}-`));
   mkdirSync(join(dir, "reports"));
-  writeFileSync(join(dir, "corpus.txt"), CORPUS);
+  writeFileSync(join(dir, "corpus.txt"), c.corpus);
   writeFileSync(join(dir, "config.yaml"), config(c, dir, target.url));
   try {
     const env = { HF_ENDPOINT: hub.url, HF_HOME: join(dir, "hf") };
@@ -105,11 +121,11 @@ type Msg = { role: string; content: string };
 const keyOf = (messages: readonly Msg[]) => JSON.stringify(messages.filter((m) => m.role !== "assistant").map((m) => [m.role, m.content]));
 
 /** kneepoint's graph of the fixture traces, by call key. */
-async function graphEvents(): Promise<Map<string, { event: GraphEvent; preds: string[] }>> {
-  const tok = await loadLocalTokenizer(TOKENIZER, {});
+async function graphEvents(c: ParityCase): Promise<Map<string, { event: GraphEvent; preds: string[] }>> {
+  const tok = await loadLocalTokenizer(c.tokenizer, {});
   const config = wekaTraceReplaySchema.parse({ trace_directory: TRACES, default_block_size: 8 });
   const traces = await readWekaTraces(config, { settings: {} as never }, []);
-  const corpusIds = await tok.encodeWithSpecialTokens!(WEKA_BASE_PROMPT + CORPUS);
+  const corpusIds = await tok.encodeWithSpecialTokens!(WEKA_BASE_PROMPT + c.corpus);
   const corpus = await buildWekaCorpus({ config, traces, baseSeed: 11, corpusIds, decode: (ids) => tok.decode(ids), warnings: [] });
   const out = new Map<string, { event: GraphEvent; preds: string[] }>();
   for (const s of corpus.sessions) {
@@ -139,15 +155,13 @@ function gaps(r: ToolResult, graph: Map<string, { event: GraphEvent; preds: stri
 const skip = skipReason(INFERENCE_PERF_NEWEST);
 
 describe.skipIf(skip !== undefined)(`Weka trace replay: kneepoint and inference-perf ${INFERENCE_PERF_NEWEST}`, () => {
-  const results = new Map<string, { ip: ToolResult; kp: ToolResult }>();
-  let graph: Map<string, { event: GraphEvent; preds: string[] }>;
+  const results = new Map<string, { ip: ToolResult; kp: ToolResult; graph: Map<string, { event: GraphEvent; preds: string[] }> }>();
   beforeAll(async () => {
-    graph = await graphEvents();
     const hub = await startHubServer([{ type: "dataset", id: DATASET, files: { "traces.jsonl": JSONL } }]);
     try {
       for (const [name, c] of Object.entries(CASES)) {
         const [ip, kp] = await Promise.all([runTool("inference-perf", c, hub), runTool("kneepoint", c, hub)]);
-        results.set(name, { ip, kp });
+        results.set(name, { ip, kp, graph: await graphEvents(c) });
       }
     } finally {
       await hub.close();
@@ -157,7 +171,7 @@ describe.skipIf(skip !== undefined)(`Weka trace replay: kneepoint and inference-
   for (const [name, c] of Object.entries(CASES)) {
     describe(name, () => {
       it("sends the same request bodies: prompts rebuilt from the block hashes to the token, live answers substituted, max_tokens from the trace", () => {
-        const { ip, kp } = results.get(name)!;
+        const { ip, kp, graph } = results.get(name)!;
         expect(kp.requests).toHaveLength(c.requests);
         expect(sortedBodies(kp)).toEqual(sortedBodies(ip));
         // every body is a call of the graph, each sent once
@@ -165,21 +179,22 @@ describe.skipIf(skip !== undefined)(`Weka trace replay: kneepoint and inference-
         for (const q of kp.requests) expect(graph.has(keyOf(bodyMessages(q)))).toBe(true);
         // the first call of agent-a: 2 system blocks (tool 20 + system 10 tokens → ceil(30/16)) and the user's 70 − 32
         const first = kp.requests.find((q) => bodyMessages(q).length === 2 && bodyMessages(q)[0]!.role === "system")!;
-        expect(bodyMessages(first).map((m) => m.content.split(" ").length)).toEqual([32, 38]);
+        if (c.corpus === WORD_CORPUS) expect(bodyMessages(first).map((m) => m.content.split(" ").length)).toEqual([32, 38]);
         expect(first.body.max_tokens).toBe(20);
+        if (c.corpus === PUNCT_CORPUS) expect(kp.requests.some((q) => bodyMessages(q).some((m) => / [,.?!]| 's| n't/.test(m.content)))).toBe(true);
       });
 
       for (const tool of ["inference-perf", "kneepoint"] as const) {
         it(`${tool} sends a call after its predecessors' answers ended, plus the recorded wait capped by max_wait_ms`, () => {
-          const r = tool === "kneepoint" ? results.get(name)!.kp : results.get(name)!.ip;
-          const g = gaps(r, graph);
+          const { kp, ip, graph } = results.get(name)!;
+          const g = gaps(tool === "kneepoint" ? kp : ip, graph);
           expect(g.size).toBe(c.requests - 2); // all but each session's first call
           for (const [key, { gapMs, waitMs }] of g) expect(gapMs, key.slice(0, 60)).toBeGreaterThanOrEqual(waitMs - 2);
         });
       }
 
       it("waits as long as inference-perf does: median difference under 60 ms, none over 300 ms", () => {
-        const { ip, kp } = results.get(name)!;
+        const { ip, kp, graph } = results.get(name)!;
         const a = gaps(ip, graph);
         const k = gaps(kp, graph);
         // by hand from the fixtures: agent-a 500−300, 900−700, 950−700, 0 (stream 1 ended at 1150), 1600−1250, the
