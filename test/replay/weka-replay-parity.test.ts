@@ -6,7 +6,8 @@
  * text to the token, the same live answers substituted, the same max_tokens. Both must keep the graph's order and
  * waits (a call goes after its predecessors' answers plus the recorded gap capped by max_wait_ms), and write the
  * same session report files with the same keys, types and counts. One case reads the traces from a local Hub
- * stand-in (hf_dataset_path → traces.jsonl through HF_ENDPOINT). Under CI=true a missing inference-perf fails.
+ * stand-in (hf_dataset_path → traces.jsonl through HF_ENDPOINT), one sends anthropic_messages with a byte-level BPE
+ * tokenizer over text with punctuation. Under CI=true a missing inference-perf fails.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -57,12 +58,14 @@ interface ParityCase {
   sessionIds: string[];
   tokenizer: string;
   corpus: string;
+  api?: "chat" | "anthropic_messages";
 }
 
 const CASES: Record<string, ParityCase> = {
   "trace_directory, streamed, one session at a time": { hub: false, streaming: true, stages: "[{concurrent_sessions: 1}]", requests: 9, sessionIds: ["wekatrace0_agent-a", "wekatrace1_agent-b"], tokenizer: TOKENIZER, corpus: WORD_CORPUS },
   "hf_dataset_path from a local Hub, not streamed, both sessions at once": { hub: true, streaming: false, stages: "[{concurrent_sessions: 0}]", requests: 9, sessionIds: ["wekatrace0_agent-b", "wekatrace1_agent-a"], tokenizer: TOKENIZER, corpus: WORD_CORPUS },
-  "a byte-level BPE tokenizer, a corpus with punctuation": {
+  "anthropic_messages, a byte-level BPE tokenizer, a corpus with punctuation": {
+    api: "anthropic_messages",
     hub: false,
     streaming: true,
     stages: "[{concurrent_sessions: 2}]",
@@ -76,7 +79,7 @@ const CASES: Record<string, ParityCase> = {
 function config(c: ParityCase, dir: string, target: string): string {
   const source = c.hub ? `hf_dataset_path: ${DATASET}, num_dataset_entries: 2` : `trace_directory: ${TRACES}`;
   return `
-api: {type: chat, streaming: ${c.streaming}}
+api: {type: ${c.api ?? "chat"}, streaming: ${c.streaming}}
 data:
   type: weka_trace_replay
   corpus_file_path: ${join(dir, "corpus.txt")}
@@ -135,7 +138,8 @@ async function graphEvents(c: ParityCase): Promise<Map<string, { event: GraphEve
   return out;
 }
 
-const bodyMessages = (q: TimedBody) => q.body.messages as Msg[];
+/** The messages of a body; an anthropic_messages body carries the system message as `system` (one here). */
+const bodyMessages = (q: TimedBody): Msg[] => [...(typeof q.body.system === "string" ? [{ role: "system", content: q.body.system }] : []), ...(q.body.messages as Msg[])];
 const sortedBodies = (r: ToolResult) => r.requests.map((q) => JSON.stringify(q.body)).sort();
 const readJson = (r: ToolResult, f: string) => JSON.parse(readFileSync(join(r.reports, f), "utf8")) as Record<string, unknown>;
 
