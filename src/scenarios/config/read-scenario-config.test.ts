@@ -155,6 +155,11 @@ describe("reading an inference-perf config", () => {
     expect(usageMessage(() => parse({ ...MINIMAL, server: { model_name: "m" } }))).toMatch(/server\.base_url/);
     expect(usageMessage(() => parse({ data: MINIMAL.data, load: MINIMAL.load }))).toMatch(/server: is required/);
     expect(usageMessage(() => parse({ ...MINIMAL, data: { type: "shared_prefix" } }))).toMatch(/data\.shared_prefix: is required/);
+    const sessions = { type: "trace_session_replay", stages: [{ concurrent_sessions: 1 }] };
+    expect(usageMessage(() => parse({ ...MINIMAL, api: { type: "chat" }, load: sessions, data: { type: "weka_trace_replay" } }))).toMatch(/data\.weka_trace_replay: is required for data\.type weka_trace_replay/);
+    expect(usageMessage(() => parse({ ...MINIMAL, data: { type: "weka_trace_replay", weka_trace_replay: { trace_directory: "t" } } }))).toMatch(/load\.type: data\.type weka_trace_replay requires load\.type trace_session_replay/);
+    expect(usageMessage(() => parse({ ...MINIMAL, api: { type: "chat" }, load: sessions, data: { type: "weka_trace_replay", weka_trace_replay: {} } }))).toMatch(/data\.weka_trace_replay\.trace_files: set one trace source/);
+    expect(parse({ ...MINIMAL, api: { type: "chat" }, load: sessions, data: { type: "weka_trace_replay", weka_trace_replay: { hf_dataset_path: "a/b" } } }).data.weka_trace_replay?.num_dataset_entries).toBe(100);
     expect(usageMessage(() => parse({ ...MINIMAL, metrics: { type: "prometheus" } }))).toMatch(/metrics\.prometheus: is required/);
     expect(usageMessage(() => parse({ ...MINIMAL, load: { stages: [{ rate: 1, duration: 1.5 }] } }))).toMatch(/duration must be a whole number/);
   });
