@@ -72,9 +72,16 @@ export interface StreamPlan {
   requests: SubRequest[];
 }
 
-/** Start times (s) of the main agent's calls and of each stream's calls (by stream session id). */
-export function callStartTimes(main: readonly WekaRequest[], streams: readonly StreamPlan[], capS: number): { main: number[]; streams: Map<string, number[]> } {
+/**
+ * Start times (s) of the main agent's calls, and of stream calls by `streamCallKey(session id, k)`: keyed as 0.7.0
+ * keys them, so two sub-agents with one agent_id share keys and the later one's times win, as there.
+ */
+export function callStartTimes(main: readonly WekaRequest[], streams: readonly StreamPlan[], capS: number): { main: number[]; streams: Map<string, number> } {
   const raw = streams.map((sp) => sp.requests.map((r) => subagentRequestT(sp.subagent, r)));
   const warp = capS <= 0 ? (t: number) => t : idleGapWarp([...main.map((r) => r.t), ...raw.flat()], capS);
-  return { main: main.map((r) => warp(r.t)), streams: new Map(streams.map((sp, i) => [sp.sessionId, raw[i]!.map(warp)])) };
+  const byCall = new Map<string, number>();
+  streams.forEach((sp, i) => raw[i]!.forEach((t, k) => byCall.set(streamCallKey(sp.sessionId, k), warp(t))));
+  return { main: main.map((r) => warp(r.t)), streams: byCall };
 }
+
+export const streamCallKey = (sessionId: string, k: number) => `${sessionId}\u0000${k}`;

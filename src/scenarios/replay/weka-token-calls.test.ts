@@ -39,6 +39,28 @@ describe("wekaTokenCalls (0.7.0 _reconstruct_raw_calls)", () => {
     expect(seeds).toContain("t1::sa:a:final_turn_completion");
   });
 
+  it("two sub-agents with one agent_id share 0.7.0's timing keys: the later one's times win where both have a call k", () => {
+    const src: WekaBlockTokens = { blocks: (hs) => hs.flatMap((h) => range(h * 100, 4)), tail: (n) => range(9000, n) };
+    const r = (t: number) => ({ t, type: "n", model: "m", in: 4, out: 1, api_time: 0.1 });
+    const trace = parseWekaTrace({
+      id: "T",
+      models: [],
+      block_size: 4,
+      requests: [
+        { t: 1, type: "subagent", agent_id: "x", subagent_type: "a", requests: [r(1.1), r(1.5)] },
+        { t: 5, type: "subagent", agent_id: "x", subagent_type: "b", requests: [r(5.2)] },
+      ],
+    });
+    const calls = wekaTokenCalls(trace, () => src, { defaultBlockSize: 4, idleGapCapS: 0, modelMap: {} });
+    // both are session T::sa:x: (T::sa:x, 0) is 5.2 s for both first calls, (T::sa:x, 1) stays the first's 1.5 s
+    // (what 0.7.0's _reconstruct_raw_calls gives for this trace)
+    expect(calls.map((c) => [c.callId, c.tStartMs])).toEqual([
+      ["sa_x_s0_turn_1", 1500],
+      ["sa_x_s0_turn_0", 5200],
+      ["sa_x_s0_turn_0", 5200],
+    ]);
+  });
+
   it("with trace_idle_gap_cap_seconds 0 keeps the recorded times", () => {
     const src: WekaBlockTokens = { blocks: (hs) => hs.flatMap((h) => range(h * 100, 4)), tail: (n) => range(9000, n) };
     const trace = parseWekaTrace({ id: "t", models: [], block_size: 0, requests: [{ t: 0, type: "n", model: "m", in: 4, out: 1 }, { t: 500.25, type: "n", model: "m", in: 4, out: 1 }] });

@@ -7,7 +7,7 @@
  */
 import { firstTurn, nextTurn, type RoleSegment, type TurnInput } from "./weka-conversation.ts";
 import type { WekaBlockTokens } from "./weka-block-tokens.ts";
-import { callStartTimes, packIntoStreams, type StreamPlan } from "./weka-timing.ts";
+import { callStartTimes, packIntoStreams, streamCallKey, type StreamPlan } from "./weka-timing.ts";
 import { isSubagent, type WekaRequest, type WekaTrace } from "./weka-trace-format.ts";
 
 export interface TokenMessage {
@@ -102,7 +102,7 @@ export function wekaTokenCalls(trace: WekaTrace, tokensFor: (blockSize: number) 
   for (const sp of streams) {
     const conv = {
       requests: sp.requests.map(turnOf),
-      startsS: starts.streams.get(sp.sessionId)!,
+      startsS: sp.requests.map((_, k) => starts.streams.get(streamCallKey(sp.sessionId, k))!),
       toolTokens: sp.subagent.tool_tokens,
       systemTokens: sp.subagent.system_tokens,
       key: sp.sessionId,
