@@ -80,7 +80,7 @@ export async function readWekaTraces(c: WekaTraceReplayConfig, hub: HubDownloadO
   else {
     const files = c.trace_directory !== null ? directoryFiles(c.trace_directory) : c.trace_files!;
     for (const f of files) {
-      if (!isFile(f)) throw new UsageError(`${WEKA_BLOCK}.trace_files: ${f} does not exist`, "fix the path (relative paths are read from the directory kneepoint runs in)");
+      if (!isFile(f)) throw new UsageError(`${WEKA_BLOCK}.trace_files: ${f} does not exist or is not a file`, "fix the path (relative paths are read from the directory kneepoint runs in)");
     }
     traces = files.map((f) => traceOf(readFileSync(f, "utf8"), f, c.skip_invalid_files, warnings)).filter((t): t is WekaTrace => t !== null);
   }

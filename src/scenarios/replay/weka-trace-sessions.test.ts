@@ -65,6 +65,8 @@ describe("buildWekaCorpus on the fixture traces", () => {
     const cfg = (skip: boolean) => wekaTraceReplaySchema.parse({ trace_files: [bad], skip_invalid_files: skip });
     await expect(readWekaTraces(cfg(false), { settings: {} as never }, [])).rejects.toThrow(UsageError);
     await expect(readWekaTraces(cfg(false), { settings: {} as never }, [])).rejects.toThrow(/SOURCES\.tsv is not JSON/);
+    const missing = wekaTraceReplaySchema.parse({ trace_files: [TRACES] });
+    await expect(readWekaTraces(missing, { settings: {} as never }, [])).rejects.toThrow(/data\.weka_trace_replay\.trace_files: .*weka-traces does not exist or is not a file/);
     const warnings: string[] = [];
     expect(await readWekaTraces(cfg(true), { settings: {} as never }, warnings)).toEqual([]);
     expect(warnings[0]).toMatch(/skipped \(skip_invalid_files\)/);
