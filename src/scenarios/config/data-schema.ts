@@ -76,7 +76,7 @@ export const dataSchema = z.strictObject({
   type: z.enum(DATA_TYPES, { message: `must be one of ${DATA_TYPES.join(", ")}` }).default("mock"),
   /** shareGPT: a local JSON file (or a directory of them) in ShareGPT's conversations format. */
   path: z.string().min(1).nullable().default(null),
-  /** synthetic: a text corpus to slice prompts from (default: assets/corpus/ of this repository). */
+  /** synthetic and weka_trace_replay: a text corpus to slice prompts from (default: assets/corpus/ of this repository). */
   corpus_file_path: z.string().min(1).nullable().default(null),
   input_distribution: distributionSchema.nullable().default(null),
   output_distribution: distributionSchema.nullable().default(null),
