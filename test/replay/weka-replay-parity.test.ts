@@ -197,18 +197,20 @@ describe.skipIf(skip !== undefined)(`Weka trace replay: kneepoint and inference-
         });
       }
 
-      it("waits as long as inference-perf does: median difference under 60 ms, none over 300 ms", () => {
+      it("waits no longer than inference-perf does: median difference under 150 ms, none over 1 s", () => {
         const { ip, kp, graph } = results.get(name)!;
         const a = gaps(ip, graph);
         const k = gaps(kp, graph);
         // by hand from the fixtures: agent-a 500−300, 900−700, 950−700, 0 (stream 1 ended at 1150), 1600−1250, the
         // capped 60 s gap (→ max_wait_ms 400); agent-b 400−100
         expect([...k.values()].map((v) => v.waitMs).sort((x, y) => x - y)).toEqual([0, 200, 200, 250, 300, 350, 400]);
-        // a late send on 2 busy cores may cost either tool 100+ ms once; a wrong wait (doubled, uncapped, skipped)
-        // moves most calls by 200+ ms: the median difference stays small, none is off by more than 300 ms
-        const diffs = [...k].map(([key, v]) => Math.abs(v.gapMs - a.get(key)!.gapMs)).sort((x, y) => x - y);
-        expect(diffs[Math.floor(diffs.length / 2)]).toBeLessThan(60);
-        expect(diffs.at(-1)).toBeLessThan(300);
+        // Too short a wait fails the test above. Too long: a wait applied twice or not capped moves kneepoint's calls
+        // by a whole wait (≥ 200 ms here) beyond inference-perf's, so the median of kneepoint − inference-perf stays
+        // under 150 ms; a busy machine (load 10 on 2 cores in make test) can delay either tool's sends by 100+ ms, so
+        // single calls only have to stay within a second.
+        const diffs = [...k].map(([key, v]) => v.gapMs - a.get(key)!.gapMs).sort((x, y) => x - y);
+        expect(diffs[Math.floor(diffs.length / 2)]).toBeLessThan(150);
+        expect(Math.max(...diffs.map(Math.abs))).toBeLessThan(1000);
       });
 
       it("writes the same session report files, with the same keys, Python types and counts", () => {
