@@ -197,7 +197,7 @@ describe.skipIf(skip !== undefined)(`Weka trace replay: kneepoint and inference-
         });
       }
 
-      it("waits no longer than inference-perf does: median difference under 150 ms, none over 1 s", () => {
+      it("waits no longer than inference-perf does: median difference under 150 ms, none over 10 s", () => {
         const { ip, kp, graph } = results.get(name)!;
         const a = gaps(ip, graph);
         const k = gaps(kp, graph);
@@ -206,11 +206,11 @@ describe.skipIf(skip !== undefined)(`Weka trace replay: kneepoint and inference-
         expect([...k.values()].map((v) => v.waitMs).sort((x, y) => x - y)).toEqual([0, 200, 200, 250, 300, 350, 400]);
         // Too short a wait fails the test above. Too long: a wait applied twice or not capped moves kneepoint's calls
         // by a whole wait (≥ 200 ms here) beyond inference-perf's, so the median of kneepoint − inference-perf stays
-        // under 150 ms; a busy machine (load 10 on 2 cores in make test) can delay either tool's sends by 100+ ms, so
-        // single calls only have to stay within a second.
+        // under 150 ms. Single calls: the uncapped idle gap would be 59.8 s instead of 0.4 s; the bound is 10 s, as on
+        // a busy machine (load 10 on 2 cores in make test) one send of one tool was seen 6 s late, once in ~16 runs.
         const diffs = [...k].map(([key, v]) => v.gapMs - a.get(key)!.gapMs).sort((x, y) => x - y);
         expect(diffs[Math.floor(diffs.length / 2)]).toBeLessThan(150);
-        expect(Math.max(...diffs.map(Math.abs))).toBeLessThan(1000);
+        expect(Math.max(...diffs.map(Math.abs))).toBeLessThan(10_000);
       });
 
       it("writes the same session report files, with the same keys, Python types and counts", () => {
