@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadLocalTokenizer, ordinaryIdRange } from "./local-tokenizer.ts";
@@ -23,6 +23,23 @@ describe("local tokenizer.json", () => {
     expect(ordinaryIdRange(32000, [0, 1, 2])).toEqual([1002, 32000]); // Llama-2: specials at 0–2; 3 + min(1000, ⌊31997/32⌋ = 999)
     expect(ordinaryIdRange(128000, [128000, 128001])).toEqual([1000, 128000]); // Llama-3: specials after the vocab
     expect(ordinaryIdRange(100, [])).toEqual([3, 100]);
+  });
+
+  it("decodes as transformers 5: no space clean-up unless the config asks for it, and never for BPE", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kp-cleanup-"));
+    const vocab = { "<unk>": 0, the: 1, ",": 2, king: 3, ".": 4 };
+    const write = (model: object, config: object) => {
+      writeFileSync(join(dir, "tokenizer.json"), JSON.stringify({ version: "1.0", added_tokens: [], normalizer: null, pre_tokenizer: { type: "Whitespace" }, post_processor: null, decoder: null, model }));
+      writeFileSync(join(dir, "tokenizer_config.json"), JSON.stringify(config));
+      return loadLocalTokenizer(dir, {});
+    };
+    const wordLevel = { type: "WordLevel", vocab, unk_token: "<unk>" };
+    const bpe = { type: "BPE", vocab, merges: [], unk_token: "<unk>", dropout: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, ignore_merges: false };
+    // as transformers 5.13 (inference-perf 0.7.0's) decodes the same files
+    expect(await (await write(wordLevel, {})).decode([1, 2, 3, 4])).toBe("the , king .");
+    expect(await (await write(wordLevel, { clean_up_tokenization_spaces: true })).decode([1, 2, 3, 4])).toBe("the, king.");
+    expect(await (await write(bpe, { clean_up_tokenization_spaces: true })).decode([1, 2, 3, 4])).toBe("the , king .");
+    expect(await (await write(bpe, { clean_up_tokenization_spaces: true, clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output: true })).decode([1, 2, 3, 4])).toBe("the, king.");
   });
 
   it("says which path is missing", async () => {

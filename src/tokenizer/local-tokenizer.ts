@@ -93,6 +93,18 @@ export function ordinaryIdRange(vocabSize: number, addedIds: number[]): [number,
   return [best[0] + skip, best[1]];
 }
 
+/**
+ * Whether decode removes the space before punctuation (" ." → "."), as transformers 5 decides: only when
+ * tokenizer_config.json says clean_up_tokenization_spaces: true, and never for a BPE model (Llama 3, Qwen, GPT-2)
+ * unless its config also sets clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output.
+ * (@huggingface/tokenizers alone would clean up whenever the key is missing.)
+ */
+export function decodeCleansSpaces(config: unknown, modelType: string | undefined): boolean {
+  const c = (config ?? {}) as Record<string, unknown>;
+  if (c.clean_up_tokenization_spaces !== true) return false;
+  return modelType !== "BPE" || c.clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output === true;
+}
+
 function isLocalPath(spec: string): boolean {
   return existsSync(spec) || spec.startsWith(".") || spec.startsWith("/") || spec.endsWith(".json");
 }
@@ -111,6 +123,7 @@ export async function loadLocalTokenizer(spec: string, env: NodeJS.ProcessEnv): 
   const added = ((files.tokenizerJson as { added_tokens?: Array<{ id: number }> }).added_tokens ?? []).map((t) => t.id);
   const [lo, hi] = ordinaryIdRange(vocabSize, added);
   const templateSource = chatTemplateSource(files.config, files.chatTemplateFile);
+  const cleanUp = decodeCleansSpaces(files.config, (files.tokenizerJson as { model?: { type?: string } }).model?.type);
   let chatTemplate: ChatTemplate | null = null;
   try {
     chatTemplate = templateSource === null ? null : compileChatTemplate(templateSource, files.config);
@@ -127,8 +140,11 @@ export async function loadLocalTokenizer(spec: string, env: NodeJS.ProcessEnv): 
     async encode(text) {
       return tok.encode(text, { add_special_tokens: false }).ids;
     },
+    async encodeWithSpecialTokens(text) {
+      return tok.encode(text, { add_special_tokens: true }).ids;
+    },
     async decode(ids) {
-      return tok.decode(ids, { skip_special_tokens: false });
+      return tok.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: cleanUp });
     },
     async specialTokenCount() {
       return tok.encode("", { add_special_tokens: true }).ids.length;

@@ -10,6 +10,8 @@ export interface TokenizerPort {
   /** Token ids of `text` without special tokens. */
   encode(text: string): Promise<number[]>;
   decode(ids: number[]): Promise<string>;
+  /** Token ids of `text` with the special tokens (e.g. BOS) the tokenizer adds: transformers' `encode(text)`. Local tokenizers only. */
+  encodeWithSpecialTokens?(text: string): Promise<number[]>;
   /** How many special tokens (e.g. BOS) the server adds to a completion prompt. */
   specialTokenCount(): Promise<number>;
   /** The id range [lo, hi) random prompt tokens are drawn from: ordinary tokens of this vocabulary. */

@@ -77,6 +77,19 @@ const CASES: Array<[string, string]> = [
     }),
   ],
   [
+    "weka_trace_replay with non-defaults",
+    written("weka-replay", {
+      api: { type: "chat" },
+      data: {
+        type: "weka_trace_replay",
+        corpus_file_path: "corpus.txt",
+        weka_trace_replay: { trace_files: ["a.json", "b.json"], trace_idle_gap_cap_seconds: 30, ignore_trace_delays: true, default_block_size: 32, num_dataset_entries: 5, datagen_workers: 2, max_wait_ms: 500 },
+      },
+      load: { type: "trace_session_replay", stages: [{ concurrent_sessions: 2 }] },
+      server: SERVER,
+    }),
+  ],
+  [
     "a sweep of poisson stages, shared_prefix with distributions",
     written("sweep", {
       data: { type: "shared_prefix", shared_prefix: { num_groups: 3, question_len: { type: "skew_normal", mean: 40, std_dev: 5, skew: 2, min: 10, max: 90 }, seed: 7 } },

@@ -22,10 +22,11 @@ export function checkSessionReplay(data: z.infer<typeof dataSchema>, load: z.inf
     issue(["load", "type"], `data.type ${data.type} requires load.type trace_session_replay (a session's calls depend on each other), got ${load.type}`);
   }
   if (load.type === "trace_session_replay" && !sessionData) {
-    issue(["load", "type"], `trace_session_replay replays sessions: set data.type otel_trace_replay or synthetic_agentic (data.type ${data.type} has none)`);
+    issue(["load", "type"], `trace_session_replay replays sessions: set data.type otel_trace_replay, weka_trace_replay or synthetic_agentic (data.type ${data.type} has none)`);
   }
   if (data.type === "otel_trace_replay" && data.otel_trace_replay === null) issue(["data", "otel_trace_replay"], "is required for data.type otel_trace_replay: {trace_files: [...]} or {trace_directory: ...}");
   if (data.type === "synthetic_agentic" && data.synthetic_agentic === null) issue(["data", "synthetic_agentic"], "is required for data.type synthetic_agentic: {num_sessions, input_tokens_per_turn, output_tokens_per_turn}");
+  if (data.type === "weka_trace_replay" && data.weka_trace_replay === null) issue(["data", "weka_trace_replay"], "is required for data.type weka_trace_replay: {trace_files: [...]}, {trace_directory: ...} or {hf_dataset_path: ...}");
   if (sessionData && apiType === "completion") issue(["api", "type"], `data.type ${data.type} replays chat conversations: set api.type chat or anthropic_messages (inference-perf 0.7.0 refuses completion too)`);
   if (load.type !== "trace_session_replay") return;
   load.stages.forEach((s, i) => {

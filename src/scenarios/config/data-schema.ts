@@ -10,6 +10,7 @@ import { multimodalSchema, visionArenaSchema } from "./multimodal-schema.ts";
 import { conversationReplaySchema } from "./conversation-replay-schema.ts";
 import { otelTraceReplaySchema } from "./otel-replay-schema.ts";
 import { syntheticAgenticSchema } from "./synthetic-agentic-schema.ts";
+import { wekaTraceReplaySchema } from "./weka-replay-schema.ts";
 
 export const DATA_TYPES = [
   "mock",
@@ -76,7 +77,7 @@ export const dataSchema = z.strictObject({
   type: z.enum(DATA_TYPES, { message: `must be one of ${DATA_TYPES.join(", ")}` }).default("mock"),
   /** shareGPT: a local JSON file (or a directory of them) in ShareGPT's conversations format. */
   path: z.string().min(1).nullable().default(null),
-  /** synthetic: a text corpus to slice prompts from (default: assets/corpus/ of this repository). */
+  /** synthetic and weka_trace_replay: a text corpus to slice prompts from (default: assets/corpus/ of this repository). */
   corpus_file_path: z.string().min(1).nullable().default(null),
   input_distribution: distributionSchema.nullable().default(null),
   output_distribution: distributionSchema.nullable().default(null),
@@ -85,7 +86,7 @@ export const dataSchema = z.strictObject({
   /** data.type random: input/output lengths from a trace file instead of the distributions. */
   trace: traceSchema.nullable().default(null),
   otel_trace_replay: otelTraceReplaySchema.nullable().default(null),
-  weka_trace_replay: opaqueBlock,
+  weka_trace_replay: wekaTraceReplaySchema.nullable().default(null),
   conversation_replay: conversationReplaySchema.nullable().default(null),
   visionarena: visionArenaSchema.nullable().default(null),
   synthetic_agentic: syntheticAgenticSchema.nullable().default(null),

@@ -219,7 +219,7 @@ export function effectiveConfig(cfg: ScenarioConfig): Record<string, unknown> {
       multimodal: multimodalDump(d.multimodal, (x) => distribution(x)),
       trace: d.trace && { file: d.trace.file, format: d.trace.format },
       otel_trace_replay: otelTraceReplay(d.otel_trace_replay),
-      weka_trace_replay: d.weka_trace_replay,
+      weka_trace_replay: d.weka_trace_replay && { ...d.weka_trace_replay, predecessor_wait_timeout_sec: pyFloat(d.weka_trace_replay.predecessor_wait_timeout_sec), trace_idle_gap_cap_seconds: pyFloat(d.weka_trace_replay.trace_idle_gap_cap_seconds) },
       conversation_replay: d.conversation_replay && {
         ...d.conversation_replay,
         dynamic_system_prompt_len: distribution(d.conversation_replay.dynamic_system_prompt_len),

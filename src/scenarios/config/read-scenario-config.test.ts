@@ -131,8 +131,8 @@ describe("reading an inference-perf config", () => {
   });
 
   it.each([
-    [{ data: { type: "weka_trace_replay" } }, /data\.type weka_trace_replay is not supported yet/],
     [{ data: { type: "synthetic_agentic", synthetic_agentic: { bad_tool_call_handling: "use_recorded" } } }, /data\.synthetic_agentic\.bad_tool_call_handling use_recorded is not supported yet/],
+    [{ data: { type: "weka_trace_replay", weka_trace_replay: { trace_directory: "/t", filter: "lambda x: True" } } }, /data\.weka_trace_replay\.filter .* is not supported yet/],
     [{ metrics: { type: "prometheus", prometheus: { google_managed: true } } }, /metrics\.prometheus\.google_managed is not supported yet/],
   ])("refuses an unsupported feature by name: %j", (extra, message) => {
     const doc = { ...MINIMAL, ...extra, data: { ...MINIMAL.data, ...(extra as { data?: object }).data } };
@@ -154,6 +154,11 @@ describe("reading an inference-perf config", () => {
     expect(usageMessage(() => parse({ ...MINIMAL, server: { model_name: "m" } }))).toMatch(/server\.base_url/);
     expect(usageMessage(() => parse({ data: MINIMAL.data, load: MINIMAL.load }))).toMatch(/server: is required/);
     expect(usageMessage(() => parse({ ...MINIMAL, data: { type: "shared_prefix" } }))).toMatch(/data\.shared_prefix: is required/);
+    const sessions = { type: "trace_session_replay", stages: [{ concurrent_sessions: 1 }] };
+    expect(usageMessage(() => parse({ ...MINIMAL, api: { type: "chat" }, load: sessions, data: { type: "weka_trace_replay" } }))).toMatch(/data\.weka_trace_replay: is required for data\.type weka_trace_replay/);
+    expect(usageMessage(() => parse({ ...MINIMAL, data: { type: "weka_trace_replay", weka_trace_replay: { trace_directory: "t" } } }))).toMatch(/load\.type: data\.type weka_trace_replay requires load\.type trace_session_replay/);
+    expect(usageMessage(() => parse({ ...MINIMAL, api: { type: "chat" }, load: sessions, data: { type: "weka_trace_replay", weka_trace_replay: {} } }))).toMatch(/data\.weka_trace_replay\.trace_files: set one trace source/);
+    expect(parse({ ...MINIMAL, api: { type: "chat" }, load: sessions, data: { type: "weka_trace_replay", weka_trace_replay: { hf_dataset_path: "a/b" } } }).data.weka_trace_replay?.num_dataset_entries).toBe(100);
     expect(usageMessage(() => parse({ ...MINIMAL, metrics: { type: "prometheus" } }))).toMatch(/metrics\.prometheus: is required/);
     expect(usageMessage(() => parse({ ...MINIMAL, load: { stages: [{ rate: 1, duration: 1.5 }] } }))).toMatch(/duration must be a whole number/);
   });

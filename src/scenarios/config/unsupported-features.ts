@@ -27,13 +27,7 @@ const named = (path: string) => () => path;
 const valued = (path: string) => (v: unknown) => `${path} ${String(v)}`;
 
 const RULES: Rule[] = [
-  {
-    path: ["data", "type"],
-    matches: oneOf("weka_trace_replay"),
-    what: valued("data.type"),
-    hint: "Weka trace replay is not implemented; otel_trace_replay and synthetic_agentic (with load.type trace_session_replay) and conversation_replay are, or use synthetic, random, shared_prefix, shareGPT or mock",
-  },
-  { path: ["data", "weka_trace_replay"], matches: isSet, what: named("data.weka_trace_replay"), hint: "remove the block" },
+  { path: ["data", "weka_trace_replay", "filter"], matches: isSet, what: named("data.weka_trace_replay.filter (a Python lambda over traces)"), hint: "select the traces with trace_files instead" },
   { path: ["data", "synthetic_agentic", "bad_tool_call_handling"], matches: oneOf("use_recorded"), what: valued("data.synthetic_agentic.bad_tool_call_handling"), hint: "remove it (none): kneepoint does not substitute recorded tool calls for malformed live ones yet" },
   { path: ["metrics", "prometheus", "google_managed"], matches: (v) => v === true, what: named("metrics.prometheus.google_managed"), hint: "set metrics.prometheus.url to a Prometheus-compatible endpoint instead" },
 ];

@@ -23,6 +23,7 @@ import type { TokenizerPort } from "../../tokenizer/tokenizer-port.ts";
 import type { TraceRow } from "../config/trace-schema.ts";
 import { withLoraTrafficSplit } from "./lora-traffic-split.ts";
 import { createOtelReplaySource } from "../replay/session-replay-source.ts";
+import { createWekaReplaySource } from "../replay/weka-replay-source.ts";
 import { createHubDatasetSource } from "./hub-dataset-source.ts";
 import { createMultimodalSharedPrefixSource, createMultimodalSyntheticSource } from "./multimodal-source.ts";
 import { readHubSettings } from "../../hub/hub-settings.ts";
@@ -121,6 +122,11 @@ async function createDataSource(cfg: ScenarioConfig, deps: RequestSourceDeps): P
     case "synthetic_agentic": {
       const { createAgenticReplaySource } = await import("../replay/agentic/agentic-replay-source.ts");
       return createAgenticReplaySource(data.synthetic_agentic!, body, tok, cfg.api.type === "anthropic_messages" ? "anthropic_messages" : "chat");
+    }
+    case "weka_trace_replay": {
+      const corpusPath = data.corpus_file_path ?? DEFAULT_CORPUS_PATH;
+      const hub = { settings: readHubSettings(deps.env ?? process.env), onProgress: deps.progress ? (p: Parameters<typeof formatDownloadProgress>[0]) => deps.progress!(formatDownloadProgress(p)) : undefined };
+      return createWekaReplaySource({ config: data.weka_trace_replay!, baseSeed: deps.seed, body, tok, corpusText: await readCorpus(corpusPath), corpusIsDefault: data.corpus_file_path === null, hub });
     }
     default:
       // readScenarioConfig refuses the other types (unsupported-features.ts); reaching this is a bug.

@@ -73,10 +73,15 @@ export function pythonRandom(seed: number | bigint): PythonRandom {
 /** random.shuffle(x) in place (CPython 3.12: for i from len−1 down to 1, swap x[i] with x[_randbelow(i + 1)]). */
 export function pythonShuffle<T>(rng: PythonRandom, x: T[]): void {
   for (let i = x.length - 1; i > 0; i--) {
-    const n = i + 1;
-    const k = 32 - Math.clz32(n); // n.bit_length()
-    let r = rng.getrandbits32() >>> (32 - k);
-    while (r >= n) r = rng.getrandbits32() >>> (32 - k);
+    const r = pythonRandbelow(rng, i + 1);
     [x[i], x[r]] = [x[r]!, x[i]!];
   }
+}
+
+/** random.randrange(n) for 0 < n < 2³² (`_randbelow`: getrandbits(n.bit_length()) until below n). */
+export function pythonRandbelow(rng: PythonRandom, n: number): number {
+  const k = 32 - Math.clz32(n); // n.bit_length()
+  let r = rng.getrandbits32() >>> (32 - k);
+  while (r >= n) r = rng.getrandbits32() >>> (32 - k);
+  return r;
 }

@@ -1,5 +1,5 @@
 /**
- * The request source of a session replay (`data.type: otel_trace_replay`): not a list of requests but a corpus of
+ * The request source of a session replay (`data.type: otel_trace_replay` / `weka_trace_replay`): not a list of requests but a corpus of
  * sessions, which only `load.type: trace_session_replay` stages send (src/scenarios/load/session-replay-stages.ts).
  * It carries what those stages need: the sessions, the replay settings, the body writer and the client's token count.
  */
@@ -53,6 +53,12 @@ async function readCorpus(c: OtelTraceReplayConfig, baseSeed: number, access: Hu
 
 export async function createOtelReplaySource(c: OtelTraceReplayConfig, baseSeed: number, body: BodyWriter, tok: TokenizerPort, access: HubAccess): Promise<SessionReplaySource> {
   const corpus = await readCorpus(c, baseSeed, access);
+  const settings = { maxWaitMs: c.max_wait_ms, predecessorWaitTimeoutS: c.predecessor_wait_timeout_sec, disableOutputSubstitution: c.disable_output_substitution, attributeToHeaderMap: c.attribute_to_header_map, attributeToLabelMap: c.attribute_to_label_map };
+  return sessionReplaySource(corpus, settings, body, tok);
+}
+
+/** The source of a built session corpus (OTel or Weka traces). */
+export function sessionReplaySource(corpus: ReplayCorpus, settings: SessionReplaySettings, body: BodyWriter, tok: TokenizerPort): SessionReplaySource {
   const sent = new Map<number, ScenarioRequest>();
   return {
     request: (i) => {
@@ -64,7 +70,7 @@ export async function createOtelReplaySource(c: OtelTraceReplayConfig, baseSeed:
     warnings: corpus.warnings,
     sessionReplay: {
       sessions: corpus.sessions,
-      settings: { maxWaitMs: c.max_wait_ms, predecessorWaitTimeoutS: c.predecessor_wait_timeout_sec, disableOutputSubstitution: c.disable_output_substitution, attributeToHeaderMap: c.attribute_to_header_map, attributeToLabelMap: c.attribute_to_label_map },
+      settings,
       bodyFor: (messages, maxTokens) => body.forMessagesJson(JSON.stringify(messages.map((m) => ({ role: m.role, content: m.content }))), maxTokens),
       countTokens: tokenCounter(tok),
       sent,
