@@ -6,6 +6,7 @@
  * over the four built-in themes, and max_model_len checks the projected peak request the way 0.7.0 does.
  */
 import { z } from "zod";
+import { sessionReplayBaseShape } from "./session-replay-base-schema.ts";
 import { distributionSchema, type Distribution } from "./distribution-schema.ts";
 
 export const BUILT_IN_THEME_NAMES = ["generic", "db2_latency_incident", "research_rag", "code_change_task"] as const;
@@ -15,20 +16,8 @@ const compactionSchema = z.object({ trigger_tokens: distributionSchema, target_t
 
 export const syntheticAgenticSchema = z
   .strictObject({
-    // SessionReplayConfig
-    use_static_model: z.boolean().default(false),
-    static_model_name: z.string().default(""),
-    model_mapping: z.record(z.string(), z.string()).nullable().default(null),
-    default_max_tokens: z.number().int().positive().default(1000),
-    override_tool_call_max_tokens: z.boolean().default(false),
-    tool_choice_mode: z.enum(["force_recorded", "as_recorded"]).default("force_recorded"),
-    inject_random_session_id: z.boolean().default(false),
-    duplicate_sessions_target: z.number().int().positive().nullable().default(null),
-    max_wait_ms: z.number().int().nonnegative().default(15000),
-    predecessor_wait_timeout_sec: z.number().nonnegative().default(3600),
-    include_errors: z.boolean().default(true),
-    skip_invalid_files: z.boolean().default(false),
-    bad_tool_call_handling: z.enum(["none", "use_recorded"]).default("none"),
+    ...sessionReplayBaseShape,
+    override_tool_call_max_tokens: z.boolean().default(false), // SyntheticAgenticConfig's own default
     // SyntheticAgenticConfig
     num_sessions: z.number().int().positive(),
     input_tokens_per_turn: distributionSchema,
