@@ -73,8 +73,10 @@ export async function handleGeneration(
 /** The answer's plan: free text, or JSON of the planned length when the request asks for structured output. */
 function planAnswer(seed: number, request: GenerationRequest): OutputPlan {
   const plan = planOutput({ seed, promptKey: request.promptKey, budget: request.maxTokens, ignoreEos: request.ignoreEos });
-  if (request.responseFormat === null) return plan;
-  const answer = structuredAnswer(request.responseFormat, {
+  // a tool call's text is JSON under the tool's schema (vLLM: structured outputs), whatever response_format says
+  const format = request.toolCall?.format ?? request.responseFormat;
+  if (format === null) return plan;
+  const answer = structuredAnswer(format, {
     want: plan.tokens,
     budget: request.maxTokens,
     ignoreEos: request.ignoreEos,
