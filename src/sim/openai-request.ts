@@ -5,7 +5,7 @@
  * unknown model. Hand-written rather than zod: it runs on every request and reads a few fields.
  */
 import { apiError, isApiError, type ApiError } from "./api-error.ts";
-import { chatPromptTokens, readChatMessage, type ChatMessage } from "./chat-template.ts";
+import { chatPromptTokens, readChatMessage, withToolsPrompt, type ChatMessage } from "./chat-template.ts";
 import { tokenize } from "./tokenizer.ts";
 import { VOCAB_SIZE } from "./vocabulary.ts";
 import { readResponseFormat, type StructuredFormat } from "./structured-output.ts";
@@ -79,7 +79,7 @@ export function parseGenerationRequest(body: unknown, kind: EndpointKind, served
   const toolCall = kind === "chat" ? readToolChoice(f, stream) : null;
   if (isApiError(toolCall)) return toolCall;
   // completions: add_special_tokens (default true) prepends the BOS; false for prompts that embed it (chat templates)
-  const prompt = kind === "completion" ? readCompletionPrompt(f.prompt, f.add_special_tokens !== false) : readChatPrompt(f.messages);
+  const prompt = kind === "completion" ? readCompletionPrompt(f.prompt, f.add_special_tokens !== false) : readChatPrompt(f.messages, Array.isArray(f.tools) ? f.tools : []);
   if (typeof prompt === "string") return apiError(400, prompt, kind === "completion" ? "prompt" : "messages");
 
   const { maxModelLen } = served;
@@ -150,7 +150,8 @@ function readCompletionPrompt(value: unknown, addSpecialTokens: boolean): Prompt
   return `\`prompt\` must be a string or a list of token ids below ${VOCAB_SIZE}`;
 }
 
-function readChatPrompt(value: unknown): Prompt | string {
+/** `tools`: the request's tool definitions, rendered into the prompt as vLLM's chat template does (chat-template.ts). */
+function readChatPrompt(value: unknown, tools: readonly unknown[]): Prompt | string {
   if (!Array.isArray(value) || value.length === 0) return "`messages` must be a non-empty array";
   const messages: ChatMessage[] = [];
   for (const [i, m] of value.entries()) {
@@ -158,6 +159,7 @@ function readChatPrompt(value: unknown): Prompt | string {
     if (typeof read === "string") return read;
     messages.push(read);
   }
-  const ids = chatPromptTokens(messages);
-  return { tokens: ids.length, ids, key: messages.map((m) => `${m.role}\u0000${m.content}`).join("\u0001") };
+  const prompted = withToolsPrompt(messages, tools);
+  const ids = chatPromptTokens(prompted);
+  return { tokens: ids.length, ids, key: prompted.map((m) => `${m.role}\u0000${m.content}`).join("\u0001") };
 }

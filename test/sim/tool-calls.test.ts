@@ -119,3 +119,33 @@ describe("tool calls on the simulator", () => {
     expect(streamed.type === "function" && validArgs(JSON.parse(streamed.function.arguments))).toBe(true);
   });
 });
+
+describe("tools and tool calls in the prompt (Llama-3.1's template, as vLLM renders them)", () => {
+  const promptTokens = async (body: object) => parse((await postJson(sim.url, "/v1/chat/completions", { model: MODEL, max_tokens: 1, ...body })).body).usage as unknown as { prompt_tokens: number };
+  const TOOL = { type: "function", function: { name: "get_weather", parameters: { type: "object" } } };
+
+  it("the tools go before the first user message's content: the preamble, then each tool as JSON indented by 4", async () => {
+    const system = { role: "system", content: "Be brief." };
+    const withTools = await promptTokens({ messages: [system, { role: "user", content: "Weather?" }], tools: [TOOL], tool_choice: "none" });
+    const spelled =
+      "Given the following functions, please respond with a JSON for a function call with its proper arguments that best answers the given prompt.\n\n" +
+      'Respond in the format {"name": function name, "parameters": dictionary of argument name and its value}.Do not use variables.\n\n' +
+      '{\n    "type": "function",\n    "function": {\n        "name": "get_weather",\n        "parameters": {\n            "type": "object"\n        }\n    }\n}\n\n' +
+      "Weather?";
+    const asText = await promptTokens({ messages: [system, { role: "user", content: spelled }] });
+    expect(withTools.prompt_tokens).toBe(asText.prompt_tokens);
+    const without = await promptTokens({ messages: [system, { role: "user", content: "Weather?" }] });
+    expect(withTools.prompt_tokens).toBeGreaterThan(without.prompt_tokens + 40);
+  });
+
+  it('an assistant message\'s tool calls count as {"name": …, "parameters": …}, after its content', async () => {
+    const call = (id: string, args: string) => ({ id, type: "function", function: { name: "get_weather", arguments: args } });
+    const history = (assistant: object) => [{ role: "user", content: "Weather?" }, assistant, { role: "tool", tool_call_id: "c1", content: "18 C" }];
+    const calls = await promptTokens({ messages: history({ role: "assistant", content: null, tool_calls: [call("c1", '{"city": "Paris"}'), call("c2", "{}")] }) });
+    const spelled = await promptTokens({ messages: history({ role: "assistant", content: '{"name": "get_weather", "parameters": {"city": "Paris"}}\n{"name": "get_weather", "parameters": {}}' }) });
+    expect(calls.prompt_tokens).toBe(spelled.prompt_tokens);
+    const both = await promptTokens({ messages: history({ role: "assistant", content: "Checking.", tool_calls: [call("c1", "{}")] }) });
+    const bothSpelled = await promptTokens({ messages: history({ role: "assistant", content: 'Checking.\n{"name": "get_weather", "parameters": {}}' }) });
+    expect(both.prompt_tokens).toBe(bothSpelled.prompt_tokens);
+  });
+});
