@@ -1,0 +1,191 @@
+/**
+ * The tool-call rules of inference-perf 0.7.0's session replay, as pure functions (building blocks for replaying
+ * OTel traces whose calls carry tool calls; not wired in yet: otel-raw-calls.ts still refuses such traces).
+ * Sources, all in inference_perf 0.7.0:
+ *  - toolCallRequestFields: datagen/replay/replay_graph_session_datagen.py `to_request_body` (tool_choice_mode
+ *    force_recorded / as_recorded, ignore_eos forced off, override_tool_call_max_tokens);
+ *  - toolsBody / cleanToolSchema: apis/chat.py `to_request_body` and `_clean_schema`;
+ *  - wireMessage: apis/chat.py `ChatMessage.to_dict` (key order: role, tool_call_id, tool_calls, content);
+ *  - liveAnswerOfJson / liveAnswerOfSse: replay_graph_session_datagen.py `process_response` (the output message a
+ *    successor gets: `{role, tool_calls[, content]}` when the answer has tool calls, else `{role, content}`);
+ *  - rewriteToolCallIds: `_build_messages_with_substitution`'s post-pass (role:tool messages after a substituted
+ *    assistant message take the live call ids, paired by recorded function name, else by position);
+ *  - malformedToolCalls: `_detect_bad_tool_calls` (bad_tool_call_handling: use_recorded).
+ */
+
+export interface WireToolCall {
+  id: string;
+  type: string;
+  function: { name: string; arguments: string };
+}
+
+/** A chat message as 0.7.0 keeps it (a JSON object; content may be null or absent beside tool calls). */
+export interface ToolAwareMessage {
+  role: string;
+  content?: string | null;
+  tool_calls?: WireToolCall[] | null;
+  tool_call_id?: string | null;
+}
+
+/** `ChatMessage.to_dict`: role, tool_call_id, then tool_calls with content only when set, or content ("" for none). */
+export function wireMessage(m: ToolAwareMessage): Record<string, unknown> {
+  const out: Record<string, unknown> = { role: m.role };
+  if (m.tool_call_id != null) out.tool_call_id = m.tool_call_id;
+  if (m.tool_calls != null) {
+    out.tool_calls = m.tool_calls;
+    if (m.content != null) out.content = m.content;
+  } else {
+    out.content = m.content ?? "";
+  }
+  return out;
+}
+
+export interface ToolCallTurn {
+  /** The recorded output was a tool call. */
+  expectedOutputIsToolCall: boolean;
+  /** The recorded calls' function names (null when the output was text). */
+  expectedToolNames: readonly string[] | null;
+  /** The call's gen_ai.tool.definitions as recorded (flat `{type, name, …}` or nested `{type, function}`). */
+  toolDefinitions: ReadonlyArray<Record<string, unknown>> | null;
+}
+
+/** What a turn with tools changes in the body (null tool_choice: none is sent). */
+export function toolCallRequestFields(
+  turn: ToolCallTurn,
+  base: { maxTokens: number; ignoreEos: boolean },
+  options: { overrideToolCallMaxTokens: boolean; toolChoiceMode: "force_recorded" | "as_recorded" },
+): { maxTokens: number; ignoreEos: boolean; toolChoice: unknown } {
+  const defs = turn.toolDefinitions ?? [];
+  if (defs.length === 0) return { ...base, toolChoice: null };
+  if (!turn.expectedOutputIsToolCall) {
+    // a text turn that advertises tools: "none" keeps the model from calling one; it must be able to stop
+    return { maxTokens: base.maxTokens, ignoreEos: false, toolChoice: options.toolChoiceMode === "force_recorded" ? "none" : null };
+  }
+  const maxTokens = options.overrideToolCallMaxTokens ? Math.max(base.maxTokens * 4, 4096) : base.maxTokens;
+  if (options.toolChoiceMode === "as_recorded") return { maxTokens, ignoreEos: false, toolChoice: null };
+  const names = turn.expectedToolNames ?? [];
+  // 0.7.0 reads the top-level "name" only: a nested {type, function: {name}} definition names nothing here
+  const available = new Set(defs.map((t) => t.name).filter((n): n is string => typeof n === "string"));
+  const toolChoice = names.length === 1 && available.has(names[0]!) ? { type: "function", function: { name: names[0]! } } : "required";
+  return { maxTokens, ignoreEos: false, toolChoice };
+}
+
+const SCHEMA_KEYS = new Set(["type", "description", "enum", "properties", "required", "items", "anyOf", "oneOf", "allOf", "$ref", "const", "additionalProperties"]);
+
+/** `_clean_schema`: the keys vLLM accepts; a `type` everywhere (string when missing, anyOf/oneOf dropped); objects get properties. */
+export function cleanToolSchema(value: unknown, propertiesMap = false): unknown {
+  if (Array.isArray(value)) return value.map((v) => cleanToolSchema(v));
+  if (value === null || typeof value !== "object") return value;
+  const obj = value as Record<string, unknown>;
+  if (propertiesMap) return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, cleanToolSchema(v)]));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (!SCHEMA_KEYS.has(k)) continue;
+    out[k] = cleanToolSchema(k === "additionalProperties" && typeof v !== "boolean" ? false : v, k === "properties");
+  }
+  if (!("type" in out)) {
+    delete out.anyOf;
+    delete out.oneOf;
+    out.type = "string";
+  } else {
+    delete out.anyOf;
+    delete out.oneOf;
+  }
+  if (out.type === "object" && !("properties" in out)) out.properties = {};
+  return out;
+}
+
+/** The body's `tools` from recorded definitions (OpenAI nested format; description null when absent). */
+export function toolsBody(defs: ReadonlyArray<Record<string, unknown>>): Array<Record<string, unknown>> {
+  return defs.map((t) => {
+    const fn = (typeof t.function === "object" && t.function !== null ? t.function : t) as Record<string, unknown>;
+    const type = "function" in t ? (t.type ?? "function") : t.type;
+    return { type, function: { name: fn.name, description: fn.description ?? null, parameters: cleanToolSchema(fn.parameters ?? null) } };
+  });
+}
+
+/** What a call's answer leaves for its successors. */
+export interface LiveAnswer {
+  outputText: string;
+  /** null when the answer had no choices (non-streamed). */
+  outputMessage: ToolAwareMessage | null;
+  toolNames: string[];
+}
+
+/** A non-streamed chat answer (reasoning ignored: the simulator sends none). */
+export function liveAnswerOfJson(data: { choices?: Array<{ message?: { content?: string | null; tool_calls?: WireToolCall[] | null } }> }): LiveAnswer {
+  const choices = data.choices ?? [];
+  if (choices.length === 0) return { outputText: "", outputMessage: null, toolNames: [] };
+  const message = choices[0]?.message ?? {};
+  const text = message.content ?? "";
+  const calls = message.tool_calls && message.tool_calls.length > 0 ? message.tool_calls : null;
+  const outputMessage: ToolAwareMessage = calls ? { role: "assistant", tool_calls: calls, ...(text ? { content: text } : {}) } : { role: "assistant", content: text };
+  return { outputText: text, outputMessage, toolNames: (calls ?? []).map((c) => c.function.name) };
+}
+
+type DeltaToolCall = { index?: number; id?: string; type?: string; function?: { name?: string; arguments?: string } };
+
+/** A streamed chat answer from its SSE `data:` payloads (JSON texts; "[DONE]" and non-JSON skipped). */
+export function liveAnswerOfSse(payloads: readonly string[]): LiveAnswer {
+  const calls = new Map<number, WireToolCall>();
+  let text = "";
+  for (const payload of payloads) {
+    let chunk: { choices?: Array<{ delta?: { content?: string | null; tool_calls?: DeltaToolCall[] | null } }> };
+    try {
+      chunk = JSON.parse(payload);
+    } catch {
+      continue;
+    }
+    const delta = chunk.choices?.[0]?.delta ?? {};
+    for (const d of delta.tool_calls ?? []) {
+      const idx = d.index ?? 0;
+      if (!calls.has(idx)) calls.set(idx, { id: d.id ?? "", type: d.type ?? "function", function: { name: "", arguments: "" } });
+      const call = calls.get(idx)!;
+      if (d.function?.name) call.function.name += d.function.name;
+      if (d.function?.arguments) call.function.arguments += d.function.arguments;
+      if (d.id) call.id = d.id;
+    }
+    if (delta.content != null) text += delta.content;
+  }
+  const list = [...calls.keys()].sort((a, b) => a - b).map((k) => calls.get(k)!);
+  const outputMessage: ToolAwareMessage = list.length > 0 ? { role: "assistant", tool_calls: list, ...(text ? { content: text } : {}) } : { role: "assistant", content: text };
+  return { outputText: text, outputMessage, toolNames: list.map((c) => c.function.name) };
+}
+
+/**
+ * After a live tool-call message was put at `assistantIndex` in place of a recorded one (whose calls had
+ * `recordedNames`), the role:tool messages that follow take the live ids: each pairs with the first unused live
+ * call of its recorded function name (by position when none were recorded); one without a match keeps its id.
+ */
+export function rewriteToolCallIds(messages: ToolAwareMessage[], assistantIndex: number, live: readonly WireToolCall[], recordedNames: ReadonlyArray<string | null>): ToolAwareMessage[] {
+  const out = [...messages];
+  const positional = recordedNames.length === 0;
+  const bound = positional ? live.length : recordedNames.length;
+  const used = new Set<number>();
+  let k = 0;
+  for (let i = assistantIndex + 1; i < out.length && k < bound; i++) {
+    if (out[i]!.role !== "tool") continue;
+    const match = positional ? k : live.findIndex((c, j) => !used.has(j) && c.function.name === recordedNames[k]);
+    if (match >= 0) {
+      used.add(match);
+      if (live[match]!.id) out[i] = { ...out[i]!, tool_call_id: live[match]!.id };
+    }
+    k++;
+  }
+  return out;
+}
+
+/** The calls whose string arguments are not JSON (0.7.0: json.loads fails), as [index, name]. */
+export function malformedToolCalls(calls: readonly WireToolCall[] | null | undefined): Array<[number, string]> {
+  const bad: Array<[number, string]> = [];
+  for (const [i, c] of (calls ?? []).entries()) {
+    const args = c.function?.arguments;
+    if (typeof args !== "string") continue;
+    try {
+      JSON.parse(args);
+    } catch {
+      bad.push([i, c.function?.name ?? "?"]);
+    }
+  }
+  return bad;
+}
