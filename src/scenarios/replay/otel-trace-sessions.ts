@@ -12,7 +12,7 @@ import { globFiles } from "./glob-files.ts";
 import { UsageError } from "../../errors.ts";
 import type { OtelTraceReplayConfig } from "../config/otel-replay-schema.ts";
 import { buildReplayGraph, markToolInternal } from "./otel-replay-graph.ts";
-import { rawCallsOf, UnsupportedSpanError, type OtelSpan } from "./otel-raw-calls.ts";
+import { rawCallsOf, toolUseOf, UnsupportedSpanError, type OtelSpan } from "./otel-raw-calls.ts";
 import { pythonRandom, pythonShuffle } from "./python-random.ts";
 import type { ReplayGraph } from "./replay-graph.ts";
 
@@ -124,6 +124,8 @@ function graphOf(row: TraceRow, sourceId: string, includeErrors: boolean): Repla
     if (row.spans.length === 0) return null;
     const calls = rawCallsOf(row.spans, includeErrors);
     if (calls.length === 0) return null;
+    const toolUse = toolUseOf(calls);
+    if (toolUse !== null) throw new UnsupportedSpanError(toolUse);
     const graph = buildReplayGraph(calls, sourceId);
     markToolInternal(graph, row.spans);
     return graph;

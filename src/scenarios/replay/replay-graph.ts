@@ -8,6 +8,10 @@
 export interface ReplayMessage {
   role: string;
   content: string;
+  /** synthetic_agentic: an assistant message's tool calls (its `content` is then sent only when not empty). */
+  tool_calls?: unknown[];
+  /** synthetic_agentic: the call a `tool` message answers. */
+  tool_call_id?: string;
 }
 
 /**
@@ -28,6 +32,12 @@ export interface GraphCall {
   callId: string;
   model: string;
   messages: ReplayMessage[];
+  /** OTel: gen_ai.tool.definitions as recorded (null when the span advertised none). */
+  toolDefinitions?: Array<Record<string, unknown>> | null;
+  /** OTel: the recorded output called tools and the span advertised tools (0.7.0 expected_output_is_tool_call). */
+  expectedOutputIsToolCall?: boolean;
+  /** OTel: the function names the recorded output called, in order (null when none). */
+  expectedOutputToolNames?: string[] | null;
   expectedOutput: string;
   inputSegments: InputSegment[];
   totalInputTokens: number;
