@@ -85,7 +85,15 @@ export interface ResponseCapture {
   noChoices?: boolean;
   /** The answer came from POST /v1/messages (src/engine/anthropic-events.ts): inference-perf counts its tokens from usage. */
   anthropic?: boolean;
+  /**
+   * Chat answers that called tools: a non-streamed `message.tool_calls` as sent, or the streamed `delta.tool_calls`
+   * pieces joined by their index (0.7.0's session replay substitutes them into later calls). Absent when none.
+   */
+  toolCalls?: Record<number, ToolCallJson>;
 }
+
+/** One tool call of an answer, as 0.7.0's session replay keeps it (`{id, type, function: {name, arguments}}` when streamed). */
+export type ToolCallJson = Record<string, unknown>;
 
 /** A record before its request is sent: nothing measured yet. The one constructor every client and test uses. */
 export function newRequestRecord(index: number, plannedPromptTokens: number, sendEpochMs: number): RequestRecord {

@@ -117,7 +117,7 @@ async function createDataSource(cfg: ScenarioConfig, deps: RequestSourceDeps): P
       return createVisionArenaSource(data.visionarena!, pool, promptTokens, body, deps.seed);
     }
     case "otel_trace_replay":
-      return createOtelReplaySource(data.otel_trace_replay!, deps.seed, body, tok, { settings: readHubSettings(deps.env ?? process.env), onProgress: deps.progress ? (p) => deps.progress!(formatDownloadProgress(p)) : undefined });
+      return createOtelReplaySource(data.otel_trace_replay!, deps.seed, body, tok, { settings: readHubSettings(deps.env ?? process.env), onProgress: deps.progress ? (p) => deps.progress!(formatDownloadProgress(p)) : undefined }, cfg.api.type);
     default:
       // readScenarioConfig refuses the other types (unsupported-features.ts); reaching this is a bug.
       throw new Error(`data.type ${data.type} has no generator`);

@@ -13,8 +13,9 @@
 import type { PreparedRequest } from "../../engine/openai-stream-client.ts";
 import type { RequestRecord } from "../../engine/request-record.ts";
 import { errorTypeAndMessage } from "../report/error-labels.ts";
+import { liveToolCalls } from "../../engine/response-capture.ts";
 import type { ReplaySessionSpec } from "../replay/otel-trace-sessions.ts";
-import type { GraphEvent, ReplayMessage } from "../replay/replay-graph.ts";
+import type { GraphCall, GraphEvent, ReplayMessage } from "../replay/replay-graph.ts";
 import { messagesToSend, type EventOutcome } from "../replay/session-messages.ts";
 import { mappedAttributes } from "../replay/attribute-maps.ts";
 import type { SessionOutcome, SessionRequest, SessionStageInfo } from "../replay/session-outcome.ts";
@@ -40,7 +41,7 @@ export interface SessionStageOptions {
   /** Record index of the stage's first request (counted across the run). */
   firstRequest: number;
   replay: SessionReplaySettings;
-  bodyFor(messages: readonly ReplayMessage[], maxTokens: number): string;
+  bodyFor(messages: readonly ReplayMessage[], maxTokens: number, call: GraphCall): string;
   /** Client-side token count (0.7.0 count_tokens), for prompts and answers the server gave no usage for. */
   countTokens(text: string): Promise<number>;
   streaming: boolean;
@@ -167,7 +168,7 @@ export async function runSessionStage(o: SessionStageOptions): Promise<SessionSt
       });
       const index = nextIndex++;
       sent++;
-      const body = o.bodyFor(messages, e.call.expectedOutputTokens);
+      const body = o.bodyFor(messages, e.call.expectedOutputTokens, e.call);
       const headers = mappedAttributes(e.call.attributes, o.replay.attributeToHeaderMap);
       const labels = mappedAttributes(e.call.attributes, o.replay.attributeToLabelMap);
       const request: ScenarioRequest = { body, plannedPromptTokens: 0, plannedOutputTokens: e.call.expectedOutputTokens, sessionId: s.spec.sessionId, graphEventId: e.eventId, ...(headers ? { headers } : {}), ...(labels ? { labels } : {}) };
@@ -176,7 +177,10 @@ export async function runSessionStage(o: SessionStageOptions): Promise<SessionSt
       // The client's count of the prompt (0.7.0 _count_prompt_tokens: each message's text), only when the server sent
       // no usage: counted after the answer, so a tokenizer round trip never delays a call that waited on predecessors.
       let planned = 0;
-      if (rec.promptTokens === null) for (const m of messages) if (m.content) planned += await o.countTokens(m.content);
+      if (rec.promptTokens === null) {
+        for (const m of messages) if (m.content) planned += await o.countTokens(m.content);
+        if (e.call.toolRequest) planned += await o.countTokens(e.call.toolRequest.toolsText);
+      }
       request.plannedPromptTokens = planned;
       const srec: ScenarioRecord = { ...rec, plannedPromptTokens: planned, stage: o.stage, scheduledMs, endMs: rec.endMs ?? o.now() };
       lastEndMs = Math.max(lastEndMs, srec.endMs);
@@ -198,7 +202,9 @@ export async function runSessionStage(o: SessionStageOptions): Promise<SessionSt
         error,
       });
       if (error) return fail(s, e, "request_failed", failureReason(error));
-      s.outcomes.set(e.eventId, { outputText: text, outputMessage: rec.capture?.noChoices ? null : { role: "assistant", content: text }, sentMessages: messages });
+      const toolCalls = liveToolCalls(rec.capture);
+      const outputMessage = rec.capture?.noChoices ? null : toolCalls ? { role: "assistant", content: text, tool_calls: toolCalls } : { role: "assistant", content: text };
+      s.outcomes.set(e.eventId, { outputText: text, outputMessage, sentMessages: messages });
       s.completed.add(e.eventId);
       s.signals.get(e.eventId)!.resolve(true);
       if (s.completed.size === s.events.length) completeSession(s, 0);

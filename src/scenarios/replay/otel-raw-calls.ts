@@ -1,8 +1,7 @@
 /**
  * The LLM calls of one OTel trace, as inference-perf 0.7.0 extracts them (datagen/replay/otel_trace_to_replay_graph.py
  * `filter_duplicate_spans`, `is_llm_span`, `extract_messages`, `extract_output_message`, `build_raw_calls`).
- * Messages are read as 0.7.0 reads them, tool calls and tool results included (otel-trace-messages.ts); the replay
- * itself does not send tool calls yet, so the corpus refuses a trace that uses them (toolUseOf) by name.
+ * Messages are read as 0.7.0 reads them, tool calls and tool results included (otel-trace-messages.ts).
  */
 import { pyRound } from "./py-round.ts";
 import { outputMessageOf, traceMessagesOf, type TraceMessage } from "./otel-trace-messages.ts";
@@ -35,8 +34,6 @@ export interface RawCall {
   /** Attributes other than the message ones (user-facing tagging, attribute_to_header_map). */
   attributes: Record<string, unknown>;
 }
-
-export class UnsupportedSpanError extends Error {}
 
 /** ISO-8601 → epoch seconds with microseconds kept (Python datetime.fromisoformat; no zone = UTC). */
 export function parseIsoSeconds(ts: string): number {
@@ -109,20 +106,6 @@ function toolDefinitionsOf(v: unknown): Array<Record<string, unknown>> | null {
     }
   }
   return Array.isArray(v) ? (v as Array<Record<string, unknown>>) : null;
-}
-
-/**
- * Why the replay cannot send these calls yet (null: text conversations it can): the first span whose messages
- * carry tool calls, a tool result or structured content, that advertises tools, or whose output is gen_ai.output.messages.
- */
-export function toolUseOf(calls: readonly RawCall[]): string | null {
-  for (const c of calls) {
-    const i = c.messages.findIndex((m) => m.info !== undefined);
-    if (i >= 0) return `span ${c.callId}: message ${i} (role ${c.messages[i]!.role}) carries tool calls, a tool result or structured content`;
-    if (c.toolDefinitions) return `span ${c.callId}: it advertises tools (gen_ai.tool.definitions)`;
-    if (c.outInfo) return `span ${c.callId}: its output is gen_ai.output.messages (structured output messages)`;
-  }
-  return null;
 }
 
 const intOrNull = (v: unknown) => (v === undefined || v === null ? null : Math.trunc(Number(v)));

@@ -18,10 +18,11 @@ export interface ReplayMessage {
  * One segment of a call's input, at message granularity:
  *  shared — the leading `messageCount` messages equal a predecessor's (the ones it sent, after its own substitution);
  *  output — one assistant message whose content is a predecessor's output (the live answer is put there);
- *  unique — messages no predecessor shares (sent as recorded).
+ *  unique — messages no predecessor shares (sent as recorded);
+ *  async_report — one user message whose content is a sub-agent's live answer in a <task-notification> (synthetic_agentic).
  */
 export interface InputSegment {
-  type: "shared" | "output" | "unique";
+  type: "shared" | "output" | "unique" | "async_report";
   messageCount: number;
   tokenCount: number;
   /** The predecessor's event id (shared/output only). */
@@ -44,6 +45,21 @@ export interface GraphCall {
   /** The body's max_tokens: the recorded completion tokens, else the output's length / 4. */
   expectedOutputTokens: number;
   attributes: Record<string, unknown>;
+  /** synthetic_agentic: the tools the body advertises, its tool_choice, and ignore_eos false (0.7.0 to_request_body). */
+  toolRequest?: ToolRequest;
+}
+
+export interface ToolRequest {
+  /** The body's `tools` (0.7.0's cleaned OpenAI function schemas). */
+  tools: unknown[];
+  /** The body's `tool_choice`, or null to send none (tool_choice_mode as_recorded). */
+  toolChoice: unknown;
+  /** Counted with the prompt when the server reports no usage (0.7.0: json.dumps of the tool definitions). */
+  toolsText: string;
+  /** A forced tool call under override_tool_call_max_tokens: max_tokens becomes max(4 × max_tokens, 4096). */
+  overrideMaxTokens: boolean;
+  /** The tools a forced tool-call turn must call (several: parallel calls); null on a text turn. */
+  forcedToolNames: string[] | null;
 }
 
 export interface GraphEvent {

@@ -1,5 +1,5 @@
 /**
- * The request source of a session replay (`data.type: otel_trace_replay`): not a list of requests but a corpus of
+ * The request source of a session replay (`data.type: otel_trace_replay` / `weka_trace_replay`): not a list of requests but a corpus of
  * sessions, which only `load.type: trace_session_replay` stages send (src/scenarios/load/session-replay-stages.ts).
  * It carries what those stages need: the sessions, the replay settings, the body writer and the client's token count.
  */
@@ -12,12 +12,14 @@ import type { RequestSource, ScenarioRequest } from "../types.ts";
 import { corpusOf, hubTraceRow, readOtelCorpus, type ReplayCorpus, type ReplaySessionSpec } from "./otel-trace-sessions.ts";
 import type { HubAccess } from "../data/hub-dataset-files.ts";
 import { compileTraceFilter } from "./trace-filter.ts";
-import type { ReplayMessage } from "./replay-graph.ts";
+import { replayBody } from "./replay-body.ts";
+import { UsageError } from "../../errors.ts";
+import type { GraphCall, ReplayMessage } from "./replay-graph.ts";
 
 export interface SessionReplayInput {
   sessions: readonly ReplaySessionSpec[];
   settings: SessionReplaySettings;
-  bodyFor(messages: readonly ReplayMessage[], maxTokens: number): string;
+  bodyFor(messages: readonly ReplayMessage[], maxTokens: number, call: GraphCall): string;
   countTokens(text: string): Promise<number>;
   /** Every request sent so far, by record index: the reports rebuild a record's body from its source. */
   sent: Map<number, ScenarioRequest>;
@@ -51,8 +53,21 @@ async function readCorpus(c: OtelTraceReplayConfig, baseSeed: number, access: Hu
   return corpusOf(rows, c, baseSeed, `trace record(s) of ${ds.repo.id} ${ds.split} (Hugging Face Hub)`, [...ds.warnings], keep);
 }
 
-export async function createOtelReplaySource(c: OtelTraceReplayConfig, baseSeed: number, body: BodyWriter, tok: TokenizerPort, access: HubAccess): Promise<SessionReplaySource> {
+export async function createOtelReplaySource(c: OtelTraceReplayConfig, baseSeed: number, body: BodyWriter, tok: TokenizerPort, access: HubAccess, api = "chat"): Promise<SessionReplaySource> {
   const corpus = await readCorpus(c, baseSeed, access);
+  if (api === "anthropic_messages") refuseToolCalls(corpus);
+  const settings = { maxWaitMs: c.max_wait_ms, predecessorWaitTimeoutS: c.predecessor_wait_timeout_sec, disableOutputSubstitution: c.disable_output_substitution, attributeToHeaderMap: c.attribute_to_header_map, attributeToLabelMap: c.attribute_to_label_map };
+  return sessionReplaySource(corpus, settings, body, tok);
+}
+
+/** Tool calls are replayed over the chat API only: a trace that uses them under api.type anthropic_messages is refused by name. */
+function refuseToolCalls(corpus: ReplayCorpus): void {
+  const uses = corpus.sessions.find((s) => s.graph?.events.some((e) => e.call.toolRequest || e.call.messages.some((m) => m.tool_calls !== undefined || m.tool_call_id !== undefined)));
+  if (uses) throw new UsageError(`data.otel_trace_replay: ${uses.sourceId} has tool calls or tools: replaying them over api.type anthropic_messages is not supported yet by kneepoint run`, "use api.type chat, or leave the trace out");
+}
+
+/** The source of a built session corpus (OTel or Weka traces). */
+export function sessionReplaySource(corpus: ReplayCorpus, settings: SessionReplaySettings, body: BodyWriter, tok: TokenizerPort): SessionReplaySource {
   const sent = new Map<number, ScenarioRequest>();
   return {
     request: (i) => {
@@ -64,8 +79,8 @@ export async function createOtelReplaySource(c: OtelTraceReplayConfig, baseSeed:
     warnings: corpus.warnings,
     sessionReplay: {
       sessions: corpus.sessions,
-      settings: { maxWaitMs: c.max_wait_ms, predecessorWaitTimeoutS: c.predecessor_wait_timeout_sec, disableOutputSubstitution: c.disable_output_substitution, attributeToHeaderMap: c.attribute_to_header_map, attributeToLabelMap: c.attribute_to_label_map },
-      bodyFor: (messages, maxTokens) => body.forMessagesJson(JSON.stringify(messages.map((m) => ({ role: m.role, content: m.content }))), maxTokens),
+      settings,
+      bodyFor: (messages, maxTokens, call) => replayBody(body, messages, maxTokens, call),
       countTokens: tokenCounter(tok),
       sent,
     },

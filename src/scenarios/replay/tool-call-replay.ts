@@ -1,6 +1,7 @@
 /**
- * The tool-call rules of inference-perf 0.7.0's session replay, as pure functions (building blocks for replaying
- * OTel traces whose calls carry tool calls; not wired in yet: otel-raw-calls.ts still refuses such traces).
+ * The tool-call rules of inference-perf 0.7.0's session replay, as pure functions (for replaying OTel traces whose
+ * calls carry tool calls; the live side — capture, substitution, id rewrite — is session-replay-stage.ts and
+ * session-messages.ts, shared with synthetic_agentic).
  * Sources, all in inference_perf 0.7.0:
  *  - toolCallRequestFields: datagen/replay/replay_graph_session_datagen.py `to_request_body` (tool_choice_mode
  *    force_recorded / as_recorded, ignore_eos forced off, override_tool_call_max_tokens);
@@ -10,8 +11,11 @@
  *    successor gets: `{role, tool_calls[, content]}` when the answer has tool calls, else `{role, content}`);
  *  - rewriteToolCallIds: `_build_messages_with_substitution`'s post-pass (role:tool messages after a substituted
  *    assistant message take the live call ids, paired by recorded function name, else by position);
- *  - malformedToolCalls: `_detect_bad_tool_calls` (bad_tool_call_handling: use_recorded).
+ *  - malformedToolCalls: `_detect_bad_tool_calls` (bad_tool_call_handling: use_recorded);
+ *  - otelToolRequest: the graph call's ToolRequest (what replay-body.ts adds to the body).
  */
+import { pyJsonDumps } from "./py-json.ts";
+import type { GraphCall, ToolRequest } from "./replay-graph.ts";
 
 export interface WireToolCall {
   id: string;
@@ -188,4 +192,23 @@ export function malformedToolCalls(calls: readonly WireToolCall[] | null | undef
     }
   }
   return bad;
+}
+
+/**
+ * The tools part of an OTel call's body (the graph's ToolRequest), from the span's tool definitions: none when it
+ * advertised no tools. A recorded tool-call turn forces the recorded tool (or "required"); a text turn sends "none".
+ */
+export function otelToolRequest(call: GraphCall, options: { overrideToolCallMaxTokens: boolean; toolChoiceMode: "force_recorded" | "as_recorded" }): ToolRequest | undefined {
+  const defs = call.toolDefinitions ?? [];
+  if (defs.length === 0) return undefined;
+  const isToolCall = call.expectedOutputIsToolCall === true;
+  const names = call.expectedOutputToolNames ?? null;
+  const fields = toolCallRequestFields({ expectedOutputIsToolCall: isToolCall, expectedToolNames: names, toolDefinitions: defs }, { maxTokens: 0, ignoreEos: false }, options);
+  return {
+    tools: toolsBody(defs),
+    toolChoice: fields.toolChoice,
+    toolsText: pyJsonDumps(defs, false),
+    overrideMaxTokens: isToolCall && options.overrideToolCallMaxTokens,
+    forcedToolNames: isToolCall ? [...(names ?? [])] : null,
+  };
 }

@@ -17,6 +17,7 @@
  * inference-perf's keys: they go to `kneepoint_per_request.json` beside it (`buildKneepointRequestEntry`), one
  * entry per request in the same order.
  */
+import { liveToolCalls } from "../../engine/response-capture.ts";
 import type { ScenarioRecord } from "../types.ts";
 import { anthropicExtraInfo } from "./anthropic-extra-info.ts";
 import { toInferencePerfRequest, type InferencePerfError, type InferencePerfRequest, type InferencePerfResponseMetrics } from "./inference-perf-request.ts";
@@ -42,7 +43,7 @@ export interface PerRequestEntry {
     labels: Record<string, string>;
     /** Session replay requests only (0.7.0 SessionInferenceInfo): the answer's text, and its assistant message. */
     output_text?: string | null;
-    output_message?: { role: "assistant"; content: string } | null;
+    output_message?: { role: "assistant"; content?: string; tool_calls?: unknown[] } | null;
     /** Only on a retried request (0.7.0 drops them otherwise). */
     retries_attempted?: number;
     retries_recovered?: boolean;
@@ -116,7 +117,9 @@ function sessionReplayEntry(e: PerRequestEntry, rec: ScenarioRecord, event: stri
   if (e.error !== null) {
     return { ...e, info: { ...info, request_metrics: { ...info.request_metrics, text: { input_tokens: 0 } }, response_metrics: { output_tokens: 0, server_usage: null } as InferencePerfResponseMetrics, graph_event_id: event, output_text: "", output_message: null, input_tokens: 0 } };
   }
-  const message = rec.capture?.noChoices ? null : { role: "assistant" as const, content: text };
+  // 0.7.0: an answer that called tools is {role, tool_calls} (+ content when not empty)
+  const calls = liveToolCalls(rec.capture);
+  const message = rec.capture?.noChoices ? null : calls ? { role: "assistant" as const, tool_calls: calls, ...(text !== "" ? { content: text } : {}) } : { role: "assistant" as const, content: text };
   return { ...e, info: { ...info, graph_event_id: event, output_text: text === "" ? null : text, output_message: message, input_tokens: e.info.input_tokens } };
 }
 
