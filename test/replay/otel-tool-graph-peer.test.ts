@@ -4,7 +4,7 @@
  * segments, token counts, the wire messages, the flattened expected output, and the tool-call fields. The traces: the
  * tool-call fixture, and traces written here so each of 0.7.0's matching rules decides one edge (tool-call ids when
  * the texts differ, split parts, content with each call, content dropped), with tool results in parts and in lists,
- * developer messages, and a recorded tool call with no tool definitions. Under CI=true a missing inference-perf fails.
+ * developer messages, OTel parts on input messages, content lists, and a recorded tool call with no tool definitions. Under CI=true a missing inference-perf fails.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -73,7 +73,28 @@ function traces(): Record<string, OtelSpan[]> {
     span("d1", [user("two words")], { parts: [{ type: "text", content: "Looking both up." }, part("x1", "sun"), part("x2", "moon")] }),
     span("d2", [user("two words"), { role: "assistant", tool_calls: [call("y1", "sun")] }, { role: "tool", tool_call_id: "y1", content: [{ type: "text", text: "a " }, { type: "text", text: "star" }] }, { role: "assistant", tool_calls: [call("y2", "moon")] }, { role: "tool", tool_call_id: "y2", content: "a satellite" }], { text: "Both found." }),
   ];
-  return { ids, split, combined, dropped, fixture: (JSON.parse(readFileSync(FIXTURE, "utf8")) as { spans: OtelSpan[] }).spans };
+  clock = 0;
+  const shapes = [
+    // message shapes: OTel parts on input messages (text, tool call with object arguments, tool_call_response), content
+    // lists (text blocks, an image, tool_use, a tool_result with is_error), the direct {id, name, arguments} call
+    // shape, content beside tool calls; m1's output flattens to m2's assistant message (full_match), the non-ASCII
+    // arguments escaped as json.dumps escapes them
+    span("m1", [sys, { role: "user", parts: [{ type: "text", content: "Define ünïcode." }] }], { parts: [{ type: "text", content: "One moment." }, part("u1", "ünïcode")] }),
+    span(
+      "m2",
+      [
+        sys,
+        { role: "user", parts: [{ type: "text", content: "Define ünïcode." }] },
+        { role: "assistant", parts: [{ type: "text", content: "One moment." }, { type: "tool_call", id: "u1", name: "lookup", arguments: { q: "ünïcode" } }] },
+        { role: "tool", parts: [{ type: "tool_call_response", id: "u1", response: "a character set" }] },
+        { role: "user", content: [{ type: "text", text: "And " }, { type: "image_url", image_url: { url: "data:x" } }, { type: "text", text: "this?" }] },
+        { role: "assistant", content: "Checking.", tool_calls: [{ id: "u2", name: "lookup", arguments: { q: "this" } }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "u2", content: "unknown", is_error: true }, { type: "tool_use", name: "lookup", input: { q: "again" } }] },
+      ],
+      { parts: [{ type: "text", content: "Done." }, part("u3", "x")] },
+    ),
+  ];
+  return { ids, split, combined, dropped, shapes, fixture: (JSON.parse(readFileSync(FIXTURE, "utf8")) as { spans: OtelSpan[] }).spans };
 }
 
 /** The wire message as 0.7.0's graph holds it: content left out beside tool calls when empty. */
@@ -138,6 +159,7 @@ describe.skipIf(skip !== undefined)(`OTel traces with tool calls → replay grap
     ["split", ["split_parts_matched"]],
     ["combined", ["content_and_split_tools_match"]],
     ["dropped", ["drop_content_split_parts"]],
+    ["shapes", ["full_match"]],
   ])("%s: the same graph (causal edges: %j)", (name, edges) => {
     const mine = ours(all[name]!, files.get(name)!);
     expect(mine).toEqual(peer.get(name));
