@@ -7,11 +7,6 @@
  *    force_recorded / as_recorded, ignore_eos forced off, override_tool_call_max_tokens);
  *  - toolsBody / cleanToolSchema: apis/chat.py `to_request_body` and `_clean_schema`;
  *  - wireMessage: apis/chat.py `ChatMessage.to_dict` (key order: role, tool_call_id, tool_calls, content);
- *  - liveAnswerOfJson / liveAnswerOfSse: replay_graph_session_datagen.py `process_response` (the output message a
- *    successor gets: `{role, tool_calls[, content]}` when the answer has tool calls, else `{role, content}`);
- *  - rewriteToolCallIds: `_build_messages_with_substitution`'s post-pass (role:tool messages after a substituted
- *    assistant message take the live call ids, paired by recorded function name, else by position);
- *  - malformedToolCalls: `_detect_bad_tool_calls` (bad_tool_call_handling: use_recorded);
  *  - otelToolRequest: the graph call's ToolRequest (what replay-body.ts adds to the body).
  */
 import { pyJsonDumps } from "./py-json.ts";
@@ -106,92 +101,6 @@ export function toolsBody(defs: ReadonlyArray<Record<string, unknown>>): Array<R
     const type = "function" in t ? (t.type ?? "function") : t.type;
     return { type, function: { name: fn.name, description: fn.description ?? null, parameters: cleanToolSchema(fn.parameters ?? null) } };
   });
-}
-
-/** What a call's answer leaves for its successors. */
-export interface LiveAnswer {
-  outputText: string;
-  /** null when the answer had no choices (non-streamed). */
-  outputMessage: ToolAwareMessage | null;
-  toolNames: string[];
-}
-
-/** A non-streamed chat answer (reasoning ignored: the simulator sends none). */
-export function liveAnswerOfJson(data: { choices?: Array<{ message?: { content?: string | null; tool_calls?: WireToolCall[] | null } }> }): LiveAnswer {
-  const choices = data.choices ?? [];
-  if (choices.length === 0) return { outputText: "", outputMessage: null, toolNames: [] };
-  const message = choices[0]?.message ?? {};
-  const text = message.content ?? "";
-  const calls = message.tool_calls && message.tool_calls.length > 0 ? message.tool_calls : null;
-  const outputMessage: ToolAwareMessage = calls ? { role: "assistant", tool_calls: calls, ...(text ? { content: text } : {}) } : { role: "assistant", content: text };
-  return { outputText: text, outputMessage, toolNames: (calls ?? []).map((c) => c.function.name) };
-}
-
-type DeltaToolCall = { index?: number; id?: string; type?: string; function?: { name?: string; arguments?: string } };
-
-/** A streamed chat answer from its SSE `data:` payloads (JSON texts; "[DONE]" and non-JSON skipped). */
-export function liveAnswerOfSse(payloads: readonly string[]): LiveAnswer {
-  const calls = new Map<number, WireToolCall>();
-  let text = "";
-  for (const payload of payloads) {
-    let chunk: { choices?: Array<{ delta?: { content?: string | null; tool_calls?: DeltaToolCall[] | null } }> };
-    try {
-      chunk = JSON.parse(payload);
-    } catch {
-      continue;
-    }
-    const delta = chunk.choices?.[0]?.delta ?? {};
-    for (const d of delta.tool_calls ?? []) {
-      const idx = d.index ?? 0;
-      if (!calls.has(idx)) calls.set(idx, { id: d.id ?? "", type: d.type ?? "function", function: { name: "", arguments: "" } });
-      const call = calls.get(idx)!;
-      if (d.function?.name) call.function.name += d.function.name;
-      if (d.function?.arguments) call.function.arguments += d.function.arguments;
-      if (d.id) call.id = d.id;
-    }
-    if (delta.content != null) text += delta.content;
-  }
-  const list = [...calls.keys()].sort((a, b) => a - b).map((k) => calls.get(k)!);
-  const outputMessage: ToolAwareMessage = list.length > 0 ? { role: "assistant", tool_calls: list, ...(text ? { content: text } : {}) } : { role: "assistant", content: text };
-  return { outputText: text, outputMessage, toolNames: list.map((c) => c.function.name) };
-}
-
-/**
- * After a live tool-call message was put at `assistantIndex` in place of a recorded one (whose calls had
- * `recordedNames`), the role:tool messages that follow take the live ids: each pairs with the first unused live
- * call of its recorded function name (by position when none were recorded); one without a match keeps its id.
- */
-export function rewriteToolCallIds(messages: ToolAwareMessage[], assistantIndex: number, live: readonly WireToolCall[], recordedNames: ReadonlyArray<string | null>): ToolAwareMessage[] {
-  const out = [...messages];
-  const positional = recordedNames.length === 0;
-  const bound = positional ? live.length : recordedNames.length;
-  const used = new Set<number>();
-  let k = 0;
-  for (let i = assistantIndex + 1; i < out.length && k < bound; i++) {
-    if (out[i]!.role !== "tool") continue;
-    const match = positional ? k : live.findIndex((c, j) => !used.has(j) && c.function.name === recordedNames[k]);
-    if (match >= 0) {
-      used.add(match);
-      if (live[match]!.id) out[i] = { ...out[i]!, tool_call_id: live[match]!.id };
-    }
-    k++;
-  }
-  return out;
-}
-
-/** The calls whose string arguments are not JSON (0.7.0: json.loads fails), as [index, name]. */
-export function malformedToolCalls(calls: readonly WireToolCall[] | null | undefined): Array<[number, string]> {
-  const bad: Array<[number, string]> = [];
-  for (const [i, c] of (calls ?? []).entries()) {
-    const args = c.function?.arguments;
-    if (typeof args !== "string") continue;
-    try {
-      JSON.parse(args);
-    } catch {
-      bad.push([i, c.function?.name ?? "?"]);
-    }
-  }
-  return bad;
 }
 
 /**
