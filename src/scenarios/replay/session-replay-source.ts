@@ -4,6 +4,8 @@
  * It carries what those stages need: the sessions, the replay settings, the body writer and the client's token count.
  */
 import type { BodyWriter } from "../data/body-writer.ts";
+import { replayBody } from "./replay-body.ts";
+import { UsageError } from "../../errors.ts";
 import type { ScenarioRequestSource } from "../data/request-source-deps.ts";
 import type { TokenizerPort } from "../../tokenizer/tokenizer-port.ts";
 import type { OtelTraceReplayConfig } from "../config/otel-replay-schema.ts";
@@ -12,8 +14,6 @@ import type { RequestSource, ScenarioRequest } from "../types.ts";
 import { corpusOf, hubTraceRow, readOtelCorpus, type ReplayCorpus, type ReplaySessionSpec } from "./otel-trace-sessions.ts";
 import type { HubAccess } from "../data/hub-dataset-files.ts";
 import { compileTraceFilter } from "./trace-filter.ts";
-import { replayBody } from "./replay-body.ts";
-import { UsageError } from "../../errors.ts";
 import type { GraphCall, ReplayMessage } from "./replay-graph.ts";
 
 export interface SessionReplayInput {
@@ -60,12 +60,6 @@ export async function createOtelReplaySource(c: OtelTraceReplayConfig, baseSeed:
   return sessionReplaySource(corpus, settings, body, tok);
 }
 
-/** Tool calls are replayed over the chat API only: a trace that uses them under api.type anthropic_messages is refused by name. */
-function refuseToolCalls(corpus: ReplayCorpus): void {
-  const uses = corpus.sessions.find((s) => s.graph?.events.some((e) => e.call.toolRequest || e.call.messages.some((m) => m.tool_calls !== undefined || m.tool_call_id !== undefined)));
-  if (uses) throw new UsageError(`data.otel_trace_replay: ${uses.sourceId} has tool calls or tools: replaying them over api.type anthropic_messages is not supported yet by kneepoint run`, "use api.type chat, or leave the trace out");
-}
-
 /** The source of a built session corpus (OTel or Weka traces). */
 export function sessionReplaySource(corpus: ReplayCorpus, settings: SessionReplaySettings, body: BodyWriter, tok: TokenizerPort): SessionReplaySource {
   const sent = new Map<number, ScenarioRequest>();
@@ -85,4 +79,10 @@ export function sessionReplaySource(corpus: ReplayCorpus, settings: SessionRepla
       sent,
     },
   };
+}
+
+/** Tool calls are replayed over the chat API only: a trace that uses them under api.type anthropic_messages is refused by name. */
+function refuseToolCalls(corpus: ReplayCorpus): void {
+  const uses = corpus.sessions.find((s) => s.graph?.events.some((e) => e.call.toolRequest || e.call.messages.some((m) => m.tool_calls !== undefined || m.tool_call_id !== undefined)));
+  if (uses) throw new UsageError(`data.otel_trace_replay: ${uses.sourceId} has tool calls or tools: replaying them over api.type anthropic_messages is not supported yet by kneepoint run`, "use api.type chat, or leave the trace out");
 }
