@@ -73,9 +73,14 @@ export async function handleGeneration(
 /** The answer's plan: free text, or JSON of the planned length when the request asks for structured output. */
 function planAnswer(seed: number, request: GenerationRequest): OutputPlan {
   const plan = planOutput({ seed, promptKey: request.promptKey, budget: request.maxTokens, ignoreEos: request.ignoreEos });
-  if (request.responseFormat === null) return plan;
-  const answer = structuredAnswer(request.responseFormat, {
-    want: plan.tokens,
+  // a tool call's text is JSON under the tool's schema (vLLM: structured outputs), whatever response_format says
+  const format = request.toolCall?.format ?? request.responseFormat;
+  if (format === null) return plan;
+  const answer = structuredAnswer(format, {
+    // A model calling a tool writes its arguments and stops: the shortest JSON its schema allows, not a document of
+    // the planned answer length (with max_tokens 4096 that would be ~1,000 tokens of arguments every later turn
+    // carries). Only ignore_eos, which forbids stopping, fills them to max_tokens.
+    want: request.toolCall && !request.ignoreEos ? 0 : plan.tokens,
     budget: request.maxTokens,
     ignoreEos: request.ignoreEos,
     seed: hashString(request.promptKey, seed ^ 0x150),

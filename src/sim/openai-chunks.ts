@@ -12,6 +12,7 @@
  */
 import { anthropicMessageResponse, createAnthropicChunkBuilder } from "./anthropic-chunks.ts";
 import type { EndpointKind } from "./openai-request.ts";
+import { toolCallDelta, type ToolCall } from "./tool-choice.ts";
 
 export interface ResponseIdentity {
   kind: EndpointKind;
@@ -33,14 +34,22 @@ export interface ChunkBuilder {
   done(): string;
 }
 
-export function createChunkBuilder(r: ResponseIdentity): ChunkBuilder {
+/** `toolCall`: chat named function calling, each token a `delta.tool_calls` arguments piece (tool-choice.ts). */
+export function createChunkBuilder(r: ResponseIdentity, toolCall?: { id: string; name: string }): ChunkBuilder {
   if (r.kind === "messages") return createAnthropicChunkBuilder(r);
   const head = `{"id":"${r.id}","object":"${r.kind === "chat" ? "chat.completion.chunk" : "text_completion"}","created":${r.created},"model":${JSON.stringify(r.model)},"choices":`;
   const finish = (reason: string | null) => (reason === null ? "null" : `"${reason}"`);
+  let firstToolDelta = true;
+  const delta = (text: string) => {
+    if (!toolCall) return `{"content":${text}}`;
+    const d = toolCallDelta(text, firstToolDelta ? toolCall : null);
+    firstToolDelta = false;
+    return d;
+  };
   return {
     token:
       r.kind === "chat"
-        ? (text, reason) => `data: ${head}[{"index":0,"delta":{"content":${text}},"logprobs":null,"finish_reason":${finish(reason)}}]}\n\n`
+        ? (text, reason) => `data: ${head}[{"index":0,"delta":${delta(text)},"logprobs":null,"finish_reason":${finish(reason)}}]}\n\n`
         : (text, reason) =>
             `data: ${head}[{"index":0,"text":${text},"logprobs":null,"finish_reason":${finish(reason)},"stop_reason":null}]}\n\n`,
     role: () => `data: ${head}[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}\n\n`,
@@ -57,6 +66,8 @@ export function completeResponse(
   finishReason: string,
   promptTokens: number,
   completionTokens: number,
+  /** Chat tool calling: the calls, with `content: ""` as vLLM answers them. */
+  toolCalls?: ToolCall[],
 ): unknown {
   if (r.kind === "messages") return anthropicMessageResponse(r, text, finishReason, promptTokens, completionTokens);
   const usage = { prompt_tokens: promptTokens, total_tokens: promptTokens + completionTokens, completion_tokens: completionTokens, prompt_tokens_details: null };
@@ -69,7 +80,7 @@ export function completeResponse(
       choices: [
         {
           index: 0,
-          message: { role: "assistant", content: text, refusal: null, annotations: null, audio: null, function_call: null, tool_calls: [], reasoning_content: null },
+          message: { role: "assistant", content: toolCalls ? "" : text, refusal: null, annotations: null, audio: null, function_call: null, tool_calls: toolCalls ?? [], reasoning_content: null },
           logprobs: null,
           finish_reason: finishReason,
           stop_reason: null,

@@ -5,11 +5,12 @@
  * unknown model. Hand-written rather than zod: it runs on every request and reads a few fields.
  */
 import { apiError, isApiError, type ApiError } from "./api-error.ts";
-import { chatPromptTokens, readChatMessage, type ChatMessage } from "./chat-template.ts";
+import { chatPromptTokens, readChatMessage, withToolsPrompt, type ChatMessage } from "./chat-template.ts";
 import { tokenize } from "./tokenizer.ts";
 import { VOCAB_SIZE } from "./vocabulary.ts";
 import { readResponseFormat, type StructuredFormat } from "./structured-output.ts";
 import { readAnthropicFields } from "./anthropic-request.ts";
+import { readToolChoice, type ToolCallRequest } from "./tool-choice.ts";
 
 /** "messages": POST /v1/messages, the Anthropic Messages API, served through the chat path (anthropic-request.ts). */
 export type EndpointKind = "completion" | "chat" | "messages";
@@ -31,6 +32,8 @@ export interface GenerationRequest {
   lora: string | null;
   /** `response_format` json_object / json_schema: the answer is JSON (structured-output.ts); null for text. */
   responseFormat: StructuredFormat | null;
+  /** Chat `tool_choice` naming a function or "required": the answer is tool calls (tool-choice.ts); null for text. */
+  toolCall: ToolCallRequest | null;
 }
 
 export interface ServedModel {
@@ -73,8 +76,10 @@ export function parseGenerationRequest(body: unknown, kind: EndpointKind, served
   }
   const responseFormat = readResponseFormat(f.response_format);
   if (isApiError(responseFormat)) return responseFormat;
+  const toolCall = kind === "chat" ? readToolChoice(f, stream) : null;
+  if (isApiError(toolCall)) return toolCall;
   // completions: add_special_tokens (default true) prepends the BOS; false for prompts that embed it (chat templates)
-  const prompt = kind === "completion" ? readCompletionPrompt(f.prompt, f.add_special_tokens !== false) : readChatPrompt(f.messages);
+  const prompt = kind === "completion" ? readCompletionPrompt(f.prompt, f.add_special_tokens !== false) : readChatPrompt(f.messages, Array.isArray(f.tools) ? f.tools : []);
   if (typeof prompt === "string") return apiError(400, prompt, kind === "completion" ? "prompt" : "messages");
 
   const { maxModelLen } = served;
@@ -99,7 +104,7 @@ export function parseGenerationRequest(body: unknown, kind: EndpointKind, served
       maxField,
     );
   }
-  return { kind, promptTokens: prompt.tokens, promptIds: prompt.ids, promptKey: prompt.key, maxTokens, ignoreEos: f.ignore_eos === true, stream, includeUsage, model: f.model, lora, responseFormat };
+  return { kind, promptTokens: prompt.tokens, promptIds: prompt.ids, promptKey: prompt.key, maxTokens, ignoreEos: f.ignore_eos === true, stream, includeUsage, model: f.model, lora, responseFormat, toolCall };
 }
 
 /** /v1/messages: the chat prompt of its messages; its own fields only (no ignore_eos, response_format, stream_options). */
@@ -118,7 +123,7 @@ function parseMessagesRequest(f: Fields, model: string, lora: string | null, ser
   }
   const stream = f.stream === true;
   const key = fields.messages.map((m) => `${m.role}\u0000${m.content}`).join("\u0001");
-  return { kind: "messages", promptTokens: ids.length, promptIds: ids, promptKey: key, maxTokens: fields.maxTokens, ignoreEos: false, stream, includeUsage: stream, model, lora, responseFormat: null };
+  return { kind: "messages", promptTokens: ids.length, promptIds: ids, promptKey: key, maxTokens: fields.maxTokens, ignoreEos: false, stream, includeUsage: stream, model, lora, responseFormat: null, toolCall: null };
 }
 
 interface Prompt {
@@ -145,7 +150,8 @@ function readCompletionPrompt(value: unknown, addSpecialTokens: boolean): Prompt
   return `\`prompt\` must be a string or a list of token ids below ${VOCAB_SIZE}`;
 }
 
-function readChatPrompt(value: unknown): Prompt | string {
+/** `tools`: the request's tool definitions, rendered into the prompt as vLLM's chat template does (chat-template.ts). */
+function readChatPrompt(value: unknown, tools: readonly unknown[]): Prompt | string {
   if (!Array.isArray(value) || value.length === 0) return "`messages` must be a non-empty array";
   const messages: ChatMessage[] = [];
   for (const [i, m] of value.entries()) {
@@ -153,6 +159,7 @@ function readChatPrompt(value: unknown): Prompt | string {
     if (typeof read === "string") return read;
     messages.push(read);
   }
-  const ids = chatPromptTokens(messages);
-  return { tokens: ids.length, ids, key: messages.map((m) => `${m.role}\u0000${m.content}`).join("\u0001") };
+  const prompted = withToolsPrompt(messages, tools);
+  const ids = chatPromptTokens(prompted);
+  return { tokens: ids.length, ids, key: prompted.map((m) => `${m.role}\u0000${m.content}`).join("\u0001") };
 }

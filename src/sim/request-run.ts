@@ -10,6 +10,7 @@ import type { FaultPlan } from "./fault-injection.ts";
 import { completeResponse, createChunkBuilder, type ResponseIdentity } from "./openai-chunks.ts";
 import type { GenerationRequest } from "./openai-request.ts";
 import type { OutputPlan } from "./output-plan.ts";
+import { promptToolCallIds, toolCallsOf, toolFinishReason } from "./tool-choice.ts";
 import type { VllmMetrics } from "./vllm-metrics.ts";
 
 export interface RequestRun {
@@ -39,7 +40,14 @@ export function createRequestRun(options: {
   onEnd: () => void;
 }): RequestRun {
   const { res, identity, request, output, faults, receivedMs, metrics } = options;
-  const chunks = createChunkBuilder(identity);
+  const { toolCall } = request;
+  // named function calling streams its arguments as tool-call deltas ("required" is not streamed: tool-choice.ts)
+  const toolCallId = promptToolCallIds(request.promptKey);
+  const chunks = createChunkBuilder(identity, toolCall?.kind === "named" ? { id: toolCallId(), name: toolCall.name } : undefined);
+  const body = (text: string) =>
+    toolCall
+      ? completeResponse(identity, text, toolFinishReason(toolCall, output.finishReason), request.promptTokens, emitted, toolCallsOf(toolCall, text, toolCallId))
+      : completeResponse(identity, text, output.finishReason, request.promptTokens, emitted);
   let emitted = 0;
   let pending = "";
   let pendingTokens = 0;
@@ -119,11 +127,11 @@ export function createRequestRun(options: {
           if (request.includeUsage) pending += chunks.usage(request.promptTokens, emitted);
           res.end(pending + chunks.done());
         } else if (faults.malformedAt !== undefined) {
-          const body = JSON.stringify(completeResponse(identity, text, output.finishReason, request.promptTokens, emitted));
+          const cut = JSON.stringify(body(text));
           res.writeHead(200, { "content-type": "application/json" });
-          res.end(body.slice(0, Math.floor(body.length / 2)));
+          res.end(cut.slice(0, Math.floor(cut.length / 2)));
         } else {
-          sendJson(res, 200, completeResponse(identity, text, output.finishReason, request.promptTokens, emitted));
+          sendJson(res, 200, body(text));
         }
         pending = "";
         return true;

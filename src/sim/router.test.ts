@@ -21,6 +21,7 @@ const request = (ids: number[], lora: string | null = null): GenerationRequest =
   model: "m",
   lora,
   responseFormat: null,
+  toolCall: null,
 });
 const ids = (n: number, offset = 0) => Array.from({ length: n }, (_, i) => offset + i);
 const replica = (waiting: number, kv: number, cached: (h: readonly string[]) => number = () => 0): RoutedReplica => ({ waiting: () => waiting, kvUsage: () => kv, cachedPrefixBlocks: cached });

@@ -150,6 +150,14 @@ describe.skipIf(skip !== undefined)(`synthetic_agentic: kneepoint and inference-
                 expect(answer.content).toBeUndefined();
                 const result = messagesOf(ordered[i]!)[messagesOf(ordered[i - 1]!).length + 1] as Message & { tool_call_id?: string };
                 expect([result.role, result.tool_call_id]).toEqual(["tool", liveId(ordered[i - 1]!.body)]);
+              } else if (c.api !== "anthropic_messages" && typeof ordered[i - 1]!.body.tool_choice === "object") {
+                // a forced chat turn: the simulator answers it with a tool call, as vLLM does (src/sim/tool-choice.ts; its
+                // Messages API answers text)
+                const ids = answer.tool_calls!.map((t) => t.id);
+                expect(ids).toHaveLength(1);
+                expect(ids[0]).toMatch(/^chatcmpl-tool-[0-9a-f]{32}$/);
+                const result = messagesOf(ordered[i]!)[messagesOf(ordered[i - 1]!).length + 1] as Message & { tool_call_id?: string };
+                expect([result.role, result.tool_call_id]).toEqual(["tool", ids[0]]);
               } else expect(typeof answer.content).toBe("string");
             }
           }

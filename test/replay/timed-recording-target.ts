@@ -18,7 +18,9 @@ export interface TimedBody {
 export type FailWith = (body: Record<string, unknown>) => { status: number; body: string } | null;
 
 export async function startTimedRecordingTarget(failWith: FailWith = () => null): Promise<{ url: string; requests: TimedBody[]; close: () => Promise<void> }> {
-  const sim = await startSimulator({ port: 0, ttftMs: 5, itlMs: 1 });
+  // Room for tool definitions: the simulator renders them into the prompt as Llama-3.1's template does, and its small
+  // tokenizer counts JSON's indentation about 3.5 times as many tokens as Llama's would.
+  const sim = await startSimulator({ port: 0, ttftMs: 5, itlMs: 1, maxModelLen: 32768 });
   const requests: TimedBody[] = [];
   const server: Server = createServer((req, res) => {
     const arrivedMs = performance.now();

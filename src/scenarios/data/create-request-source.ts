@@ -118,7 +118,7 @@ async function createDataSource(cfg: ScenarioConfig, deps: RequestSourceDeps): P
       return createVisionArenaSource(data.visionarena!, pool, promptTokens, body, deps.seed);
     }
     case "otel_trace_replay":
-      return createOtelReplaySource(data.otel_trace_replay!, deps.seed, body, tok, { settings: readHubSettings(deps.env ?? process.env), onProgress: deps.progress ? (p) => deps.progress!(formatDownloadProgress(p)) : undefined });
+      return createOtelReplaySource(data.otel_trace_replay!, deps.seed, body, tok, { settings: readHubSettings(deps.env ?? process.env), onProgress: deps.progress ? (p) => deps.progress!(formatDownloadProgress(p)) : undefined }, cfg.api.type);
     case "synthetic_agentic": {
       const { createAgenticReplaySource } = await import("../replay/agentic/agentic-replay-source.ts");
       return createAgenticReplaySource(data.synthetic_agentic!, body, tok, cfg.api.type === "anthropic_messages" ? "anthropic_messages" : "chat");

@@ -1,11 +1,10 @@
 /**
  * The LLM calls of one OTel trace, as inference-perf 0.7.0 extracts them (datagen/replay/otel_trace_to_replay_graph.py
  * `filter_duplicate_spans`, `is_llm_span`, `extract_messages`, `extract_output_message`, `build_raw_calls`).
- * kneepoint replays text conversations: a span whose messages carry tool calls, tool results or structured content,
- * or whose output is `gen_ai.output.messages`, is refused by name (UnsupportedSpanError) rather than sent differently.
+ * Messages are read as 0.7.0 reads them, tool calls and tool results included (otel-trace-messages.ts).
  */
 import { pyRound } from "./py-round.ts";
-import type { ReplayMessage } from "./replay-graph.ts";
+import { outputMessageOf, traceMessagesOf, type TraceMessage } from "./otel-trace-messages.ts";
 
 export interface OtelSpan {
   span_id?: string;
@@ -23,16 +22,18 @@ export interface RawCall {
   tStartMs: number;
   tEndMs: number;
   model: string;
-  messages: ReplayMessage[];
-  /** The recorded output text; null when the span recorded none. */
+  messages: TraceMessage[];
+  /** The recorded output's text (tool calls flattened); null when the span recorded none. */
   outText: string | null;
+  /** The recorded output message's structure when it was gen_ai.output.messages (parts, parts_text). */
+  outInfo?: Record<string, unknown> | null;
+  /** gen_ai.tool.definitions as recorded (null when absent or not JSON). */
+  toolDefinitions?: Array<Record<string, unknown>> | null;
   promptTokens: number | null;
   completionTokens: number | null;
   /** Attributes other than the message ones (user-facing tagging, attribute_to_header_map). */
   attributes: Record<string, unknown>;
 }
-
-export class UnsupportedSpanError extends Error {}
 
 /** ISO-8601 → epoch seconds with microseconds kept (Python datetime.fromisoformat; no zone = UTC). */
 export function parseIsoSeconds(ts: string): number {
@@ -83,7 +84,7 @@ export function isLlmSpan(span: OtelSpan, includeErrors: boolean): boolean {
   return includeErrors || (span.status?.code ?? 0) !== 2;
 }
 
-function spanMessages(span: OtelSpan): ReplayMessage[] {
+function spanMessages(span: OtelSpan): TraceMessage[] {
   let raw = span.attributes?.["gen_ai.input.messages"];
   if (typeof raw === "string") {
     try {
@@ -92,23 +93,19 @@ function spanMessages(span: OtelSpan): ReplayMessage[] {
       throw new Error(`span ${span.span_id}: gen_ai.input.messages is not JSON`);
     }
   }
-  if (!Array.isArray(raw)) return [];
-  return raw.map((x: Record<string, unknown>, i) => {
-    const role = x.role === "developer" ? "system" : String(x.role);
-    const plain = typeof x.content === "string" && (x.tool_calls === undefined || x.tool_calls === null) && (x.tool_call_id === undefined || x.tool_call_id === null);
-    if (!plain) throw new UnsupportedSpanError(`span ${span.span_id}: message ${i} (role ${role}) carries tool calls, a tool result or structured content`);
-    return { role, content: x.content as string };
-  });
+  return traceMessagesOf(raw, `span ${span.span_id}`);
 }
 
-function spanOutput(span: OtelSpan): string | null {
-  const attrs = span.attributes ?? {};
-  for (const k of ["gen_ai.output.text", "gen_ai.completion", "gen_ai.output"]) {
-    if (typeof attrs[k] === "string") return attrs[k] as string;
+/** gen_ai.tool.definitions: a JSON string or a list (0.7.0 ignores one that is not JSON). */
+function toolDefinitionsOf(v: unknown): Array<Record<string, unknown>> | null {
+  if (typeof v === "string") {
+    try {
+      return JSON.parse(v) as Array<Record<string, unknown>>;
+    } catch {
+      return null;
+    }
   }
-  const out = attrs["gen_ai.output.messages"];
-  if (out !== undefined && out !== null) throw new UnsupportedSpanError(`span ${span.span_id}: its output is gen_ai.output.messages (structured output messages)`);
-  return null;
+  return Array.isArray(v) ? (v as Array<Record<string, unknown>>) : null;
 }
 
 const intOrNull = (v: unknown) => (v === undefined || v === null ? null : Math.trunc(Number(v)));
@@ -123,7 +120,7 @@ export function rawCallsOf(spans: readonly OtelSpan[], includeErrors: boolean): 
   llm.sort((a, b) => start.get(a)! - start.get(b)! || cmp(a.span_id ?? "", b.span_id ?? ""));
   return llm.map((s) => {
     const attrs = s.attributes ?? {};
-    if (attrs["gen_ai.tool.definitions"] != null) throw new UnsupportedSpanError(`span ${s.span_id}: it advertises tools (gen_ai.tool.definitions)`);
+    const out = outputMessageOf(attrs, `span ${s.span_id}`);
     const tStart = pyRound((start.get(s)! - t0) * 1000);
     return {
       callId: s.span_id ?? "",
@@ -131,7 +128,9 @@ export function rawCallsOf(spans: readonly OtelSpan[], includeErrors: boolean): 
       tEndMs: s.end_time ? pyRound((parseIsoSeconds(s.end_time) - t0) * 1000) : tStart,
       model: String(attrs["gen_ai.request.model"] ?? ""),
       messages: spanMessages(s),
-      outText: spanOutput(s),
+      outText: out?.content ?? null,
+      outInfo: out?.info ?? null,
+      toolDefinitions: toolDefinitionsOf(attrs["gen_ai.tool.definitions"]),
       promptTokens: intOrNull(attrs["gen_ai.usage.prompt_tokens"] ?? attrs["gen_ai.usage.input_tokens"]),
       completionTokens: intOrNull(attrs["gen_ai.usage.completion_tokens"] ?? attrs["gen_ai.usage.output_tokens"]),
       attributes: Object.fromEntries(Object.entries(attrs).filter(([k]) => !MESSAGE_KEYS.has(k))),

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { buildReplayGraph, markToolInternal } from "./otel-replay-graph.ts";
-import { parseIsoSeconds, rawCallsOf, UnsupportedSpanError, type OtelSpan } from "./otel-raw-calls.ts";
+import { parseIsoSeconds, rawCallsOf, type OtelSpan } from "./otel-raw-calls.ts";
 
 const FIX = new URL("../../../test/fixtures/otel-traces/", import.meta.url);
 const spansOf = (f: string) => (JSON.parse(readFileSync(new URL(f, FIX), "utf8")) as { spans: OtelSpan[] }).spans;
@@ -54,13 +54,10 @@ describe("OTel trace → replay graph (0.7.0 build_graph)", () => {
     expect(g.events.map((e) => e.isUserFacing)).toEqual([true, true, true, false, true]);
   });
 
-  it("drops error spans unless include_errors, and duplicate spans; refuses tool calls by name", () => {
+  it("drops error spans unless include_errors, and duplicate spans", () => {
     const spans = spansOf("kneepoint_chain.json");
     expect(rawCallsOf([...spans, { ...spans[0]!, span_id: "z9" }], true).map((c) => c.callId)).toEqual(["a1", "b2", "c3", "d4", "e5"]);
     expect(rawCallsOf(spans.map((s) => (s.span_id === "b2" ? { ...s, status: { code: 2 } } : s)), false).map((c) => c.callId)).toEqual(["a1", "c3", "d4", "e5"]);
-    const tool = { ...spans[0]!, attributes: { ...spans[0]!.attributes, "gen_ai.input.messages": JSON.stringify([{ role: "assistant", content: null, tool_calls: [{ id: "c1" }] }]) } };
-    expect(() => rawCallsOf([tool], true)).toThrow(UnsupportedSpanError);
-    expect(() => rawCallsOf([tool], true)).toThrow("span a1: message 0 (role assistant) carries tool calls");
   });
 
   it("reads ISO times to the microsecond, with or without a zone", () => {

@@ -2,18 +2,23 @@
  * The replay graph of one trace's LLM calls, as inference-perf 0.7.0 builds it
  * (datagen/replay/otel_trace_to_replay_graph.py `find_predecessors_by_text_matching`, `decompose_input`,
  * `build_graph`, `tag_user_facing_events`), for text conversations (otel-raw-calls.ts):
- *  - call B depends on an earlier call A when one of B's assistant messages contains A's output (causal; A's own
- *    causal ancestors are then skipped), and on the latest call that ended before B started (temporal fallback);
+ *  - call B depends on an earlier call A when one of B's assistant messages contains A's output, or carries the ids
+ *    of A's tool calls (causal, otel-causal-deps.ts; A's own causal ancestors are then skipped), and on the latest
+ *    call that ended before B started (temporal fallback);
  *  - B's messages are cut into segments against all its ancestors: the longest shared prefix with one of them
- *    ("shared"), each assistant message equal to an ancestor's output ("output"), the rest ("unique");
+ *    ("shared"), each assistant message equal to an ancestor's output or making all of its tool calls ("output"),
+ *    the rest ("unique");
+ *  - messages are matched and sized by their text (tool calls flattened) and sent in their wire form (wireOf);
+ *  - a call whose recorded output called tools is a tool call only when the span advertised tools (else its
+ *    live answer is taken as text);
  *  - wait = B's start − the latest end among its predecessors (≥ 0).
  * Ancestors are visited in ascending call order (0.7.0 iterates a Python set of small ints: the same order).
  */
 import { pyRound } from "./py-round.ts";
 import type { RawCall } from "./otel-raw-calls.ts";
-import type { GraphEvent, InputSegment, ReplayGraph, ReplayMessage } from "./replay-graph.ts";
-
-type Dep = "full_match" | "temporal";
+import { causalDep, outputMatches, outputToolCallIds, toolCallIdsOf, type Dep } from "./otel-causal-deps.ts";
+import { wireOf, type TraceMessage } from "./otel-trace-messages.ts";
+import type { GraphEvent, InputSegment, ReplayGraph } from "./replay-graph.ts";
 
 /** Code points, as Python's len(str). */
 const pyLen = (s: string) => {
@@ -22,9 +27,7 @@ const pyLen = (s: string) => {
   return n;
 };
 export const estimateTokens = (text: string) => Math.max(1, Math.floor(pyLen(text) / 4));
-const messageTokens = (m: ReplayMessage) => estimateTokens(m.content);
-
-const outputMatches = (out: string, m: ReplayMessage, partial: boolean) => m.role === "assistant" && (m.content === out || (partial && m.content.includes(out)));
+const messageTokens = (m: TraceMessage) => estimateTokens(m.content);
 
 /** Per call, its direct predecessors (index → dependency), and the exact output matches found on the way. */
 function findPredecessors(calls: readonly RawCall[]): { preds: Map<number, Dep>[]; exact: Map<string, number[]> } {
@@ -46,15 +49,9 @@ function findPredecessors(calls: readonly RawCall[]): { preds: Map<number, Dep>[
     const transitive = new Set<number>();
     for (let j = i - 1; j >= 0; j--) {
       if (transitive.has(j)) continue;
-      const a = calls[j]!;
-      if (a.outText === null || b.messages.length === 0) continue;
-      const idx = b.messages.findIndex((m) => outputMatches(a.outText!, m, true));
-      if (idx < 0) continue;
-      if (outputMatches(a.outText, b.messages[idx]!, false)) {
-        const key = `${a.callId}\u0000${b.callId}`;
-        exact.set(key, [...(exact.get(key) ?? []), idx]);
-      }
-      preds[i]!.set(j, "full_match");
+      const dep = causalDep(calls[j]!, b, exact);
+      if (dep === null) continue;
+      preds[i]!.set(j, dep);
       for (const anc of causalAncestors(j)) transitive.add(anc);
     }
     for (let j = i - 1; j >= 0; j--) {
@@ -73,7 +70,7 @@ function decomposeInput(call: RawCall, ancestors: readonly RawCall[], ancestorId
   if (total === 0) return [{ type: "unique", messageCount: 0, tokenCount: 0, sourceEventId: null }];
   const totalTokens = call.promptTokens ?? msgs.reduce((s, m) => s + messageTokens(m), 0);
   const totalChars = msgs.reduce((s, m) => s + pyLen(m.content), 0);
-  const tokensOf = (list: readonly ReplayMessage[]) => {
+  const tokensOf = (list: readonly TraceMessage[]) => {
     if (totalTokens === 0 || totalChars === 0) return 0;
     return Math.max(0, pyRound((totalTokens * list.reduce((s, m) => s + pyLen(m.content), 0)) / totalChars));
   };
@@ -92,6 +89,7 @@ function decomposeInput(call: RawCall, ancestors: readonly RawCall[], ancestorId
     segments.push({ type: "shared", messageCount: bestPrefix, tokenCount: tokensOf(msgs.slice(0, bestPrefix)), sourceEventId: ancestorIds[bestPred]! });
     cursor = bestPrefix;
   }
+  const msgToolIds = msgs.map(toolCallIdsOf);
   while (cursor < total) {
     let outPred = -1;
     let outMsg = total;
@@ -103,8 +101,10 @@ function decomposeInput(call: RawCall, ancestors: readonly RawCall[], ancestorId
         if (first !== undefined && first < outMsg) [outMsg, outPred] = [first, idx];
         return;
       }
+      const predToolIds = outputToolCallIds(p);
+      const hasAllIds = (m: number) => predToolIds.size > 0 && [...predToolIds].every((id) => msgToolIds[m]!.has(id));
       for (let m = cursor; m < total; m++) {
-        if (outputMatches(p.outText, msgs[m]!, false)) {
+        if (outputMatches(p.outText, msgs[m]!, false) || hasAllIds(m)) {
           if (m < outMsg) [outMsg, outPred] = [m, idx];
           break;
         }
@@ -125,6 +125,16 @@ function decomposeInput(call: RawCall, ancestors: readonly RawCall[], ancestorId
     cursor += 1;
   }
   return segments.length ? segments : [{ type: "unique", messageCount: total, tokenCount: totalTokens, sourceEventId: null }];
+}
+
+/** The function names of the recorded output's tool calls (parts, else OpenAI tool_calls), in order. */
+function recordedToolNames(rc: RawCall): string[] {
+  const info = rc.outInfo;
+  if (!info) return [];
+  const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => typeof x === "object" && x !== null) : []);
+  const fromParts = list(info.parts).filter((p) => p.type === "tool_call" && p.name).map((p) => p.name as string);
+  if (fromParts.length) return fromParts;
+  return list(info.tool_calls).map((tc) => ((tc.function as Record<string, unknown> | undefined)?.name || tc.name) as string).filter(Boolean);
 }
 
 export function buildReplayGraph(calls: readonly RawCall[], sourceFile: string): ReplayGraph {
@@ -152,12 +162,18 @@ export function buildReplayGraph(calls: readonly RawCall[], sourceFile: string):
     const finish = attrs["gen_ai.response.finish_reasons"];
     const reasons = typeof finish === "string" ? [finish] : Array.isArray(finish) ? finish : [];
     const toolFinish = reasons.some((r) => typeof r === "string" && ["tool_use", "tool_calls"].includes(r.toLowerCase()));
+    const toolNames = recordedToolNames(rc);
+    const defs = rc.toolDefinitions ?? null;
+    const isToolCall = toolNames.length > 0 && defs !== null && defs.length > 0;
     return {
       eventId: ids[i]!,
       call: {
         callId: rc.callId,
         model: rc.model,
-        messages: rc.messages,
+        messages: rc.messages.map((m) => wireOf(m, `span ${rc.callId}`)),
+        toolDefinitions: defs,
+        expectedOutputIsToolCall: isToolCall,
+        expectedOutputToolNames: toolNames.length ? toolNames : null,
         expectedOutput: rc.outText ?? "",
         inputSegments: decomposeInput(rc, anc.map((j) => calls[j]!), anc.map((j) => ids[j]!), exact),
         totalInputTokens: rc.promptTokens ?? rc.messages.reduce((s, m) => s + messageTokens(m), 0),
@@ -169,8 +185,8 @@ export function buildReplayGraph(calls: readonly RawCall[], sourceFile: string):
       waitMs: p.size ? Math.max(0, rc.tStartMs - lastPredEnd) : 0,
       tStartMs: rc.tStartMs,
       tEndMs: rc.tEndMs,
-      // Text calls are never tool calls; a span nested under a tool execution is tool-internal (tagUserFacing).
-      isUserFacing: !toolFinish && !structured,
+      // a span nested under a tool execution is tool-internal, not user-facing either (markToolInternal)
+      isUserFacing: !isToolCall && !toolFinish && !structured,
       isStructuredOutputCall: structured,
     };
   });

@@ -33,17 +33,26 @@ describe("OTel trace corpus", () => {
     expect(all.warnings.join("\n")).toMatch(/1 trace\(s\) have no LLM call to replay and are skipped/);
   });
 
-  it("refuses by name: a trace with tool calls, a missing file, a file that is not JSON", () => {
-    const dir = corpusDir({ "t.json": { spans: [span("s9", [{ role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: "{}" } }] }])] }, "bad.json": "x", "ok.json": { spans: [span("s1", [{ role: "user", content: "hi" }])] } });
+  it("refuses by name: a tool call with no id, a missing file, a file that is not JSON", () => {
+    const dir = corpusDir({ "t.json": { spans: [span("s9", [{ role: "assistant", content: null, tool_calls: [{ type: "function", function: { name: "f", arguments: "{}" } }] }])] }, "bad.json": "x", "ok.json": { spans: [span("s1", [{ role: "user", content: "hi" }])] } });
     writeFileSync(join(dir, "bad.json"), "{not json");
-    expect(() => readOtelCorpus(config({ trace_files: [join(dir, "t.json")] }), 1)).toThrow(/t\.json: span s9: message 0 \(role assistant\) carries tool calls, a tool result or structured content: traces with tool calls or structured messages are not supported yet by kneepoint run/);
+    expect(() => readOtelCorpus(config({ trace_files: [join(dir, "t.json")] }), 1)).toThrow(/t\.json: span s9: tool call f has no id, so its tool result cannot be linked to it/);
     expect(() => readOtelCorpus(config({ trace_files: [join(dir, "nope.json")] }), 1)).toThrow(/trace_files: .*nope\.json does not exist/);
     expect(() => readOtelCorpus(config({ trace_files: [join(dir, "bad.json")] }), 1)).toThrow(/cannot read .*bad\.json as JSON/);
     expect(readOtelCorpus(config({ trace_files: [join(dir, "bad.json"), join(dir, "ok.json")], skip_invalid_files: true }), 1).warnings[0]).toMatch(/bad\.json: not readable as JSON, skipped/);
   });
 
-  it("refuses the tool-call fixture trace by name (tools advertised on its first call), until tool calls are replayed", () => {
+  it("gives the tool-call fixture's calls their tools: t1 forces get_weather, t3 (a text turn with tools) sends none, t4 advertises none", () => {
     const file = fileURLToPath(new URL("../../../test/fixtures/otel-traces/tool-calls/weather_tool_call.json", import.meta.url));
-    expect(() => readOtelCorpus(config({ trace_files: [file] }), 1)).toThrow(/weather_tool_call\.json: span t1: it advertises tools \(gen_ai\.tool\.definitions\): traces with tool calls or structured messages are not supported yet by kneepoint run/);
+    const tools = [{ type: "function", function: { name: "get_weather", description: "Current weather of a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } }];
+    const toolsText = '[{"type": "function", "name": "get_weather", "description": "Current weather of a city", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}]';
+    const requests = (o: Record<string, unknown>) => readOtelCorpus(config({ trace_files: [file], ...o }), 1).sessions[0]!.graph!.events.map((e) => e.call.toolRequest);
+    expect(requests({})).toEqual([
+      { tools, toolChoice: { type: "function", function: { name: "get_weather" } }, toolsText, overrideMaxTokens: true, forcedToolNames: ["get_weather"] },
+      { tools, toolChoice: "none", toolsText, overrideMaxTokens: false, forcedToolNames: null },
+      undefined,
+    ]);
+    expect(requests({ tool_choice_mode: "as_recorded", override_tool_call_max_tokens: false }).map((r) => r && [r.toolChoice, r.overrideMaxTokens])).toEqual([[null, false], [null, false], undefined]);
+    expect(() => requests({ bad_tool_call_handling: "use_recorded" })).toThrow(/data\.otel_trace_replay\.bad_tool_call_handling use_recorded is not supported yet by kneepoint run \(.*weather_tool_call\.json has recorded tool calls\)/);
   });
 });

@@ -12,7 +12,8 @@ import { globFiles } from "./glob-files.ts";
 import { UsageError } from "../../errors.ts";
 import type { OtelTraceReplayConfig } from "../config/otel-replay-schema.ts";
 import { buildReplayGraph, markToolInternal } from "./otel-replay-graph.ts";
-import { rawCallsOf, UnsupportedSpanError, type OtelSpan } from "./otel-raw-calls.ts";
+import { rawCallsOf, type OtelSpan } from "./otel-raw-calls.ts";
+import { otelToolRequest } from "./tool-call-replay.ts";
 import { pythonRandom, pythonShuffle } from "./python-random.ts";
 import type { ReplayGraph } from "./replay-graph.ts";
 
@@ -119,20 +120,26 @@ export function hubTraceRow(r: Record<string, unknown>): TraceRow {
   return { sessionId: str(r.session_id), sourceId: str(r.source_id) || null, spans: Array.isArray(r.spans) ? (r.spans as OtelSpan[]) : [], record: r };
 }
 
-function graphOf(row: TraceRow, sourceId: string, includeErrors: boolean): ReplayGraph | null {
+function graphOf(row: TraceRow, sourceId: string, c: OtelTraceReplayConfig): ReplayGraph | null {
+  let graph: ReplayGraph;
   try {
     if (row.spans.length === 0) return null;
-    const calls = rawCallsOf(row.spans, includeErrors);
+    const calls = rawCallsOf(row.spans, c.include_errors);
     if (calls.length === 0) return null;
-    const graph = buildReplayGraph(calls, sourceId);
+    graph = buildReplayGraph(calls, sourceId);
     markToolInternal(graph, row.spans);
-    return graph;
   } catch (err) {
-    if (err instanceof UnsupportedSpanError) {
-      throw new UsageError(`${BLOCK}: ${sourceId}: ${err.message}: traces with tool calls or structured messages are not supported yet by kneepoint run (it replays text conversations)`, "leave this trace out (trace_files), or run it with inference-perf");
-    }
     throw new UsageError(`${BLOCK}: ${sourceId}: ${(err as Error).message}`, "fix the trace file, or leave it out");
   }
+  const options = { overrideToolCallMaxTokens: c.override_tool_call_max_tokens, toolChoiceMode: c.tool_choice_mode };
+  for (const e of graph.events) {
+    const tr = otelToolRequest(e.call, options);
+    if (tr) e.call.toolRequest = tr;
+  }
+  if (c.bad_tool_call_handling === "use_recorded" && graph.events.some((e) => e.call.expectedOutputIsToolCall)) {
+    throw new UsageError(`${BLOCK}.bad_tool_call_handling use_recorded is not supported yet by kneepoint run (${sourceId} has recorded tool calls)`, "remove it (none): kneepoint does not substitute recorded tool calls for malformed live ones yet");
+  }
+  return graph;
 }
 
 /** Hex string from the seeded generator: 0.7.0 draws uuid4().hex[:16]; kneepoint keeps runs reproducible. */
@@ -171,7 +178,7 @@ export function corpusOf(all: TraceRow[], c: OtelTraceReplayConfig, baseSeed: nu
     // 0.7.0: source_id, or the session's own id when the record has none
     const sourceId = row.sourceId || id;
     // a row without source_id gives each of its sessions a graph named for that session
-    const graph = row.sourceId === null ? graphOf(row, sourceId, c.include_errors) : graphs.has(row) ? graphs.get(row)! : graphs.set(row, graphOf(row, sourceId, c.include_errors)).get(row)!;
+    const graph = row.sourceId === null ? graphOf(row, sourceId, c) : graphs.has(row) ? graphs.get(row)! : graphs.set(row, graphOf(row, sourceId, c)).get(row)!;
     return { sessionId: id, sourceId, graph, randomString: c.inject_random_session_id || dup ? randomHex(rng) : null };
   });
   const skipped = sessions.filter((s) => s.graph === null);

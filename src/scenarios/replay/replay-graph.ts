@@ -33,6 +33,12 @@ export interface GraphCall {
   callId: string;
   model: string;
   messages: ReplayMessage[];
+  /** OTel: gen_ai.tool.definitions as recorded (null when the span advertised none). */
+  toolDefinitions?: Array<Record<string, unknown>> | null;
+  /** OTel: the recorded output called tools and the span advertised tools (0.7.0 expected_output_is_tool_call). */
+  expectedOutputIsToolCall?: boolean;
+  /** OTel: the function names the recorded output called, in order (null when none). */
+  expectedOutputToolNames?: string[] | null;
   expectedOutput: string;
   inputSegments: InputSegment[];
   totalInputTokens: number;

@@ -4,6 +4,8 @@
  * It carries what those stages need: the sessions, the replay settings, the body writer and the client's token count.
  */
 import type { BodyWriter } from "../data/body-writer.ts";
+import { replayBody } from "./replay-body.ts";
+import { UsageError } from "../../errors.ts";
 import type { ScenarioRequestSource } from "../data/request-source-deps.ts";
 import type { TokenizerPort } from "../../tokenizer/tokenizer-port.ts";
 import type { OtelTraceReplayConfig } from "../config/otel-replay-schema.ts";
@@ -51,8 +53,9 @@ async function readCorpus(c: OtelTraceReplayConfig, baseSeed: number, access: Hu
   return corpusOf(rows, c, baseSeed, `trace record(s) of ${ds.repo.id} ${ds.split} (Hugging Face Hub)`, [...ds.warnings], keep);
 }
 
-export async function createOtelReplaySource(c: OtelTraceReplayConfig, baseSeed: number, body: BodyWriter, tok: TokenizerPort, access: HubAccess): Promise<SessionReplaySource> {
+export async function createOtelReplaySource(c: OtelTraceReplayConfig, baseSeed: number, body: BodyWriter, tok: TokenizerPort, access: HubAccess, api = "chat"): Promise<SessionReplaySource> {
   const corpus = await readCorpus(c, baseSeed, access);
+  if (api === "anthropic_messages") refuseToolCalls(corpus);
   const settings = { maxWaitMs: c.max_wait_ms, predecessorWaitTimeoutS: c.predecessor_wait_timeout_sec, disableOutputSubstitution: c.disable_output_substitution, attributeToHeaderMap: c.attribute_to_header_map, attributeToLabelMap: c.attribute_to_label_map };
   return sessionReplaySource(corpus, settings, body, tok);
 }
@@ -71,9 +74,15 @@ export function sessionReplaySource(corpus: ReplayCorpus, settings: SessionRepla
     sessionReplay: {
       sessions: corpus.sessions,
       settings,
-      bodyFor: (messages, maxTokens) => body.forMessagesJson(JSON.stringify(messages.map((m) => ({ role: m.role, content: m.content }))), maxTokens),
+      bodyFor: (messages, maxTokens, call) => replayBody(body, messages, maxTokens, call),
       countTokens: tokenCounter(tok),
       sent,
     },
   };
+}
+
+/** Tool calls are replayed over the chat API only: a trace that uses them under api.type anthropic_messages is refused by name. */
+function refuseToolCalls(corpus: ReplayCorpus): void {
+  const uses = corpus.sessions.find((s) => s.graph?.events.some((e) => e.call.toolRequest || e.call.messages.some((m) => m.tool_calls !== undefined || m.tool_call_id !== undefined)));
+  if (uses) throw new UsageError(`data.otel_trace_replay: ${uses.sourceId} has tool calls or tools: replaying them over api.type anthropic_messages is not supported yet by kneepoint run`, "use api.type chat, or leave the trace out");
 }
