@@ -197,7 +197,22 @@ function sweepOrphanDirs(): void {
   }
 }
 
+/**
+ * The ports are picked free and then handed to the components, so another test file's process may take one in between
+ * (seen: the scheduler's "bind: address already in use"). Such a start is retried with fresh ports, twice at most.
+ */
 export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startControlPlaneOnce(opts);
+    } catch (err) {
+      if (attempt >= 3 || !/address already in use/.test((err as Error).message)) throw err;
+      (opts.log ?? (() => {}))(`control plane: a port was taken before its component bound it; starting again (attempt ${attempt + 1})`);
+    }
+  }
+}
+
+async function startControlPlaneOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const started = Date.now();
   const log = opts.log ?? (() => {});
   const binary = opts.binary ?? (await buildControlPlane({ log: (s) => console.log(s) }));
