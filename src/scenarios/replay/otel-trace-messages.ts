@@ -8,7 +8,7 @@
  *  - its structure (`info`, absent on a plain `{role, content: string}` message), from which the wire form is rebuilt
  *    (`wireOf`: OpenAI `tool_calls` / `tool_call_id`, content flattened to a string).
  */
-import { pyJsonDumps } from "./py-json.ts";
+import { pyJsonDumps } from "./agentic/py-format.ts";
 import type { ReplayMessage } from "./replay-graph.ts";
 
 type Obj = Record<string, unknown>;

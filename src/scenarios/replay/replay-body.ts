@@ -8,7 +8,8 @@
 import type { BodyWriter } from "../data/body-writer.ts";
 import type { GraphCall, ReplayMessage } from "./replay-graph.ts";
 
-function wireMessage(m: ReplayMessage): Record<string, unknown> {
+/** A message as 0.7.0's ChatMessage.to_dict puts it on the wire: role, tool_call_id, then tool_calls (+ content) or content. */
+export function wireMessage(m: ReplayMessage): Record<string, unknown> {
   const out: Record<string, unknown> = { role: m.role };
   if (m.tool_call_id !== undefined) out.tool_call_id = m.tool_call_id;
   if (m.tool_calls !== undefined) {

@@ -9,7 +9,7 @@
  *  - wireMessage: apis/chat.py `ChatMessage.to_dict` (key order: role, tool_call_id, tool_calls, content);
  *  - otelToolRequest: the graph call's ToolRequest (what replay-body.ts adds to the body).
  */
-import { pyJsonDumps } from "./py-json.ts";
+import { pyJsonDumps } from "./agentic/py-format.ts";
 import type { GraphCall, ToolRequest } from "./replay-graph.ts";
 
 export interface WireToolCall {

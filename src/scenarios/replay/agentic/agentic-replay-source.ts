@@ -7,6 +7,7 @@
  * call that advertises tools. A call is user-facing when its output is not a tool call (0.7.0 tag_user_facing_events
  * without spans).
  */
+import { wireMessage } from "../replay-body.ts";
 import type { BodyWriter } from "../../data/body-writer.ts";
 import type { SyntheticAgenticConfig } from "../../config/synthetic-agentic-schema.ts";
 import type { TokenizerPort } from "../../../tokenizer/tokenizer-port.ts";
@@ -78,17 +79,6 @@ export function toReplayGraph(g: AgenticGraph, cfg: SyntheticAgenticConfig): Rep
     return { eventId: e.eventId, call, predecessorEventIds: e.predecessorEventIds, dependencyTypes: e.dependencyTypes, waitMs: e.waitMs, tStartMs: 0, tEndMs: 0, isUserFacing: !e.expectedOutputIsToolCall, isStructuredOutputCall: false };
   });
   return { events, sourceFile: g.sessionId };
-}
-
-/** A message as 0.7.0's ChatMessage.to_dict puts it on the wire: role, tool_call_id, then tool_calls (+ content) or content. */
-function wireMessage(m: ReplayMessage): Record<string, unknown> {
-  const out: Record<string, unknown> = { role: m.role };
-  if (m.tool_call_id !== undefined) out.tool_call_id = m.tool_call_id;
-  if (m.tool_calls !== undefined) {
-    out.tool_calls = m.tool_calls;
-    if (m.content !== "") out.content = m.content;
-  } else out.content = m.content;
-  return out;
 }
 
 /**
