@@ -45,7 +45,11 @@ const PUNCT = ["the", "king", ",", ".", "is", "'s", "n't", "dead", "?", "!", "lo
 const PUNCT_CORPUS = Array.from({ length: 60 }, (_, l) => Array.from({ length: 10 }, (_, i) => PUNCT[(((l * 10 + i) ** 2 * 31 + i * 17) % 97) % PUNCT.length]).join(" ")).join("\n") + "\n";
 
 const traceFile = (name: string) => JSON.parse(readFileSync(join(TRACES, name), "utf8")) as Record<string, unknown>;
-/** traces.jsonl of the Hub case: three traces, of which num_dataset_entries 2 reads the first two. */
+/**
+ * traces.jsonl of the Hub case: agent-b, agent-a, agent-c (agent-b's copy). Its filter rejects agent-b (2 turns)
+ * and keeps agent-a (7 turns once its sub-agent's 3 are flattened in) and agent-c by id; a rejected trace does not
+ * count towards num_dataset_entries 2, so both kept ones are read.
+ */
 const JSONL = [traceFile("short_agent.json"), traceFile("agent_with_subagent.json"), { ...traceFile("short_agent.json"), id: "agent-c" }].map((t) => JSON.stringify(t)).join("\n") + "\n";
 
 interface ParityCase {
@@ -59,11 +63,22 @@ interface ParityCase {
   tokenizer: string;
   corpus: string;
   api?: "chat" | "anthropic_messages";
+  /** data.weka_trace_replay.filter, if any. */
+  filter?: string;
 }
 
 const CASES: Record<string, ParityCase> = {
   "trace_directory, streamed, one session at a time": { hub: false, streaming: true, stages: "[{concurrent_sessions: 1}]", requests: 9, sessionIds: ["wekatrace0_agent-a", "wekatrace1_agent-b"], tokenizer: TOKENIZER, corpus: WORD_CORPUS },
-  "hf_dataset_path from a local Hub, not streamed, both sessions at once": { hub: true, streaming: false, stages: "[{concurrent_sessions: 0}]", requests: 9, sessionIds: ["wekatrace0_agent-b", "wekatrace1_agent-a"], tokenizer: TOKENIZER, corpus: WORD_CORPUS },
+  "hf_dataset_path from a local Hub, filtered, not streamed, both sessions at once": {
+    hub: true,
+    streaming: false,
+    stages: "[{concurrent_sessions: 0}]",
+    requests: 9,
+    sessionIds: ["wekatrace0_agent-a", "wekatrace1_agent-c"],
+    tokenizer: TOKENIZER,
+    corpus: WORD_CORPUS,
+    filter: "lambda x: (x['num_turns'] == 7 and x['max_tokens'] == 162 and x['total_tokens'] > 600) or x.get('id') == 'agent-c'",
+  },
   "anthropic_messages, a byte-level BPE tokenizer, a corpus with punctuation": {
     api: "anthropic_messages",
     hub: false,
@@ -83,7 +98,7 @@ api: {type: ${c.api ?? "chat"}, streaming: ${c.streaming}}
 data:
   type: weka_trace_replay
   corpus_file_path: ${join(dir, "corpus.txt")}
-  weka_trace_replay: {${source}, max_wait_ms: ${MAX_WAIT_MS}, default_block_size: 8}
+  weka_trace_replay: {${source}, max_wait_ms: ${MAX_WAIT_MS}, default_block_size: 8${c.filter ? `, filter: "${c.filter}"` : ""}}
 load: {type: trace_session_replay, base_seed: 11, num_workers: 1, interval: 0.2, stages: ${c.stages}}
 server: {type: vllm, model_name: ${MODEL}, base_url: ${target}, ignore_eos: true}
 tokenizer: {pretrained_model_name_or_path: ${c.tokenizer}}
@@ -126,7 +141,12 @@ const keyOf = (messages: readonly Msg[]) => JSON.stringify(messages.filter((m) =
 /** kneepoint's graph of the fixture traces, by call key. */
 async function graphEvents(c: ParityCase): Promise<Map<string, { event: GraphEvent; preds: string[] }>> {
   const tok = await loadLocalTokenizer(c.tokenizer, {});
-  const config = wekaTraceReplaySchema.parse({ trace_directory: TRACES, default_block_size: 8 });
+  // the Hub case's traces.jsonl as files, read in its order through its filter: the same traces at the same positions
+  const hubFiles = () => {
+    const dir = mkdtempSync(join(tmpdir(), "kp-weka-graph-"));
+    return JSONL.trim().split("\n").map((line, i) => (writeFileSync(join(dir, `${i}.json`), line), join(dir, `${i}.json`)));
+  };
+  const config = wekaTraceReplaySchema.parse({ ...(c.hub ? { trace_files: hubFiles() } : { trace_directory: TRACES }), filter: c.filter ?? null, default_block_size: 8 });
   const traces = await readWekaTraces(config, { settings: {} as never }, []);
   const corpusIds = await tok.encodeWithSpecialTokens!(WEKA_BASE_PROMPT + c.corpus);
   const corpus = await buildWekaCorpus({ config, traces, baseSeed: 11, corpusIds, decode: (ids) => tok.decode(ids), warnings: [] });

@@ -132,7 +132,6 @@ describe("reading an inference-perf config", () => {
 
   it.each([
     [{ data: { type: "synthetic_agentic", synthetic_agentic: { bad_tool_call_handling: "use_recorded" } } }, /data\.synthetic_agentic\.bad_tool_call_handling use_recorded is not supported yet/],
-    [{ data: { type: "weka_trace_replay", weka_trace_replay: { trace_directory: "/t", filter: "lambda x: True" } } }, /data\.weka_trace_replay\.filter .* is not supported yet/],
     [{ metrics: { type: "prometheus", prometheus: { google_managed: true } } }, /metrics\.prometheus\.google_managed is not supported yet/],
   ])("refuses an unsupported feature by name: %j", (extra, message) => {
     const doc = { ...MINIMAL, ...extra, data: { ...MINIMAL.data, ...(extra as { data?: object }).data } };

@@ -27,7 +27,6 @@ const named = (path: string) => () => path;
 const valued = (path: string) => (v: unknown) => `${path} ${String(v)}`;
 
 const RULES: Rule[] = [
-  { path: ["data", "weka_trace_replay", "filter"], matches: isSet, what: named("data.weka_trace_replay.filter (a Python lambda over traces)"), hint: "select the traces with trace_files instead" },
   { path: ["data", "synthetic_agentic", "bad_tool_call_handling"], matches: oneOf("use_recorded"), what: valued("data.synthetic_agentic.bad_tool_call_handling"), hint: "remove it (none): kneepoint does not substitute recorded tool calls for malformed live ones yet" },
   { path: ["metrics", "prometheus", "google_managed"], matches: (v) => v === true, what: named("metrics.prometheus.google_managed"), hint: "set metrics.prometheus.url to a Prometheus-compatible endpoint instead" },
 ];

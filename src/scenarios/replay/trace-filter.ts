@@ -1,5 +1,5 @@
 /**
- * `data.otel_trace_replay.filter`: in inference-perf 0.7.0 a Python lambda's source, `eval`-ed and applied to every
+ * `data.otel_trace_replay.filter` (and `data.weka_trace_replay.filter`, weka-trace-files.ts): in inference-perf 0.7.0 a Python lambda's source, `eval`-ed and applied to every
  * trace record (otel_trace_utils.py `_compile_filter`, `Dataset.filter`); its documented examples are
  * `lambda x: x['benchmark'] == 'gsm8k'` and `lambda x: 'spans' in x and len(x['spans']) > 5`. kneepoint runs no
  * Python: it parses a safe subset of Python expressions and evaluates it with Python's semantics —
@@ -18,7 +18,7 @@
  */
 import { UsageError } from "../../errors.ts";
 
-const FIELD = "data.otel_trace_replay.filter";
+const OTEL_FIELD = "data.otel_trace_replay.filter";
 const FORMS = "supported: lambda x: <expr> with x['key'], x['a'][0], x.get('key'[, default]), len(...), literals ('text', 12, True, False, None, [..], (..)), == != < <= > >= in, not in, is None, is not None, and, or, not, ( )";
 
 type Value = unknown;
@@ -39,7 +39,7 @@ interface Token {
   col: number;
 }
 
-function tokenize(src: string): Token[] {
+function tokenize(src: string, field: string): Token[] {
   const out: Token[] = [];
   let i = 0;
   while (i < src.length) {
@@ -65,12 +65,12 @@ function tokenize(src: string): Token[] {
           s += e === "n" ? "\n" : e === "t" ? "\t" : e === "\\" || e === "'" || e === '"' ? e : `\\${e ?? ""}`;
         } else s += src[j];
       }
-      if (j >= src.length) throw refuse("the string is not closed", col, src);
+      if (j >= src.length) throw refuse("the string is not closed", col, src, field);
       out.push({ t: "str", v: s, col });
       i = j + 1;
     } else {
       const op = ["==", "!=", "<=", ">="].find((o) => src.startsWith(o, i)) ?? (/[<>[\](),:.-]/.test(c) ? c : null);
-      if (op === null) throw refuse(`${JSON.stringify(c)} is not part of the supported subset`, col, src);
+      if (op === null) throw refuse(`${JSON.stringify(c)} is not part of the supported subset`, col, src, field);
       out.push({ t: "op", v: op, col });
       i += op.length;
     }
@@ -78,23 +78,23 @@ function tokenize(src: string): Token[] {
   return out;
 }
 
-function refuse(what: string, col: number, src: string): UsageError {
-  return new UsageError(`${FIELD}: ${what} (column ${col} of ${JSON.stringify(src)}); kneepoint evaluates a safe subset of Python lambdas, not Python`, FORMS);
+function refuse(what: string, col: number, src: string, field: string): UsageError {
+  return new UsageError(`${field}: ${what} (column ${col} of ${JSON.stringify(src)}); kneepoint evaluates a safe subset of Python lambdas, not Python`, FORMS);
 }
 
-function parse(src: string): Node {
-  const toks = tokenize(src);
+function parse(src: string, field: string): Node {
+  const toks = tokenize(src, field);
   let p = 0;
   const peek = (v?: string) => toks[p] !== undefined && (v === undefined || (toks[p]!.v === v && toks[p]!.t !== "str"));
   const colAt = () => toks[p]?.col ?? src.length + 1;
   const expect = (v: string) => {
-    if (!peek(v)) throw refuse(`expected ${JSON.stringify(v)}${toks[p] ? `, found ${JSON.stringify(toks[p]!.v)}` : " at the end"}`, colAt(), src);
+    if (!peek(v)) throw refuse(`expected ${JSON.stringify(v)}${toks[p] ? `, found ${JSON.stringify(toks[p]!.v)}` : " at the end"}`, colAt(), src, field);
     p++;
   };
-  if (!peek("lambda")) throw refuse("must be a lambda of one parameter, like lambda x: x['benchmark'] == 'gsm8k'", colAt(), src);
+  if (!peek("lambda")) throw refuse("must be a lambda of one parameter, like lambda x: x['benchmark'] == 'gsm8k'", colAt(), src, field);
   p++;
   const param = toks[p];
-  if (param?.t !== "name") throw refuse("the lambda needs one parameter", colAt(), src);
+  if (param?.t !== "name") throw refuse("the lambda needs one parameter", colAt(), src, field);
   p++;
   expect(":");
 
@@ -115,7 +115,7 @@ function parse(src: string): Node {
     if (peek("is")) {
       p++;
       const negated = peek("not") ? (p++, true) : false;
-      if (!peek("None")) throw refuse("`is` is supported with None only (is None, is not None)", colAt(), src);
+      if (!peek("None")) throw refuse("`is` is supported with None only (is None, is not None)", colAt(), src, field);
       return negated ? "is not" : "is";
     }
     return null;
@@ -135,7 +135,7 @@ function parse(src: string): Node {
         expect("]");
       } else if (peek(".")) {
         p++;
-        if (!peek("get")) throw refuse("the only method supported is .get(key[, default])", colAt(), src);
+        if (!peek("get")) throw refuse("the only method supported is .get(key[, default])", colAt(), src, field);
         p++;
         expect("(");
         const key = orExpr();
@@ -156,7 +156,7 @@ function parse(src: string): Node {
   };
   const atom = (): Node => {
     const tok = toks[p];
-    if (tok === undefined) throw refuse("the expression ends too soon", colAt(), src);
+    if (tok === undefined) throw refuse("the expression ends too soon", colAt(), src, field);
     p++;
     if (tok.t === "str") return { k: "lit", v: tok.v };
     if (tok.t === "num") return { k: "lit", v: Number(tok.v) };
@@ -178,10 +178,10 @@ function parse(src: string): Node {
         return { k: "len", of };
       }
     }
-    throw refuse(`${JSON.stringify(tok.v)} is not part of the supported subset`, tok.col, src);
+    throw refuse(`${JSON.stringify(tok.v)} is not part of the supported subset`, tok.col, src, field);
   };
   const node = orExpr();
-  if (p < toks.length) throw refuse(`unexpected ${JSON.stringify(toks[p]!.v)}`, colAt(), src);
+  if (p < toks.length) throw refuse(`unexpected ${JSON.stringify(toks[p]!.v)}`, colAt(), src, field);
   return node;
 }
 
@@ -285,16 +285,27 @@ function evaluate(n: Node, x: Value): Value {
   }
 }
 
+export interface TraceFilterOptions {
+  /** The config key, for errors: data.otel_trace_replay.filter by default. */
+  field?: string;
+  /** The record in words, for a record the filter cannot be applied to. */
+  describe?: (record: Record<string, unknown>, index: number) => string;
+}
+
+const otelRecord = (record: Record<string, unknown>, index: number) => `trace record ${index}${typeof record.session_id === "string" ? ` (session_id ${record.session_id})` : ""}`;
+
 /** The filter of `src` (refused at once if outside the subset); null without one. */
-export function compileTraceFilter(src: string | null): ((record: Record<string, unknown>, index: number) => boolean) | null {
+export function compileTraceFilter(src: string | null, options: TraceFilterOptions = {}): ((record: Record<string, unknown>, index: number) => boolean) | null {
   if (src === null || src.trim() === "") return null;
-  const tree = parse(src.trim());
+  const field = options.field ?? OTEL_FIELD;
+  const describe = options.describe ?? otelRecord;
+  const tree = parse(src.trim(), field);
   return (record, index) => {
     try {
       return truthy(evaluate(tree, record));
     } catch (err) {
       if (!(err instanceof RecordError)) throw err;
-      throw new UsageError(`${FIELD}: cannot be applied to trace record ${index}${typeof record.session_id === "string" ? ` (session_id ${record.session_id})` : ""}: ${err.message}`, "guard the lookup, e.g. x.get('key') == 'value' or 'key' in x and x['key'] == 'value'");
+      throw new UsageError(`${field}: cannot be applied to ${describe(record, index)}: ${err.message}`, "guard the lookup, e.g. x.get('key') == 'value' or 'key' in x and x['key'] == 'value'");
     }
   };
 }
