@@ -166,6 +166,16 @@ describe("validateReportSet (inference-perf 0.7.0's validate_reports)", () => {
     expect(buildValidationFile(setNamed("clean")).messages).toEqual([]);
   });
 
+  it("a sweep's stage reports against config.yaml's empty stages: kept in validation.json as 0.7.0 finds it, printed as expected, not as a bug", () => {
+    const sweepConfig: ReportFile = { name: "config", kind: "yaml", text: "load:\n  type: constant\n  stages: []\n  sweep:\n    type: geometric\n    num_stages: 2\n" };
+    const files = [...setNamed("clean").filter((f) => f.name !== "config"), sweepConfig];
+    const { files: out, messages } = buildValidationFile(files);
+    expect(JSON.stringify((out[0] as { contents: unknown }).contents)).toContain("per-stage report(s) for stage(s) [0, 1] but the config declares only 0 stage(s)");
+    expect(messages).toEqual([
+      "report validation [cross_report.configured_stages] global: per-stage report(s) for stage(s) [0, 1] but the config declares only 0 stage(s) — expected for a sweep: inference-perf 0.7.0's validator counts config.yaml's load.stages, which a sweep leaves empty (its stages are generated after the probe); validation.json records it as 0.7.0's does",
+    ]);
+  });
+
   it("YAML files keep PyYAML's number types: a fraction or an exponent is a float", () => {
     const doc = yamlDoc("a: 3\nb: 3.0\nc: [1, 1.0e-05, .inf]\n");
     expect(doc.contents).toEqual({ a: 3, b: 3, c: [1, 1e-5, Infinity] });
