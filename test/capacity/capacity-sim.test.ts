@@ -85,7 +85,7 @@ describe("kneepoint capacity on the simulator (known capacity)", () => {
 
   it("open loop, periodic arrivals: the highest rate meeting p50(ttft) is the saturation rate, within 5 %", async () => {
     const start = Number((0.75 * SATURATION_RPS).toFixed(1));
-    const run = await runKneepoint(["capacity", "--base-url", sim.url, "--slo", `p50(ttft)<=${TTFT_SLO_MS}ms`, "--search", "rate", "--arrival", "periodic", "--start-rate", String(start), "--min-probe-s", "3", ...SHAPE]);
+    const run = await runKneepoint(["capacity", "--base-url", sim.url, "--slo", `p50(ttft)<=${TTFT_SLO_MS}ms`, "--search", "rate", "--arrival", "periodic", "--start-rate", String(start), "--min-probe-s", "2", ...SHAPE]);
     expect(run.code, run.stderr).toBe(0);
     const dir = resultsDir(run.stdout);
     const doc = await readDoc(dir);
@@ -99,9 +99,9 @@ describe("kneepoint capacity on the simulator (known capacity)", () => {
     expect(md).toContain("| # | load | try | requests | failed | achieved req/s | p50(ttft) | verdict |");
     expect(md).toContain("## How probes were sized");
     for (const f of ["capacity-probes.svg", "capacity-probes.png"]) expect((await stat(join(dir, f))).size).toBeGreaterThan(1000);
-    // The probe-length rule: p50 needs ⌈5 / 0.5⌉ = 10 beyond it, so max(50 requests, 3 s of arrivals).
-    expect(doc.probes.every((p) => p.measuredRequests >= Math.max(50, Math.trunc(p.level * 3)) && p.readings.length === 1)).toBe(true);
-    expect(doc.probeLengthRule.minDurationS).toBe(3);
+    // The probe-length rule: p50 needs ⌈5 / 0.5⌉ = 10 beyond it, so max(50 requests, 2 s of arrivals).
+    expect(doc.probes.every((p) => p.measuredRequests >= Math.max(50, Math.trunc(p.level * 2)) && p.readings.length === 1)).toBe(true);
+    expect(doc.probeLengthRule.minDurationS).toBe(2);
   }, 90_000);
 
   it("Ctrl-C keeps the probes done so far and exits 130", async () => {

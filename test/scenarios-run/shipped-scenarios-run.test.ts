@@ -127,7 +127,7 @@ describe("kneepoint run on the shipped scenarios", () => {
   });
 
   it("sweep: the probe finds a rate, then the generated stages run and are reported", async () => {
-    const { out, run } = await runScenario("sweep", ["load.sweep.num_requests=8", "load.sweep.timeout=10", "load.sweep.stage_duration=1", "load.sweep.num_stages=2"]);
+    const { out, run } = await runScenario("sweep", ["load.sweep.num_requests=8", "load.sweep.timeout=3", "load.sweep.stage_duration=1", "load.sweep.num_stages=2"]);
     checkReports(out, 2);
     expect(run.stderr).toMatch(/sweep: saturation ≈ [\d.]+ req\/s/);
     expect(run.stdout).toMatch(/└[─┴]+┘\n.*\nsweep: saturation ≈ [\d.]+ req\/s .*; stages at [\d., ]+ req\/s\n/); // repeated under the table
