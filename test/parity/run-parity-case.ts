@@ -81,13 +81,13 @@ async function runTool(tool: Tool, sim: RunningSimulator, parityCase: ParityCase
 }
 
 /**
- * Runs the case's tools one after the other (so that no run steals the 2 cores from another's measurements), each
+ * Runs `tools` on the case one after the other (so that no run steals the 2 cores from another's measurements), each
  * against its own fresh simulator. The simulators run in this process (src/sim/server.ts, what `kneepoint sim`
  * starts), which only waits for the child processes meanwhile, so they have its event loop to themselves.
+ * By default the two whose latencies are compared: inference-perf 0.7.0 and kneepoint.
  */
-export async function runParityCase(parityCase: ParityCase, env: Record<string, string>): Promise<CaseRun> {
+export async function runParityCase(parityCase: ParityCase, env: Record<string, string>, tools: readonly Tool[] = ["inference-perf-0.7.0", "kneepoint"]): Promise<CaseRun> {
   const workDir = mkdtempSync(join(tmpdir(), `kp-parity-${parityCase.name}-`));
-  const tools: Tool[] = ["inference-perf-0.7.0", "kneepoint", ...(parityCase.alsoOldest ? (["inference-perf-0.2.0"] as const) : [])];
   const sims = await Promise.all(tools.map(() => startSimulator({ ...BASE_SIM_OPTIONS, ...parityCase.simOptions, port: 0 })));
   const runs: CaseRun["runs"] = {};
   try {
