@@ -1,6 +1,6 @@
 /**
- * inference-perf 0.7.0's examples/multimodal/image.yaml, unchanged but for the stage duration and the target
- * (`--set` only), runs against the simulator serving its model (Qwen/Qwen3-VL-8B-Instruct, max_model_len 32,768, as a
+ * inference-perf 0.7.0's examples/multimodal/image.yaml, unchanged but for the stage duration, the target and a fixed
+ * load.base_seed (`--set` only; unseeded, the text's token count varied run to run and once left the bound below), runs against the simulator serving its model (Qwen/Qwen3-VL-8B-Instruct, max_model_len 32,768, as a
  * VLM is served) with its tokenizer from the Hub stand-in (the tiny test tokenizer under that repo id, HF_ENDPOINT).
  * Checked by hand: every request succeeds with 1–3 images of 1080p or 4K (0.8 / 0.2), and the prompt tokens the
  * simulator reported (usage.prompt_tokens, summed in prompt_tokens.total, and its vllm:prompt_tokens_total) hold
@@ -32,7 +32,7 @@ describe("examples/multimodal/image.yaml against the simulator", () => {
     hub = await startHubServer([...fixtureRepos(), tokenizer]);
     sim = await startSimulator({ port: 0, ttftMs: 2, itlMs: 1, modelName: MODEL, maxModelLen: 32_768 });
     const dir = mkdtempSync(join(tmpdir(), "kp-image-example-"));
-    const run = await runKneepoint(["run", "-c", EXAMPLE, "--set", `server.base_url=${sim.url}`, "--set", "load.stages[0].duration=3", "--output", join(dir, "out"), "--no-charts"], { cwd: dir, env: { HF_ENDPOINT: hub.url, HF_HOME: join(dir, "hf") } });
+    const run = await runKneepoint(["run", "-c", EXAMPLE, "--set", `server.base_url=${sim.url}`, "--set", "load.stages[0].duration=3", "--set", "load.base_seed=42", "--output", join(dir, "out"), "--no-charts"], { cwd: dir, env: { HF_ENDPOINT: hub.url, HF_HOME: join(dir, "hf") } });
     if (run.code !== 0) throw new Error(`kneepoint run failed (exit ${run.code}):\n${run.stderr}\n${run.stdout}`);
     summary = JSON.parse(readFileSync(join(dir, "out", "summary_lifecycle_metrics.json"), "utf8")) as typeof summary;
     const metrics = await (await fetch(`${sim.url}/metrics`)).text();
