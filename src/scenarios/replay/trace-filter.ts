@@ -39,7 +39,7 @@ interface Token {
   col: number;
 }
 
-function tokenize(src: string, field: string): Token[] {
+function tokenize(src: string): Token[] {
   const out: Token[] = [];
   let i = 0;
   while (i < src.length) {
@@ -65,12 +65,12 @@ function tokenize(src: string, field: string): Token[] {
           s += e === "n" ? "\n" : e === "t" ? "\t" : e === "\\" || e === "'" || e === '"' ? e : `\\${e ?? ""}`;
         } else s += src[j];
       }
-      if (j >= src.length) throw refuse("the string is not closed", col, src, field);
+      if (j >= src.length) throw refuse("the string is not closed", col, src);
       out.push({ t: "str", v: s, col });
       i = j + 1;
     } else {
       const op = ["==", "!=", "<=", ">="].find((o) => src.startsWith(o, i)) ?? (/[<>[\](),:.-]/.test(c) ? c : null);
-      if (op === null) throw refuse(`${JSON.stringify(c)} is not part of the supported subset`, col, src, field);
+      if (op === null) throw refuse(`${JSON.stringify(c)} is not part of the supported subset`, col, src);
       out.push({ t: "op", v: op, col });
       i += op.length;
     }
@@ -78,23 +78,26 @@ function tokenize(src: string, field: string): Token[] {
   return out;
 }
 
-function refuse(what: string, col: number, src: string, field: string): UsageError {
-  return new UsageError(`${field}: ${what} (column ${col} of ${JSON.stringify(src)}); kneepoint evaluates a safe subset of Python lambdas, not Python`, FORMS);
+/** An expression outside the subset; compileTraceFilter names the config key it came from. */
+class Refusal extends Error {}
+
+function refuse(what: string, col: number, src: string): Refusal {
+  return new Refusal(`${what} (column ${col} of ${JSON.stringify(src)}); kneepoint evaluates a safe subset of Python lambdas, not Python`);
 }
 
-function parse(src: string, field: string): Node {
-  const toks = tokenize(src, field);
+function parse(src: string): Node {
+  const toks = tokenize(src);
   let p = 0;
   const peek = (v?: string) => toks[p] !== undefined && (v === undefined || (toks[p]!.v === v && toks[p]!.t !== "str"));
   const colAt = () => toks[p]?.col ?? src.length + 1;
   const expect = (v: string) => {
-    if (!peek(v)) throw refuse(`expected ${JSON.stringify(v)}${toks[p] ? `, found ${JSON.stringify(toks[p]!.v)}` : " at the end"}`, colAt(), src, field);
+    if (!peek(v)) throw refuse(`expected ${JSON.stringify(v)}${toks[p] ? `, found ${JSON.stringify(toks[p]!.v)}` : " at the end"}`, colAt(), src);
     p++;
   };
-  if (!peek("lambda")) throw refuse("must be a lambda of one parameter, like lambda x: x['benchmark'] == 'gsm8k'", colAt(), src, field);
+  if (!peek("lambda")) throw refuse("must be a lambda of one parameter, like lambda x: x['benchmark'] == 'gsm8k'", colAt(), src);
   p++;
   const param = toks[p];
-  if (param?.t !== "name") throw refuse("the lambda needs one parameter", colAt(), src, field);
+  if (param?.t !== "name") throw refuse("the lambda needs one parameter", colAt(), src);
   p++;
   expect(":");
 
@@ -115,7 +118,7 @@ function parse(src: string, field: string): Node {
     if (peek("is")) {
       p++;
       const negated = peek("not") ? (p++, true) : false;
-      if (!peek("None")) throw refuse("`is` is supported with None only (is None, is not None)", colAt(), src, field);
+      if (!peek("None")) throw refuse("`is` is supported with None only (is None, is not None)", colAt(), src);
       return negated ? "is not" : "is";
     }
     return null;
@@ -135,7 +138,7 @@ function parse(src: string, field: string): Node {
         expect("]");
       } else if (peek(".")) {
         p++;
-        if (!peek("get")) throw refuse("the only method supported is .get(key[, default])", colAt(), src, field);
+        if (!peek("get")) throw refuse("the only method supported is .get(key[, default])", colAt(), src);
         p++;
         expect("(");
         const key = orExpr();
@@ -156,7 +159,7 @@ function parse(src: string, field: string): Node {
   };
   const atom = (): Node => {
     const tok = toks[p];
-    if (tok === undefined) throw refuse("the expression ends too soon", colAt(), src, field);
+    if (tok === undefined) throw refuse("the expression ends too soon", colAt(), src);
     p++;
     if (tok.t === "str") return { k: "lit", v: tok.v };
     if (tok.t === "num") return { k: "lit", v: Number(tok.v) };
@@ -178,10 +181,10 @@ function parse(src: string, field: string): Node {
         return { k: "len", of };
       }
     }
-    throw refuse(`${JSON.stringify(tok.v)} is not part of the supported subset`, tok.col, src, field);
+    throw refuse(`${JSON.stringify(tok.v)} is not part of the supported subset`, tok.col, src);
   };
   const node = orExpr();
-  if (p < toks.length) throw refuse(`unexpected ${JSON.stringify(toks[p]!.v)}`, colAt(), src, field);
+  if (p < toks.length) throw refuse(`unexpected ${JSON.stringify(toks[p]!.v)}`, colAt(), src);
   return node;
 }
 
@@ -189,7 +192,7 @@ class RecordError extends Error {}
 
 const typeName = (v: Value) => (v === null ? "NoneType" : typeof v === "boolean" ? "bool" : typeof v === "number" ? (Number.isInteger(v) ? "int" : "float") : typeof v === "string" ? "str" : Array.isArray(v) ? "list" : "dict");
 const num = (v: Value) => (typeof v === "boolean" ? Number(v) : v);
-const isDict = (v: Value): v is Record<string, Value> => v !== null && typeof v === "object" && !Array.isArray(v);
+export const isDict = (v: Value): v is Record<string, Value> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 export function truthy(v: Value): boolean {
   if (Array.isArray(v)) return v.length > 0;
@@ -299,7 +302,13 @@ export function compileTraceFilter(src: string | null, options: TraceFilterOptio
   if (src === null || src.trim() === "") return null;
   const field = options.field ?? OTEL_FIELD;
   const describe = options.describe ?? otelRecord;
-  const tree = parse(src.trim(), field);
+  let tree: Node;
+  try {
+    tree = parse(src.trim());
+  } catch (err) {
+    if (err instanceof Refusal) throw new UsageError(`${field}: ${err.message}`, FORMS);
+    throw err;
+  }
   return (record, index) => {
     try {
       return truthy(evaluate(tree, record));

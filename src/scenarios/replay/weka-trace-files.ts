@@ -19,7 +19,7 @@ import { createInterface } from "node:readline";
 import { UsageError } from "../../errors.ts";
 import { downloadHubFile, type HubDownloadOptions } from "../../hub/hub-download.ts";
 import type { WekaTraceReplayConfig } from "../config/weka-replay-schema.ts";
-import { compileTraceFilter } from "./trace-filter.ts";
+import { compileTraceFilter, isDict } from "./trace-filter.ts";
 import { InvalidWekaTraceError, parseWekaTrace, type WekaTrace } from "./weka-trace-format.ts";
 
 export const WEKA_BLOCK = "data.weka_trace_replay";
@@ -45,8 +45,6 @@ function directoryFiles(dir: string): string[] {
   return names.map((n) => join(dir, n));
 }
 
-type Keep = ((record: Record<string, unknown>, index: number) => boolean) | null;
-const isDict = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** 0.7.0 `_augment_for_filter`: the trace with max_tokens, total_tokens and num_turns over its flattened requests. */
 export function augmentForFilter(blob: unknown): Record<string, unknown> {
@@ -62,15 +60,15 @@ export function augmentForFilter(blob: unknown): Record<string, unknown> {
     if (typeof i !== "number" || typeof o !== "number") throw new InvalidWekaTraceError(`a request's in and out are numbers (found ${JSON.stringify(r.in)}, ${JSON.stringify(r.out)})`);
     return i + o;
   });
-  return { ...blob, max_tokens: tokens.reduce((a, b) => Math.max(a, b), tokens.length ? -Infinity : 0), total_tokens: tokens.reduce((a, b) => a + b, 0), num_turns: flat.length };
+  return { ...blob, max_tokens: tokens.reduce((a, b) => Math.max(a, b), tokens[0] ?? 0), total_tokens: tokens.reduce((a, b) => a + b, 0), num_turns: flat.length };
 }
 
 interface Reader {
   skipInvalid: boolean;
-  keep: Keep;
+  keep: ReturnType<typeof compileTraceFilter>;
   warnings: string[];
+  /** Traces the filter has seen. */
   scanned: number;
-  rejected: number;
 }
 
 /** One trace; null when the filter rejects it, or when it is invalid and skip_invalid_files is on. */
@@ -80,11 +78,7 @@ function traceOf(text: string, where: string, r: Reader): WekaTrace | null {
     blob = JSON.parse(text);
     if (r.keep) {
       const augmented = augmentForFilter(blob);
-      const kept = r.keep(augmented, r.scanned++); // its own errors (UsageError) are not bad data: they pass through
-      if (!kept) {
-        r.rejected++;
-        return null;
-      }
+      if (!r.keep(augmented, r.scanned++)) return null; // its own errors (UsageError) are not bad data: they pass through
     }
     return parseWekaTrace(blob);
   } catch (err) {
@@ -121,7 +115,7 @@ async function hubTraces(c: WekaTraceReplayConfig, hub: HubDownloadOptions, r: R
 
 export async function readWekaTraces(c: WekaTraceReplayConfig, hub: HubDownloadOptions, warnings: string[]): Promise<WekaTrace[]> {
   const keep = compileTraceFilter(c.filter, { field: `${WEKA_BLOCK}.filter`, describe: (t) => `the trace with id ${JSON.stringify(t.id ?? null)}` });
-  const reader: Reader = { skipInvalid: c.skip_invalid_files, keep, warnings, scanned: 0, rejected: 0 };
+  const reader: Reader = { skipInvalid: c.skip_invalid_files, keep, warnings, scanned: 0 };
   let traces: WekaTrace[];
   if (c.hf_dataset_path !== null) traces = await hubTraces(c, hub, reader);
   else {

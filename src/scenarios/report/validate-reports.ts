@@ -70,9 +70,13 @@ export function reportSetOf(files: readonly ReportFile[]): ReportSet {
  * writer gathered standing in for its entries (validate-per-request-report.ts reads either).
  */
 export function validateReportSet(files: readonly ReportFile[], validators: readonly ReportSetValidator[] = DEFAULT_VALIDATORS, perRequestDigest?: PerRequestDigest): ValidationReport {
+  return runValidators(validators, validatedSet(files, perRequestDigest));
+}
+
+function validatedSet(files: readonly ReportFile[], perRequestDigest?: PerRequestDigest): ReportSet {
   const set = new Map(reportSetOf(files));
   if (perRequestDigest) set.set(PER_REQUEST_FILENAME, { contents: perRequestDigest, numberType: () => "int" });
-  return runValidators(validators, set);
+  return set;
 }
 
 const line = (f: Finding) => `[${f.check}] ${f.report ?? "global"}: ${f.message}`;
@@ -89,7 +93,7 @@ function expectedOfSweep(f: Finding, set: ReportSet): boolean {
 }
 
 /** What the run prints: each error loudly (a kneepoint bug), each warning as 0.7.0 logs it. */
-export function validationMessages(report: ValidationReport, set: ReportSet = new Map()): string[] {
+function validationMessages(report: ValidationReport, set: ReportSet): string[] {
   const errors = allErrors(report).map((f) =>
     expectedOfSweep(f, set)
       ? `report validation ${line(f)} — expected for a sweep: inference-perf 0.7.0's validator counts config.yaml's load.stages, which a sweep leaves empty (its stages are generated after the probe); validation.json records it as 0.7.0's does`
@@ -104,8 +108,9 @@ export function validationMessages(report: ValidationReport, set: ReportSet = ne
  */
 export function buildValidationFile(files: readonly ReportFile[], perRequestDigest?: PerRequestDigest): { files: ReportFile[]; messages: string[] } {
   try {
-    const report = validateReportSet(files, DEFAULT_VALIDATORS, perRequestDigest);
-    return { files: [{ name: VALIDATION_REPORT_NAME, kind: "json", contents: report, numberType: () => "int" }], messages: validationMessages(report, reportSetOf(files)) };
+    const set = validatedSet(files, perRequestDigest);
+    const report = runValidators(DEFAULT_VALIDATORS, set);
+    return { files: [{ name: VALIDATION_REPORT_NAME, kind: "json", contents: report, numberType: () => "int" }], messages: validationMessages(report, set) };
   } catch (err) {
     return { files: [], messages: [`REPORT VALIDATION FAILED, no validation.json written: ${err instanceof Error ? err.message : String(err)} — a bug in kneepoint, please report it`] };
   }
